@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/**
+ * The config schema of DESIGN.md section 6: the single source of the config's types, of validation
+ * messages and (through `z.toJSONSchema`) of the JSON Schema editors use.
+ */
+const positive = z.number().positive();
+const fraction = z.number().min(0);
+const scalar = z.union([z.number(), z.string(), z.boolean()]);
+
+const dataPath = z.strictObject({ path: z.string().min(1), symbol: z.string().min(1).optional() });
+const dataSymbols = z.strictObject({
+  symbols: z.array(z.strictObject({ symbol: z.string().min(1), path: z.string().min(1) })).min(1),
+});
+const dataSynthetic = z.strictObject({
+  synthetic: z.strictObject({
+    bars: z.number().int().min(2),
+    symbols: z.array(z.string().min(1)).min(1).optional(),
+    seed: z.number().int(),
+    start: z.number().optional(),
+    interval_ms: z.number().int().positive().optional(),
+  }),
+});
+
+const regimeFilter = z
+  .object({ type: z.string().min(1), allow: z.array(z.string()).min(1) })
+  .catchall(scalar)
+  .describe('classifier whose label gates the strategy: flat unless the label is in `allow`');
+
+const strategy = z
+  .object({ type: z.string().min(1).describe('a registered strategy (fanfold list strategies)'), regime_filter: regimeFilter.nullable().optional() })
+  .catchall(scalar)
+  .describe("the strategy and its parameters, beside `type`");
+
+const sizing = z.union([
+  z.strictObject({ percent_equity: z.number().positive().max(1) }),
+  z.strictObject({ fixed: z.number().int().positive() }),
+  z.strictObject({ fractional: z.number().positive().max(1) }),
+]);
+
+const commission = z.union([
+  z.strictObject({ percent: fraction }),
+  z.strictObject({ per_share: fraction }),
+  z.strictObject({ fixed: fraction }),
+]);
+const slippage = z.union([z.strictObject({ percent: fraction }), z.strictObject({ fixed: fraction })]);
+
+const risk = z.strictObject({
+  sizing: sizing.default({ percent_equity: 1 }),
+  stop_loss: positive.nullable().default(null),
+  take_profit: positive.nullable().default(null),
+  trailing_stop: positive.nullable().default(null),
+});
+
+const broker = z.strictObject({
+  fill: z.enum(['next_open', 'close']).default('next_open'),
+  commission: commission.nullable().default(null),
+  slippage: slippage.nullable().default(null),
+});
+
+const search = z.strictObject({
+  method: z.enum(['grid', 'random']).default('grid'),
+  objective: z.string().default('sharpe'),
+  direction: z.enum(['max', 'min']).default('max'),
+  constraints: z.array(z.string()).default([]),
+  trials: z.number().int().positive().optional(),
+  seed: z.number().int().optional(),
+});
+
+const results = z.strictObject({
+  storage: z.enum(['memory', 'disk', 'hybrid']).default('memory'),
+  store_trades: z.boolean().default(true),
+  top_k: z.number().int().positive().default(20),
+});
+
+const execution = z.strictObject({
+  executor: z.enum(['inline', 'pool', 'redis']).default('inline'),
+  workers: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
+  enable_event_tracing: z.boolean().default(false),
+  trace_settings: z
+    .strictObject({
+      trace_id: z.string().nullable().optional(),
+      trace_dir: z.string().optional(),
+      max_events: z.number().int().positive().optional(),
+      container_settings: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
+});
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only (it names a results folder)'),
+  data: z.union([dataPath, dataSymbols, dataSynthetic]),
+  capital: positive.default(100_000),
+  periods_per_year: positive.optional().describe('periods per year for annualised metrics; default inferred from the bar interval'),
+  strategy,
+  risk: risk.default({ sizing: { percent_equity: 1 }, stop_loss: null, take_profit: null, trailing_stop: null }),
+  broker: broker.default({ fill: 'next_open', commission: null, slippage: null }),
+  search: search.optional(),
+  results: results.default({ storage: 'memory', store_trades: true, top_k: 20 }),
+  sequence: z.union([z.literal('single_pass'), z.strictObject({ type: z.literal('single_pass') })]).default('single_pass'),
+  execution: execution.default({ executor: 'inline', workers: 'auto', enable_event_tracing: false }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,61 @@
+import { basename, resolve } from 'node:path';
+import { DataError } from '../errors.js';
+import { alignSeries } from './align.js';
+import { loadCsvFile } from './csv.js';
+import type { MarketData } from './series.js';
+import { generateSynthetic } from './synthetic.js';
+
+/** The `data:` section of a config: one file, several files, or generated bars. */
+export type DataSpec =
+  | { path: string; symbol?: string }
+  | { symbols: readonly { symbol: string; path: string }[] }
+  | { synthetic: { bars: number; symbols?: readonly string[]; seed: number; start?: number; interval_ms?: number } };
+
+/** Loads market data; relative paths resolve against `baseDir` (the config file's folder). */
+export async function loadMarketData(spec: DataSpec, baseDir: string): Promise<MarketData> {
+  if ('synthetic' in spec) {
+    const s = spec.synthetic;
+    return generateSynthetic({ bars: s.bars, symbols: s.symbols, seed: s.seed, start: s.start, intervalMs: s.interval_ms });
+  }
+  if ('symbols' in spec) {
+    if (spec.symbols.length === 0) throw new DataError('data.symbols', null, 'no symbols listed');
+    const paths = spec.symbols.map((e) => resolve(baseDir, e.path));
+    const raws = await Promise.all(spec.symbols.map((e, i) => loadCsvFile(paths[i], e.symbol)));
+    return alignSeries(raws, paths.join(', '));
+  }
+  const path = resolve(baseDir, spec.path);
+  return alignSeries([await loadCsvFile(path, spec.symbol ?? symbolFromPath(path))], path);
+}
+
+/** `data/orcl.csv` → `ORCL`: the base name without its extension, upper-cased. */
+export function symbolFromPath(path: string): string {
+  const name = basename(path);
+  const dot = name.lastIndexOf('.');
+  return (dot > 0 ? name.slice(0, dot) : name).toUpperCase();
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Periods per year from the median bar interval (robust to weekends, holidays and gaps):
+ * - 20 h to 4 days → 252 (daily bars; weekends and holidays make gaps up to 4 days);
+ * - 5 to 8 days → 52 (weekly); 25 to 35 days → 12 (monthly);
+ * - under 20 h → round(252 × 6.5 h / median): intraday bars over a 6.5-hour US session;
+ * - any other interval (e.g. quarterly) → round(365.25 days / median), at least 1.
+ * Fewer than two bars give no interval; 252 is assumed then.
+ */
+export function inferPeriodsPerYear(time: Float64Array): number {
+  if (time.length < 2) return 252;
+  const gaps = new Float64Array(time.length - 1);
+  for (let i = 1; i < time.length; i++) gaps[i - 1] = time[i] - time[i - 1];
+  gaps.sort();
+  const mid = gaps.length >> 1;
+  const median = gaps.length % 2 === 1 ? gaps[mid] : (gaps[mid - 1] + gaps[mid]) / 2;
+  const days = median / DAY_MS;
+  if (median >= 20 * HOUR_MS && days <= 4) return 252;
+  if (days >= 5 && days <= 8) return 52;
+  if (days >= 25 && days <= 35) return 12;
+  if (median > 0 && median < 20 * HOUR_MS) return Math.round((252 * 6.5 * HOUR_MS) / median);
+  return Math.max(1, Math.round(365.25 / days));
+}

@@ -1,0 +1,13 @@
+/**
+ * One symbol's bars as read from a file, before alignment onto a shared timeline: plain (not
+ * shared) columns of equal length, `time` in UTC milliseconds and strictly increasing.
+ */
+export interface RawSeries {
+  readonly symbol: string;
+  readonly time: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+}

@@ -1,0 +1,61 @@
+import { EVENT_NAMES, EventType, type EngineEvent, type RoutedEvent } from './events.js';
+
+type Handler<E> = (event: E) => void;
+type EventOf<T extends EventType> = Extract<EngineEvent, { type: T }>;
+
+interface Subscription {
+  readonly owner: string;
+  readonly handler: Handler<never>;
+}
+
+/**
+ * Synchronous publish/subscribe. BAR and FEATURES go to every subscriber in subscription (= build)
+ * order. Per-portfolio events go to the handlers registered for that portfolio, plus any
+ * `observe`rs (the tracer): one portfolio never sees another's signals, orders or fills.
+ * `owner` names the container of the handler so a failure is reported against it.
+ */
+export class EventBus {
+  private readonly broadcast: Subscription[][] = EVENT_NAMES.map(() => []);
+  private readonly routed: Subscription[][][] = EVENT_NAMES.map(() => []);
+  private readonly observers: Subscription[][] = EVENT_NAMES.map(() => []);
+  /** The container whose handler runs now (for error reports). */
+  current = '';
+
+  subscribe<T extends EventType>(type: T, owner: string, handler: Handler<EventOf<T>>): void {
+    this.broadcast[type].push({ owner, handler: handler as Handler<never> });
+  }
+
+  subscribePortfolio<T extends RoutedEvent['type']>(type: T, portfolio: number, owner: string, handler: Handler<EventOf<T>>): void {
+    const byPortfolio = this.routed[type];
+    (byPortfolio[portfolio] ??= []).push({ owner, handler: handler as Handler<never> });
+  }
+
+  /** Sees every event of a type, whichever portfolio it belongs to. */
+  observe<T extends EventType>(type: T, owner: string, handler: Handler<EventOf<T>>): void {
+    this.observers[type].push({ owner, handler: handler as Handler<never> });
+  }
+
+  /** True when someone listens for this type: publishers skip filling events nobody reads. */
+  hasListeners(type: EventType, portfolio = -1): boolean {
+    return this.broadcast[type].length > 0 || this.observers[type].length > 0 || (portfolio >= 0 && (this.routed[type][portfolio]?.length ?? 0) > 0);
+  }
+
+  publish(event: EngineEvent): void {
+    const type = event.type;
+    this.dispatch(this.broadcast[type], event);
+    if (type >= EventType.SIGNAL) {
+      const list = this.routed[type][(event as RoutedEvent).portfolio];
+      if (list !== undefined) this.dispatch(list, event);
+    }
+    const observers = this.observers[type];
+    if (observers.length > 0) this.dispatch(observers, event);
+  }
+
+  private dispatch(list: Subscription[], event: EngineEvent): void {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      this.current = s.owner;
+      (s.handler as Handler<EngineEvent>)(event);
+    }
+  }
+}

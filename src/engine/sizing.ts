@@ -1,0 +1,26 @@
+import { commissionFor } from './costs.js';
+import type { Commission } from './spec.js';
+
+/**
+ * The largest quantity q (whole shares unless `fractional`) with q·price + commission(q, price) ≤ budget;
+ * 0 when nothing is affordable. Starts from the closed form of each commission model and then steps
+ * so floating-point rounding can never let the cost exceed the budget.
+ */
+export function affordableQuantity(budget: number, price: number, commission: Commission | null, fractional: boolean): number {
+  if (!(budget > 0) || !(price > 0)) return 0;
+  const cost = (q: number): number => q * price + commissionFor(commission, q, price);
+  let q: number;
+  if (commission === null) q = budget / price;
+  else if (commission.kind === 'percent') q = budget / (price * (1 + commission.value));
+  else if (commission.kind === 'per_share') q = budget / (price + commission.value);
+  else q = (budget - commission.value) / price;
+  if (!(q > 0)) return 0;
+  if (fractional) {
+    while (q > 0 && cost(q) > budget) q -= Math.max(q * Number.EPSILON, Number.MIN_VALUE);
+    return q;
+  }
+  let n = Math.floor(q);
+  while (n > 0 && cost(n) > budget) n--;
+  while (cost(n + 1) <= budget) n++;
+  return n;
+}

@@ -1,0 +1,5 @@
+export type { Feature, FeatureKind } from './feature.js';
+export { FeatureHub } from './hub.js';
+export { FEATURE_KINDS, parseFeatureKey, outputKey } from './registry.js';
+export { computeFeatureColumns, expandOutputs } from './compute.js';
+export { ExactSum, fsum } from './exact-sum.js';

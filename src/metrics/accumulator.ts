@@ -1,0 +1,81 @@
+import type { Metrics } from './metrics.js';
+
+/**
+ * Streaming state for the metrics of one portfolio over one window: running sums (Welford for the
+ * returns' mean and variance), running peak and drawdown, trade tallies. O(1) per bar; no equity
+ * curve is kept.
+ */
+export class MetricsAccumulator {
+  bars = 0;
+  exposedBars = 0;
+  private prevEquity = NaN;
+  private returns = 0;
+  private mean = 0;
+  private m2 = 0;
+  private downsideSquares = 0;
+  private peak = NaN;
+  private maxDrawdown = 0;
+  trades = 0;
+  private wins = 0;
+  private grossProfit = 0;
+  private grossLoss = 0;
+
+  constructor(readonly capital: number) {}
+
+  /** Equity at a bar's close (after that bar's fills); `exposed` = some position is open. */
+  onBar(equity: number, exposed: boolean): void {
+    if (this.bars === 0) {
+      this.peak = equity;
+    } else {
+      const r = equity / this.prevEquity - 1;
+      const k = ++this.returns;
+      const delta = r - this.mean;
+      this.mean += delta / k;
+      this.m2 += delta * (r - this.mean);
+      if (r < 0) this.downsideSquares += r * r;
+      if (equity > this.peak) this.peak = equity;
+    }
+    const dd = 1 - equity / this.peak;
+    if (dd > this.maxDrawdown) this.maxDrawdown = dd;
+    this.prevEquity = equity;
+    this.bars++;
+    if (exposed) this.exposedBars++;
+  }
+
+  /** A closed round trip with its net pnl (commissions included). */
+  onTrade(pnl: number): void {
+    this.trades++;
+    if (pnl > 0) {
+      this.wins++;
+      this.grossProfit += pnl;
+    } else if (pnl < 0) {
+      this.grossLoss -= pnl;
+    }
+  }
+
+  finish(periodsPerYear: number): Metrics {
+    const n = this.returns;
+    const finalEquity = this.bars > 0 ? this.prevEquity : this.capital;
+    const totalReturn = finalEquity / this.capital - 1;
+    const growth = 1 + totalReturn;
+    const cagr = n > 0 && growth > 0 ? Math.pow(growth, periodsPerYear / n) - 1 : n > 0 && growth === 0 ? -1 : null;
+    const sd = n > 1 ? Math.sqrt(this.m2 / (n - 1)) : NaN;
+    const rootPpy = Math.sqrt(periodsPerYear);
+    const downside = n > 0 ? Math.sqrt(this.downsideSquares / n) : NaN;
+    const profitFactor = this.trades === 0 || (this.grossLoss === 0 && this.grossProfit === 0) ? null : this.grossLoss === 0 ? Infinity : this.grossProfit / this.grossLoss;
+    return {
+      final_equity: finalEquity,
+      total_return: totalReturn,
+      cagr,
+      volatility: sd === sd ? sd * rootPpy : null,
+      sharpe: sd > 0 ? (rootPpy * this.mean) / sd : null,
+      sortino: downside > 0 ? (rootPpy * this.mean) / downside : null,
+      max_drawdown: this.maxDrawdown,
+      calmar: cagr !== null && this.maxDrawdown > 0 ? cagr / this.maxDrawdown : null,
+      trades: this.trades,
+      win_rate: this.trades > 0 ? this.wins / this.trades : null,
+      profit_factor: profitFactor,
+      exposure: this.bars > 0 ? this.exposedBars / this.bars : null,
+    };
+  }
+}

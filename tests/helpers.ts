@@ -1,0 +1,48 @@
+import { alignSeries } from '../src/data/align.js';
+import type { MarketData } from '../src/data/series.js';
+import type { BrokerSpec, ParameterSet, RiskSpec, StrategySpec } from '../src/engine/spec.js';
+
+const DAY = 86_400_000;
+
+/** Hand-made bars for one symbol: each row [open, high, low, close] (volume 1000), daily from 2020-01-01. */
+export function bars(rows: readonly (readonly [number, number, number, number])[], symbol = 'T', start = Date.UTC(2020, 0, 1)): MarketData {
+  return marketOf([{ symbol, rows, start }]);
+}
+
+/** Several symbols; each may start on a different day (its rows are consecutive days from `start`). */
+export function marketOf(list: readonly { symbol: string; rows: readonly (readonly [number, number, number, number])[]; start?: number }[]): MarketData {
+  return alignSeries(
+    list.map(({ symbol, rows, start = Date.UTC(2020, 0, 1) }) => ({
+      symbol,
+      time: Float64Array.from(rows, (_, i) => start + i * DAY),
+      open: Float64Array.from(rows, (r) => r[0]),
+      high: Float64Array.from(rows, (r) => r[1]),
+      low: Float64Array.from(rows, (r) => r[2]),
+      close: Float64Array.from(rows, (r) => r[3]),
+      volume: Float64Array.from(rows, () => 1000),
+    })),
+    'test',
+  );
+}
+
+/** Bars whose open = high = low = close = each given price. */
+export function closes(prices: readonly number[], symbol = 'T'): MarketData {
+  return bars(prices.map((p) => [p, p, p, p] as const), symbol);
+}
+
+export interface SetOverrides {
+  capital?: number;
+  strategy?: Partial<StrategySpec>;
+  risk?: Partial<RiskSpec>;
+  broker?: Partial<BrokerSpec>;
+}
+
+/** A parameter set with no costs, all-in percent_equity sizing and next-open fills unless overridden. */
+export function makeSet(type: string, params: StrategySpec['params'] = {}, o: SetOverrides = {}): ParameterSet {
+  return {
+    capital: o.capital ?? 100_000,
+    strategy: { type, params, regimeFilter: null, ...o.strategy },
+    risk: { sizing: { kind: 'percent_equity', value: 1 }, stopLoss: null, takeProfit: null, trailingStop: null, ...o.risk },
+    broker: { fill: 'next_open', commission: null, slippage: null, ...o.broker },
+  };
+}
