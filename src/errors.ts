@@ -32,7 +32,7 @@ export interface ConfigIssue {
 }
 
 export function formatConfigIssue(issue: ConfigIssue): string {
-  const where = `${issue.file}:${issue.line}:${issue.column}`;
+  const where = issue.file.startsWith('--set ') ? issue.file : `${issue.file}:${issue.line}:${issue.column}`;
   return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
 }
 

@@ -4,6 +4,7 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import { getClassifier, getStrategy, listClassifiers, listStrategies } from '../strategies/registry.js';
 import { ParamError } from '../strategies/params.js';
 import { configSchema, type Config } from './schema.js';
+import type { RawParams } from '../strategies/strategy.js';
 import { applyOverrides, type Override } from './overrides.js';
 import { dottedPath, locate, readConfigSource, toPlain, type ConfigSource } from './source.js';
 import { didYouMean } from './suggest.js';
@@ -43,11 +44,11 @@ export function loadConfig(file: string, sets: readonly string[] = []): LoadedCo
         at(issue.path, describe(issue, plain));
       }
     }
-  } else {
-    checkComponents(parsed.data, at);
   }
+  checkComponents((plain as { strategy?: unknown }).strategy, at);
+  issues.sort((a, b) => (a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1));
   if (issues.length > 0) throw new ConfigError(issues);
-  return { config: parsed.data as Config, file, baseDir: dirname(resolve(file)) };
+  return { config: parsed.data!, file, baseDir: dirname(resolve(file)) };
 }
 
 function issueAt(source: ConfigSource, overrides: readonly Override[], path: readonly PropertyKey[], message: string, atKey: boolean): ConfigIssue {
@@ -62,7 +63,7 @@ function describe(issue: z.core.$ZodIssue, root: unknown): string {
   const found = valueAt(root, issue.path);
   const shown = found === undefined ? 'nothing' : JSON.stringify(found);
   if (issue.code === 'invalid_union') return `expected ${unionHint(issue.path)}, found ${shown}`;
-  return `${issue.message.replace(/^Invalid input: /, '')}${found === undefined || issue.code === 'invalid_type' ? '' : `, found ${shown}`}`;
+  return `${issue.message.replace(/^(Invalid input|Invalid option|Too big|Too small): /, '')}${found === undefined || issue.code === 'invalid_type' ? '' : `, found ${shown}`}`;
 }
 
 function unionHint(path: readonly PropertyKey[]): string {
@@ -116,25 +117,27 @@ function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[]
 }
 
 /** Strategy and classifier names and their parameters, checked against the registry. */
-function checkComponents(config: Config, at: (path: readonly PropertyKey[], message: string, atKey?: boolean) => void): void {
-  const { type, regime_filter: filter, ...params } = config.strategy;
+function checkComponents(strategy: unknown, at: (path: readonly PropertyKey[], message: string, atKey?: boolean) => void): void {
+  if (strategy === null || typeof strategy !== 'object' || typeof (strategy as { type?: unknown }).type !== 'string') return;
+  const { type, regime_filter: filter, ...params } = strategy as { type: string; regime_filter?: unknown } & RawParams;
   try {
     getStrategy(type).prepare(params);
   } catch (e) {
-    if (e instanceof ParamError) at(['strategy', e.param], e.message, !(e.param in params) ? false : e.message.includes('unknown parameter'));
+    if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', p.param], p.message, p.message.includes('unknown parameter'));
     else at(['strategy', 'type'], `unknown strategy '${type}'${didYouMean(type, listStrategies().map((s) => s.name))}; see \`fanfold list strategies\``);
   }
-  if (filter) {
-    const { type: ctype, allow, ...cparams } = filter;
-    try {
-      const c = getClassifier(ctype);
-      c.prepare(cparams);
-      allow.forEach((label, i) => {
-        if (!c.labels.includes(label)) at(['strategy', 'regime_filter', 'allow', i], `unknown label '${label}' of ${ctype}; labels are ${c.labels.join(', ')}`);
+  if (filter === null || typeof filter !== 'object' || typeof (filter as { type?: unknown }).type !== 'string') return;
+  const { type: ctype, allow, ...cparams } = filter as { type: string; allow?: unknown } & RawParams;
+  try {
+    const c = getClassifier(ctype);
+    c.prepare(cparams);
+    if (Array.isArray(allow)) {
+      allow.forEach((label: unknown, i) => {
+        if (typeof label === 'string' && !c.labels.includes(label)) at(['strategy', 'regime_filter', 'allow', i], `unknown label '${label}' of ${ctype}; labels are ${c.labels.join(', ')}`);
       });
-    } catch (e) {
-      if (e instanceof ParamError) at(['strategy', 'regime_filter', e.param], e.message);
-      else at(['strategy', 'regime_filter', 'type'], `unknown classifier '${ctype}'${didYouMean(ctype, listClassifiers().map((c) => c.name))}`);
     }
+  } catch (e) {
+    if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', 'regime_filter', p.param], p.message, p.message.includes('unknown parameter'));
+    else at(['strategy', 'regime_filter', 'type'], `unknown classifier '${ctype}'${didYouMean(ctype, listClassifiers().map((c) => c.name))}`);
   }
 }

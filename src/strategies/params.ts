@@ -5,6 +5,8 @@ export class ParamError extends UserError {
   constructor(
     readonly param: string,
     message: string,
+    /** Further problems found in the same parameters. */
+    readonly others: readonly ParamError[] = [],
   ) {
     super(message);
     this.name = 'ParamError';
@@ -19,16 +21,22 @@ import type { ParamSpec, ParamValue, RawParams } from './strategy.js';
  */
 export function resolveParams(owner: string, specs: readonly ParamSpec[], raw: RawParams, ignore: readonly string[] = []): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
+  const errors: ParamError[] = [];
   const known = new Set(specs.map((s) => s.name));
   for (const name of Object.keys(raw)) {
     if (!known.has(name) && !ignore.includes(name)) {
-      throw new ParamError(name, `${owner}: unknown parameter '${name}'${didYouMean(name, known)}; parameters are: ${[...known].join(', ') || '(none)'}`);
+      errors.push(new ParamError(name, `${owner}: unknown parameter '${name}'${didYouMean(name, known)}; parameters are: ${[...known].join(', ') || '(none)'}`));
     }
   }
   for (const spec of specs) {
-    const value = raw[spec.name] ?? spec.default;
-    out[spec.name] = checkParam(owner, spec, value);
+    try {
+      out[spec.name] = checkParam(owner, spec, raw[spec.name] ?? spec.default);
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      errors.push(e);
+    }
   }
+  if (errors.length > 0) throw new ParamError(errors[0].param, errors[0].message, errors.slice(1));
   return out;
 }
 

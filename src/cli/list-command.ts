@@ -1,0 +1,43 @@
+import { FEATURE_KINDS } from '../features/registry.js';
+import { listClassifiers, listStrategies } from '../strategies/registry.js';
+import type { ParamSpec } from '../strategies/strategy.js';
+import { TOPOLOGIES } from '../topology/topology.js';
+import { UserError } from '../errors.js';
+
+export const LIST_KINDS = ['strategies', 'classifiers', 'features', 'sequences', 'topologies', 'workflows'] as const;
+export type ListKind = (typeof LIST_KINDS)[number];
+
+const SEQUENCES = [{ name: 'single_pass', description: 'one run over the whole data (or the configured window)' }];
+const WORKFLOWS = [{ name: 'single_phase', description: 'a config without `phases`: one phase, one topology' }];
+
+function param(p: ParamSpec): string {
+  const bounds = p.choices ? ` {${p.choices.join('|')}}` : p.min !== undefined || p.max !== undefined ? ` [${p.min ?? ''}..${p.max ?? ''}]` : '';
+  return `      ${p.name}: ${p.type}${bounds} = ${String(p.default)} — ${p.description}`;
+}
+
+/** What `fanfold list` prints for one kind of component (all kinds when none is given). */
+export function listText(kind?: ListKind): string {
+  const kinds = kind ? [kind] : LIST_KINDS;
+  const lines: string[] = [];
+  for (const k of kinds) {
+    if (!(LIST_KINDS as readonly string[]).includes(k)) throw new UserError(`unknown list '${k}'; choose one of ${LIST_KINDS.join(', ')}`);
+    lines.push(`${k}:`);
+    if (k === 'strategies' || k === 'classifiers') {
+      for (const d of k === 'strategies' ? listStrategies() : listClassifiers()) {
+        const labels = d.kind === 'classifier' ? ` → ${d.labels.join(' | ')}` : '';
+        lines.push(`  ${d.name} — ${d.description}${labels}`);
+        for (const p of d.params) lines.push(param(p));
+      }
+    } else if (k === 'features') {
+      for (const f of FEATURE_KINDS.values()) {
+        const args = f.args.length > 0 ? `(${f.args.join(',')})` : '';
+        const outputs = f.outputs ? ` .${f.outputs.join('|.')}` : '';
+        lines.push(`  ${f.name}${args}${outputs} — ${f.description}`);
+      }
+    } else {
+      const list = k === 'sequences' ? SEQUENCES : k === 'topologies' ? TOPOLOGIES : WORKFLOWS;
+      for (const item of list) lines.push(`  ${item.name} — ${item.description}`);
+    }
+  }
+  return lines.join('\n');
+}

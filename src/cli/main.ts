@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { loadConfig } from '../config/load.js';
+import { configJsonSchema } from '../config/schema.js';
+import { runConfig } from '../coordinator/run-config.js';
+import { ConfigError, LifecycleError, UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { featuresCommand } from './features-command.js';
+import { LIST_KINDS, listText, type ListKind } from './list-command.js';
+import { formatSummary } from './summary.js';
+
+/** Prints a failure the way a user needs it and returns the exit code (2 = fix your input, 1 = runtime). */
+function report(error: unknown): number {
+  const root = error instanceof LifecycleError && error.cause instanceof UserError ? error.cause : error;
+  if (root instanceof ConfigError) {
+    process.stderr.write(`error: invalid config (${root.issues.length} problem${root.issues.length === 1 ? '' : 's'}):\n${root.message.replace(/^/gm, '  ')}\n`);
+    return 2;
+  }
+  if (root instanceof UserError) {
+    process.stderr.write(`error: ${root.message}\n`);
+    return 2;
+  }
+  const message = root instanceof Error ? (process.env.FANFOLD_DEBUG ? (root.stack ?? root.message) : root.message) : String(root);
+  process.stderr.write(`error: ${message}\n`);
+  if (root instanceof LifecycleError) for (const s of root.suppressed) process.stderr.write(`  also: ${s.message}\n`);
+  return 1;
+}
+
+// A closed pipe (`fanfold features x.csv ... | head`) is the reader's choice, not a failure.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+async function guarded(action: () => Promise<void> | void): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    process.exitCode = report(error);
+  }
+}
+
+function parseWorkers(value: unknown): number | 'auto' | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--workers: expected 'auto' or a positive integer, got '${String(value)}'`);
+  return n;
+}
+
+await yargs(hideBin(process.argv))
+  .scriptName('fanfold')
+  .version(VERSION)
+  .strict()
+  .demandCommand(1, 'choose a command')
+  .fail((message, error) => {
+    if (error) throw error;
+    process.stderr.write(`error: ${message}\n(run fanfold --help for usage)\n`);
+    process.exit(2);
+  })
+  .command(
+    'run <config>',
+    'run a workflow config',
+    (y) =>
+      y
+        .positional('config', { type: 'string', demandOption: true, describe: 'workflow YAML file' })
+        .option('workers', { type: 'string', describe: "worker count or 'auto'" })
+        .option('executor', { choices: ['inline', 'pool', 'redis'] as const, describe: 'how parameter sets execute' })
+        .option('out', { type: 'string', describe: 'parent folder of results directories', default: 'runs' })
+        .option('storage', { choices: ['memory', 'disk', 'hybrid'] as const })
+        .option('set', { type: 'string', array: true, describe: 'override a config key: path.to.key=value' })
+        .option('resume', { type: 'string', describe: 'resume the run in this results directory' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
+        .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' }),
+    (argv) =>
+      guarded(async () => {
+        if (argv.resume !== undefined) throw new UserError('--resume is not available in this version (runs are not resumable yet)');
+        const loaded = loadConfig(argv.config, argv.set ?? []);
+        const { result, data, config } = await runConfig(loaded, {
+          executor: argv.executor,
+          workers: parseWorkers(argv.workers),
+          storage: argv.storage,
+          out: argv.out,
+        });
+        if (argv.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else process.stdout.write(`${formatSummary(result, data, config)}\n`);
+      }),
+  )
+  .command(
+    'validate <config>',
+    'check a config; errors name file:line:col and the key path',
+    (y) => y.positional('config', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true }),
+    (argv) =>
+      guarded(() => {
+        const { config } = loadConfig(argv.config, argv.set ?? []);
+        process.stdout.write(`${argv.config}: ok (${config.name}: ${config.strategy.type})\n`);
+      }),
+  )
+  .command(
+    'features <data>',
+    'compute features of a CSV file and write them as CSV',
+    (y) =>
+      y
+        .positional('data', { type: 'string', demandOption: true })
+        .option('feature', { type: 'string', array: true, demandOption: true, describe: "e.g. 'sma(10)', 'macd(12,26,9)'" })
+        .option('out', { type: 'string', describe: 'output CSV file (default: stdout)' }),
+    (argv) => guarded(() => featuresCommand(argv.data, argv.feature, argv.out)),
+  )
+  .command('schema', 'print the config schema as JSON Schema', {}, () =>
+    guarded(() => {
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    }),
+  )
+  .command(
+    'list [kind]',
+    'list registered components',
+    (y) => y.positional('kind', { choices: LIST_KINDS }),
+    (argv) =>
+      guarded(() => {
+        process.stdout.write(`${listText(argv.kind as ListKind | undefined)}\n`);
+      }),
+  )
+  .help()
+  .parseAsync();

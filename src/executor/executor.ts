@@ -1,0 +1,13 @@
+import type { MarketData } from '../data/series.js';
+import type { ParameterSet } from '../engine/spec.js';
+import type { SetResult, TopologyOptions } from '../topology/topology.js';
+
+/**
+ * Runs batches of parameter sets. `inline` runs them in this thread and is the reference every other
+ * executor must match bit for bit; pool and queue executors implement the same interface.
+ */
+export interface Executor {
+  readonly name: 'inline' | 'pool' | 'redis';
+  runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions): Promise<SetResult[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,20 @@
+/**
+ * fanfold's programmatic API: load data, run parameter sets through the backtest and optimization
+ * topologies, and reach the feature and strategy registries.
+ */
+export { runBacktest, runBatch } from './topology/run.js';
+export { Topology, TOPOLOGIES, type SetResult, type TopologyKind, type TopologyOptions } from './topology/topology.js';
+export { alignSeries, generateSynthetic, hashMarketData, inferPeriodsPerYear, loadCsvFile, loadMarketData, parseBarsCsv, sharedColumn } from './data/index.js';
+export type { DataSpec, MarketData, RawSeries, SymbolBars, SyntheticOptions } from './data/index.js';
+export { computeFeatureColumns, expandOutputs, FEATURE_KINDS, FeatureHub, parseFeatureKey, type Feature, type FeatureKind } from './features/index.js';
+export { getClassifier, getStrategy, listClassifiers, listStrategies, registerClassifier, registerStrategy } from './strategies/index.js';
+export type { BarView, ClassifierDefinition, ParamSpec, ParamValue, RawParams, StrategyDefinition } from './strategies/index.js';
+export type { BarWindow, BrokerSpec, Commission, ParameterSet, RiskSpec, Sizing, Slippage, StrategySpec } from './engine/spec.js';
+export type { Trade } from './engine/trade.js';
+export { METRIC_NAMES, MetricsAccumulator, type MetricName, type Metrics } from './metrics/index.js';
+export { loadConfig, type LoadedConfig } from './config/load.js';
+export { parameterSetOf } from './config/resolve.js';
+export { configSchema, configJsonSchema, type Config } from './config/schema.js';
+export { runConfig, type RunOptions, type RunOutcome } from './coordinator/run-config.js';
+export type { ResultJson, PhaseJson, RunJson, MetricsJson } from './results/contract.js';
+export { ConfigError, DataError, LifecycleError, UserError, type ConfigIssue } from './errors.js';

@@ -1,0 +1,45 @@
+import type { Trade } from '../engine/trade.js';
+import { METRIC_NAMES, type MetricName, type Metrics } from '../metrics/metrics.js';
+
+/** The `--json` document of DESIGN.md section 7. */
+export type MetricsJson = Record<MetricName, number | null>;
+export type ParamsJson = Record<string, number | string | boolean>;
+
+export interface RunJson {
+  params: ParamsJson;
+  metrics: MetricsJson;
+  trades?: Trade[];
+}
+
+export interface BestJson {
+  params: ParamsJson;
+  metrics: MetricsJson;
+}
+
+export interface PhaseJson {
+  name: string;
+  topology: string;
+  sequence: string;
+  storage: 'memory' | 'disk' | 'hybrid';
+  trials: number;
+  failed: number;
+  best?: BestJson;
+  runs?: RunJson[];
+}
+
+export interface ResultJson {
+  workflow: string;
+  run_id: string;
+  results_dir: string;
+  phases: PhaseJson[];
+}
+
+/** Metrics as JSON: every non-finite value (undefined sd, profit factor without losses) becomes null. */
+export function metricsJson(m: Metrics): MetricsJson {
+  const out = {} as MetricsJson;
+  for (const name of METRIC_NAMES) {
+    const v = m[name];
+    out[name] = v === null || !Number.isFinite(v) ? null : v;
+  }
+  return out;
+}
