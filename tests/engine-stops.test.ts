@@ -220,6 +220,24 @@ describe('no re-entry after a stop until the target changes again', () => {
     expect(r.metrics.final_equity).toBe(975);
     expect(r.metrics.exposure).toBe(0.3); // bars 3, 8, 9
   });
+
+  it('a stop and an exit signal on the same bar close the position once', () => {
+    const rows: Row[] = [
+      [10, 10, 10, 10], // 0
+      [9, 9, 9, 9], // 1: d −0.5
+      [9, 10, 9, 10], // 2: up-cross → +1
+      [10, 10.5, 9.8, 10.5], // 3: buy 100 @ 10 (cash 0), stop 9
+      [10, 10.5, 8.5, 9.5], // 4: stop @ 9 (cash 900); d = −0.5 → down-cross → target 0 (pending for bar 5)
+      [9.5, 9.5, 9.5, 9.5], // 5: the pending exit finds nothing to sell
+      [10, 10, 10, 10], // 6: d +0.25 → up-cross → +1
+      [10, 10, 10, 10], // 7: buy @ 10: floor(900/10) = 90, cash 0; E = 900
+    ];
+    const r = run(bars(rows), makeSet('sma_crossover', { fast: 1, slow: 2 }, { capital: 1000, risk: { stopLoss: 0.1 } }));
+    expect(r.trades).toHaveLength(1);
+    expect(r.trades[0]).toMatchObject({ qty: 100, exit_time: day(4), exit_price: 9, pnl: -100 });
+    expect(r.cash).toEqual([1000, 1000, 1000, 0, 900, 900, 900, 0]);
+    expect(r.metrics.final_equity).toBe(900);
+  });
 });
 
 describe('short side (sma_crossover, allow_short)', () => {

@@ -223,6 +223,23 @@ describe('rsi_reversion', () => {
   });
 });
 
+describe('orders come from target changes (rsi_reversion with a stop-loss)', () => {
+  it('after a stop closes the position, the strategy re-enters only when its target changes again', () => {
+    // RSI(2) (see above for the recursion): bar2 RSI 0 → buy 12500 at 8; stop level 8 × 0.95 = 7.6;
+    // bar3 opens at 7.5 ≤ 7.6 → stop-loss fill at the open, 7.5. RSI stays < 30 at bars 3, 4 and again
+    // at bar 7 (≈ 19.5), but the target is still +1: no re-entry. Bar 8 RSI ≈ 86 > 70 → target 0
+    // (nothing to sell); bar 10 RSI ≈ 20 < 30 → target +1 again → buy floor(93750 / 5) = 18750 at 5.
+    const prices = [10, 9, 8, 7.5, 6, 7, 6.5, 6, 9, 7, 5];
+    const r = run(closes(prices), atClose('rsi_reversion', { n: 2, lower: 30, upper: 70 }, { risk: { stopLoss: 0.05 } }));
+    expect(r.fills).toEqual([
+      { index: 2, quantity: 12_500, price: 8, reason: 'signal' },
+      { index: 3, quantity: -12_500, price: 7.5, reason: 'stop_loss' },
+      { index: 10, quantity: 18_750, price: 5, reason: 'signal' },
+    ]);
+    expect(r.trades).toEqual([longTrade(2, 8, 3, 7.5, 12_500, -6250)]);
+  });
+});
+
 describe('bollinger_reversion', () => {
   it('buys below the lower band and exits above the middle', () => {
     // n 3, k 1 (population sd). bar2: mean 10, sd 0, close 10 is not < 10.

@@ -15,7 +15,8 @@ export async function featuresCsv(path: string, keys: readonly string[]): Promis
   const outputs = expandOutputs(keys);
   const columns = computeFeatureColumns(data.symbols[0], keys);
   const daily = data.time.every((t) => t % DAY === 0);
-  const rows: string[] = [['date', ...outputs].join(',')];
+  // Keys such as bbands(20,2).lower hold commas, so header cells are quoted as RFC 4180 says.
+  const rows: string[] = [['date', ...outputs].map(csvCell).join(',')];
   const cols = outputs.map((k) => columns.get(k) as Float64Array);
   for (let t = 0; t < data.time.length; t++) {
     const iso = new Date(data.time[t]).toISOString();
@@ -24,6 +25,10 @@ export async function featuresCsv(path: string, keys: readonly string[]): Promis
     rows.push(cells.join(','));
   }
   return `${rows.join('\n')}\n`;
+}
+
+function csvCell(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export async function featuresCommand(path: string, keys: readonly string[], out: string | undefined): Promise<void> {

@@ -52,10 +52,14 @@ export class EventBus {
   }
 
   private dispatch(list: Subscription[], event: EngineEvent): void {
+    // A throwing handler leaves `current` on its owner; otherwise the publisher's owner is restored,
+    // so an error raised by the publisher itself after the dispatch is blamed on the publisher.
+    const publisher = this.current;
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
       this.current = s.owner;
       (s.handler as Handler<EngineEvent>)(event);
     }
+    this.current = publisher;
   }
 }

@@ -43,7 +43,7 @@ interface BollingerParams {
 
 const bollingerParams = [
   { name: 'n', type: 'int', default: 20, min: 2, description: 'band length' },
-  { name: 'k', type: 'number', default: 2, min: 0, description: 'band width in population standard deviations' },
+  { name: 'k', type: 'number', default: 2, min: 0.01, description: 'band width in population standard deviations' },
   ALLOW_SHORT,
 ] as const;
 

@@ -1,0 +1,169 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.js';
+import { configJsonSchema } from '../src/config/schema.js';
+import { runConfig } from '../src/coordinator/run-config.js';
+import { loadCsvFile } from '../src/data/csv.js';
+import { alignSeries } from '../src/data/align.js';
+import { computeFeatureColumns } from '../src/features/compute.js';
+
+// The CLI runs from the compiled output; `npm test` builds it first (pretest).
+const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
+const TTRC = join(import.meta.dirname, '..', '..', 'shared', 'data', 'ttrc.csv');
+const out = mkdtempSync(join(tmpdir(), 'fanfold-cli-'));
+
+function cli(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function writeConfig(name: string, text: string): string {
+  const file = join(out, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const ttrcConfig = (extra = ''): string => `name: ttrc_sma
+data: {path: ${TTRC}, symbol: TTRC}
+capital: 50000
+strategy: {type: sma_crossover, fast: 10, slow: 40}
+broker: {fill: next_open, commission: {percent: 0.001}}
+search: {objective: sharpe}
+${extra}`;
+
+describe('fanfold run', () => {
+  it('prints the same JSON as the programmatic API for the same config', async () => {
+    const file = writeConfig('same.yaml', ttrcConfig());
+    const r = cli(['run', file, '--json', '--out', out]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    const fromCli = JSON.parse(r.stdout);
+    const { result } = await runConfig(loadConfig(file), { out, runId: fromCli.run_id });
+    expect(fromCli).toEqual(JSON.parse(JSON.stringify(result)));
+    const phase = fromCli.phases[0];
+    expect(phase).toMatchObject({ topology: 'backtest', sequence: 'single_pass', storage: 'memory', trials: 1, failed: 0 });
+    expect(Object.keys(phase.runs[0].metrics).sort()).toEqual(
+      ['calmar', 'cagr', 'exposure', 'final_equity', 'max_drawdown', 'profit_factor', 'sharpe', 'sortino', 'total_return', 'trades', 'volatility', 'win_rate'].sort(),
+    );
+    expect(phase.best.metrics).toEqual(phase.runs[0].metrics);
+    expect(phase.runs[0].params).toEqual({});
+    const trades = phase.runs[0].trades;
+    expect(trades.length).toBe(phase.runs[0].metrics.trades);
+    expect(trades[0]).toMatchObject({ symbol: 'TTRC', side: 'long' });
+    expect(trades[0].entry_time).toMatch(/^\d{4}-\d\d-\d\dT00:00:00\.000Z$/);
+    // Net pnl of the trades plus the open position's mark make up the total change of equity.
+    const closed = trades.reduce((s: number, t: { pnl: number }) => s + t.pnl, 0);
+    expect(closed).toBeLessThanOrEqual(phase.runs[0].metrics.final_equity - 50000 + 1e-6 + Math.abs(closed) * 10);
+    const runJson = JSON.parse(readFileSync(join(fromCli.results_dir, 'run.json'), 'utf8'));
+    expect(runJson.status).toBe('completed');
+    expect(runJson.data.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(runJson.data.bars).toBe(5550);
+  });
+
+  it('lets --set override the file, and flags override --set', () => {
+    const file = writeConfig('set.yaml', ttrcConfig());
+    const base = JSON.parse(cli(['run', file, '--json', '--out', out]).stdout).phases[0].runs[0].metrics;
+    const changed = JSON.parse(cli(['run', file, '--json', '--out', out, '--set', 'strategy.fast=20', '--set', 'broker.commission={per_share: 0.01}']).stdout).phases[0].runs[0].metrics;
+    expect(changed.final_equity).not.toBe(base.final_equity);
+    const explicit = writeConfig('set2.yaml', ttrcConfig().replace('fast: 10', 'fast: 20').replace('{percent: 0.001}', '{per_share: 0.01}'));
+    expect(JSON.parse(cli(['run', explicit, '--json', '--out', out]).stdout).phases[0].runs[0].metrics).toEqual(changed);
+    const r = cli(['run', file, '--json', '--out', out, '--set', 'results.storage=disk', '--storage', 'memory']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).phases[0].storage).toBe('memory');
+  });
+
+  it('prints a readable summary without --json', () => {
+    const r = cli(['run', 'configs/demo.yaml', '--out', out]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('fanfold · demo_sma');
+    expect(r.stdout).toMatch(/sharpe\s+-?\d+\.\d\d/);
+    expect(r.stdout).toMatch(/trades\s+\d+/);
+  });
+
+  it('rejects an invalid config with file:line:col, key path and exit code 2, without a stack trace', () => {
+    const file = writeConfig('bad.yaml', 'name: bad\ndata: {path: x.csv}\nstrategy:\n  type: sma_crossover\n  fastt: 5\nbroker: {fill: tomorrow}\n');
+    const r = cli(['run', file]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${file}:5:3: strategy.fastt: sma_crossover: unknown parameter 'fastt' (did you mean 'fast'?)`);
+    expect(r.stderr).toContain(`${file}:6:16: broker.fill: expected one of "next_open"|"close", found "tomorrow"`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects bad data naming the file and row, exit code 2', () => {
+    const data = join(out, 'bad.csv');
+    writeFileSync(data, 'date,open,high,low,close,volume\n2020-01-01,1,2,0.5,1.5,10\n2020-01-02,1,0.5,2,1.5,10\n');
+    const file = writeConfig('baddata.yaml', `name: bd\ndata: {path: ${data}}\nstrategy: {type: buy_and_hold}\n`);
+    const r = cli(['run', file, '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${data.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: .*high.*low`));
+  });
+
+  it('refuses executors that this version does not have, exit code 2', () => {
+    const r = cli(['run', 'configs/demo.yaml', '--executor', 'pool', '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("executor 'pool' is not available");
+  });
+});
+
+describe('fanfold validate, schema, list, features', () => {
+  it('validate accepts every example config and rejects a bad one', () => {
+    expect(cli(['validate', 'configs/demo.yaml']).status).toBe(0);
+    const file = writeConfig('v.yaml', 'name: v\ndata: {path: x.csv}\ncapitl: 5\nstrategy: {type: sma_crossover}\n');
+    const r = cli(['validate', file]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${file}:3:1: capitl: unknown key 'capitl' (did you mean 'capital'?)`);
+  });
+
+  it('schema prints the JSON Schema that configs/fanfold.schema.json holds', () => {
+    const r = cli(['schema']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(configJsonSchema());
+    expect(JSON.parse(readFileSync(join(import.meta.dirname, '..', 'configs', 'fanfold.schema.json'), 'utf8'))).toEqual(configJsonSchema());
+  });
+
+  it('list names every built-in', () => {
+    const r = cli(['list']);
+    for (const name of ['sma_crossover', 'ema_crossover', 'rsi_reversion', 'bollinger_reversion', 'donchian_breakout', 'momentum', 'buy_and_hold', 'volatility_regime', 'trend_regime', 'macd(fast,slow,signal)', 'bbands(n,k)', 'single_pass', 'backtest', 'optimization']) {
+      expect(r.stdout).toContain(name);
+    }
+  });
+
+  it('features writes CSV with ISO dates, canonical keys and empty cells before a feature is ready', async () => {
+    const file = join(out, 'f.csv');
+    const r = cli(['features', TTRC, '--feature', 'sma( 20 )', '--feature', 'rsi(14)', '--feature', 'bbands(20,2)', '--out', file]);
+    expect(r.status).toBe(0);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    // Header cells holding commas are quoted (RFC 4180); data cells are plain numbers.
+    const header = [...lines[0].matchAll(/"([^"]*)"|([^,]+)/g)].map((m) => m[1] ?? m[2]);
+    const rows = [header, ...lines.slice(1).map((l) => l.split(','))];
+    expect(rows[0]).toEqual(['date', 'sma(20)', 'rsi(14)', 'bbands(20,2).lower', 'bbands(20,2).middle', 'bbands(20,2).upper', 'bbands(20,2).pctb']);
+    expect(rows).toHaveLength(5551);
+    expect(rows[1][0]).toBe('1985-01-02');
+    expect(rows[19][1]).toBe(''); // bar index 18: sma(20) not ready
+    const data = alignSeries([await loadCsvFile(TTRC, 'TTRC')], TTRC);
+    const cols = computeFeatureColumns(data.symbols[0], ['sma(20)', 'rsi(14)']);
+    expect(Number(rows[20][1])).toBe(cols.get('sma(20)')![19]);
+    expect(rows[14][2]).toBe(''); // index 13: rsi(14) first value is at index 14
+    expect(Number(rows[15][2])).toBe(cols.get('rsi(14)')![14]);
+    expect(Number(rows[20][4])).toBe(Number(rows[20][1])); // bbands middle = sma, bit for bit
+  });
+
+  it('features on an unknown feature fails with exit code 2', () => {
+    const r = cli(['features', TTRC, '--feature', 'smaa(3)']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown feature 'smaa'");
+  });
+});
+
+describe('npm start', () => {
+  it('the demo config runs on generated data', () => {
+    const stdout = execFileSync(process.execPath, [CLI, 'run', 'configs/demo.yaml', '--json', '--out', out], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+    const result = JSON.parse(stdout);
+    expect(result.workflow).toBe('demo_sma');
+    expect(result.phases[0].runs[0].metrics.trades).toBeGreaterThan(5);
+  });
+});
