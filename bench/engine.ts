@@ -186,7 +186,7 @@ function parent(runs: number): void {
   const work: Record<Mode, number> = { baseline: bars, backtest: bars, optimization: bars * first.sets, baseline100: bars * first.sets };
   const rates = (mode: Mode): number[] => reports.map((r) => (work[mode] / r.modes[mode].medianMs) * 1000);
   const base = median(rates('baseline'));
-  const perChildRatio = (mode: Mode): number[] => reports.map((r) => r.modes.baseline.medianMs / r.modes[mode].medianMs * (work[mode] / bars));
+  const perChildRatio = (mode: Mode): number[] => reports.map((r) => (r.modes.baseline.medianMs / r.modes[mode].medianMs) * (work[mode] / bars));
 
   const cpu = cpus();
   console.log('fanfold engine benchmark: sma_crossover, percent_equity 1.0, percent commission 0.001, next_open fills');

@@ -71,13 +71,13 @@ describe('EventBus routing', () => {
     expect(log).toEqual(['signal p1 target 1', 'portfolio p0']);
   });
 
-  it('BAR goes to every subscriber in subscription order, with bus.current naming the owner', () => {
+  it('BAR goes to observers first, then every subscriber in subscription order, with bus.current naming the owner', () => {
     const bus = new EventBus();
     const log: string[] = [];
     for (const owner of ['execution', 'risk', 'features', 'portfolio']) bus.subscribe(EventType.BAR, owner, () => log.push(`${owner}:${bus.current}`));
     bus.observe(EventType.BAR, 'tracing', () => log.push(`tracing:${bus.current}`));
     bus.publish(barEvent());
-    expect(log).toEqual(['execution:execution', 'risk:risk', 'features:features', 'portfolio:portfolio', 'tracing:tracing']);
+    expect(log).toEqual(['tracing:tracing', 'execution:execution', 'risk:risk', 'features:features', 'portfolio:portfolio']);
   });
 
   it('hasListeners', () => {

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { parameterSetOf } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
@@ -53,9 +53,19 @@ export async function runConfig(loaded: LoadedConfig, options: RunOptions = {}):
   try {
     const data = await loadMarketData(config.data, loaded.baseDir);
     const set = parameterSetOf(config);
+    const tracing = config.execution.trace_settings;
     const [outcome] = await executor.runBatch(data, [set], {
       periodsPerYear: config.periods_per_year,
       storeTrades: config.results.store_trades,
+      ...(config.execution.enable_event_tracing
+        ? {
+            trace: {
+              traceId: tracing?.trace_id ?? runId,
+              traceDir: tracing?.trace_dir ? resolve(tracing.trace_dir) : join(dir.path, 'traces'),
+              maxEvents: tracing?.max_events ?? 10_000,
+            },
+          }
+        : {}),
     });
     const metrics = metricsJson(outcome.metrics);
     const phase: PhaseJson = {

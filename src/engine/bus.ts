@@ -11,7 +11,7 @@ interface Subscription {
 /**
  * Synchronous publish/subscribe. BAR and FEATURES go to every subscriber in subscription (= build)
  * order. Per-portfolio events go to the handlers registered for that portfolio, plus any
- * `observe`rs (the tracer): one portfolio never sees another's signals, orders or fills.
+ * `observe`rs (the tracer, called first): one portfolio never sees another's signals, orders or fills.
  * `owner` names the container of the handler so a failure is reported against it.
  */
 export class EventBus {
@@ -42,13 +42,14 @@ export class EventBus {
 
   publish(event: EngineEvent): void {
     const type = event.type;
+    // Observers first, so a trace lists an event before the events its handlers cause.
+    const observers = this.observers[type];
+    if (observers.length > 0) this.dispatch(observers, event);
     this.dispatch(this.broadcast[type], event);
     if (type >= EventType.SIGNAL) {
       const list = this.routed[type][(event as RoutedEvent).portfolio];
       if (list !== undefined) this.dispatch(list, event);
     }
-    const observers = this.observers[type];
-    if (observers.length > 0) this.dispatch(observers, event);
   }
 
   private dispatch(list: Subscription[], event: EngineEvent): void {

@@ -13,6 +13,7 @@ import { MarketState } from '../engine/market.js';
 import { Portfolio } from '../engine/portfolio.js';
 import type { BarWindow, ParameterSet } from '../engine/spec.js';
 import { UserError } from '../errors.js';
+import { EventTracer, type TraceSettings } from '../tracing/tracer.js';
 
 export type TopologyKind = 'backtest' | 'optimization';
 export const TOPOLOGIES: readonly { name: TopologyKind; description: string }[] = [
@@ -32,6 +33,8 @@ export interface TopologyOptions {
   readonly extraContainers?: readonly Container[];
   /** Runs after wiring, before the lifecycle: lets an observer subscribe to the bus. */
   readonly onBus?: (bus: EventBus) => void;
+  /** Record the run's events to a JSON-lines file (execution.enable_event_tracing). */
+  readonly trace?: TraceSettings;
 }
 
 export type { SetResult };
@@ -47,6 +50,7 @@ export class Topology {
   readonly containers: Container[];
   private readonly data: DataHandler;
   private readonly portfolio: PortfolioManager;
+  readonly tracer: EventTracer | null = null;
 
   constructor(
     readonly kind: TopologyKind,
@@ -90,6 +94,11 @@ export class Topology {
       new Container('execution', [execution]),
       ...(options.extraContainers ?? []),
     ];
+    if (options.trace) {
+      this.tracer = new EventTracer(options.trace);
+      this.tracer.attach(bus, 'tracing');
+      this.containers.push(new Container('tracing', [this.tracer]));
+    }
     options.onBus?.(bus);
   }
 
