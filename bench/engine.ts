@@ -209,7 +209,7 @@ function parent(runs: number): void {
     const verdict = target === null ? '' : `  target ≥ ${fmtRatio(target)} ${ratio >= target ? 'PASS' : 'MISS'}`;
     const reps = reports.map((r) => r.modes[mode].reps);
     console.log(
-      `${label.padEnd(46)} ${fmtRate(m).padStart(9)} ${unit.padEnd(10)} [${fmtRate(Math.min(...rs))}–${fmtRate(Math.max(...rs))}]` +
+      `${label.padEnd(46)} ${fmtRate(m).padStart(9)} ${unit.padEnd(10)} ${`[${fmtRate(Math.min(...rs))}–${fmtRate(Math.max(...rs))}]`.padEnd(20)}` +
         `  ${fmtRatio(ratio).padStart(7)} of baseline [${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))}]` +
         `  (${Math.min(...reps)}–${Math.max(...reps)} reps)${verdict}`,
     );

@@ -46,6 +46,17 @@ const DAY_MS = 24 * HOUR_MS;
  * Fewer than two bars give no interval; 252 is assumed then.
  */
 export function inferPeriodsPerYear(time: Float64Array): number {
+  // A timeline is immutable once loaded and runs ask for this per topology: sort its gaps once.
+  const known = inferred.get(time);
+  if (known !== undefined) return known;
+  const ppy = computePeriodsPerYear(time);
+  inferred.set(time, ppy);
+  return ppy;
+}
+
+const inferred = new WeakMap<Float64Array, number>();
+
+function computePeriodsPerYear(time: Float64Array): number {
   if (time.length < 2) return 252;
   const gaps = new Float64Array(time.length - 1);
   for (let i = 1; i < time.length; i++) gaps[i - 1] = time[i] - time[i - 1];

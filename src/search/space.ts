@@ -1,0 +1,103 @@
+import { expandRange, isRangeText } from './range.js';
+
+/**
+ * A parameter space: the config with every list or `range(...)` in a sweepable section (capital,
+ * strategy, risk, broker) taken out as a dimension. A list of maps is a choice between variants
+ * (`sizing: [{percent_equity: 1}, {fixed: 100}]`); `regime_filter.allow` is a list of labels, so
+ * only a list of lists sweeps it. Dimensions are kept in document order.
+ */
+export interface Dimension {
+  /** Key path into the config, e.g. ['strategy', 'fast']. */
+  readonly path: readonly string[];
+  /** Dotted name used in results: `strategy.fast`. */
+  readonly name: string;
+  readonly values: readonly unknown[];
+  /** Whether the values came from a `range(...)` (else a list). */
+  readonly range: boolean;
+}
+
+export const SWEEPABLE = ['capital', 'strategy', 'risk', 'broker'] as const;
+
+export interface DimensionProblem {
+  readonly path: readonly string[];
+  readonly message: string;
+}
+
+/** Finds the dimensions of a plain config; problems (malformed ranges, empty lists) are returned, not thrown. */
+export function findDimensions(config: Readonly<Record<string, unknown>>): { dimensions: Dimension[]; problems: DimensionProblem[] } {
+  const dimensions: Dimension[] = [];
+  const problems: DimensionProblem[] = [];
+  const visit = (value: unknown, path: string[]): void => {
+    const isAllow = path.length === 3 && path[0] === 'strategy' && path[1] === 'regime_filter' && path[2] === 'allow';
+    if (Array.isArray(value)) {
+      if (isAllow && !value.some(Array.isArray)) return;
+      if (value.length === 0) problems.push({ path, message: 'an empty list gives a dimension with no value' });
+      else dimensions.push({ path, name: path.join('.'), values: value, range: false });
+      return;
+    }
+    if (isRangeText(value)) {
+      const values = expandRange(value);
+      if (typeof values === 'string') problems.push({ path, message: values });
+      else dimensions.push({ path, name: path.join('.'), values, range: true });
+      return;
+    }
+    if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+    }
+  };
+  for (const root of SWEEPABLE) if (root in config) visit(config[root], [root]);
+  return { dimensions, problems };
+}
+
+/** A deep copy of `config` with each dimension set to the value at the matching index. */
+export function assign(config: Readonly<Record<string, unknown>>, dimensions: readonly Dimension[], indices: ArrayLike<number>): Record<string, unknown> {
+  const out = structuredClone(config) as Record<string, unknown>;
+  for (let d = 0; d < dimensions.length; d++) setAt(out, dimensions[d].path, dimensions[d].values[indices[d]]);
+  return out;
+}
+
+export function setAt(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (let i = 0; i < path.length - 1; i++) {
+    const next = node[path[i]];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[path[i]] = {};
+    node = node[path[i]] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = structuredClone(value);
+}
+
+/** The swept parameters of one point (dimensions with more than one value), by dotted name. */
+export function sweptParams(dimensions: readonly Dimension[], indices: ArrayLike<number>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let d = 0; d < dimensions.length; d++) if (dimensions[d].values.length > 1) out[dimensions[d].name] = dimensions[d].values[indices[d]];
+  return out;
+}
+
+/**
+ * The grid over dimensions, enumerated lazily in a fixed order: like nested loops in document order,
+ * the last dimension varies fastest. Point k is decoded from k in mixed radix, so no list of points
+ * ever exists.
+ */
+export class Grid {
+  readonly size: number;
+  private readonly radix: Int32Array;
+
+  constructor(readonly dimensions: readonly Dimension[]) {
+    this.radix = Int32Array.from(dimensions, (d) => d.values.length);
+    let size = 1;
+    for (const r of this.radix) size *= r;
+    if (!Number.isSafeInteger(size)) throw new RangeError(`the grid has ${size} points, more than can be enumerated`);
+    this.size = size;
+  }
+
+  /** Writes the value indices of point k into `out` (length = number of dimensions). */
+  indicesAt(k: number, out: Int32Array): Int32Array {
+    let rest = k;
+    for (let d = this.radix.length - 1; d >= 0; d--) {
+      const r = this.radix[d];
+      out[d] = rest % r;
+      rest = (rest - out[d]) / r;
+    }
+    return out;
+  }
+}
