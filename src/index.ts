@@ -12,9 +12,9 @@ export type { BarView, ClassifierDefinition, ParamSpec, ParamValue, RawParams, S
 export type { BarWindow, BrokerSpec, Commission, ParameterSet, RiskSpec, Sizing, Slippage, StrategySpec } from './engine/spec.js';
 export type { Trade } from './engine/trade.js';
 export { METRIC_NAMES, MetricsAccumulator, type MetricName, type Metrics } from './metrics/index.js';
-export { loadConfig, type LoadedConfig } from './config/load.js';
+export { loadWorkflow, type PhaseDeclaration, type Workflow } from './config/workflow.js';
 export { parameterSetOf } from './config/resolve.js';
 export { configSchema, configJsonSchema, type Config } from './config/schema.js';
-export { runConfig, type RunOptions, type RunOutcome } from './coordinator/run-config.js';
+export { runWorkflow, type RunOptions, type RunOutcome } from './coordinator/run-workflow.js';
 export type { ResultJson, PhaseJson, RunJson, MetricsJson } from './results/contract.js';
 export { ConfigError, DataError, LifecycleError, UserError, type ConfigIssue } from './errors.js';

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load.js';
+import { loadWorkflow } from '../src/config/workflow.js';
 import { configJsonSchema } from '../src/config/schema.js';
-import { runConfig } from '../src/coordinator/run-config.js';
+import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import { loadCsvFile } from '../src/data/csv.js';
 import { alignSeries } from '../src/data/align.js';
 import { computeFeatureColumns } from '../src/features/compute.js';
@@ -41,7 +41,7 @@ describe('fanfold run', () => {
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const fromCli = JSON.parse(r.stdout);
-    const { result } = await runConfig(loadConfig(file), { out, runId: fromCli.run_id });
+    const { result } = await runWorkflow(loadWorkflow(file), { out, runId: fromCli.run_id });
     expect(fromCli).toEqual(JSON.parse(JSON.stringify(result)));
     const phase = fromCli.phases[0];
     expect(phase).toMatchObject({ topology: 'backtest', sequence: 'single_pass', storage: 'memory', trials: 1, failed: 0 });
@@ -59,8 +59,8 @@ describe('fanfold run', () => {
     expect(closed).toBeLessThanOrEqual(phase.runs[0].metrics.final_equity - 50000 + 1e-6 + Math.abs(closed) * 10);
     const runJson = JSON.parse(readFileSync(join(fromCli.results_dir, 'run.json'), 'utf8'));
     expect(runJson.status).toBe('completed');
-    expect(runJson.data.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(runJson.data.bars).toBe(5550);
+    expect(runJson.data[0].hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(runJson.data[0].bars).toBe(5550);
   });
 
   it('lets --set override the file, and flags override --set', () => {
@@ -79,6 +79,7 @@ describe('fanfold run', () => {
     const r = cli(['run', 'configs/demo.yaml', '--out', out]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('fanfold · demo_sma');
+    expect(r.stderr).toContain('phase demo_sma: 1 point in the parameter space');
     expect(r.stdout).toMatch(/sharpe\s+-?\d+\.\d\d/);
     expect(r.stdout).toMatch(/trades\s+\d+/);
   });

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load.js';
+import { loadWorkflow } from '../src/config/workflow.js';
+import type { Config } from '../src/config/schema.js';
 import { parameterSetOf } from '../src/config/resolve.js';
 import { ConfigError } from '../src/errors.js';
 
@@ -14,9 +15,16 @@ function file(text: string): string {
   return f;
 }
 
+/** The validated config of a single-phase file. */
+function loadConfig(f: string, sets: string[] = []): { config: Config } {
+  const phase = loadWorkflow(f, sets).phases[0];
+  if (!phase.validated) throw new Error('phase not validated');
+  return { config: phase.validated.config };
+}
+
 function issuesOf(f: string, sets: string[] = []): string[] {
   try {
-    loadConfig(f, sets);
+    loadWorkflow(f, sets);
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
     return (e as ConfigError).message.split('\n');
@@ -105,8 +113,8 @@ broker:
     expect(issuesOf(file('name: !!js/function "function(){}"\ndata: {path: x.csv}\nstrategy: {type: buy_and_hold}\n'))[0]).toMatch(/:1:7: .*tag/i);
   });
 
-  it('refuses phases with an explanation, and a config that is not a map', () => {
-    expect(issuesOf(file(`${minimal}phases: []\n`))[0]).toMatch(/:4:1: phases: multi-phase workflows are not available in this version/);
+  it('refuses an empty phase list, and a config that is not a map', () => {
+    expect(issuesOf(file(`${minimal}phases: []\n`))[0]).toMatch(/:4:9: phases: expected a list of phases/);
     expect(issuesOf(file('- a\n- b\n'))[0]).toMatch(/:1:1: expected a map of config keys/);
   });
 

@@ -3,12 +3,16 @@ import { listClassifiers, listStrategies } from '../strategies/registry.js';
 import type { ParamSpec } from '../strategies/strategy.js';
 import { TOPOLOGIES } from '../topology/topology.js';
 import { UserError } from '../errors.js';
+import { SEQUENCES } from '../sequencer/sequences.js';
 
 export const LIST_KINDS = ['strategies', 'classifiers', 'features', 'sequences', 'topologies', 'workflows'] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
 
-const SEQUENCES = [{ name: 'single_pass', description: 'one run over the whole data (or the configured window)' }];
-const WORKFLOWS = [{ name: 'single_phase', description: 'a config without `phases`: one phase, one topology' }];
+
+const WORKFLOWS = [
+  { name: 'single_phase', description: 'a config without `phases`: one phase over its parameter space' },
+  { name: 'phases', description: '`phases`: a DAG by depends_on, with conditions on earlier results and ${phase.best.params} inputs' },
+];
 
 function param(p: ParamSpec): string {
   const bounds = p.choices ? ` {${p.choices.join('|')}}` : p.min !== undefined || p.max !== undefined ? ` [${p.min ?? ''}..${p.max ?? ''}]` : '';

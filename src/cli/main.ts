@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { loadConfig } from '../config/load.js';
+import { loadWorkflow } from '../config/workflow.js';
 import { configJsonSchema } from '../config/schema.js';
-import { runConfig } from '../coordinator/run-config.js';
+import { runWorkflow } from '../coordinator/run-workflow.js';
 import { ConfigError, LifecycleError, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { featuresCommand } from './features-command.js';
@@ -76,15 +76,16 @@ await yargs(hideBin(process.argv))
     (argv) =>
       guarded(async () => {
         if (argv.resume !== undefined) throw new UserError('--resume is not available in this version (runs are not resumable yet)');
-        const loaded = loadConfig(argv.config, argv.set ?? []);
-        const { result, data, config } = await runConfig(loaded, {
+        const workflow = loadWorkflow(argv.config, argv.set ?? []);
+        const { result, phases } = await runWorkflow(workflow, {
           executor: argv.executor,
           workers: parseWorkers(argv.workers),
           storage: argv.storage,
           out: argv.out,
+          log: argv.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
         });
         if (argv.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-        else process.stdout.write(`${formatSummary(result, data, config)}\n`);
+        else process.stdout.write(`${formatSummary(result, phases)}\n`);
       }),
   )
   .command(
@@ -93,8 +94,8 @@ await yargs(hideBin(process.argv))
     (y) => y.positional('config', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true }),
     (argv) =>
       guarded(() => {
-        const { config } = loadConfig(argv.config, argv.set ?? []);
-        process.stdout.write(`${argv.config}: ok (${config.name}: ${config.strategy.type})\n`);
+        const workflow = loadWorkflow(argv.config, argv.set ?? []);
+        process.stdout.write(`${argv.config}: ok — workflow ${workflow.name}, ${workflow.phases.length} phase${workflow.phases.length === 1 ? '' : 's'}: ${workflow.phases.map((p) => p.name).join(' → ')}\n`);
       }),
   )
   .command(

@@ -1,40 +1,78 @@
-import type { MarketData } from '../data/series.js';
 import type { Config } from '../config/schema.js';
-import type { ResultJson } from '../results/contract.js';
+import type { MarketData } from '../data/series.js';
+import type { PhaseJson, ResultJson, RunJson } from '../results/contract.js';
+import { eligible } from '../reduce/leaderboard.js';
+import { objectiveOf } from '../sequencer/search.js';
 
 const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(2)}%`);
 const num = (v: number | null, digits = 2): string => (v === null ? '—' : v.toFixed(digits));
 const money = (v: number | null): string => (v === null ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 }));
+const day = (t: number): string => new Date(t).toISOString().slice(0, 10);
+const show = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
 
-/** A readable account of one run for a terminal. */
-export function formatSummary(result: ResultJson, data: MarketData, config: Config): string {
-  const lines: string[] = [];
-  const n = data.time.length;
-  const day = (t: number): string => new Date(t).toISOString().slice(0, 10);
-  const { type, regime_filter: filter, ...params } = config.strategy;
-  lines.push(`fanfold · ${result.workflow}`);
-  lines.push(`  data      ${data.symbols.map((s) => s.symbol).join(', ')} · ${n} bars ${day(data.time[0])} → ${day(data.time[n - 1])} · ${data.hash.slice(0, 12)}`);
-  lines.push(`  strategy  ${type}(${Object.entries(params).map(([k, v]) => `${k}=${String(v)}`).join(', ')})${filter ? ` gated by ${filter.type} ∈ {${filter.allow.join(', ')}}` : ''}`);
-  lines.push(`  capital   ${money(config.capital)} · fill ${config.broker.fill}${config.broker.commission ? ` · commission ${JSON.stringify(config.broker.commission)}` : ''}`);
-  for (const phase of result.phases) {
-    for (const run of phase.runs ?? []) {
-      const m = run.metrics;
-      lines.push('');
-      lines.push(`  final equity   ${money(m.final_equity).padStart(16)}    total return  ${pct(m.total_return).padStart(9)}    CAGR     ${pct(m.cagr).padStart(8)}`);
-      lines.push(`  sharpe         ${num(m.sharpe).padStart(16)}    sortino       ${num(m.sortino).padStart(9)}    calmar   ${num(m.calmar).padStart(8)}`);
-      lines.push(`  volatility     ${pct(m.volatility).padStart(16)}    max drawdown  ${pct(m.max_drawdown).padStart(9)}    exposure ${pct(m.exposure).padStart(8)}`);
-      lines.push(`  trades         ${String(m.trades).padStart(16)}    win rate      ${pct(m.win_rate).padStart(9)}    profit f ${num(m.profit_factor).padStart(8)}`);
-      const trades = run.trades ?? [];
-      if (trades.length > 0) {
-        lines.push('');
-        lines.push(`  last trades (of ${trades.length}):`);
-        for (const t of trades.slice(-5)) {
-          lines.push(`    ${t.symbol} ${t.side.padEnd(5)} ${String(t.qty).padStart(8)} @ ${t.entry_price.toFixed(2).padStart(9)} ${t.entry_time.slice(0, 10)} → ${t.exit_price.toFixed(2).padStart(9)} ${t.exit_time.slice(0, 10)}  pnl ${money(t.pnl).padStart(12)}`);
-        }
+function metricBlock(run: RunJson, lines: string[]): void {
+  const m = run.metrics;
+  lines.push(`    final equity   ${money(m.final_equity).padStart(16)}    total return  ${pct(m.total_return).padStart(9)}    CAGR     ${pct(m.cagr).padStart(8)}`);
+  lines.push(`    sharpe         ${num(m.sharpe).padStart(16)}    sortino       ${num(m.sortino).padStart(9)}    calmar   ${num(m.calmar).padStart(8)}`);
+  lines.push(`    volatility     ${pct(m.volatility).padStart(16)}    max drawdown  ${pct(m.max_drawdown).padStart(9)}    exposure ${pct(m.exposure).padStart(8)}`);
+  lines.push(`    trades         ${String(m.trades).padStart(16)}    win rate      ${pct(m.win_rate).padStart(9)}    profit f ${num(m.profit_factor).padStart(8)}`);
+}
+
+function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketData | undefined, lines: string[]): void {
+  lines.push('');
+  if (phase.skipped !== undefined) {
+    lines.push(`  phase ${phase.name}: skipped — ${phase.skipped}`);
+    return;
+  }
+  lines.push(`  phase ${phase.name} · ${phase.topology} · ${phase.sequence} · ${phase.trials} trial${phase.trials === 1 ? '' : 's'}${phase.failed > 0 ? ` (${phase.failed} failed)` : ''}`);
+  if (data) {
+    const n = data.time.length;
+    lines.push(`    data     ${data.symbols.map((s) => s.symbol).join(', ')} · ${n} bars ${day(data.time[0])} → ${day(data.time[n - 1])} · ${data.hash.slice(0, 12)}`);
+  }
+  if (config) {
+    const { type, regime_filter: filter, ...params } = config.strategy;
+    const swept = Object.keys(phase.runs?.[0]?.params ?? {});
+    const shown = phase.trials > 1 && swept.length > 0 ? ` over ${swept.join(' × ')}` : `(${Object.entries(params).map(([k, v]) => `${k}=${show(v)}`).join(', ')})`;
+    lines.push(`    strategy ${type}${shown}${filter ? ` gated by ${filter.type} ∈ {${filter.allow.join(', ')}}` : ''}`);
+  }
+  for (const w of phase.windows ?? []) {
+    lines.push(`    train ${w.train_dates[0]} → ${w.train_dates[1]} · test ${w.test_dates[0]} → ${w.test_dates[1]}`);
+    if (w.best) lines.push(`    best on train ${JSON.stringify(w.best.params)}: sharpe ${num(w.best.metrics.sharpe)}, return ${pct(w.best.metrics.total_return)} · on test: sharpe ${num(w.test_metrics?.sharpe ?? null)}, return ${pct(w.test_metrics?.total_return ?? null)}`);
+  }
+  const runs = phase.runs ?? [];
+  if (phase.trials === 1 && runs.length === 1) {
+    metricBlock(runs[0], lines);
+    const trades = runs[0].trades ?? [];
+    if (trades.length > 0) {
+      lines.push(`    last trades (of ${trades.length}):`);
+      for (const t of trades.slice(-5)) {
+        lines.push(`      ${t.symbol} ${t.side.padEnd(5)} ${String(t.qty).padStart(8)} @ ${t.entry_price.toFixed(2).padStart(9)} ${t.entry_time.slice(0, 10)} → ${t.exit_price.toFixed(2).padStart(9)} ${t.exit_time.slice(0, 10)}  pnl ${money(t.pnl).padStart(12)}`);
       }
     }
+    return;
+  }
+  if (!config || runs.length === 0) return;
+  const objective = objectiveOf(config);
+  const sign = objective.direction === 'max' ? -1 : 1;
+  const top = runs
+    .filter((r) => eligible(r.metrics, objective))
+    .sort((a, b) => sign * ((a.metrics[objective.metric] as number) - (b.metrics[objective.metric] as number)))
+    .slice(0, 5);
+  lines.push(`    top ${top.length} by ${objective.metric} (${objective.direction}):`);
+  for (const r of top) {
+    const m = r.metrics;
+    lines.push(`      ${Object.entries(r.params).map(([k, v]) => `${k}=${show(v)}`).join(' ').padEnd(40)} ${objective.metric} ${num(m[objective.metric]).padStart(7)}  return ${pct(m.total_return).padStart(9)}  maxDD ${pct(m.max_drawdown).padStart(7)}  trades ${String(m.trades).padStart(4)}`);
+  }
+}
+
+/** A readable account of a run for a terminal. */
+export function formatSummary(result: ResultJson, phases: readonly { name: string; config: Config; data: MarketData }[]): string {
+  const lines: string[] = [`fanfold · ${result.workflow}`];
+  for (const phase of result.phases) {
+    const ran = phases.find((p) => p.name === phase.name);
+    phaseBlock(phase, ran?.config, ran?.data, lines);
   }
   lines.push('');
-  lines.push(`  results   ${result.results_dir}`);
+  lines.push(`  results  ${result.results_dir}`);
   return lines.join('\n');
 }

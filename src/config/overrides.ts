@@ -1,21 +1,20 @@
-import { parse } from 'yaml';
+import { parse, type Node } from 'yaml';
 import { ConfigError } from '../errors.js';
-import type { ConfigSource } from './source.js';
+import { overrideNode, setPath } from './tree.js';
 
+/** One `--set path.to.key=value`: the value is a YAML scalar or flow collection (`10`, `[20, 30]`, `{percent: 0.001}`). */
 export interface Override {
   readonly text: string;
-  readonly path: string[];
+  readonly path: readonly string[];
+  /** The tree with this override's value set at its path (maps created on the way). */
+  apply(tree: Node | null): Node;
 }
 
-/**
- * Applies `--set path.to.key=value` on top of the parsed file: the value is a YAML scalar or flow
- * collection (`10`, `[20, 30]`, `{percent: 0.001}`), the path a dotted key path that may create maps.
- */
-export function applyOverrides(source: ConfigSource, sets: readonly string[]): Override[] {
+export function parseOverrides(sets: readonly string[]): Override[] {
   return sets.map((text) => {
     const eq = text.indexOf('=');
     const where = { file: `--set ${text}`, line: 1, column: 1 };
-    if (eq <= 0) throw new ConfigError([{ ...where, path: '', message: "expected path.to.key=value" }]);
+    if (eq <= 0) throw new ConfigError([{ ...where, path: '', message: 'expected path.to.key=value' }]);
     const path = text.slice(0, eq).trim().split('.');
     if (path.some((p) => p === '')) throw new ConfigError([{ ...where, path: text.slice(0, eq), message: 'empty segment in the key path' }]);
     let value: unknown;
@@ -24,7 +23,7 @@ export function applyOverrides(source: ConfigSource, sets: readonly string[]): O
     } catch (e) {
       throw new ConfigError([{ ...where, path: path.join('.'), message: `cannot parse value: ${(e as Error).message.split('\n')[0]}` }]);
     }
-    source.doc.setIn(path, source.doc.createNode(value));
-    return { text, path };
+    const node = overrideNode(value, `--set ${text}`);
+    return { text, path, apply: (tree: Node | null) => setPath(tree, path, node) };
   });
 }

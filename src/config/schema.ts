@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { METRIC_NAMES } from '../metrics/metrics.js';
 
 /**
  * The config schema of DESIGN.md section 6: the single source of the config's types, of validation
@@ -7,6 +8,8 @@ import { z } from 'zod';
 const positive = z.number().positive();
 const fraction = z.number().min(0);
 const scalar = z.union([z.number(), z.string(), z.boolean()]);
+/** Strategy parameters: a value, a list of values or a range(...) string (a sweep dimension). */
+const param = z.union([scalar, z.array(scalar)]);
 
 const dataPath = z.strictObject({ path: z.string().min(1), symbol: z.string().min(1).optional() });
 const dataSymbols = z.strictObject({
@@ -24,12 +27,12 @@ const dataSynthetic = z.strictObject({
 
 const regimeFilter = z
   .object({ type: z.string().min(1), allow: z.array(z.string()).min(1) })
-  .catchall(scalar)
+  .catchall(param)
   .describe('classifier whose label gates the strategy: flat unless the label is in `allow`');
 
 const strategy = z
   .object({ type: z.string().min(1).describe('a registered strategy (fanfold list strategies)'), regime_filter: regimeFilter.nullable().optional() })
-  .catchall(scalar)
+  .catchall(param)
   .describe("the strategy and its parameters, beside `type`");
 
 const sizing = z.union([
@@ -60,17 +63,26 @@ const broker = z.strictObject({
 
 const search = z.strictObject({
   method: z.enum(['grid', 'random']).default('grid'),
-  objective: z.string().default('sharpe'),
+  objective: z.enum(METRIC_NAMES).default('sharpe'),
   direction: z.enum(['max', 'min']).default('max'),
-  constraints: z.array(z.string()).default([]),
-  trials: z.number().int().positive().optional(),
-  seed: z.number().int().optional(),
+  constraints: z.array(z.string()).default([]).describe('expressions over dotted parameter paths, e.g. "strategy.fast < strategy.slow"'),
+  trials: z.number().int().positive().optional().describe('random search: number of points drawn'),
+  seed: z.number().int().default(0).describe('random search: seed of the draw'),
+  min_trades: z.number().int().min(0).optional().describe('a trial with fewer closed trades cannot be best'),
+  max_drawdown: z.number().positive().optional().describe('a trial with a deeper max drawdown cannot be best'),
 });
 
 const results = z.strictObject({
   storage: z.enum(['memory', 'disk', 'hybrid']).default('memory'),
   store_trades: z.boolean().default(true),
   top_k: z.number().int().positive().default(20),
+});
+
+const trainTest = z.strictObject({
+  type: z.literal('train_test'),
+  split: z.number().gt(0).lt(1).optional().describe('share of the bars in the train window'),
+  train_bars: z.number().int().positive().optional().describe('bars in the train window'),
+  train_end: z.string().optional().describe('first date (ISO) of the test window'),
 });
 
 const execution = z.strictObject({
@@ -89,6 +101,8 @@ const execution = z.strictObject({
 
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
+  extends: z.string().optional().describe('a base config (path relative to this file) whose keys this one overrides'),
+  plugins: z.array(z.string()).default([]).describe('folders of ES modules exporting strategies and classifiers'),
   name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only (it names a results folder)'),
   data: z.union([dataPath, dataSymbols, dataSynthetic]),
   capital: positive.default(100_000),
@@ -98,12 +112,26 @@ export const configSchema = z.strictObject({
   broker: broker.default({ fill: 'next_open', commission: null, slippage: null }),
   search: search.optional(),
   results: results.default({ storage: 'memory', store_trades: true, top_k: 20 }),
-  sequence: z.union([z.literal('single_pass'), z.strictObject({ type: z.literal('single_pass') })]).default('single_pass'),
+  sequence: z.union([z.literal('single_pass'), z.literal('train_test'), z.strictObject({ type: z.literal('single_pass') }), trainTest]).default('single_pass'),
   execution: execution.default({ executor: 'inline', workers: 'auto', enable_event_tracing: false }),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
+/** Keys of a phase entry that describe the phase itself; every other key overrides the workflow's config. */
+export const PHASE_META_KEYS = ['name', 'topology', 'depends_on', 'conditions', 'inputs'] as const;
+
+export const phaseMetaSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only (templates refer to it)'),
+  topology: z.enum(['backtest', 'optimization']).optional(),
+  depends_on: z.union([z.string(), z.array(z.string())]).optional(),
+  conditions: z.union([z.string(), z.array(z.string())]).optional(),
+  inputs: z.strictObject({ params: z.string().optional().describe('"${phase.best.params}": that phase\'s best parameters override this one\'s') }).optional(),
+});
+
+/** JSON Schema of a workflow file: a config plus optional phases (each: phase keys and config overrides). */
 export function configJsonSchema(): unknown {
-  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+  const phase = phaseMetaSchema.extend(Object.fromEntries(Object.entries(configSchema.shape).filter(([k]) => !['name', '$schema', 'extends', 'plugins'].includes(k)).map(([k, v]) => [k, v.optional()])));
+  const file = configSchema.partial().extend({ phases: z.array(phase).optional() });
+  return z.toJSONSchema(file, { io: 'input', unrepresentable: 'any' });
 }

@@ -3,7 +3,8 @@ import { METRIC_NAMES, type MetricName, type Metrics } from '../metrics/metrics.
 
 /** The `--json` document of DESIGN.md section 7. */
 export type MetricsJson = Record<MetricName, number | null>;
-export type ParamsJson = Record<string, number | string | boolean>;
+/** Swept parameters by dotted path; a choice between variants (`risk.sizing`) has a map as its value. */
+export type ParamsJson = Record<string, unknown>;
 
 export interface RunJson {
   params: ParamsJson;
@@ -23,8 +24,21 @@ export interface PhaseJson {
   storage: 'memory' | 'disk' | 'hybrid';
   trials: number;
   failed: number;
+  /** Why the phase did not run (a false condition, a skipped dependency). */
+  skipped?: string;
   best?: BestJson;
+  windows?: WindowJson[];
   runs?: RunJson[];
+  failures?: { params: ParamsJson; error: string }[];
+}
+
+export interface WindowJson {
+  train: [number, number];
+  test: [number, number];
+  train_dates: [string, string];
+  test_dates: [string, string];
+  best: BestJson | null;
+  test_metrics: MetricsJson | null;
 }
 
 export interface ResultJson {

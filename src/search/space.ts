@@ -35,6 +35,10 @@ export function findDimensions(config: Readonly<Record<string, unknown>>): { dim
       else dimensions.push({ path, name: path.join('.'), values: value, range: false });
       return;
     }
+    if (typeof value === 'string' && /^\s*range\s*\(/.test(value) && !isRangeText(value)) {
+      problems.push({ path, message: `'${value}' is a cut-off range(...): inside a flow map {…} the commas split it, so quote it: "range(5, 30, 5)"` });
+      return;
+    }
     if (isRangeText(value)) {
       const values = expandRange(value);
       if (typeof values === 'string') problems.push({ path, message: values });

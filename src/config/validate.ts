@@ -1,0 +1,191 @@
+import type { z } from 'zod';
+import type { Node } from 'yaml';
+import type { ConfigIssue } from '../errors.js';
+import { getClassifier, getStrategy, listClassifiers, listStrategies } from '../strategies/registry.js';
+import { ParamError } from '../strategies/params.js';
+import type { RawParams } from '../strategies/strategy.js';
+import { compileExpression, ExpressionError, type CompiledExpression } from '../search/expression.js';
+import { assign, findDimensions, setAt, type Dimension } from '../search/space.js';
+import { configSchema, type Config } from './schema.js';
+import { didYouMean } from './suggest.js';
+import { locateIn } from './tree.js';
+
+export type Path = readonly PropertyKey[];
+
+/** Collects issues located in a (merged) config tree. */
+export class IssueSink {
+  readonly issues: ConfigIssue[] = [];
+  constructor(
+    private readonly tree: Node | null,
+    private readonly file: string,
+    /** Prefix of this tree inside its file, for paths printed to the user (e.g. `phases[1]`). */
+    private readonly shownPrefix = '',
+  ) {}
+
+  at(path: Path, message: string, atKey = false): void {
+    const pos = locateIn(this.tree, path, this.file, atKey);
+    const dotted = dottedPath(path);
+    this.issues.push({ file: pos.file, line: pos.line, column: pos.column, path: this.shownPrefix && dotted ? `${this.shownPrefix}.${dotted}` : this.shownPrefix || dotted, message });
+  }
+}
+
+export function dottedPath(path: Path): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+
+/** A phase's config, validated: the template (every dimension at its first value), the dimensions and the constraints. */
+export interface ValidatedPhase {
+  readonly config: Config;
+  readonly dimensions: readonly Dimension[];
+  readonly constraints: readonly CompiledExpression[];
+}
+
+const startsWith = (path: Path, prefix: Path): boolean => prefix.length <= path.length && prefix.every((p, i) => path[i] === p);
+
+/**
+ * Validates a phase's plain config: finds the sweep dimensions, validates the config with every
+ * dimension at its first value, then each other value of every dimension in its place (a range by
+ * its ends), the strategy and classifier parameters against the registry, and the constraint
+ * expressions. Issues under `skip` paths (values still holding templates) are ignored.
+ */
+export function validatePhase(plain: Record<string, unknown>, sink: IssueSink, skip: readonly Path[] = []): ValidatedPhase | null {
+  const before = sink.issues.length;
+  const skipped = (path: Path): boolean => skip.some((s) => startsWith(path, s) || startsWith(s, path));
+  const report = (path: Path, message: string, atKey = false): void => {
+    if (!skipped(path)) sink.at(path, message, atKey);
+  };
+  const { dimensions, problems } = findDimensions(plain);
+  for (const p of problems) report(p.path, p.message);
+  const zeros = new Array<number>(dimensions.length).fill(0);
+  const template = assign(plain, dimensions, zeros);
+  const parsed = checkSchema(template, plain, report);
+  checkComponents(template.strategy, report);
+  // Every other value of each dimension, in the template's place.
+  for (const dim of dimensions) {
+    const indices = dim.range ? [dim.values.length - 1] : dim.values.map((_, i) => i).slice(1);
+    for (const i of indices) {
+      const candidate = structuredClone(template);
+      setAt(candidate, dim.path, dim.values[i]);
+      const at = dim.range ? dim.path : [...dim.path, i];
+      const relocate = (path: Path, message: string): void => report(startsWith(path, dim.path) ? at : path, startsWith(path, dim.path) ? `${message} (value ${JSON.stringify(dim.values[i])} of the sweep)` : message);
+      checkSchema(candidate, candidate, relocate);
+      if (dim.path[0] === 'strategy') checkComponents(candidate.strategy, relocate);
+    }
+  }
+  const constraints: CompiledExpression[] = [];
+  const names = new Set(dimensions.map((d) => d.name));
+  const search = plain.search as { constraints?: unknown } | undefined;
+  if (Array.isArray(search?.constraints)) {
+    search.constraints.forEach((text, i) => {
+      if (typeof text !== 'string') return;
+      try {
+        const expr = compileExpression(text);
+        for (const v of expr.variables) if (!names.has(v) && valueAtPath(template, v.split('.')) === undefined) report(['search', 'constraints', i], `constraint '${text}': unknown parameter '${v}'${didYouMean(v, names)}`);
+        constraints.push(expr);
+      } catch (e) {
+        if (e instanceof ExpressionError) report(['search', 'constraints', i], `constraint '${text}': ${e.message}`);
+        else throw e;
+      }
+    });
+  }
+  if (parsed && parsed.search?.method === 'random' && parsed.search.trials === undefined) report(['search', 'method'], 'random search needs `trials` (the number of points to draw)');
+  if (sink.issues.length > before || parsed === null) return null;
+  return { config: parsed, dimensions, constraints };
+}
+
+export function valueAtPath(root: unknown, path: Path): unknown {
+  let v: unknown = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function checkSchema(candidate: Record<string, unknown>, shown: unknown, report: (path: Path, message: string, atKey?: boolean) => void): Config | null {
+  const parsed = configSchema.safeParse(candidate);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const allowed = keysAt(configSchema, issue.path);
+      for (const key of issue.keys) report([...issue.path, key], `unknown key '${key}'${didYouMean(key, allowed)}`, true);
+    } else {
+      report(issue.path, describe(issue, shown));
+    }
+  }
+  return null;
+}
+
+function describe(issue: z.core.$ZodIssue, root: unknown): string {
+  const found = valueAtPath(root, issue.path);
+  const shown = found === undefined ? 'nothing' : JSON.stringify(found);
+  if (issue.code === 'invalid_union') return `expected ${unionHint(issue.path)}, found ${shown}`;
+  return `${issue.message.replace(/^(Invalid input|Invalid option|Too big|Too small): /, '')}${found === undefined || issue.code === 'invalid_type' ? '' : `, found ${shown}`}`;
+}
+
+function unionHint(path: Path): string {
+  switch (path[path.length - 1]) {
+    case 'data':
+      return 'one of {path, symbol}, {symbols: [{symbol, path}, ...]} or {synthetic: {bars, seed, symbols}}';
+    case 'sizing':
+      return 'one of {percent_equity: p}, {fixed: n} or {fractional: p} (p in (0, 1])';
+    case 'commission':
+      return 'null or one of {percent: c}, {per_share: c} or {fixed: c}';
+    case 'slippage':
+      return 'null or one of {percent: s} or {fixed: x}';
+    case 'sequence':
+      return 'single_pass, train_test or {type: train_test, split | train_bars | train_end}';
+    case 'workers':
+      return "'auto' or a positive integer";
+    default:
+      return 'a value of another shape';
+  }
+}
+
+/** Keys a (strict) object schema allows at `path`, for did-you-mean hints. */
+function keysAt(schema: z.core.$ZodType, path: Path): string[] {
+  let nodes: z.core.$ZodType[] = [schema];
+  const unwrap = (s: z.core.$ZodType): z.core.$ZodType[] => {
+    const def = s._zod.def as { type: string; innerType?: z.core.$ZodType; options?: z.core.$ZodType[] };
+    if (def.innerType) return unwrap(def.innerType);
+    if (def.type === 'union' && def.options) return def.options.flatMap(unwrap);
+    return [s];
+  };
+  for (const p of [...path, null]) {
+    nodes = nodes.flatMap(unwrap);
+    if (p === null) break;
+    nodes = nodes.flatMap((n) => {
+      const def = n._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
+      if (def.type === 'object' && def.shape && typeof p === 'string' && def.shape[p]) return [def.shape[p]];
+      if (def.type === 'array' && def.element) return [def.element];
+      return [];
+    });
+  }
+  return nodes.flatMap((n) => Object.keys((n._zod.def as { shape?: object }).shape ?? {}));
+}
+
+/** Strategy and classifier names and their parameters, checked against the registry. */
+function checkComponents(strategy: unknown, at: (path: Path, message: string, atKey?: boolean) => void): void {
+  if (strategy === null || typeof strategy !== 'object' || typeof (strategy as { type?: unknown }).type !== 'string') return;
+  const { type, regime_filter: filter, ...params } = strategy as { type: string; regime_filter?: unknown } & RawParams;
+  try {
+    getStrategy(type).prepare(params);
+  } catch (e) {
+    if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', p.param], p.message, p.message.includes('unknown parameter'));
+    else at(['strategy', 'type'], `unknown strategy '${type}'${didYouMean(type, listStrategies().map((s) => s.name))}; see \`fanfold list strategies\``);
+  }
+  if (filter === null || typeof filter !== 'object' || typeof (filter as { type?: unknown }).type !== 'string') return;
+  const { type: ctype, allow, ...cparams } = filter as { type: string; allow?: unknown } & RawParams;
+  try {
+    const c = getClassifier(ctype);
+    c.prepare(cparams);
+    if (Array.isArray(allow)) {
+      allow.forEach((label: unknown, i) => {
+        if (typeof label === 'string' && !c.labels.includes(label)) at(['strategy', 'regime_filter', 'allow', i], `unknown label '${label}' of ${ctype}; labels are ${c.labels.join(', ')}`);
+      });
+    }
+  } catch (e) {
+    if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', 'regime_filter', p.param], p.message, p.message.includes('unknown parameter'));
+    else at(['strategy', 'regime_filter', 'type'], `unknown classifier '${ctype}'${didYouMean(ctype, listClassifiers().map((c) => c.name))}`);
+  }
+}

@@ -1,0 +1,179 @@
+import { dirname, resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { IssueSink, validatePhase, type ValidatedPhase } from '../config/validate.js';
+import type { PhaseDeclaration, Workflow } from '../config/workflow.js';
+import { resolveTemplates, outputValue, type PhaseOutput } from '../config/templates.js';
+import { locateIn } from '../config/tree.js';
+import { loadMarketData } from '../data/load.js';
+import type { MarketData } from '../data/series.js';
+import { ConfigError, UserError } from '../errors.js';
+import type { Executor } from '../executor/executor.js';
+import { InlineExecutor } from '../executor/inline.js';
+import type { PhaseJson, ResultJson } from '../results/contract.js';
+import { newRunId, RunDirectory } from '../results/run-dir.js';
+import { evaluateCondition, type ExprValue } from '../search/expression.js';
+import { setAt } from '../search/space.js';
+import { canonicalJson } from '../search/trial-key.js';
+import { runSequence } from '../sequencer/sequences.js';
+import { samplerOf } from '../sequencer/search.js';
+import { VERSION } from '../version.js';
+
+export interface RunOptions {
+  /** Command-line flags; they win over the config (and so over --set). */
+  readonly executor?: 'inline' | 'pool' | 'redis';
+  readonly workers?: number | 'auto';
+  readonly storage?: 'memory' | 'disk' | 'hybrid';
+  /** Parent of the results directories; default `runs`. */
+  readonly out?: string;
+  readonly runId?: string;
+  /** Messages for the user (space sizes, skipped phases); default: none. */
+  readonly log?: (line: string) => void;
+}
+
+export interface RunOutcome {
+  readonly result: ResultJson;
+  /** Per phase that ran: its resolved config and data (for summaries). */
+  readonly phases: readonly { name: string; config: Config; data: MarketData }[];
+}
+
+function executorFor(name: 'inline' | 'pool' | 'redis'): Executor {
+  if (name !== 'inline') throw new UserError(`executor '${name}' is not available in this version; use --executor inline`);
+  return new InlineExecutor();
+}
+
+/** A phase's config with earlier outputs substituted: templates, then `inputs.params`. */
+function resolvePhase(decl: PhaseDeclaration, outputs: ReadonlyMap<string, PhaseOutput>, file: string): ValidatedPhase {
+  if (decl.validated !== null && decl.paramsFrom === null) return decl.validated;
+  const sink = new IssueSink(decl.tree, file);
+  const plain = resolveTemplates(decl.plain, outputs, (raw) => {
+    throw new UserError(`phase '${decl.name}': \${${raw}} has no value (that phase found no best set)`);
+  }) as Record<string, unknown>;
+  if (decl.paramsFrom !== null) {
+    const best = outputs.get(decl.paramsFrom)?.best;
+    if (!best) throw new UserError(`phase '${decl.name}': inputs.params: phase '${decl.paramsFrom}' found no best set`);
+    for (const [name, value] of Object.entries(best.params)) setAt(plain, name.split('.'), value);
+  }
+  const validated = validatePhase(plain, sink);
+  if (validated === null) throw new ConfigError(sink.issues);
+  return validated;
+}
+
+/** Relative data paths resolve against the folder of the file that wrote them (an `extends` base may). */
+function dataBaseDir(decl: PhaseDeclaration, workflow: Workflow): string {
+  const pos = locateIn(decl.tree, ['data'], workflow.file);
+  return pos.file.startsWith('--set ') ? process.cwd() : dirname(resolve(pos.file));
+}
+
+/**
+ * Runs a workflow: phases in dependency order, each skipped when a dependency was skipped or one of
+ * its conditions is false; each phase's parameter space is searched by its sequence through the
+ * executor. Writes `run.json` (resolved config, versions, data hashes, timings, status, result).
+ */
+export async function runWorkflow(workflow: Workflow, options: RunOptions = {}): Promise<RunOutcome> {
+  const first = workflow.phases[0];
+  const base = (first.validated?.config ?? null) as Config | null;
+  const executorName = options.executor ?? base?.execution.executor ?? 'inline';
+  const storage = options.storage ?? base?.results.storage ?? 'memory';
+  if (storage !== 'memory') throw new UserError(`storage '${storage}' is not available in this version; use --storage memory`);
+  const executor = executorFor(executorName);
+  const started = new Date();
+  const runId = options.runId ?? newRunId(started);
+  const dir = new RunDirectory(resolve(options.out ?? 'runs'), workflow.name, runId);
+  const provenance = {
+    run_id: runId,
+    workflow: workflow.name,
+    fanfold: VERSION,
+    node: process.version,
+    config_file: resolve(workflow.file),
+    phases: workflow.phases.map((p) => ({ name: p.name, config: p.plain })),
+    started: started.toISOString(),
+  };
+  dir.writeJson('run.json', { ...provenance, status: 'running' });
+  const outputs = new Map<string, PhaseOutput>();
+  const skipped = new Set<string>();
+  const phasesJson: PhaseJson[] = [];
+  const ran: { name: string; config: Config; data: MarketData }[] = [];
+  const dataCache = new Map<string, Promise<MarketData>>();
+  const log = options.log ?? (() => {});
+  try {
+    for (const decl of workflow.phases) {
+      const blockedBy = decl.dependsOn.find((d) => skipped.has(d));
+      const failedCondition = blockedBy ? undefined : decl.conditions.find((c) => !evaluateCondition(c, conditionLookup(outputs)));
+      if (blockedBy !== undefined || failedCondition !== undefined) {
+        skipped.add(decl.name);
+        const reason = blockedBy !== undefined ? `depends on skipped phase '${blockedBy}'` : `condition '${failedCondition!.source}' is false`;
+        log(`phase ${decl.name}: skipped (${reason})`);
+        phasesJson.push({ name: decl.name, topology: decl.topology ?? 'optimization', sequence: '', storage, trials: 0, failed: 0, skipped: reason });
+        continue;
+      }
+      const phase = resolvePhase(decl, outputs, workflow.file);
+      const config = phase.config;
+      const sampler = samplerOf(phase);
+      const topology = decl.topology ?? (sampler.grid.size > 1 ? 'optimization' : 'backtest');
+      if (topology === 'backtest' && sampler.grid.size > 1) {
+        const sink = new IssueSink(decl.tree, workflow.file);
+        sink.at([], `phase '${decl.name}' uses the backtest topology (one parameter set) but its parameter space has ${sampler.grid.size} points`);
+        throw new ConfigError(sink.issues);
+      }
+      const accepted = sampler.countAccepted();
+      log(`phase ${decl.name}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}`);
+      const dataKey = canonicalJson(config.data) + dataBaseDir(decl, workflow);
+      if (!dataCache.has(dataKey)) dataCache.set(dataKey, loadMarketData(config.data, dataBaseDir(decl, workflow)));
+      const data = await dataCache.get(dataKey)!;
+      const run = await runSequence(phase, data, executor, { storeTrades: config.results.store_trades, topK: config.results.top_k });
+      const best = run.leaderboard.best?.item ?? null;
+      outputs.set(decl.name, { best: best && { params: best.params, metrics: best.metrics }, trials: run.results.length + run.failures.length, failed: run.failures.length });
+      phasesJson.push({
+        name: decl.name,
+        topology,
+        sequence: run.sequence,
+        storage,
+        trials: run.results.length + run.failures.length,
+        failed: run.failures.length,
+        ...(best ? { best: { params: best.params, metrics: best.metrics } } : {}),
+        ...(run.windows ? { windows: run.windows } : {}),
+        runs: run.results.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })),
+        ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
+      });
+      ran.push({ name: decl.name, config, data });
+    }
+    const result: ResultJson = { workflow: workflow.name, run_id: runId, results_dir: dir.path, phases: phasesJson };
+    const finished = new Date();
+    dir.writeJson('run.json', {
+      ...provenance,
+      status: 'completed',
+      finished: finished.toISOString(),
+      seconds: (finished.getTime() - started.getTime()) / 1000,
+      data: ran.map((r) => ({ phase: r.name, ...describeData(r.data) })),
+      result,
+    });
+    return { result, phases: ran };
+  } catch (error) {
+    dir.writeJson('run.json', { ...provenance, status: 'failed', error: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    await executor.close();
+  }
+}
+
+function conditionLookup(outputs: ReadonlyMap<string, PhaseOutput>): (name: string) => ExprValue | undefined {
+  return (name) => {
+    const [phase, ...field] = name.split('.');
+    const out = outputs.get(phase);
+    if (!out) return undefined;
+    const v = outputValue(out, field);
+    return v === undefined || (typeof v === 'object' && v !== null) ? undefined : (v as ExprValue);
+  };
+}
+
+export function describeData(data: MarketData): Record<string, unknown> {
+  const n = data.time.length;
+  return {
+    source: data.source,
+    hash: data.hash,
+    symbols: data.symbols.map((s) => s.symbol),
+    bars: n,
+    first: new Date(data.time[0]).toISOString(),
+    last: new Date(data.time[n - 1]).toISOString(),
+  };
+}

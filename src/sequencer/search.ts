@@ -1,0 +1,105 @@
+import { parameterSetOf } from '../config/resolve.js';
+import type { Config } from '../config/schema.js';
+import type { ValidatedPhase } from '../config/validate.js';
+import type { MarketData } from '../data/series.js';
+import type { BarWindow, ParameterSet } from '../engine/spec.js';
+import type { Trade } from '../engine/trade.js';
+import type { Executor } from '../executor/executor.js';
+import { Leaderboard, type Objective } from '../reduce/leaderboard.js';
+import { metricsJson, type MetricsJson } from '../results/contract.js';
+import { Sampler } from '../search/sampler.js';
+import { setAt, sweptParams } from '../search/space.js';
+import { valueAtPath } from '../config/validate.js';
+
+export interface TrialResult {
+  /** Grid index of the point: stable identity of the trial within its phase. */
+  readonly trial: number;
+  readonly params: Record<string, unknown>;
+  readonly metrics: MetricsJson;
+  readonly trades?: Trade[];
+}
+
+export interface FailedTrial {
+  readonly trial: number;
+  readonly params: Record<string, unknown>;
+  readonly error: string;
+}
+
+export interface SearchOutcome {
+  readonly results: TrialResult[];
+  readonly failures: FailedTrial[];
+  readonly leaderboard: Leaderboard<TrialResult>;
+}
+
+/** The objective of a phase's config (sharpe, maximised, when `search` is absent). */
+export function objectiveOf(config: Config): Objective {
+  const s = config.search;
+  return { metric: s?.objective ?? 'sharpe', direction: s?.direction ?? 'max', minTrades: s?.min_trades, maxDrawdown: s?.max_drawdown };
+}
+
+/** Builds the parameter set of grid point `indices` from the validated template. */
+export function pointSet(phase: ValidatedPhase, indices: ArrayLike<number>): { set: ParameterSet; params: Record<string, unknown> } {
+  const config = structuredClone(phase.config) as unknown as Record<string, unknown>;
+  phase.dimensions.forEach((d, i) => setAt(config, d.path, d.values[indices[i]]));
+  return { set: parameterSetOf(config as unknown as Config), params: sweptParams(phase.dimensions, indices) };
+}
+
+export function samplerOf(phase: ValidatedPhase): Sampler {
+  const search = phase.config.search;
+  return new Sampler(phase.dimensions, phase.constraints, { method: search?.method ?? 'grid', trials: search?.trials, seed: search?.seed ?? 0 }, (name) =>
+    valueAtPath(phase.config, name.split('.')),
+  );
+}
+
+const BATCH = 128;
+
+/**
+ * Evaluates every point of a phase's parameter space on one window, in batches through the
+ * executor. A batch that fails is re-run one set at a time so a failing set is isolated and
+ * recorded, and the others complete.
+ */
+export async function runSearch(
+  phase: ValidatedPhase,
+  data: MarketData,
+  window: BarWindow,
+  executor: Executor,
+  options: { storeTrades: boolean; topK: number; onResult?: (r: TrialResult) => void },
+): Promise<SearchOutcome> {
+  const sampler = samplerOf(phase);
+  const leaderboard = new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK);
+  const results: TrialResult[] = [];
+  const failures: FailedTrial[] = [];
+  const topology = { window, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades };
+  const indices = new Int32Array(phase.dimensions.length);
+  let batch: { trial: number; set: ParameterSet; params: Record<string, unknown> }[] = [];
+  const record = (item: (typeof batch)[number], outcome: Awaited<ReturnType<Executor['runBatch']>>[number]): void => {
+    const result: TrialResult = { trial: item.trial, params: item.params, metrics: metricsJson(outcome.metrics), ...(outcome.trades ? { trades: outcome.trades } : {}) };
+    results.push(result);
+    leaderboard.offer(item.trial, result.metrics, result);
+    options.onResult?.(result);
+  };
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const items = batch;
+    batch = [];
+    try {
+      const outcomes = await executor.runBatch(data, items.map((i) => i.set), topology);
+      items.forEach((item, i) => record(item, outcomes[i]));
+    } catch {
+      for (const item of items) {
+        try {
+          record(item, (await executor.runBatch(data, [item.set], topology))[0]);
+        } catch (error) {
+          failures.push({ trial: item.trial, params: item.params, error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+    }
+  };
+  for (const k of sampler.points()) {
+    sampler.indicesAt(k, indices);
+    batch.push({ trial: k, ...pointSet(phase, indices) });
+    if (batch.length === BATCH) await flush();
+  }
+  await flush();
+  return { results, failures, leaderboard };
+}

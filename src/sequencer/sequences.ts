@@ -1,0 +1,96 @@
+import type { Config } from '../config/schema.js';
+import type { ValidatedPhase } from '../config/validate.js';
+import type { MarketData } from '../data/series.js';
+import type { BarWindow } from '../engine/spec.js';
+import { UserError } from '../errors.js';
+import type { Executor } from '../executor/executor.js';
+import { metricsJson, type MetricsJson } from '../results/contract.js';
+import { runSearch, type FailedTrial, type TrialResult } from './search.js';
+import { pointSet } from './search.js';
+import type { Leaderboard } from '../reduce/leaderboard.js';
+import { Grid } from '../search/space.js';
+
+export interface WindowResult {
+  readonly train: [number, number];
+  readonly test: [number, number];
+  readonly train_dates: [string, string];
+  readonly test_dates: [string, string];
+  readonly best: { params: Record<string, unknown>; metrics: MetricsJson } | null;
+  readonly test_metrics: MetricsJson | null;
+}
+
+export interface PhaseRun {
+  readonly sequence: string;
+  readonly results: TrialResult[];
+  readonly failures: FailedTrial[];
+  readonly leaderboard: Leaderboard<TrialResult>;
+  readonly windows?: WindowResult[];
+}
+
+export interface SequenceOptions {
+  readonly storeTrades: boolean;
+  readonly topK: number;
+  readonly onResult?: (r: TrialResult) => void;
+}
+
+export const SEQUENCES = [
+  { name: 'single_pass', description: 'every parameter set over the whole data' },
+  { name: 'train_test', description: 'search on a train window, run the best set on the test window after it (split by ratio, bar count or date)' },
+];
+
+type SequenceConfig = Config['sequence'];
+
+export function sequenceName(s: SequenceConfig): string {
+  return typeof s === 'string' ? s : s.type;
+}
+
+/** First bar of the test window of a train_test sequence (DESIGN: windows counted in bars). */
+export function trainTestSplit(s: SequenceConfig, time: Float64Array): number {
+  const n = time.length;
+  const spec = typeof s === 'string' ? { type: s } : s;
+  let split: number;
+  if ('train_bars' in spec && spec.train_bars !== undefined) split = spec.train_bars;
+  else if ('train_end' in spec && spec.train_end !== undefined) {
+    const t = Date.parse(spec.train_end.length === 10 ? `${spec.train_end}T00:00:00Z` : spec.train_end);
+    if (Number.isNaN(t)) throw new UserError(`sequence.train_end: cannot read '${spec.train_end}' as a date`);
+    split = time.findIndex((x) => x >= t);
+    if (split < 0) split = n;
+  } else split = Math.floor(n * ('split' in spec && spec.split !== undefined ? spec.split : 0.7));
+  if (split < 1 || split >= n) throw new UserError(`sequence: the train window would hold ${split} of ${n} bars; both windows need at least one bar`);
+  return split;
+}
+
+const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
+
+/** Runs a phase's sequence: the search over its windows, and the out-of-sample runs. */
+export async function runSequence(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SequenceOptions): Promise<PhaseRun> {
+  const n = data.time.length;
+  const name = sequenceName(phase.config.sequence);
+  if (name === 'single_pass') {
+    const outcome = await runSearch(phase, data, { start: 0, end: n }, executor, options);
+    return { sequence: name, ...outcome };
+  }
+  const split = trainTestSplit(phase.config.sequence, data.time);
+  const train: BarWindow = { start: 0, end: split };
+  const test: BarWindow = { start: split, end: n };
+  const outcome = await runSearch(phase, data, train, executor, options);
+  const best = outcome.leaderboard.best?.item ?? null;
+  let testMetrics: MetricsJson | null = null;
+  if (best !== null) {
+    // A trial's number is its grid index.
+    const indices = new Grid(phase.dimensions).indicesAt(best.trial, new Int32Array(phase.dimensions.length));
+    const { set } = pointSet(phase, indices);
+    const [r] = await executor.runBatch(data, [set], { window: test, periodsPerYear: phase.config.periods_per_year, storeTrades: false });
+    testMetrics = metricsJson(r.metrics);
+  }
+  const window: WindowResult = {
+    train: [train.start, train.end],
+    test: [test.start, test.end],
+    train_dates: [iso(data.time[train.start]), iso(data.time[train.end - 1])],
+    test_dates: [iso(data.time[test.start]), iso(data.time[test.end - 1])],
+    best: best === null ? null : { params: best.params, metrics: best.metrics },
+    test_metrics: testMetrics,
+  };
+  return { sequence: name, ...outcome, windows: [window] };
+}
+
