@@ -12,10 +12,13 @@ import { InlineExecutor } from '../executor/inline.js';
 import type { PhaseJson, ResultJson } from '../results/contract.js';
 import { newRunId, RunDirectory } from '../results/run-dir.js';
 import { evaluateCondition, type ExprValue } from '../search/expression.js';
-import { setAt } from '../search/space.js';
 import { canonicalJson } from '../search/trial-key.js';
-import { runSequence } from '../sequencer/sequences.js';
-import { samplerOf } from '../sequencer/search.js';
+import { runSequence, type PhaseRun } from '../sequencer/sequences.js';
+import { pointSet, samplerOf } from '../sequencer/search.js';
+import { ResultsStore } from '../results/store.js';
+import { storeSink } from '../results/sink.js';
+import { Grid, setAt } from '../search/space.js';
+import { trialKey } from '../search/trial-key.js';
 import { VERSION } from '../version.js';
 
 export interface RunOptions {
@@ -73,8 +76,6 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const first = workflow.phases[0];
   const base = (first.validated?.config ?? null) as Config | null;
   const executorName = options.executor ?? base?.execution.executor ?? 'inline';
-  const storage = options.storage ?? base?.results.storage ?? 'memory';
-  if (storage !== 'memory') throw new UserError(`storage '${storage}' is not available in this version; use --storage memory`);
   const executor = executorFor(executorName);
   const started = new Date();
   const runId = options.runId ?? newRunId(started);
@@ -89,6 +90,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     started: started.toISOString(),
   };
   dir.writeJson('run.json', { ...provenance, status: 'running' });
+  let store: ResultsStore | null = null;
   const outputs = new Map<string, PhaseOutput>();
   const skipped = new Set<string>();
   const phasesJson: PhaseJson[] = [];
@@ -99,6 +101,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     for (const decl of workflow.phases) {
       const blockedBy = decl.dependsOn.find((d) => skipped.has(d));
       const failedCondition = blockedBy ? undefined : decl.conditions.find((c) => !evaluateCondition(c, conditionLookup(outputs)));
+      const storage = options.storage ?? decl.validated?.config.results.storage ?? base?.results.storage ?? 'memory';
       if (blockedBy !== undefined || failedCondition !== undefined) {
         skipped.add(decl.name);
         const reason = blockedBy !== undefined ? `depends on skipped phase '${blockedBy}'` : `condition '${failedCondition!.source}' is false`;
@@ -120,19 +123,24 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       const dataKey = canonicalJson(config.data) + dataBaseDir(decl, workflow);
       if (!dataCache.has(dataKey)) dataCache.set(dataKey, loadMarketData(config.data, dataBaseDir(decl, workflow)));
       const data = await dataCache.get(dataKey)!;
-      const run = await runSequence(phase, data, executor, { storeTrades: config.results.store_trades, topK: config.results.top_k });
+      const storeTrades = config.results.store_trades;
+      if (storage !== 'memory') store ??= new ResultsStore(dir.path);
+      const sink = storage === 'memory' || store === null ? undefined : storeSink(store, decl.name, data.hash, storage, storeTrades);
+      const run = await runSequence(phase, data, executor, { storeTrades, topK: config.results.top_k, keepAll: storage === 'memory', sink });
+      if (storage === 'hybrid' && store !== null && storeTrades) keepTopTrades(store, phase, decl.name, data, run);
       const best = run.leaderboard.best?.item ?? null;
-      outputs.set(decl.name, { best: best && { params: best.params, metrics: best.metrics }, trials: run.results.length + run.failures.length, failed: run.failures.length });
+      outputs.set(decl.name, { best: best && { params: best.params, metrics: best.metrics }, trials: run.trials, failed: run.failures.length });
+      const kept = storage === 'memory' ? run.results : storage === 'hybrid' ? run.leaderboard.ranked.map((r) => r.item) : null;
       phasesJson.push({
         name: decl.name,
         topology,
         sequence: run.sequence,
         storage,
-        trials: run.results.length + run.failures.length,
+        trials: run.trials,
         failed: run.failures.length,
         ...(best ? { best: { params: best.params, metrics: best.metrics } } : {}),
         ...(run.windows ? { windows: run.windows } : {}),
-        runs: run.results.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })),
+        ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
         ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
       });
       ran.push({ name: decl.name, config, data });
@@ -152,8 +160,24 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     dir.writeJson('run.json', { ...provenance, status: 'failed', error: error instanceof Error ? error.message : String(error) });
     throw error;
   } finally {
+    store?.close();
     await executor.close();
   }
+}
+
+/** hybrid storage: the top-k trials of a phase get their trades blob (the store holds every summary). */
+function keepTopTrades(store: ResultsStore, phase: ValidatedPhase, name: string, data: MarketData, run: PhaseRun): void {
+  const window = run.windows ? { start: run.windows[0].train[0], end: run.windows[0].train[1] } : { start: 0, end: data.time.length };
+  const grid = new Grid(phase.dimensions);
+  const indices = new Int32Array(phase.dimensions.length);
+  for (const { item } of run.leaderboard.ranked) {
+    if (!item.trades) continue;
+    const { set } = pointSet(phase, grid.indicesAt(item.trial, indices));
+    const key = trialKey(set, data.hash, window);
+    const tradesFile = store.writeBlob('trades', key, item.trades);
+    store.add({ trialKey: key, phase: name, window: [window.start, window.end], trial: item.trial, params: item.params, parameterSet: set, metrics: item.metrics, error: null, tradesFile });
+  }
+  store.flush();
 }
 
 function conditionLookup(outputs: ReadonlyMap<string, PhaseOutput>): (name: string) => ExprValue | undefined {

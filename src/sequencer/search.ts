@@ -26,9 +26,25 @@ export interface FailedTrial {
 }
 
 export interface SearchOutcome {
-  readonly results: TrialResult[];
+  /** Every result, in evaluation order, when the caller asked to keep them (memory storage). */
+  readonly results: TrialResult[] | null;
+  readonly trials: number;
   readonly failures: FailedTrial[];
   readonly leaderboard: Leaderboard<TrialResult>;
+}
+
+/** Where finished trials go as they complete (the results store); `batchDone` marks a transaction boundary. */
+export interface TrialSink {
+  result(r: TrialResult, set: ParameterSet, window: BarWindow): void;
+  failure(f: FailedTrial, set: ParameterSet, window: BarWindow): void;
+  batchDone(): void;
+}
+
+export interface SearchOptions {
+  readonly storeTrades: boolean;
+  readonly topK: number;
+  readonly keepAll: boolean;
+  readonly sink?: TrialSink;
 }
 
 /** The objective of a phase's config (sharpe, maximised, when `search` is absent). */
@@ -63,20 +79,22 @@ export async function runSearch(
   data: MarketData,
   window: BarWindow,
   executor: Executor,
-  options: { storeTrades: boolean; topK: number; onResult?: (r: TrialResult) => void },
+  options: SearchOptions,
 ): Promise<SearchOutcome> {
   const sampler = samplerOf(phase);
   const leaderboard = new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK);
-  const results: TrialResult[] = [];
+  const results: TrialResult[] | null = options.keepAll ? [] : null;
   const failures: FailedTrial[] = [];
+  let trials = 0;
   const topology = { window, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades };
   const indices = new Int32Array(phase.dimensions.length);
   let batch: { trial: number; set: ParameterSet; params: Record<string, unknown> }[] = [];
   const record = (item: (typeof batch)[number], outcome: Awaited<ReturnType<Executor['runBatch']>>[number]): void => {
     const result: TrialResult = { trial: item.trial, params: item.params, metrics: metricsJson(outcome.metrics), ...(outcome.trades ? { trades: outcome.trades } : {}) };
-    results.push(result);
+    trials++;
+    results?.push(result);
     leaderboard.offer(item.trial, result.metrics, result);
-    options.onResult?.(result);
+    options.sink?.result(result, item.set, window);
   };
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
@@ -90,10 +108,14 @@ export async function runSearch(
         try {
           record(item, (await executor.runBatch(data, [item.set], topology))[0]);
         } catch (error) {
-          failures.push({ trial: item.trial, params: item.params, error: error instanceof Error ? error.message : String(error) });
+          const failure = { trial: item.trial, params: item.params, error: error instanceof Error ? error.message : String(error) };
+          trials++;
+          failures.push(failure);
+          options.sink?.failure(failure, item.set, window);
         }
       }
     }
+    options.sink?.batchDone();
   };
   for (const k of sampler.points()) {
     sampler.indicesAt(k, indices);
@@ -101,5 +123,5 @@ export async function runSearch(
     if (batch.length === BATCH) await flush();
   }
   await flush();
-  return { results, failures, leaderboard };
+  return { results, trials, failures, leaderboard };
 }

@@ -5,7 +5,7 @@ import type { BarWindow } from '../engine/spec.js';
 import { UserError } from '../errors.js';
 import type { Executor } from '../executor/executor.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
-import { runSearch, type FailedTrial, type TrialResult } from './search.js';
+import { runSearch, type FailedTrial, type SearchOptions, type TrialResult } from './search.js';
 import { pointSet } from './search.js';
 import type { Leaderboard } from '../reduce/leaderboard.js';
 import { Grid } from '../search/space.js';
@@ -21,16 +21,11 @@ export interface WindowResult {
 
 export interface PhaseRun {
   readonly sequence: string;
-  readonly results: TrialResult[];
+  readonly results: TrialResult[] | null;
+  readonly trials: number;
   readonly failures: FailedTrial[];
   readonly leaderboard: Leaderboard<TrialResult>;
   readonly windows?: WindowResult[];
-}
-
-export interface SequenceOptions {
-  readonly storeTrades: boolean;
-  readonly topK: number;
-  readonly onResult?: (r: TrialResult) => void;
 }
 
 export const SEQUENCES = [
@@ -63,7 +58,7 @@ export function trainTestSplit(s: SequenceConfig, time: Float64Array): number {
 const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
 /** Runs a phase's sequence: the search over its windows, and the out-of-sample runs. */
-export async function runSequence(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SequenceOptions): Promise<PhaseRun> {
+export async function runSequence(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions): Promise<PhaseRun> {
   const n = data.time.length;
   const name = sequenceName(phase.config.sequence);
   if (name === 'single_pass') {
@@ -80,8 +75,10 @@ export async function runSequence(phase: ValidatedPhase, data: MarketData, execu
     // A trial's number is its grid index.
     const indices = new Grid(phase.dimensions).indicesAt(best.trial, new Int32Array(phase.dimensions.length));
     const { set } = pointSet(phase, indices);
-    const [r] = await executor.runBatch(data, [set], { window: test, periodsPerYear: phase.config.periods_per_year, storeTrades: false });
+    const [r] = await executor.runBatch(data, [set], { window: test, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades });
     testMetrics = metricsJson(r.metrics);
+    options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(r.trades ? { trades: r.trades } : {}) }, set, test);
+    options.sink?.batchDone();
   }
   const window: WindowResult = {
     train: [train.start, train.end],

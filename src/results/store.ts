@@ -1,0 +1,96 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pack } from 'msgpackr';
+import { METRIC_NAMES } from '../metrics/metrics.js';
+import type { MetricsJson } from './contract.js';
+import { writeAtomic } from './run-dir.js';
+
+export interface TrialRow {
+  readonly trialKey: string;
+  readonly phase: string;
+  readonly window: readonly [number, number];
+  /** Grid index of the point in its phase's parameter space. */
+  readonly trial: number;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The full resolved parameter set, so a row can be re-run without the config. */
+  readonly parameterSet: unknown;
+  readonly metrics: MetricsJson | null;
+  readonly error: string | null;
+  readonly tradesFile: string | null;
+}
+
+const metricColumns = METRIC_NAMES.map((m) => `${m} REAL`).join(', ');
+
+/**
+ * The results store of a run directory (DESIGN.md section 8): `results.db` (SQLite, one row per
+ * trial keyed by its trial key, written in transactions) and msgpack blobs beside it. A crash leaves
+ * every committed transaction intact (WAL journal).
+ */
+export class ResultsStore {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+  private pending: TrialRow[] = [];
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.db = new Database(join(dir, 'results.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS trials (
+      trial_key TEXT PRIMARY KEY, phase TEXT NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
+      trial INTEGER NOT NULL, params TEXT NOT NULL, parameter_set TEXT NOT NULL, status TEXT NOT NULL, error TEXT,
+      trades_file TEXT, ${metricColumns})`);
+    this.db.exec('CREATE INDEX IF NOT EXISTS trials_phase ON trials (phase, window_start, trial)');
+    const cols = ['trial_key', 'phase', 'window_start', 'window_end', 'trial', 'params', 'parameter_set', 'status', 'error', 'trades_file', ...METRIC_NAMES];
+    this.insert = this.db.prepare(`INSERT OR REPLACE INTO trials (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
+  }
+
+  add(row: TrialRow): void {
+    this.pending.push(row);
+  }
+
+  /** Writes the rows added since the last flush in one transaction. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.db.transaction(() => {
+      for (const r of rows) {
+        const metrics: Record<string, number | null> = {};
+        for (const m of METRIC_NAMES) metrics[m] = r.metrics === null ? null : r.metrics[m];
+        this.insert.run({
+          trial_key: r.trialKey,
+          phase: r.phase,
+          window_start: r.window[0],
+          window_end: r.window[1],
+          trial: r.trial,
+          params: JSON.stringify(r.params),
+          parameter_set: JSON.stringify(r.parameterSet),
+          status: r.error === null ? 'ok' : 'failed',
+          error: r.error,
+          trades_file: r.tradesFile,
+          ...metrics,
+        });
+      }
+    })();
+  }
+
+  /** Writes a msgpack blob atomically under `<kind>/<key>.msgpack`; returns its path relative to the run directory. */
+  writeBlob(kind: 'trades' | 'equity', key: string, value: unknown): string {
+    mkdirSync(join(this.dir, kind), { recursive: true });
+    const rel = `${kind}/${key}.msgpack`;
+    writeAtomic(join(this.dir, rel), pack(value));
+    return rel;
+  }
+
+  count(phase?: string): number {
+    const row = (phase === undefined ? this.db.prepare('SELECT count(*) AS n FROM trials').get() : this.db.prepare('SELECT count(*) AS n FROM trials WHERE phase = ?').get(phase)) as { n: number };
+    return row.n;
+  }
+
+  close(): void {
+    this.flush();
+    this.db.close();
+  }
+}
