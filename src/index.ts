@@ -16,5 +16,7 @@ export { loadWorkflow, type PhaseDeclaration, type Workflow } from './config/wor
 export { parameterSetOf } from './config/resolve.js';
 export { configSchema, configJsonSchema, type Config } from './config/schema.js';
 export { runWorkflow, type RunOptions, type RunOutcome } from './coordinator/run-workflow.js';
+export { openWorkflow } from './coordinator/open.js';
+export { loadPlugins } from './coordinator/plugins.js';
 export type { ResultJson, PhaseJson, RunJson, MetricsJson } from './results/contract.js';
 export { ConfigError, DataError, LifecycleError, UserError, type ConfigIssue } from './errors.js';

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { loadWorkflow } from '../config/workflow.js';
+import { openWorkflow } from '../coordinator/open.js';
+import { loadPlugins } from '../coordinator/plugins.js';
+import { pluginFolders } from '../config/workflow.js';
 import { configJsonSchema } from '../config/schema.js';
 import { runWorkflow } from '../coordinator/run-workflow.js';
 import { ConfigError, LifecycleError, UserError } from '../errors.js';
@@ -76,7 +78,7 @@ await yargs(hideBin(process.argv))
     (argv) =>
       guarded(async () => {
         if (argv.resume !== undefined) throw new UserError('--resume is not available in this version (runs are not resumable yet)');
-        const workflow = loadWorkflow(argv.config, argv.set ?? []);
+        const workflow = await openWorkflow(argv.config, argv.set ?? []);
         const { result, phases } = await runWorkflow(workflow, {
           executor: argv.executor,
           workers: parseWorkers(argv.workers),
@@ -93,8 +95,8 @@ await yargs(hideBin(process.argv))
     'check a config; errors name file:line:col and the key path',
     (y) => y.positional('config', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true }),
     (argv) =>
-      guarded(() => {
-        const workflow = loadWorkflow(argv.config, argv.set ?? []);
+      guarded(async () => {
+        const workflow = await openWorkflow(argv.config, argv.set ?? []);
         process.stdout.write(`${argv.config}: ok — workflow ${workflow.name}, ${workflow.phases.length} phase${workflow.phases.length === 1 ? '' : 's'}: ${workflow.phases.map((p) => p.name).join(' → ')}\n`);
       }),
   )
@@ -116,9 +118,10 @@ await yargs(hideBin(process.argv))
   .command(
     'list [kind]',
     'list registered components',
-    (y) => y.positional('kind', { choices: LIST_KINDS }),
+    (y) => y.positional('kind', { choices: LIST_KINDS }).option('config', { type: 'string', describe: 'also list the plugins this config loads' }),
     (argv) =>
-      guarded(() => {
+      guarded(async () => {
+        if (argv.config) await loadPlugins(pluginFolders(argv.config));
         process.stdout.write(`${listText(argv.kind as ListKind | undefined)}\n`);
       }),
   )

@@ -120,6 +120,7 @@ function describe(issue: z.core.$ZodIssue, root: unknown): string {
   const found = valueAtPath(root, issue.path);
   const shown = found === undefined ? 'nothing' : JSON.stringify(found);
   if (issue.code === 'invalid_union') return `expected ${unionHint(issue.path)}, found ${shown}`;
+  if (found === undefined && issue.code === 'invalid_type') return `missing required key '${String(issue.path[issue.path.length - 1])}' (expected ${issue.expected === 'object' ? 'a map' : issue.expected})`;
   return `${issue.message.replace(/^(Invalid input|Invalid option|Too big|Too small): /, '')}${found === undefined || issue.code === 'invalid_type' ? '' : `, found ${shown}`}`;
 }
 

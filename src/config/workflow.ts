@@ -7,7 +7,7 @@ import { parseOverrides, type Override } from './overrides.js';
 import { readConfigSource, toPlain } from './source.js';
 import { didYouMean } from './suggest.js';
 import { checkField, findTemplates } from './templates.js';
-import { getPair, mapWith, mergeNodes, originOf, plainOf, rootOf, withoutKeys } from './tree.js';
+import { getPair, locateIn, mapWith, mergeNodes, originOf, plainOf, rootOf, withoutKeys } from './tree.js';
 import { IssueSink, validatePhase, type Path, type ValidatedPhase } from './validate.js';
 
 /** One phase as declared: its own keys, and its config as the workflow's merged with its overrides. */
@@ -129,7 +129,7 @@ export function loadWorkflow(file: string, sets: readonly string[] = []): Workfl
   for (const d of declarations) issues.push(...d.sink.issues);
   issues.push(...top.issues);
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
-  const plugins = asList(plainRoot.plugins).map((p) => resolve(dirname(file), p));
+  const plugins = pluginPaths(root, file);
   return { name, file, baseDir: dirname(resolve(file)), plugins, phases: ordered, single: !phasesPair };
 }
 
@@ -177,6 +177,29 @@ function declare(
     sink,
     templated,
   };
+}
+
+/** Plugin folders, each resolved against the folder of the file that named it. */
+function pluginPaths(root: Node, file: string): string[] {
+  const listed = asList((plainOf(root) as Record<string, unknown> | null)?.plugins);
+  return listed.map((p, i) => {
+    const pos = locateIn(root, ['plugins', i], file);
+    return resolve(pos.file.startsWith('--set ') ? process.cwd() : dirname(pos.file), p);
+  });
+}
+
+/**
+ * The plugin folders a workflow file names (through its extends chain and --set), read before the
+ * workflow is validated: plugins register the strategies the validation checks names against.
+ * Problems are left for loadWorkflow to report.
+ */
+export function pluginFolders(file: string, sets: readonly string[] = []): string[] {
+  try {
+    const root = parseOverrides(sets).reduce<Node>((t, o) => o.apply(t), loadTree(file, [], []) as Node);
+    return pluginPaths(root, file);
+  } catch {
+    return [];
+  }
 }
 
 /** Topological order (stable by file order); unknown and cyclic dependencies, and template references, are issues. */

@@ -39,6 +39,11 @@ export function getClassifier(name: string): ClassifierDefinition {
   return def;
 }
 
+/** The strategy or classifier registered under a name, if any. */
+export function findDefinition(name: string): StrategyDefinition | ClassifierDefinition | undefined {
+  return strategies.get(name) ?? classifiers.get(name);
+}
+
 export function listStrategies(): StrategyDefinition[] {
   return [...strategies.values()];
 }
