@@ -63,7 +63,7 @@ const broker = z.strictObject({
 
 const search = z.strictObject({
   method: z.enum(['grid', 'random']).default('grid'),
-  objective: z.enum(METRIC_NAMES).default('sharpe'),
+  objective: z.string().default('sharpe').describe(`a metric: ${METRIC_NAMES.join(', ')}`),
   direction: z.enum(['max', 'min']).default('max'),
   constraints: z.array(z.string()).default([]).describe('expressions over dotted parameter paths, e.g. "strategy.fast < strategy.slow"'),
   trials: z.number().int().positive().optional().describe('random search: number of points drawn'),

@@ -17,7 +17,10 @@ export function parseConfigText(text: string, file: string): ConfigSource {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, schema: 'core', uniqueKeys: true, prettyErrors: false, customTags: [] });
   const issues: ConfigIssue[] = [...doc.errors, ...doc.warnings].map((e) => {
-    const pos = lines.linePos(e.pos[0]);
+    // The parser may point at the indentation before the offending token: report the token.
+    let at = e.pos[0];
+    while (text[at] === ' ' || text[at] === '\t') at++;
+    const pos = lines.linePos(at);
     return { file, line: pos.line, column: pos.col, path: '', message: e.message.split('\n')[0] };
   });
   if (issues.length > 0) throw new ConfigError(issues);

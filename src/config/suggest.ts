@@ -9,7 +9,11 @@ export function closest(word: string, candidates: Iterable<string>): string | nu
       bestDistance = d;
     }
   }
-  return best;
+  if (best !== null) return best;
+  // `sharpe_ratio` for `sharpe`: a candidate the word starts with (or that starts with the word).
+  const lower = word.toLowerCase();
+  for (const c of candidates) if (c.length >= 3 && (lower.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(lower))) return c;
+  return null;
 }
 
 function editDistance(a: string, b: string): number {

@@ -65,8 +65,9 @@ function keyOf(pair: Pair): unknown {
   return isScalar(pair.key) ? pair.key.value : pair.key;
 }
 
+/** Keys compare as text: `{30: x}` has the number key 30 that a path names as '30'. */
 export function getPair(map: YAMLMap, key: unknown): Pair | undefined {
-  return map.items.find((p) => keyOf(p) === key) as Pair | undefined;
+  return map.items.find((p) => String(keyOf(p as Pair)) === String(key)) as Pair | undefined;
 }
 
 const isNull = (n: unknown): boolean => isScalar(n) && n.value === null;
@@ -174,6 +175,11 @@ function positionOf(node: object | null | undefined, fallback: Position): Positi
  * the nearest existing parent.
  */
 export function locateIn(root: Node | null, path: readonly PropertyKey[], fallbackFile: string, atKey = false): Position {
+  return locateNode(root, path, fallbackFile, atKey).position;
+}
+
+/** As locateIn, also returning the deepest node found on the path. */
+export function locateNode(root: Node | null, path: readonly PropertyKey[], fallbackFile: string, atKey = false): { position: Position; node: object | null } {
   let pos = positionOf(root, { file: fallbackFile, line: 1, column: 1 });
   let node: unknown = root;
   for (let i = 0; i < path.length; i++) {
@@ -191,7 +197,7 @@ export function locateIn(root: Node | null, path: readonly PropertyKey[], fallba
       break;
     }
   }
-  return pos;
+  return { position: pos, node: (node as object | null) ?? null };
 }
 
 /** A copy of a map node without the given keys (same origin and position). */

@@ -7,8 +7,9 @@ import type { RawParams } from '../strategies/strategy.js';
 import { compileExpression, ExpressionError, type CompiledExpression } from '../search/expression.js';
 import { assign, findDimensions, setAt, type Dimension } from '../search/space.js';
 import { configSchema, type Config } from './schema.js';
+import { METRIC_NAMES } from '../metrics/metrics.js';
 import { didYouMean } from './suggest.js';
-import { locateIn } from './tree.js';
+import { locateNode } from './tree.js';
 
 export type Path = readonly PropertyKey[];
 
@@ -18,14 +19,18 @@ export class IssueSink {
   constructor(
     private readonly tree: Node | null,
     private readonly file: string,
-    /** Prefix of this tree inside its file, for paths printed to the user (e.g. `phases[1]`). */
-    private readonly shownPrefix = '',
+    /**
+     * A phase's own nodes and its prefix (`phases[1]`): an issue whose value the phase entry wrote is
+     * shown under that prefix; one the workflow (or a base file) wrote keeps its plain path.
+     */
+    private readonly phase: { readonly nodes: WeakSet<object>; readonly prefix: string } | null = null,
   ) {}
 
   at(path: Path, message: string, atKey = false): void {
-    const pos = locateIn(this.tree, path, this.file, atKey);
+    const { position: pos, node } = locateNode(this.tree, path, this.file, atKey);
     const dotted = dottedPath(path);
-    this.issues.push({ file: pos.file, line: pos.line, column: pos.column, path: this.shownPrefix && dotted ? `${this.shownPrefix}.${dotted}` : this.shownPrefix || dotted, message });
+    const shown = this.phase !== null && node !== null && this.phase.nodes.has(node) ? (dotted ? `${this.phase.prefix}.${dotted}` : this.phase.prefix) : dotted;
+    this.issues.push({ file: pos.file, line: pos.line, column: pos.column, path: shown, message });
   }
 }
 
@@ -88,6 +93,10 @@ export function validatePhase(plain: Record<string, unknown>, sink: IssueSink, s
       }
     });
   }
+  const objective = (plain.search as { objective?: unknown } | undefined)?.objective;
+  if (typeof objective === 'string' && !(METRIC_NAMES as readonly string[]).includes(objective)) {
+    report(['search', 'objective'], `unknown metric '${objective}'${didYouMean(objective, METRIC_NAMES)}; metrics are ${METRIC_NAMES.join(', ')}`);
+  }
   if (parsed && parsed.search?.method === 'random' && parsed.search.trials === undefined) report(['search', 'method'], 'random search needs `trials` (the number of points to draw)');
   if (sink.issues.length > before || parsed === null) return null;
   return { config: parsed, dimensions, constraints };
@@ -120,8 +129,12 @@ function describe(issue: z.core.$ZodIssue, root: unknown): string {
   const found = valueAtPath(root, issue.path);
   const shown = found === undefined ? 'nothing' : JSON.stringify(found);
   if (issue.code === 'invalid_union') return `expected ${unionHint(issue.path)}, found ${shown}`;
-  if (found === undefined && issue.code === 'invalid_type') return `missing required key '${String(issue.path[issue.path.length - 1])}' (expected ${issue.expected === 'object' ? 'a map' : issue.expected})`;
-  return `${issue.message.replace(/^(Invalid input|Invalid option|Too big|Too small): /, '')}${found === undefined || issue.code === 'invalid_type' ? '' : `, found ${shown}`}`;
+  if (issue.code === 'invalid_type') {
+    const expected = issue.expected === 'object' ? 'a map' : issue.expected === 'array' ? 'a list' : issue.expected;
+    if (found === undefined) return `missing required key '${String(issue.path[issue.path.length - 1])}' (expected ${expected})`;
+    return `expected ${expected}, found ${shown}`;
+  }
+  return `${issue.message.replace(/^(Invalid input|Invalid option|Too big|Too small): /, '')}${found === undefined ? '' : `, found ${shown}`}`;
 }
 
 function unionHint(path: Path): string {

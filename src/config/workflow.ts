@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, visit, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { compileExpression, ExpressionError, type CompiledExpression } from '../search/expression.js';
 import { PHASE_META_KEYS, phaseMetaSchema, configSchema } from './schema.js';
@@ -69,7 +69,8 @@ function loadTree(file: string, chain: readonly string[], issues: ConfigIssue[])
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     if (e.issues.length === 1 && e.issues[0].message.startsWith('cannot read config')) sink.at(['extends'], `cannot read base config ${basePath}`);
-    else issues.push(...e.issues);
+    issues.push(...sink.issues);
+    if (sink.issues.length === 0) issues.push(...e.issues);
     return own;
   }
 }
@@ -85,6 +86,8 @@ const asList = (v: unknown): string[] => (v === undefined || v === null ? [] : A
 export function loadWorkflow(file: string, sets: readonly string[] = []): Workflow {
   const issues: ConfigIssue[] = [];
   let root = loadTree(file, [], issues);
+  // A broken extends chain would make every later check report what the missing base should supply.
+  if (issues.length > 0) throw new ConfigError(sortIssues(issues));
   const top = new IssueSink(root, file);
   if (!isMap(root)) {
     top.at([], 'expected a map of config keys (name, data, strategy, ...)');
@@ -99,7 +102,7 @@ export function loadWorkflow(file: string, sets: readonly string[] = []): Workfl
   const declarations: PhaseDeclaration[] = [];
 
   if (!phasesPair) {
-    declarations.push(declare(name, 0, null, workflowBase, file, overrides, (key, message) => top.at([key], message)));
+    declarations.push(declare(name, 0, null, workflowBase, file, overrides, (key, message) => top.at(key, message), null));
   } else if (!isSeq(phasesPair.value) || phasesPair.value.items.length === 0) {
     top.at(['phases'], 'expected a list of phases, each {name, ...}');
   } else {
@@ -122,7 +125,9 @@ export function loadWorkflow(file: string, sets: readonly string[] = []): Workfl
       }
       const phaseOverrides = mapWith(item, overridePairs);
       const merged = mergeNodes(workflowBase, phaseOverrides) as Node;
-      declarations.push(declare(parsed.data.name, i, parsed.data, merged, file, overrides, (key, message) => at([key], message)));
+      const nodes = new WeakSet<object>();
+      visit(item, { Node: (_, n) => void nodes.add(n) });
+      declarations.push(declare(parsed.data.name, i, parsed.data, merged, file, overrides, (path, message) => at(path, message), { nodes, prefix: `phases[${i}]` }));
     });
   }
   const ordered = checkGraph(declarations, top);
@@ -140,29 +145,30 @@ function declare(
   tree: Node,
   file: string,
   overrides: readonly Override[],
-  metaAt: (key: string, message: string) => void,
+  metaAt: (path: Path, message: string) => void,
+  phaseNodes: { readonly nodes: WeakSet<object>; readonly prefix: string } | null,
 ): PhaseDeclaration {
   // --set wins over every phase's own keys too.
   const withSets = overrides.reduce<Node>((t, o) => o.apply(t), tree);
   const plain = plainOf(withSets) as Record<string, unknown>;
-  const sink = new IssueSink(withSets, file);
+  const sink = new IssueSink(withSets, file, phaseNodes);
   const templated = findTemplates(plain).map((t) => t.path);
   const validated = validatePhase(plain, sink, templated);
   const conditions: CompiledExpression[] = [];
-  for (const text of asList(meta?.conditions)) {
+  asList(meta?.conditions).forEach((text, i) => {
     try {
       conditions.push(compileExpression(text));
     } catch (e) {
       if (!(e instanceof ExpressionError)) throw e;
-      metaAt('conditions', `condition '${text}': ${e.message}`);
+      metaAt(Array.isArray(meta?.conditions) ? ['conditions', i] : ['conditions'], `condition '${text}': ${e.message}`);
     }
-  }
+  });
   let paramsFrom: string | null = null;
   const input = meta?.inputs?.params;
   if (input !== undefined) {
     const m = /^\$\{\s*([A-Za-z0-9_]+)\.best\.params\s*\}$/.exec(input);
     if (m) paramsFrom = m[1];
-    else metaAt('inputs', `inputs.params: expected "\${phase.best.params}", found '${input}'`);
+    else metaAt(['inputs', 'params'], `expected "\${phase.best.params}", found '${input}'`);
   }
   return {
     name,

@@ -61,10 +61,18 @@ function resolvePhase(decl: PhaseDeclaration, outputs: ReadonlyMap<string, Phase
   return validated;
 }
 
-/** Relative data paths resolve against the folder of the file that wrote them (an `extends` base may). */
-function dataBaseDir(decl: PhaseDeclaration, workflow: Workflow): string {
-  const pos = locateIn(decl.tree, ['data'], workflow.file);
-  return pos.file.startsWith('--set ') ? process.cwd() : dirname(resolve(pos.file));
+/**
+ * The data spec with every relative path resolved against the folder of the file that wrote that
+ * path (an `extends` base may), or the working directory for a path given with `--set`.
+ */
+function resolveDataPaths(decl: PhaseDeclaration, workflow: Workflow, data: Config['data']): Config['data'] {
+  const against = (path: readonly (string | number)[], value: string): string => {
+    const pos = locateIn(decl.tree, path, workflow.file);
+    return resolve(pos.file.startsWith('--set ') ? process.cwd() : dirname(resolve(pos.file)), value);
+  };
+  if ('path' in data) return { ...data, path: against(['data', 'path'], data.path) };
+  if ('symbols' in data) return { symbols: data.symbols.map((s, i) => ({ ...s, path: against(['data', 'symbols', i, 'path'], s.path) })) };
+  return data;
 }
 
 /**
@@ -120,8 +128,9 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       }
       const accepted = sampler.countAccepted();
       log(`phase ${decl.name}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}`);
-      const dataKey = canonicalJson(config.data) + dataBaseDir(decl, workflow);
-      if (!dataCache.has(dataKey)) dataCache.set(dataKey, loadMarketData(config.data, dataBaseDir(decl, workflow)));
+      const dataSpec = resolveDataPaths(decl, workflow, config.data);
+      const dataKey = canonicalJson(dataSpec);
+      if (!dataCache.has(dataKey)) dataCache.set(dataKey, loadMarketData(dataSpec, workflow.baseDir));
       const data = await dataCache.get(dataKey)!;
       const storeTrades = config.results.store_trades;
       if (storage !== 'memory') store ??= new ResultsStore(dir.path);

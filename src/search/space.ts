@@ -36,7 +36,7 @@ export function findDimensions(config: Readonly<Record<string, unknown>>): { dim
       return;
     }
     if (typeof value === 'string' && /^\s*range\s*\(/.test(value) && !isRangeText(value)) {
-      problems.push({ path, message: `'${value}' is a cut-off range(...): inside a flow map {…} the commas split it, so quote it: "range(5, 30, 5)"` });
+      problems.push({ path, message: `'${value}' is a range(...) cut at its first comma: inside a flow map {…} YAML splits on commas, so quote the whole range, e.g. "${String(value).trim()}, …)"` });
       return;
     }
     if (isRangeText(value)) {
@@ -49,7 +49,8 @@ export function findDimensions(config: Readonly<Record<string, unknown>>): { dim
       for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
     }
   };
-  for (const root of SWEEPABLE) if (root in config) visit(config[root], [root]);
+  // Document order: the order the sections were written in, so the grid reads like the file.
+  for (const root of Object.keys(config)) if ((SWEEPABLE as readonly string[]).includes(root)) visit(config[root], [root]);
   return { dimensions, problems };
 }
 

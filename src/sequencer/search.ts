@@ -6,6 +6,7 @@ import type { BarWindow, ParameterSet } from '../engine/spec.js';
 import type { Trade } from '../engine/trade.js';
 import type { Executor } from '../executor/executor.js';
 import { Leaderboard, type Objective } from '../reduce/leaderboard.js';
+import type { MetricName } from '../metrics/metrics.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { Sampler } from '../search/sampler.js';
 import { setAt, sweptParams } from '../search/space.js';
@@ -50,7 +51,8 @@ export interface SearchOptions {
 /** The objective of a phase's config (sharpe, maximised, when `search` is absent). */
 export function objectiveOf(config: Config): Objective {
   const s = config.search;
-  return { metric: s?.objective ?? 'sharpe', direction: s?.direction ?? 'max', minTrades: s?.min_trades, maxDrawdown: s?.max_drawdown };
+  // validatePhase has checked the name against the metric table.
+  return { metric: (s?.objective ?? 'sharpe') as MetricName, direction: s?.direction ?? 'max', minTrades: s?.min_trades, maxDrawdown: s?.max_drawdown };
 }
 
 /** Builds the parameter set of grid point `indices` from the validated template. */

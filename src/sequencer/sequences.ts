@@ -50,7 +50,12 @@ export function trainTestSplit(s: SequenceConfig, time: Float64Array): number {
     if (Number.isNaN(t)) throw new UserError(`sequence.train_end: cannot read '${spec.train_end}' as a date`);
     split = time.findIndex((x) => x >= t);
     if (split < 0) split = n;
-  } else split = Math.floor(n * ('split' in spec && spec.split !== undefined ? spec.split : 0.7));
+  } else {
+    // 5550 × 0.7 is 3884.9999999999995 in binary: a share of the bars is rounded to the nearest
+    // millionth of a bar before flooring, so 70% of 5,550 is 3,885.
+    const share = 'split' in spec && spec.split !== undefined ? spec.split : 0.7;
+    split = Math.floor(Math.round(n * share * 1e6) / 1e6);
+  }
   if (split < 1 || split >= n) throw new UserError(`sequence: the train window would hold ${split} of ${n} bars; both windows need at least one bar`);
   return split;
 }
