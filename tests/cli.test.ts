@@ -104,9 +104,9 @@ describe('fanfold run', () => {
   });
 
   it('refuses executors that this version does not have, exit code 2', () => {
-    const r = cli(['run', 'configs/demo.yaml', '--executor', 'pool', '--out', out]);
+    const r = cli(['run', 'configs/demo.yaml', '--executor', 'redis', '--out', out]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("executor 'pool' is not available");
+    expect(r.stderr).toContain("executor 'redis' is not available");
   });
 });
 

@@ -39,7 +39,7 @@ describe('config loading', () => {
     const { config } = loadConfig(file(minimal));
     expect(config.capital).toBe(100_000);
     expect(config.broker).toEqual({ fill: 'next_open', commission: null, slippage: null });
-    expect(config.execution.executor).toBe('inline');
+    expect(config.execution.executor).toBe('pool');
     const set = parameterSetOf(config);
     expect(set.strategy).toEqual({ type: 'sma_crossover', params: { fast: 5, slow: 20 }, regimeFilter: null });
     expect(set.risk.sizing).toEqual({ kind: 'percent_equity', value: 1 });

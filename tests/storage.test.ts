@@ -43,14 +43,15 @@ function rows(dir: string): Row[] {
 }
 
 describe('storage modes', () => {
-  it('memory returns every run with its trades and writes no store', async () => {
+  it('memory returns every run with its trades, and the store holds them too (for --resume)', async () => {
     const r = await run('memory');
     const phase = r.phases[0];
     expect(phase.storage).toBe('memory');
     expect(phase.trials).toBe(6);
     expect(phase.runs).toHaveLength(6);
     expect(phase.runs!.every((x) => Array.isArray(x.trades))).toBe(true);
-    expect(existsSync(join(r.results_dir, 'results.db'))).toBe(false);
+    expect(rows(r.results_dir)).toHaveLength(6);
+    expect(rows(r.results_dir).every((x) => x.trades_file !== null && existsSync(join(r.results_dir, x.trades_file)))).toBe(true);
     expect(JSON.parse(readFileSync(join(r.results_dir, 'run.json'), 'utf8')).status).toBe('completed');
   });
 

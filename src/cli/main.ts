@@ -43,6 +43,36 @@ async function guarded(action: () => Promise<void> | void): Promise<void> {
   }
 }
 
+/**
+ * Ctrl-C (or SIGTERM) stops dispatching and lets batches in flight finish; a second Ctrl-C, or
+ * the grace period running out, abandons them — the store keeps every batch already committed.
+ */
+function stopOnInterrupt(graceMs = 30_000): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | null = null;
+  const abandon = (): void => {
+    process.stderr.write('\nabandoning the batches in flight; finished trials are stored\n');
+    process.exit(130);
+  };
+  const onSignal = (): void => {
+    if (controller.signal.aborted) return abandon();
+    process.stderr.write(`\nstopping: finishing the batches in flight (Ctrl-C again to abandon them; at most ${graceMs / 1000} s)\n`);
+    controller.abort();
+    timer = setTimeout(abandon, graceMs);
+    timer.unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
 function parseWorkers(value: unknown): number | 'auto' | undefined {
   if (value === undefined) return undefined;
   if (value === 'auto') return 'auto';
@@ -77,17 +107,29 @@ await yargs(hideBin(process.argv))
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' }),
     (argv) =>
       guarded(async () => {
-        if (argv.resume !== undefined) throw new UserError('--resume is not available in this version (runs are not resumable yet)');
         const workflow = await openWorkflow(argv.config, argv.set ?? []);
-        const { result, phases } = await runWorkflow(workflow, {
-          executor: argv.executor,
-          workers: parseWorkers(argv.workers),
-          storage: argv.storage,
-          out: argv.out,
-          log: argv.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
-        });
-        if (argv.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-        else process.stdout.write(`${formatSummary(result, phases)}\n`);
+        const stop = stopOnInterrupt();
+        try {
+          const { result, phases, interrupted } = await runWorkflow(workflow, {
+            executor: argv.executor,
+            workers: parseWorkers(argv.workers),
+            storage: argv.storage,
+            out: argv.out,
+            resume: argv.resume,
+            signal: stop.signal,
+            progress: !argv.quiet,
+            log: argv.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+          });
+          if (interrupted) {
+            process.stderr.write(`interrupted: every finished trial is stored in ${result.results_dir}\nresume with: fanfold run ${argv.config}${(argv.set ?? []).map((x) => ` --set '${x}'`).join('')} --resume ${result.results_dir}\n`);
+            process.exitCode = 130;
+            return;
+          }
+          if (argv.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+          else process.stdout.write(`${formatSummary(result, phases)}\n`);
+        } finally {
+          stop.dispose();
+        }
       }),
   )
   .command(

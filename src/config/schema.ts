@@ -86,7 +86,7 @@ const trainTest = z.strictObject({
 });
 
 const execution = z.strictObject({
-  executor: z.enum(['inline', 'pool', 'redis']).default('inline'),
+  executor: z.enum(['inline', 'pool', 'redis']).default('pool'),
   workers: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
   enable_event_tracing: z.boolean().default(false),
   trace_settings: z
@@ -113,7 +113,7 @@ export const configSchema = z.strictObject({
   search: search.optional(),
   results: results.default({ storage: 'memory', store_trades: true, top_k: 20 }),
   sequence: z.union([z.literal('single_pass'), z.literal('train_test'), z.strictObject({ type: z.literal('single_pass') }), trainTest]).default('single_pass'),
-  execution: execution.default({ executor: 'inline', workers: 'auto', enable_event_tracing: false }),
+  execution: execution.default({ executor: 'pool', workers: 'auto', enable_event_tracing: false }),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,4 +1,5 @@
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { IssueSink, validatePhase, type ValidatedPhase } from '../config/validate.js';
 import type { PhaseDeclaration, Workflow } from '../config/workflow.js';
@@ -9,12 +10,14 @@ import type { MarketData } from '../data/series.js';
 import { ConfigError, UserError } from '../errors.js';
 import type { Executor } from '../executor/executor.js';
 import { InlineExecutor } from '../executor/inline.js';
+import { PoolExecutor, type PoolOptions } from '../executor/pool.js';
+import { progressLine } from '../reduce/progress.js';
 import type { PhaseJson, ResultJson } from '../results/contract.js';
 import { newRunId, RunDirectory } from '../results/run-dir.js';
 import { evaluateCondition, type ExprValue } from '../search/expression.js';
 import { canonicalJson } from '../search/trial-key.js';
 import { runSequence, type PhaseRun } from '../sequencer/sequences.js';
-import { pointSet, samplerOf } from '../sequencer/search.js';
+import { objectiveOf, pointSet, samplerOf, type TrialResult } from '../sequencer/search.js';
 import { ResultsStore } from '../results/store.js';
 import { storeSink } from '../results/sink.js';
 import { Grid, setAt } from '../search/space.js';
@@ -29,19 +32,32 @@ export interface RunOptions {
   /** Parent of the results directories; default `runs`. */
   readonly out?: string;
   readonly runId?: string;
+  /** Resume the run in this results directory: every trial it stored is reused, not recomputed. */
+  readonly resume?: string;
+  /** Aborting stops dispatching; batches in flight finish, everything is flushed (Ctrl-C). */
+  readonly signal?: AbortSignal;
   /** Messages for the user (space sizes, skipped phases); default: none. */
   readonly log?: (line: string) => void;
+  /** Show a live progress line on stderr (when it is a TTY). */
+  readonly progress?: boolean;
+  /** Pool executor settings (tests and benchmarks). */
+  readonly pool?: Omit<PoolOptions, 'workers' | 'plugins'>;
+  /** Largest batch of sets per task. */
+  readonly maxBatch?: number;
 }
 
 export interface RunOutcome {
   readonly result: ResultJson;
+  /** The run stopped early (signal); `--resume` completes it. */
+  readonly interrupted: boolean;
   /** Per phase that ran: its resolved config and data (for summaries). */
   readonly phases: readonly { name: string; config: Config; data: MarketData }[];
 }
 
-function executorFor(name: 'inline' | 'pool' | 'redis'): Executor {
-  if (name !== 'inline') throw new UserError(`executor '${name}' is not available in this version; use --executor inline`);
-  return new InlineExecutor();
+function executorFor(name: 'inline' | 'pool' | 'redis', workers: number | 'auto', workflow: Workflow, options: RunOptions): Executor {
+  if (name === 'redis') throw new UserError("executor 'redis' is not available in this version; use --executor pool or inline");
+  if (name === 'inline') return new InlineExecutor();
+  return new PoolExecutor({ ...options.pool, workers, plugins: workflow.plugins, maxBatch: options.maxBatch });
 }
 
 /** A phase's config with earlier outputs substituted: templates, then `inputs.params`. */
@@ -83,11 +99,14 @@ function resolveDataPaths(decl: PhaseDeclaration, workflow: Workflow, data: Conf
 export async function runWorkflow(workflow: Workflow, options: RunOptions = {}): Promise<RunOutcome> {
   const first = workflow.phases[0];
   const base = (first.validated?.config ?? null) as Config | null;
-  const executorName = options.executor ?? base?.execution.executor ?? 'inline';
-  const executor = executorFor(executorName);
+  const executorName = options.executor ?? base?.execution.executor ?? 'pool';
+  const workers = options.workers ?? base?.execution.workers ?? 'auto';
   const started = new Date();
-  const runId = options.runId ?? newRunId(started);
-  const dir = new RunDirectory(resolve(options.out ?? 'runs'), workflow.name, runId);
+  const resumeDir = options.resume === undefined ? null : resolve(options.resume);
+  if (resumeDir !== null && !existsSync(join(resumeDir, 'run.json'))) throw new UserError(`--resume: ${resumeDir} is not a run directory (no run.json)`);
+  const runId = resumeDir !== null ? basename(resumeDir) : (options.runId ?? newRunId(started));
+  const dir = resumeDir !== null ? new RunDirectory(dirname(dirname(resumeDir)), basename(dirname(resumeDir)), runId) : new RunDirectory(resolve(options.out ?? 'runs'), workflow.name, runId);
+  const executor = executorFor(executorName, workers, workflow, options);
   const provenance = {
     run_id: runId,
     workflow: workflow.name,
@@ -95,10 +114,14 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     node: process.version,
     config_file: resolve(workflow.file),
     phases: workflow.phases.map((p) => ({ name: p.name, config: p.plain })),
+    executor: executorName,
     started: started.toISOString(),
+    resumed: resumeDir !== null,
   };
   dir.writeJson('run.json', { ...provenance, status: 'running' });
-  let store: ResultsStore | null = null;
+  // Every mode writes the store: it is what makes a killed run resumable.
+  const store = new ResultsStore(dir.path);
+  let interrupted = false;
   const outputs = new Map<string, PhaseOutput>();
   const skipped = new Set<string>();
   const phasesJson: PhaseJson[] = [];
@@ -133,10 +156,22 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       if (!dataCache.has(dataKey)) dataCache.set(dataKey, loadMarketData(dataSpec, workflow.baseDir));
       const data = await dataCache.get(dataKey)!;
       const storeTrades = config.results.store_trades;
-      if (storage !== 'memory') store ??= new ResultsStore(dir.path);
-      const sink = storage === 'memory' || store === null ? undefined : storeSink(store, decl.name, data.hash, storage, storeTrades);
-      const run = await runSequence(phase, data, executor, { storeTrades, topK: config.results.top_k, keepAll: storage === 'memory', sink });
-      if (storage === 'hybrid' && store !== null && storeTrades) keepTopTrades(store, phase, decl.name, data, run);
+      const sink = storeSink(store, decl.name, data.hash, storage, storeTrades);
+      const stored = resumeDir !== null ? restoredResults(store, decl.name) : undefined;
+      if (stored && stored.size > 0) log(`phase ${decl.name}: ${stored.size} trials already stored, not recomputed`);
+      const bar = options.progress && process.stderr.isTTY ? progressLine(decl.name, config.search?.method === 'random' ? Math.min(config.search.trials ?? 0, accepted ?? Infinity) : accepted, objectiveOf(config).metric) : null;
+      const run = await runSequence(phase, data, executor, {
+        storeTrades,
+        topK: config.results.top_k,
+        keepAll: storage === 'memory',
+        sink,
+        stored,
+        signal: options.signal,
+        maxBatch: options.maxBatch,
+        progress: bar ? (done, failed, best) => bar.update(done, failed, best) : undefined,
+      });
+      bar?.end();
+      if (storage === 'hybrid' && storeTrades) keepTopTrades(store, phase, decl.name, data, run);
       const best = run.leaderboard.best?.item ?? null;
       outputs.set(decl.name, { best: best && { params: best.params, metrics: best.metrics }, trials: run.trials, failed: run.failures.length });
       const kept = storage === 'memory' ? run.results : storage === 'hybrid' ? run.leaderboard.ranked.map((r) => r.item) : null;
@@ -153,25 +188,37 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
         ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
       });
       ran.push({ name: decl.name, config, data });
+      if (run.interrupted) {
+        interrupted = true;
+        break;
+      }
     }
     const result: ResultJson = { workflow: workflow.name, run_id: runId, results_dir: dir.path, phases: phasesJson };
     const finished = new Date();
+    store.flush();
     dir.writeJson('run.json', {
       ...provenance,
-      status: 'completed',
+      status: interrupted ? 'interrupted' : 'completed',
       finished: finished.toISOString(),
       seconds: (finished.getTime() - started.getTime()) / 1000,
       data: ran.map((r) => ({ phase: r.name, ...describeData(r.data) })),
       result,
     });
-    return { result, phases: ran };
+    return { result, phases: ran, interrupted };
   } catch (error) {
     dir.writeJson('run.json', { ...provenance, status: 'failed', error: error instanceof Error ? error.message : String(error) });
     throw error;
   } finally {
-    store?.close();
+    store.close();
     await executor.close();
   }
+}
+
+/** What an interrupted run stored for a phase, as trial results by trial key. */
+function restoredResults(store: ResultsStore, phase: string): Map<string, TrialResult> {
+  const out = new Map<string, TrialResult>();
+  for (const [key, row] of store.load(phase)) out.set(key, { trial: -1, params: row.params, metrics: row.metrics, ...(row.trades ? { trades: row.trades as TrialResult['trades'] } : {}) });
+  return out;
 }
 
 /** hybrid storage: the top-k trials of a phase get their trades blob (the store holds every summary). */

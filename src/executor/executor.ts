@@ -8,6 +8,8 @@ import type { SetResult, TopologyOptions } from '../topology/topology.js';
  */
 export interface Executor {
   readonly name: 'inline' | 'pool' | 'redis';
+  /** Batches worth keeping in flight at once. */
+  readonly concurrency: number;
   runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions): Promise<SetResult[]>;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import type { Executor } from './executor.js';
 /** Same thread, one optimization topology per batch: for debugging and as the reference. */
 export class InlineExecutor implements Executor {
   readonly name = 'inline';
+  readonly concurrency = 1;
 
   async runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions): Promise<SetResult[]> {
     return runBatch(data, sets, options);

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pack } from 'msgpackr';
+import { pack, unpack } from 'msgpackr';
 import { METRIC_NAMES } from '../metrics/metrics.js';
 import type { MetricsJson } from './contract.js';
 import { writeAtomic } from './run-dir.js';
@@ -82,6 +82,21 @@ export class ResultsStore {
     const rel = `${kind}/${key}.msgpack`;
     writeAtomic(join(this.dir, rel), pack(value));
     return rel;
+  }
+
+  /** The successful trials a run already stored for a phase, by trial key (for --resume). */
+  load(phase: string): Map<string, { params: Record<string, unknown>; metrics: MetricsJson; trades?: unknown[] }> {
+    this.flush();
+    const rows = this.db.prepare(`SELECT trial_key, params, trades_file, ${METRIC_NAMES.join(', ')} FROM trials WHERE phase = ? AND status = 'ok'`).all(phase) as Record<string, unknown>[];
+    const out = new Map<string, { params: Record<string, unknown>; metrics: MetricsJson; trades?: unknown[] }>();
+    for (const row of rows) {
+      const metrics = {} as MetricsJson;
+      for (const m of METRIC_NAMES) metrics[m] = row[m] as number | null;
+      const file = row.trades_file as string | null;
+      const trades = file ? (unpack(readFileSync(join(this.dir, file))) as unknown[]) : undefined;
+      out.set(row.trial_key as string, { params: JSON.parse(row.params as string) as Record<string, unknown>, metrics, ...(trades ? { trades } : {}) });
+    }
+    return out;
   }
 
   count(phase?: string): number {

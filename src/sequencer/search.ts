@@ -11,6 +11,7 @@ import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { Sampler } from '../search/sampler.js';
 import { setAt, sweptParams } from '../search/space.js';
 import { valueAtPath } from '../config/validate.js';
+import { trialKey } from '../search/trial-key.js';
 
 export interface TrialResult {
   /** Grid index of the point: stable identity of the trial within its phase. */
@@ -32,6 +33,8 @@ export interface SearchOutcome {
   readonly trials: number;
   readonly failures: FailedTrial[];
   readonly leaderboard: Leaderboard<TrialResult>;
+  /** The signal stopped the search before every point was evaluated. */
+  readonly interrupted: boolean;
 }
 
 /** Where finished trials go as they complete (the results store); `batchDone` marks a transaction boundary. */
@@ -46,6 +49,13 @@ export interface SearchOptions {
   readonly topK: number;
   readonly keepAll: boolean;
   readonly sink?: TrialSink;
+  /** Results already stored by an interrupted run, by trial key (resume). */
+  readonly stored?: ReadonlyMap<string, TrialResult>;
+  readonly signal?: AbortSignal;
+  /** Largest batch (default 4096; tests force small batches). */
+  readonly maxBatch?: number;
+  /** Called after each committed batch: trials done, failed, best so far. */
+  readonly progress?: (done: number, failed: number, best: { readonly item: TrialResult } | null) => void;
 }
 
 /** The objective of a phase's config (sharpe, maximised, when `search` is absent). */
@@ -69,61 +79,123 @@ export function samplerOf(phase: ValidatedPhase): Sampler {
   );
 }
 
-const BATCH = 128;
+/** Batch sizing: aim for tasks of about this long, within these bounds (sets per batch). */
+const TARGET_TASK_MS = 200;
+const MIN_BATCH = 4;
+const MAX_BATCH = 4096;
+const FIRST_BATCH = 16;
+
+interface Item {
+  readonly trial: number;
+  readonly set: ParameterSet;
+  readonly params: Record<string, unknown>;
+  readonly key: string;
+}
+
+type Outcome = { readonly item: Item; readonly result: TrialResult } | { readonly item: Item; readonly failure: FailedTrial };
 
 /**
  * Evaluates every point of a phase's parameter space on one window, in batches through the
- * executor. A batch that fails is re-run one set at a time so a failing set is isolated and
- * recorded, and the others complete.
+ * executor, keeping `executor.concurrency` batches in flight and sizing batches from the measured
+ * time per set. Results are committed in point order whatever order batches finish in, so the
+ * output never depends on timing. A failing batch is retried once, then split in halves until the
+ * failing set(s) stand alone and are recorded as failed; the others complete. Points whose trial
+ * key is in `stored` (a resumed run) are not computed again. An aborted `signal` stops dispatching;
+ * batches in flight finish and are committed.
  */
-export async function runSearch(
-  phase: ValidatedPhase,
-  data: MarketData,
-  window: BarWindow,
-  executor: Executor,
-  options: SearchOptions,
-): Promise<SearchOutcome> {
+export async function runSearch(phase: ValidatedPhase, data: MarketData, window: BarWindow, executor: Executor, options: SearchOptions): Promise<SearchOutcome> {
   const sampler = samplerOf(phase);
   const leaderboard = new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK);
   const results: TrialResult[] | null = options.keepAll ? [] : null;
   const failures: FailedTrial[] = [];
   let trials = 0;
   const topology = { window, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades };
-  const indices = new Int32Array(phase.dimensions.length);
-  let batch: { trial: number; set: ParameterSet; params: Record<string, unknown> }[] = [];
-  const record = (item: (typeof batch)[number], outcome: Awaited<ReturnType<Executor['runBatch']>>[number]): void => {
-    const result: TrialResult = { trial: item.trial, params: item.params, metrics: metricsJson(outcome.metrics), ...(outcome.trades ? { trades: outcome.trades } : {}) };
+
+  const commit = (o: Outcome): void => {
     trials++;
-    results?.push(result);
-    leaderboard.offer(item.trial, result.metrics, result);
-    options.sink?.result(result, item.set, window);
+    if ('failure' in o) {
+      failures.push(o.failure);
+      options.sink?.failure(o.failure, o.item.set, window);
+      return;
+    }
+    results?.push(o.result);
+    leaderboard.offer(o.item.trial, o.result.metrics, o.result);
+    if (!options.stored?.has(o.item.key)) options.sink?.result(o.result, o.item.set, window);
   };
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const items = batch;
-    batch = [];
+
+  const evaluate = async (items: Item[], retried: boolean): Promise<Outcome[]> => {
     try {
       const outcomes = await executor.runBatch(data, items.map((i) => i.set), topology);
-      items.forEach((item, i) => record(item, outcomes[i]));
-    } catch {
-      for (const item of items) {
-        try {
-          record(item, (await executor.runBatch(data, [item.set], topology))[0]);
-        } catch (error) {
-          const failure = { trial: item.trial, params: item.params, error: error instanceof Error ? error.message : String(error) };
-          trials++;
-          failures.push(failure);
-          options.sink?.failure(failure, item.set, window);
-        }
-      }
+      return items.map((item, i) => ({ item, result: { trial: item.trial, params: item.params, metrics: metricsJson(outcomes[i].metrics), ...(outcomes[i].trades ? { trades: outcomes[i].trades! } : {}) } }));
+    } catch (error) {
+      if (!retried) return evaluate(items, true);
+      if (items.length === 1) return [{ item: items[0], failure: { trial: items[0].trial, params: items[0].params, error: error instanceof Error ? error.message : String(error) } }];
+      const half = items.length >> 1;
+      return [...(await evaluate(items.slice(0, half), true)), ...(await evaluate(items.slice(half), true))];
     }
-    options.sink?.batchDone();
   };
+
+  // Reorder buffer: batch n is committed only after batches 0..n-1.
+  const finished = new Map<number, Outcome[]>();
+  let nextToCommit = 0;
+  let dispatched = 0;
+  const inFlight = new Set<Promise<void>>();
+  let batchSize = Math.min(FIRST_BATCH, options.maxBatch ?? MAX_BATCH);
+  const launch = (items: Item[], ready: Outcome[] | null): void => {
+    const seq = dispatched++;
+    const started = performance.now();
+    const task = (ready ? Promise.resolve(ready) : evaluate(items, false)).then((outcomes) => {
+      if (!ready && items.length > 0) {
+        const perSet = (performance.now() - started) / items.length;
+        batchSize = Math.max(MIN_BATCH, Math.min(options.maxBatch ?? MAX_BATCH, Math.round(TARGET_TASK_MS / Math.max(perSet, 1e-3))));
+      }
+      finished.set(seq, outcomes);
+      while (finished.has(nextToCommit)) {
+        for (const o of finished.get(nextToCommit)!) commit(o);
+        finished.delete(nextToCommit++);
+      }
+      options.sink?.batchDone();
+      options.progress?.(trials, failures.length, leaderboard.best);
+    });
+    const tracked = task.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  };
+
+  const indices = new Int32Array(phase.dimensions.length);
+  let batch: Item[] = [];
+  let restored: Outcome[] = [];
+  let interrupted = false;
   for (const k of sampler.points()) {
+    if (options.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
     sampler.indicesAt(k, indices);
-    batch.push({ trial: k, ...pointSet(phase, indices) });
-    if (batch.length === BATCH) await flush();
+    const point = pointSet(phase, indices);
+    const key = trialKey(point.set, data.hash, window);
+    const stored = options.stored?.get(key);
+    if (stored !== undefined) {
+      // Already computed by the interrupted run: flows through the same ordered commit.
+      if (batch.length > 0) {
+        launch(batch, null);
+        batch = [];
+      }
+      restored.push({ item: { trial: k, key, ...point }, result: { ...stored, trial: k } });
+      continue;
+    }
+    if (restored.length > 0) {
+      launch([], restored);
+      restored = [];
+    }
+    batch.push({ trial: k, key, ...point });
+    if (batch.length >= batchSize) {
+      launch(batch, null);
+      batch = [];
+      while (inFlight.size >= executor.concurrency) await Promise.race(inFlight);
+    }
   }
-  await flush();
-  return { results, trials, failures, leaderboard };
+  if (restored.length > 0) launch([], restored);
+  if (batch.length > 0 && !interrupted) launch(batch, null);
+  while (inFlight.size > 0) await Promise.race(inFlight);
+  return { results, trials, failures, leaderboard, interrupted };
 }

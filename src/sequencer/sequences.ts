@@ -26,6 +26,7 @@ export interface PhaseRun {
   readonly failures: FailedTrial[];
   readonly leaderboard: Leaderboard<TrialResult>;
   readonly windows?: WindowResult[];
+  readonly interrupted: boolean;
 }
 
 export const SEQUENCES = [
@@ -76,7 +77,7 @@ export async function runSequence(phase: ValidatedPhase, data: MarketData, execu
   const outcome = await runSearch(phase, data, train, executor, options);
   const best = outcome.leaderboard.best?.item ?? null;
   let testMetrics: MetricsJson | null = null;
-  if (best !== null) {
+  if (best !== null && !outcome.interrupted) {
     // A trial's number is its grid index.
     const indices = new Grid(phase.dimensions).indicesAt(best.trial, new Int32Array(phase.dimensions.length));
     const { set } = pointSet(phase, indices);
