@@ -61,10 +61,19 @@ export function validatePhase(plain: Record<string, unknown>, sink: IssueSink, s
   };
   const { dimensions, problems } = findDimensions(plain);
   for (const p of problems) report(p.path, p.message);
+  // A range cut by a flow map's commas leaves fragments (`30`, `5)`) as keys beside it: the one
+  // explanation above is the useful message, so the echoes of the same mistake are not repeated.
+  const cut = problems.filter((p) => p.message.includes('cut at its first comma')).map((p) => p.path);
+  const isEcho = (path: Path): boolean =>
+    cut.some((c) => startsWith(path, c) || (path.length >= c.length && startsWith(path, c.slice(0, -1)) && /^\s*[-+.\deE]*\)?\s*$/.test(String(path[c.length - 1]))));
+  const reportOnce = report;
+  const reportFiltered = (path: Path, message: string, atKey = false): void => {
+    if (!isEcho(path)) reportOnce(path, message, atKey);
+  };
   const zeros = new Array<number>(dimensions.length).fill(0);
   const template = assign(plain, dimensions, zeros);
-  const parsed = checkSchema(template, plain, report);
-  checkComponents(template.strategy, report);
+  const parsed = checkSchema(template, plain, reportFiltered);
+  checkComponents(template.strategy, reportFiltered);
   // Every other value of each dimension, in the template's place.
   for (const dim of dimensions) {
     const indices = dim.range ? [dim.values.length - 1] : dim.values.map((_, i) => i).slice(1);

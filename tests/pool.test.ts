@@ -1,0 +1,112 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openWorkflow } from '../src/coordinator/open.js';
+import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js';
+import { generateSynthetic } from '../src/data/synthetic.js';
+import { PoolExecutor } from '../src/executor/pool.js';
+import { runBatch } from '../src/topology/run.js';
+import { makeSet } from './helpers.js';
+
+// The pool runs the compiled worker (dist/workers/batch.js); `npm test` builds it first.
+const tmp = mkdtempSync(join(tmpdir(), 'fanfold-pool-'));
+
+function write(name: string, text: string): string {
+  const file = join(tmp, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const sweep = write(
+  'sweep.yaml',
+  `name: determinism
+data: {synthetic: {bars: 1500, symbols: [A, B], seed: 21}}
+strategy:
+  type: ema_crossover
+  fast: range(4, 16, 4)
+  slow: [30, 60]
+  trigger: [cross, level]
+risk: {sizing: {percent_equity: 0.5}, stop_loss: [null, 0.08]}
+broker: {commission: {percent: 0.001}}
+results: {store_trades: true}
+phases:
+  - {name: sweep}
+  - name: holdout
+    sequence: {type: train_test, split: 0.6}
+    depends_on: sweep
+    strategy: {fast: [4, 12]}
+`,
+);
+
+async function runJson(options: RunOptions): Promise<unknown> {
+  const { result } = await runWorkflow(await openWorkflow(sweep), { out: tmp, storage: 'memory', ...options });
+  const { run_id: _id, results_dir: _dir, ...rest } = result;
+  return rest;
+}
+
+describe('pool executor', () => {
+  it('gives the same JSON as inline for 1, 2 and 4 workers and any batch size', async () => {
+    const reference = await runJson({ executor: 'inline' });
+    expect((reference as { phases: { trials: number }[] }).phases.map((p) => p.trials)).toEqual([32, 16]);
+    for (const [workers, maxBatch] of [
+      [1, 4096],
+      [2, 1],
+      [2, 7],
+      [4, 5],
+    ] as const) {
+      expect(await runJson({ executor: 'pool', workers, maxBatch })).toEqual(reference);
+    }
+    // inline with tiny batches too: batching never changes a set's result.
+    expect(await runJson({ executor: 'inline', maxBatch: 3 })).toEqual(reference);
+  });
+
+  it('recycled workers give the same results', async () => {
+    const data = generateSynthetic({ bars: 800, seed: 4 });
+    const sets = [5, 8, 13, 21].flatMap((fast) => [34, 55].map((slow) => makeSet('sma_crossover', { fast, slow })));
+    const expected = runBatch(data, sets, { storeTrades: true });
+    const pool = new PoolExecutor({ workers: 2, maxTasksPerWorker: 1 });
+    try {
+      for (let i = 0; i < sets.length; i += 2) {
+        const got = await pool.runBatch(data, sets.slice(i, i + 2), { storeTrades: true });
+        expect(got).toEqual(expected.slice(i, i + 2));
+      }
+      expect(pool.recycled).toBeGreaterThanOrEqual(3);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('isolates a strategy that throws, one that exits its worker and one that hangs; the rest complete', async () => {
+    const plugins = join(tmp, 'faulty');
+    mkdirSync(plugins, { recursive: true });
+    writeFileSync(
+      join(plugins, 'faulty.mjs'),
+      `export const faulty = {
+  kind: 'strategy', name: 'faulty', description: 'fails on purpose for some n', stateSize: 0,
+  params: [{ name: 'n', type: 'int', default: 5, min: 1, description: 'n' }],
+  prepare: (raw) => ({ n: raw.n ?? 5 }),
+  features: (p) => [\`sma(\${p.n})\`],
+  signal(f, cols, bar, p) {
+    if (p.n === 7) throw new Error('seven is cursed');
+    if (p.n === 9 && bar.index === 50) process.exit(3);
+    if (p.n === 11 && bar.index === 50) for (;;) {}
+    return bar.close > f[cols[0]] ? 1 : 0;
+  },
+};`,
+    );
+    const config = write('faulty.yaml', `name: faulty\nplugins: [${plugins}]\ndata: {synthetic: {bars: 400, seed: 2}}\nstrategy: {type: faulty, n: [5, 7, 9, 11, 13]}\n`);
+    const { result } = await runWorkflow(await openWorkflow(config), { out: tmp, executor: 'pool', workers: 2, storage: 'memory', pool: { taskTimeoutMs: 3000 } });
+    const phase = result.phases[0];
+    expect(phase.trials).toBe(5);
+    expect(phase.failed).toBe(3);
+    expect(phase.runs!.map((r) => r.params)).toEqual([{ 'strategy.n': 5 }, { 'strategy.n': 13 }]);
+    const errors = Object.fromEntries(phase.failures!.map((f) => [String(f.params['strategy.n']), f.error]));
+    expect(errors['7']).toContain('seven is cursed');
+    expect(errors['9']).toMatch(/exit/i);
+    expect(errors['11']).toContain('timed out after 3000 ms');
+    // The survivors equal an inline run of the same sets.
+    const inline = await runWorkflow(await openWorkflow(write('ok.yaml', `name: ok\nplugins: [${plugins}]\ndata: {synthetic: {bars: 400, seed: 2}}\nstrategy: {type: faulty, n: [5, 13]}\n`)), { out: tmp, executor: 'inline', storage: 'memory' });
+    expect(phase.runs!.map((r) => r.metrics)).toEqual(inline.result.phases[0].runs!.map((r) => r.metrics));
+  }, 60_000);
+});
