@@ -147,7 +147,8 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, window:
     const task = (ready ? Promise.resolve(ready) : evaluate(items, false)).then((outcomes) => {
       if (!ready && items.length > 0) {
         const perSet = (performance.now() - started) / items.length;
-        batchSize = Math.max(MIN_BATCH, Math.min(options.maxBatch ?? MAX_BATCH, Math.round(TARGET_TASK_MS / Math.max(perSet, 1e-3))));
+        // The caller's maximum wins over the minimum: the pool's shared slots are sized from it.
+        batchSize = Math.min(options.maxBatch ?? MAX_BATCH, Math.max(MIN_BATCH, Math.round(TARGET_TASK_MS / Math.max(perSet, 1e-3))));
       }
       finished.set(seq, outcomes);
       while (finished.has(nextToCommit)) {
