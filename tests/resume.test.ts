@@ -70,11 +70,13 @@ async function interruptedRun(out: string, signal: NodeJS.Signals, total: number
 describe('resume', () => {
   const referenceOut = join(tmp, 'reference');
   let reference: Row[] = [];
+  let referencePhases: unknown = null;
 
   it('an uninterrupted run stores every trial', () => {
     const r = spawnSync(process.execPath, [CLI, 'run', config, '--out', referenceOut, '--quiet', '--json'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     reference = storedRows(runDirOf(referenceOut));
+    referencePhases = JSON.parse(r.stdout).phases;
     expect(reference.length).toBe(JSON.parse(r.stdout).phases[0].trials);
     expect(reference.length).toBeGreaterThan(300);
   }, 120_000);
@@ -89,6 +91,7 @@ describe('resume', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toContain(`${afterKill} trials already stored, not recomputed`);
     expect(JSON.parse(r.stdout).results_dir).toBe(dir);
+    expect(JSON.parse(r.stdout).phases).toEqual(referencePhases);
     const rows = storedRows(dir);
     expect(rows).toEqual(reference);
   }, 120_000);

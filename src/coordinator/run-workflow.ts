@@ -17,7 +17,7 @@ import { newRunId, RunDirectory } from '../results/run-dir.js';
 import { evaluateCondition, type ExprValue } from '../search/expression.js';
 import { canonicalJson } from '../search/trial-key.js';
 import { runSequence, type PhaseRun } from '../sequencer/sequences.js';
-import { objectiveOf, pointSet, samplerOf, type TrialResult } from '../sequencer/search.js';
+import { objectiveOf, pointSet, samplerOf } from '../sequencer/search.js';
 import { ResultsStore } from '../results/store.js';
 import { storeSink } from '../results/sink.js';
 import { Grid, setAt } from '../search/space.js';
@@ -157,7 +157,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       const data = await dataCache.get(dataKey)!;
       const storeTrades = config.results.store_trades;
       const sink = storeSink(store, decl.name, data.hash, storage, storeTrades);
-      const stored = resumeDir !== null ? restoredResults(store, decl.name) : undefined;
+      const stored = resumeDir !== null ? store.stored(decl.name) : undefined;
       if (stored && stored.size > 0) log(`phase ${decl.name}: ${stored.size} trials already stored, not recomputed`);
       const bar = options.progress && process.stderr.isTTY ? progressLine(decl.name, config.search?.method === 'random' ? Math.min(config.search.trials ?? 0, accepted ?? Infinity) : accepted, objectiveOf(config).metric) : null;
       const run = await runSequence(phase, data, executor, {
@@ -212,13 +212,6 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     store.close();
     await executor.close();
   }
-}
-
-/** What an interrupted run stored for a phase, as trial results by trial key. */
-function restoredResults(store: ResultsStore, phase: string): Map<string, TrialResult> {
-  const out = new Map<string, TrialResult>();
-  for (const [key, row] of store.load(phase)) out.set(key, { trial: -1, params: row.params, metrics: row.metrics, ...(row.trades ? { trades: row.trades as TrialResult['trades'] } : {}) });
-  return out;
 }
 
 /** hybrid storage: the top-k trials of a phase get their trades blob (the store holds every summary). */

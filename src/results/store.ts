@@ -4,6 +4,14 @@ import { join } from 'node:path';
 import { pack, unpack } from 'msgpackr';
 import { METRIC_NAMES } from '../metrics/metrics.js';
 import type { MetricsJson } from './contract.js';
+import type { Trade } from '../engine/trade.js';
+
+/** Stored results of a phase by trial key; `trial` is filled in by the caller (the point's grid index). */
+export interface StoredTrials {
+  readonly size: number;
+  get(key: string): { trial: number; params: Record<string, unknown>; metrics: MetricsJson; trades?: Trade[] } | undefined;
+  has(key: string): boolean;
+}
 import { writeAtomic } from './run-dir.js';
 
 export interface TrialRow {
@@ -84,19 +92,27 @@ export class ResultsStore {
     return rel;
   }
 
-  /** The successful trials a run already stored for a phase, by trial key (for --resume). */
-  load(phase: string): Map<string, { params: Record<string, unknown>; metrics: MetricsJson; trades?: unknown[] }> {
+  /**
+   * The successful trials a run already stored for a phase, looked up by trial key one at a time
+   * (for --resume): a million stored trials are never all in memory.
+   */
+  stored(phase: string): StoredTrials {
     this.flush();
-    const rows = this.db.prepare(`SELECT trial_key, params, trades_file, ${METRIC_NAMES.join(', ')} FROM trials WHERE phase = ? AND status = 'ok'`).all(phase) as Record<string, unknown>[];
-    const out = new Map<string, { params: Record<string, unknown>; metrics: MetricsJson; trades?: unknown[] }>();
-    for (const row of rows) {
-      const metrics = {} as MetricsJson;
-      for (const m of METRIC_NAMES) metrics[m] = row[m] as number | null;
-      const file = row.trades_file as string | null;
-      const trades = file ? (unpack(readFileSync(join(this.dir, file))) as unknown[]) : undefined;
-      out.set(row.trial_key as string, { params: JSON.parse(row.params as string) as Record<string, unknown>, metrics, ...(trades ? { trades } : {}) });
-    }
-    return out;
+    const byKey = this.db.prepare(`SELECT params, trades_file, ${METRIC_NAMES.join(', ')} FROM trials WHERE trial_key = ? AND phase = ? AND status = 'ok'`);
+    const size = (this.db.prepare("SELECT count(*) AS n FROM trials WHERE phase = ? AND status = 'ok'").get(phase) as { n: number }).n;
+    return {
+      size,
+      get: (key) => {
+        const row = byKey.get(key, phase) as Record<string, unknown> | undefined;
+        if (row === undefined) return undefined;
+        const metrics = {} as MetricsJson;
+        for (const m of METRIC_NAMES) metrics[m] = row[m] as number | null;
+        const file = row.trades_file as string | null;
+        const trades = file ? (unpack(readFileSync(join(this.dir, file))) as Trade[]) : undefined;
+        return { trial: -1, params: JSON.parse(row.params as string) as Record<string, unknown>, metrics, ...(trades ? { trades } : {}) };
+      },
+      has: (key) => byKey.get(key, phase) !== undefined,
+    };
   }
 
   count(phase?: string): number {

@@ -50,7 +50,7 @@ export interface SearchOptions {
   readonly keepAll: boolean;
   readonly sink?: TrialSink;
   /** Results already stored by an interrupted run, by trial key (resume). */
-  readonly stored?: ReadonlyMap<string, TrialResult>;
+  readonly stored?: { get(key: string): TrialResult | undefined; has(key: string): boolean };
   readonly signal?: AbortSignal;
   /** Largest batch (default 4096; tests force small batches). */
   readonly maxBatch?: number;
@@ -92,7 +92,7 @@ interface Item {
   readonly key: string;
 }
 
-type Outcome = { readonly item: Item; readonly result: TrialResult } | { readonly item: Item; readonly failure: FailedTrial };
+type Outcome = { readonly item: Item; readonly result: TrialResult; readonly restored?: boolean } | { readonly item: Item; readonly failure: FailedTrial };
 
 /**
  * Evaluates every point of a phase's parameter space on one window, in batches through the
@@ -120,7 +120,7 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, window:
     }
     results?.push(o.result);
     leaderboard.offer(o.item.trial, o.result.metrics, o.result);
-    if (!options.stored?.has(o.item.key)) options.sink?.result(o.result, o.item.set, window);
+    if (!o.restored) options.sink?.result(o.result, o.item.set, window);
   };
 
   const evaluate = async (items: Item[], retried: boolean): Promise<Outcome[]> => {
@@ -181,7 +181,7 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, window:
         launch(batch, null);
         batch = [];
       }
-      restored.push({ item: { trial: k, key, ...point }, result: { ...stored, trial: k } });
+      restored.push({ item: { trial: k, key, ...point }, result: { ...stored, trial: k }, restored: true });
       continue;
     }
     if (restored.length > 0) {
