@@ -77,7 +77,7 @@ describe('pool executor', () => {
     }
   });
 
-  it('isolates a strategy that throws, one that exits its worker and one that hangs; the rest complete', async () => {
+  it('isolates a strategy that throws, one that exits its worker, one that hangs and one that runs out of memory; the rest complete', async () => {
     const plugins = join(tmp, 'faulty');
     mkdirSync(plugins, { recursive: true });
     writeFileSync(
@@ -91,20 +91,22 @@ describe('pool executor', () => {
     if (p.n === 7) throw new Error('seven is cursed');
     if (p.n === 9 && bar.index === 50) process.exit(3);
     if (p.n === 11 && bar.index === 50) for (;;) {}
+    if (p.n === 15 && bar.index === 50) { const hoard = []; for (;;) hoard.push(new Array(1e5).fill(bar.index)); }
     return bar.close > f[cols[0]] ? 1 : 0;
   },
 };`,
     );
-    const config = write('faulty.yaml', `name: faulty\nplugins: [${plugins}]\ndata: {synthetic: {bars: 400, seed: 2}}\nstrategy: {type: faulty, n: [5, 7, 9, 11, 13]}\n`);
-    const { result } = await runWorkflow(await openWorkflow(config), { out: tmp, executor: 'pool', workers: 2, storage: 'memory', pool: { taskTimeoutMs: 3000 } });
+    const config = write('faulty.yaml', `name: faulty\nplugins: [${plugins}]\ndata: {synthetic: {bars: 400, seed: 2}}\nstrategy: {type: faulty, n: [5, 7, 9, 11, 13, 15]}\n`);
+    const { result } = await runWorkflow(await openWorkflow(config), { out: tmp, executor: 'pool', workers: 2, storage: 'memory', pool: { taskTimeoutMs: 3000, maxOldGenerationMb: 96 } });
     const phase = result.phases[0];
-    expect(phase.trials).toBe(5);
-    expect(phase.failed).toBe(3);
+    expect(phase.trials).toBe(6);
+    expect(phase.failed).toBe(4);
     expect(phase.runs!.map((r) => r.params)).toEqual([{ 'strategy.n': 5 }, { 'strategy.n': 13 }]);
     const errors = Object.fromEntries(phase.failures!.map((f) => [String(f.params['strategy.n']), f.error]));
     expect(errors['7']).toContain('seven is cursed');
     expect(errors['9']).toMatch(/exit/i);
     expect(errors['11']).toContain('timed out after 3000 ms');
+    expect(errors['15']).toMatch(/memory/i);
     // The survivors equal an inline run of the same sets.
     const inline = await runWorkflow(await openWorkflow(write('ok.yaml', `name: ok\nplugins: [${plugins}]\ndata: {synthetic: {bars: 400, seed: 2}}\nstrategy: {type: faulty, n: [5, 13]}\n`)), { out: tmp, executor: 'inline', storage: 'memory' });
     expect(phase.runs!.map((r) => r.metrics)).toEqual(inline.result.phases[0].runs!.map((r) => r.metrics));
