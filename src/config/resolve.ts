@@ -1,4 +1,3 @@
-import type { DataSpec } from '../data/load.js';
 import type { Commission, ParameterSet, Sizing, Slippage } from '../engine/spec.js';
 import type { RawParams } from '../strategies/strategy.js';
 import type { Config } from './schema.js';
@@ -37,8 +36,4 @@ export function parameterSetOf(config: Config): ParameterSet {
       slippage: slippage === null ? null : pick<Slippage['kind']>(slippage, ['percent', 'fixed']),
     },
   };
-}
-
-export function dataSpecOf(config: Config): DataSpec {
-  return config.data;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 
 /** A parsed YAML config that still knows where every value came from. */
@@ -44,33 +44,4 @@ export function toPlain(source: ConfigSource): unknown {
   } catch (e) {
     throw new ConfigError([{ file: source.file, line: 1, column: 1, path: '', message: (e as Error).message }]);
   }
-}
-
-/** Line and column of the value at `path` (or of its key, or of the nearest existing parent). */
-export function locate(source: ConfigSource, path: readonly PropertyKey[], atKey = false): { line: number; column: number } {
-  let node: unknown = source.doc.contents;
-  let offset = (node as Node | null)?.range?.[0] ?? 0;
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === segment);
-      if (!pair) break;
-      const keyNode = pair.key as Node | null;
-      const valueNode = pair.value as Node | null;
-      offset = (atKey && segment === path[path.length - 1] ? keyNode?.range?.[0] : (valueNode?.range?.[0] ?? keyNode?.range?.[0])) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item = node.items[segment] as Node | undefined;
-      if (!item) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  const pos = source.lines.linePos(offset);
-  return { line: pos.line, column: pos.col };
-}
-
-export function dottedPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
 }

@@ -7,7 +7,7 @@ import { parseOverrides, type Override } from './overrides.js';
 import { readConfigSource, toPlain } from './source.js';
 import { didYouMean } from './suggest.js';
 import { checkField, findTemplates } from './templates.js';
-import { getPair, locateIn, mapWith, mergeNodes, originOf, plainOf, rootOf, withoutKeys } from './tree.js';
+import { getPair, locateIn, mapWith, mergeNodes, plainOf, rootOf, withoutKeys } from './tree.js';
 import { IssueSink, validatePhase, type Path, type ValidatedPhase } from './validate.js';
 
 /** One phase as declared: its own keys, and its config as the workflow's merged with its overrides. */
@@ -278,4 +278,3 @@ function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
     .sort((a, b) => (a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1));
 }
 
-export { originOf };

@@ -239,7 +239,7 @@ function conditionLookup(outputs: ReadonlyMap<string, PhaseOutput>): (name: stri
   };
 }
 
-export function describeData(data: MarketData): Record<string, unknown> {
+function describeData(data: MarketData): Record<string, unknown> {
   const n = data.time.length;
   return {
     source: data.source,
