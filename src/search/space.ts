@@ -54,10 +54,29 @@ export function findDimensions(config: Readonly<Record<string, unknown>>): { dim
   return { dimensions, problems };
 }
 
-/** A deep copy of `config` with each dimension set to the value at the matching index. */
+/**
+ * `config` with each dimension set to the value at the matching index, copy-on-write: only the maps
+ * on a dimension's path are copied, everything else is shared with `config` (which is never
+ * modified). Runs once per parameter set, so it avoids a deep clone.
+ */
 export function assign(config: Readonly<Record<string, unknown>>, dimensions: readonly Dimension[], indices: ArrayLike<number>): Record<string, unknown> {
-  const out = structuredClone(config) as Record<string, unknown>;
-  for (let d = 0; d < dimensions.length; d++) setAt(out, dimensions[d].path, dimensions[d].values[indices[d]]);
+  const out: Record<string, unknown> = { ...config };
+  const copied = new Set<object>([out]);
+  for (let d = 0; d < dimensions.length; d++) {
+    const path = dimensions[d].path;
+    let node = out;
+    for (let i = 0; i < path.length - 1; i++) {
+      const next = node[path[i]];
+      let child: Record<string, unknown>;
+      if (next !== null && typeof next === 'object' && !Array.isArray(next)) {
+        child = copied.has(next) ? (next as Record<string, unknown>) : { ...(next as Record<string, unknown>) };
+      } else child = {};
+      copied.add(child);
+      node[path[i]] = child;
+      node = child;
+    }
+    node[path[path.length - 1]] = dimensions[d].values[indices[d]];
+  }
   return out;
 }
 

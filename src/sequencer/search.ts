@@ -9,7 +9,7 @@ import { Leaderboard, type Objective } from '../reduce/leaderboard.js';
 import type { MetricName } from '../metrics/metrics.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { Sampler } from '../search/sampler.js';
-import { setAt, sweptParams } from '../search/space.js';
+import { assign, sweptParams } from '../search/space.js';
 import { valueAtPath } from '../config/validate.js';
 import { trialKey } from '../search/trial-key.js';
 
@@ -67,8 +67,7 @@ export function objectiveOf(config: Config): Objective {
 
 /** Builds the parameter set of grid point `indices` from the validated template. */
 export function pointSet(phase: ValidatedPhase, indices: ArrayLike<number>): { set: ParameterSet; params: Record<string, unknown> } {
-  const config = structuredClone(phase.config) as unknown as Record<string, unknown>;
-  phase.dimensions.forEach((d, i) => setAt(config, d.path, d.values[indices[i]]));
+  const config = assign(phase.config as unknown as Record<string, unknown>, phase.dimensions, indices);
   return { set: parameterSetOf(config as unknown as Config), params: sweptParams(phase.dimensions, indices) };
 }
 
