@@ -35,13 +35,13 @@ const SPEEDUP_SHARE = 0.9;
 const MAX_OVERHEAD = 0.1;
 const MiB = 1024 * 1024;
 
-/** 59 fast × 29 slow (1,606 with fast < slow) × 2 triggers × 2 short modes × 4 stops = 25,696 sets. */
+/** 59 fast × 29 slow (1,606 with fast < slow) × 2 triggers × 2 short modes × 5 stops = 32,120 sets (≥ 5 s inline here). */
 const SWEEP_DIMENSIONS = {
   fast: 'range(2, 60, 1)',
   slow: 'range(20, 300, 10)',
   trigger: '[cross, level]',
   allow_short: '[false, true]',
-  stop_loss: '[null, 0.05, 0.1, 0.2]',
+  stop_loss: '[null, 0.03, 0.05, 0.1, 0.2]',
   constraints: '["strategy.fast < strategy.slow"]',
 };
 /** Same shape, 4 × 2 × 2 × 2 × 2 = 64 sets: the warm-up run before the timed one. */
@@ -355,7 +355,7 @@ function sweepSection(script: string, root: string, n: number, runs: number, swe
   console.log(`   ${runs} round(s) of ${configs.length} configurations; each child first runs a warm-up sweep (64 sets, same executor), then the timed run`);
   console.log('   rate = set-bars / wall time of runWorkflow (pool start and stop, data, SQLite included); medians across rounds [min–max]');
   console.log('');
-  console.log(`   ${'config'.padEnd(9)} ${'wall s'.padStart(7)} ${'M set-bars/s'.padStart(13)} ${'[min–max]'.padEnd(13)} ${'vs inline'.padStart(9)}  ${'main thread busy'.padEnd(22)} ${'peak RSS'.padStart(9)}  RSS first-quarter → last-quarter avg`);
+  console.log(`   ${'config'.padEnd(9)} ${'wall s'.padStart(7)} ${'M set-bars/s'.padStart(13)} ${'[min–max]'.padEnd(13)} ${'vs inline'.padStart(9)}  ${'main thread busy'.padEnd(22)} ${'peak RSS'.padStart(9)}  RSS first-quarter → last-quarter avg (median-rate run)`);
   for (const c of configs) {
     const rs = reports.get(c.label)!;
     const rates = rs.map(rate);

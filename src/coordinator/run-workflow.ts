@@ -156,7 +156,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       if (!dataCache.has(dataKey)) dataCache.set(dataKey, loadMarketData(dataSpec, workflow.baseDir));
       const data = await dataCache.get(dataKey)!;
       const storeTrades = config.results.store_trades;
-      const sink = storeSink(store, decl.name, data.hash, storage, storeTrades);
+      const sink = storeSink(store, decl.name, storage, storeTrades);
       const stored = resumeDir !== null ? store.stored(decl.name) : undefined;
       if (stored && stored.size > 0) log(`phase ${decl.name}: ${stored.size} trials already stored, not recomputed`);
       const bar = options.progress && process.stderr.isTTY ? progressLine(decl.name, config.search?.method === 'random' ? Math.min(config.search.trials ?? 0, accepted ?? Infinity) : accepted, objectiveOf(config).metric) : null;
@@ -224,7 +224,7 @@ function keepTopTrades(store: ResultsStore, phase: ValidatedPhase, name: string,
     const { set } = pointSet(phase, grid.indicesAt(item.trial, indices));
     const key = trialKey(set, data.hash, window);
     const tradesFile = store.writeBlob('trades', key, item.trades);
-    store.add({ trialKey: key, phase: name, window: [window.start, window.end], trial: item.trial, params: item.params, parameterSet: set, metrics: item.metrics, error: null, tradesFile });
+    store.add({ trialKey: key, phase: name, window: [window.start, window.end], trial: item.trial, params: item.params, metrics: item.metrics, error: null, tradesFile });
   }
   store.flush();
 }

@@ -22,7 +22,7 @@ export interface PoolOptions {
   /** A task running longer is aborted (its worker is terminated) and counts as failed. */
   readonly taskTimeoutMs?: number;
   readonly plugins?: readonly string[];
-  /** Sets one task may carry at most (sizes the shared summary buffer). */
+  /** Sets one task may carry at most (sizes the shared summary buffer: (workers + 1) × maxBatch slots). */
   readonly maxBatch?: number;
 }
 
@@ -56,7 +56,8 @@ export class PoolExecutor implements Executor {
       concurrentTasksPerWorker: 1,
       resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationMb ?? 2048 },
     });
-    this.summary = new SummaryBuffer(workers * this.maxBatch);
+    // The search keeps one batch more in flight than there are workers.
+    this.summary = new SummaryBuffer((workers + 1) * this.maxBatch);
   }
 
   async runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions): Promise<SetResult[]> {

@@ -39,8 +39,9 @@ export interface SearchOutcome {
 
 /** Where finished trials go as they complete (the results store); `batchDone` marks a transaction boundary. */
 export interface TrialSink {
-  result(r: TrialResult, set: ParameterSet, window: BarWindow): void;
-  failure(f: FailedTrial, set: ParameterSet, window: BarWindow): void;
+  /** `key`: the trial key of the set on this window (computed once, by the search). */
+  result(r: TrialResult, key: string, window: BarWindow): void;
+  failure(f: FailedTrial, key: string, window: BarWindow): void;
   batchDone(): void;
 }
 
@@ -95,7 +96,7 @@ type Outcome = { readonly item: Item; readonly result: TrialResult; readonly res
 
 /**
  * Evaluates every point of a phase's parameter space on one window, in batches through the
- * executor, keeping `executor.concurrency` batches in flight and sizing batches from the measured
+ * executor, keeping `executor.concurrency + 1` batches in flight and sizing batches from the measured
  * time per set. Results are committed in point order whatever order batches finish in, so the
  * output never depends on timing. A failing batch is retried once, then split in halves until the
  * failing set(s) stand alone and are recorded as failed; the others complete. Points whose trial
@@ -114,12 +115,12 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, window:
     trials++;
     if ('failure' in o) {
       failures.push(o.failure);
-      options.sink?.failure(o.failure, o.item.set, window);
+      options.sink?.failure(o.failure, o.item.key, window);
       return;
     }
     results?.push(o.result);
     leaderboard.offer(o.item.trial, o.result.metrics, o.result);
-    if (!o.restored) options.sink?.result(o.result, o.item.set, window);
+    if (!o.restored) options.sink?.result(o.result, o.item.key, window);
   };
 
   const evaluate = async (items: Item[], retried: boolean): Promise<Outcome[]> => {
@@ -191,7 +192,9 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, window:
     if (batch.length >= batchSize) {
       launch(batch, null);
       batch = [];
-      while (inFlight.size >= executor.concurrency) await Promise.race(inFlight);
+      // One batch more than the executor runs at once: a worker that finishes finds the next one
+      // waiting instead of idling while the main thread commits and builds.
+      while (inFlight.size > executor.concurrency) await Promise.race(inFlight);
     }
   }
   if (restored.length > 0) launch([], restored);

@@ -9,6 +9,7 @@ import { runSearch, type FailedTrial, type SearchOptions, type TrialResult } fro
 import { pointSet } from './search.js';
 import type { Leaderboard } from '../reduce/leaderboard.js';
 import { Grid } from '../search/space.js';
+import { trialKey } from '../search/trial-key.js';
 
 export interface WindowResult {
   readonly train: [number, number];
@@ -83,7 +84,7 @@ export async function runSequence(phase: ValidatedPhase, data: MarketData, execu
     const { set } = pointSet(phase, indices);
     const [r] = await executor.runBatch(data, [set], { window: test, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades });
     testMetrics = metricsJson(r.metrics);
-    options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(r.trades ? { trades: r.trades } : {}) }, set, test);
+    options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(r.trades ? { trades: r.trades } : {}) }, trialKey(set, data.hash, test), test);
     options.sink?.batchDone();
   }
   const window: WindowResult = {
