@@ -219,6 +219,7 @@ function keepTopTrades(store: ResultsStore, phase: ValidatedPhase, name: string,
   const window = run.windows ? { start: run.windows[0].train[0], end: run.windows[0].train[1] } : { start: 0, end: data.time.length };
   const grid = new Grid(phase.dimensions);
   const indices = new Int32Array(phase.dimensions.length);
+  store.ensureIndex();
   for (const { item } of run.leaderboard.ranked) {
     if (!item.trades) continue;
     const { set } = pointSet(phase, grid.indicesAt(item.trial, indices));
