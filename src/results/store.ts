@@ -55,18 +55,28 @@ export class ResultsStore {
       trades_file TEXT, ${metricColumns})`);
     const cols = ['trial_key', 'phase', 'window_start', 'window_end', 'trial', 'params', 'status', 'error', 'trades_file', ...METRIC_NAMES];
     this.insert = this.db.prepare(`INSERT INTO trials (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
-    this.replace = this.db.prepare('DELETE FROM trials WHERE trial_key = ?');
+    this.replace = this.db.prepare('DELETE FROM trials WHERE phase = ? AND trial_key = ?');
+    // A store reopened after a completed run already has its index (and keeps it up to date).
+    this.indexed = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'trials_key'").get() !== undefined;
   }
 
   private indexed = false;
   private readonly replace: Database.Statement;
 
-  /** The unique index on trial keys (and one by phase); built once, kept up to date afterwards. */
+  /**
+   * The unique index on (phase, trial key) and one for reading a phase in order; built once, kept
+   * up to date afterwards. Rows appended twice for one key before it existed (a run repeated into
+   * the same directory) keep their latest copy. Two phases may store the same key: the same set on
+   * the same data and window, each phase's own row.
+   */
   ensureIndex(): void {
     if (this.indexed) return;
     this.flush();
-    this.db.exec('CREATE UNIQUE INDEX IF NOT EXISTS trials_key ON trials (trial_key)');
-    this.db.exec('CREATE INDEX IF NOT EXISTS trials_phase ON trials (phase, window_start, trial)');
+    this.db.transaction(() => {
+      this.db.exec('DELETE FROM trials WHERE rowid NOT IN (SELECT max(rowid) FROM trials GROUP BY phase, trial_key)');
+      this.db.exec('CREATE UNIQUE INDEX IF NOT EXISTS trials_key ON trials (phase, trial_key)');
+      this.db.exec('CREATE INDEX IF NOT EXISTS trials_phase ON trials (phase, window_start, trial)');
+    })();
     this.indexed = true;
   }
 
@@ -82,7 +92,7 @@ export class ResultsStore {
     this.db.transaction(() => {
       for (const r of rows) {
         // Once indexed, a row for a key already stored (hybrid's top-k trades, a re-run failure) replaces it.
-        if (this.indexed) this.replace.run(r.trialKey);
+        if (this.indexed) this.replace.run(r.phase, r.trialKey);
         const metrics: Record<string, number | null> = {};
         for (const m of METRIC_NAMES) metrics[m] = r.metrics === null ? null : r.metrics[m];
         this.insert.run({
