@@ -10,7 +10,6 @@ import type { Trade } from '../engine/trade.js';
 export interface StoredTrials {
   readonly size: number;
   get(key: string): { trial: number; params: Record<string, unknown>; metrics: MetricsJson; trades?: Trade[] } | undefined;
-  has(key: string): boolean;
 }
 import { writeAtomic } from './run-dir.js';
 
@@ -138,7 +137,6 @@ export class ResultsStore {
         const trades = file ? (unpack(readFileSync(join(this.dir, file))) as Trade[]) : undefined;
         return { trial: -1, params: JSON.parse(row.params as string) as Record<string, unknown>, metrics, ...(trades ? { trades } : {}) };
       },
-      has: (key) => byKey.get(key, phase) !== undefined,
     };
   }
 

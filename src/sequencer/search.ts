@@ -51,7 +51,7 @@ export interface SearchOptions {
   readonly keepAll: boolean;
   readonly sink?: TrialSink;
   /** Results already stored by an interrupted run, by trial key (resume). */
-  readonly stored?: { get(key: string): TrialResult | undefined; has(key: string): boolean };
+  readonly stored?: { get(key: string): TrialResult | undefined };
   readonly signal?: AbortSignal;
   /** Largest batch (default 4096; tests force small batches). */
   readonly maxBatch?: number;
