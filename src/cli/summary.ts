@@ -31,13 +31,24 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
   }
   if (config) {
     const { type, regime_filter: filter, ...params } = config.strategy;
-    const swept = Object.keys(phase.runs?.[0]?.params ?? {});
+    const swept = Object.keys(phase.runs?.[0]?.params ?? phase.best?.params ?? {});
     const shown = phase.trials > 1 && swept.length > 0 ? ` over ${swept.join(' × ')}` : `(${Object.entries(params).map(([k, v]) => `${k}=${show(v)}`).join(', ')})`;
     lines.push(`    strategy ${type}${shown}${filter ? ` gated by ${filter.type} ∈ {${filter.allow.join(', ')}}` : ''}`);
   }
-  for (const w of phase.windows ?? []) {
+  const windows = phase.windows ?? [];
+  for (const w of windows.length > 12 ? [...windows.slice(0, 6), null, ...windows.slice(-5)] : windows) {
+    if (w === null) {
+      lines.push(`    … ${windows.length - 11} more windows …`);
+      continue;
+    }
     lines.push(`    train ${w.train_dates[0]} → ${w.train_dates[1]} · test ${w.test_dates[0]} → ${w.test_dates[1]}`);
-    if (w.best) lines.push(`    best on train ${JSON.stringify(w.best.params)}: sharpe ${num(w.best.metrics.sharpe)}, return ${pct(w.best.metrics.total_return)} · on test: sharpe ${num(w.test_metrics?.sharpe ?? null)}, return ${pct(w.test_metrics?.total_return ?? null)}`);
+    if (w.best) lines.push(`      best ${JSON.stringify(w.best.params)}: in-sample sharpe ${num(w.best.metrics.sharpe)}, return ${pct(w.best.metrics.total_return)} · out of sample sharpe ${num(w.test_metrics?.sharpe ?? null)}, return ${pct(w.test_metrics?.total_return ?? null)}`);
+    else lines.push('      no set met the result constraints: flat out of sample');
+  }
+  const wf = phase.walk_forward as { oos_metrics: RunJson['metrics']; efficiency: number | null } | undefined;
+  if (wf) {
+    const m = wf.oos_metrics;
+    lines.push(`    out of sample (stitched): return ${pct(m.total_return)}, CAGR ${pct(m.cagr)}, sharpe ${num(m.sharpe)}, max drawdown ${pct(m.max_drawdown)}, trades ${m.trades} · walk-forward efficiency ${num(wf.efficiency)}`);
   }
   const runs = phase.runs ?? [];
   if (phase.trials === 1 && runs.length === 1) {

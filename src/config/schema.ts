@@ -85,6 +85,16 @@ const trainTest = z.strictObject({
   train_end: z.string().optional().describe('first date (ISO) of the test window'),
 });
 
+const length = z.union([z.number().int().min(0), z.string().regex(/^\s*\d+(\.\d+)?\s*(y|mo|w|d)\s*$/, 'a bar count or a duration like 2y, 6mo, 3w, 30d')]);
+const walkForward = z.strictObject({
+  type: z.literal('walk_forward'),
+  train: length.describe('train window: bars, or a duration (2y, 6mo, 30d) converted with the periods per year'),
+  test: length.describe('test window'),
+  step: length.optional().describe('distance between window starts (default: the test length)'),
+  gap: length.optional().describe('bars left out between train and test (purge)'),
+  anchored: z.boolean().default(false).describe('train windows all start at bar 0 and grow'),
+});
+
 const execution = z.strictObject({
   executor: z.enum(['inline', 'pool', 'redis']).default('pool'),
   workers: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
@@ -112,7 +122,7 @@ export const configSchema = z.strictObject({
   broker: broker.default({ fill: 'next_open', commission: null, slippage: null }),
   search: search.optional(),
   results: results.default({ storage: 'memory', store_trades: true, top_k: 20 }),
-  sequence: z.union([z.literal('single_pass'), z.literal('train_test'), z.strictObject({ type: z.literal('single_pass') }), trainTest]).default('single_pass'),
+  sequence: z.union([z.literal('single_pass'), z.literal('train_test'), z.strictObject({ type: z.literal('single_pass') }), trainTest, walkForward]).default('single_pass'),
   execution: execution.default({ executor: 'pool', workers: 'auto', enable_event_tracing: false }),
 });
 

@@ -184,6 +184,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
         failed: run.failures.length,
         ...(best ? { best: { params: best.params, metrics: best.metrics } } : {}),
         ...(run.windows ? { windows: run.windows } : {}),
+        ...(run.walkForward ? { walk_forward: run.walkForward } : {}),
         ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
         ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
       });
@@ -216,7 +217,9 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
 
 /** hybrid storage: the top-k trials of a phase get their trades blob (the store holds every summary). */
 function keepTopTrades(store: ResultsStore, phase: ValidatedPhase, name: string, data: MarketData, run: PhaseRun): void {
-  const window = run.windows ? { start: run.windows[0].train[0], end: run.windows[0].train[1] } : { start: 0, end: data.time.length };
+  // Walk-forward: the leaderboard is the last window's.
+  const trained = run.windows?.[run.windows.length - 1]?.train;
+  const window = trained ? { start: trained[0], end: trained[1] } : { start: 0, end: data.time.length };
   const grid = new Grid(phase.dimensions);
   const indices = new Int32Array(phase.dimensions.length);
   store.ensureIndex();

@@ -28,6 +28,8 @@ export interface PhaseJson {
   skipped?: string;
   best?: BestJson;
   windows?: WindowJson[];
+  /** Walk-forward: stitched out-of-sample metrics and equity, efficiency, parameter stability. */
+  walk_forward?: unknown;
   runs?: RunJson[];
   failures?: { params: ParamsJson; error: string }[];
 }

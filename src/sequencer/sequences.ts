@@ -9,6 +9,8 @@ import { runSearch, type FailedTrial, type SearchOptions, type TrialResult } fro
 import { pointSet } from './search.js';
 import type { Leaderboard } from '../reduce/leaderboard.js';
 import { Grid } from '../search/space.js';
+import { runWalkForward, type WalkForwardSummary } from './walk-forward.js';
+import type { WalkForwardSpec } from './windows.js';
 import { trialKey } from '../search/trial-key.js';
 
 export interface WindowResult {
@@ -28,10 +30,12 @@ export interface PhaseRun {
   readonly leaderboard: Leaderboard<TrialResult>;
   readonly windows?: WindowResult[];
   readonly interrupted: boolean;
+  readonly walkForward?: WalkForwardSummary;
 }
 
 export const SEQUENCES = [
   { name: 'single_pass', description: 'every parameter set over the whole data' },
+  { name: 'walk_forward', description: 'rolling or anchored train/test windows (bars or durations, optional gap): search each train window, run its best on the test window, stitch the out-of-sample equity' },
   { name: 'train_test', description: 'search on a train window, run the best set on the test window after it (split by ratio, bar count or date)' },
 ];
 
@@ -68,6 +72,7 @@ const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
 export async function runSequence(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions): Promise<PhaseRun> {
   const n = data.time.length;
   const name = sequenceName(phase.config.sequence);
+  if (name === 'walk_forward') return runWalkForward(phase, data, executor, options, phase.config.sequence as WalkForwardSpec);
   if (name === 'single_pass') {
     const outcome = await runSearch(phase, data, { start: 0, end: n }, executor, options);
     return { sequence: name, ...outcome };

@@ -35,6 +35,8 @@ export interface TopologyOptions {
   readonly onBus?: (bus: EventBus) => void;
   /** Record the run's events to a JSON-lines file (execution.enable_event_tracing). */
   readonly trace?: TraceSettings;
+  /** Keep each set's equity curve (walk-forward test windows). */
+  readonly recordCurves?: boolean;
 }
 
 export type { SetResult };
@@ -76,7 +78,7 @@ export class Topology {
     const features = new FeatureStage(bus, state, hub);
     const strategy = new StrategyRunner(bus, state, hub, sets.map((s) => s.strategy), window);
     const risk = new RiskManager(bus, state, sets.map((s) => s.risk), window);
-    const portfolio = new PortfolioManager(bus, state, portfolios, window, periodsPerYear);
+    const portfolio = new PortfolioManager(bus, state, portfolios, window, periodsPerYear, options.recordCurves ?? false);
     this.portfolio = portfolio;
     const execution = new Execution(bus, state, sets, portfolios, window);
 

@@ -10,6 +10,13 @@ import type { Trade } from '../trade.js';
 export interface SetResult {
   readonly metrics: Metrics;
   readonly trades: Trade[] | null;
+  /** Equity at each window bar's close and whether a position was open, when recorded. */
+  readonly curve?: EquityCurve;
+}
+
+export interface EquityCurve {
+  readonly equity: Float64Array;
+  readonly exposed: Uint8Array;
 }
 
 /**
@@ -29,10 +36,16 @@ export class PortfolioManager implements Component {
     readonly portfolios: readonly Portfolio[],
     private readonly window: BarWindow,
     private readonly periodsPerYear: number,
-  ) {}
+    recordCurves = false,
+  ) {
+    const n = window.end - window.start;
+    this.curves = recordCurves ? portfolios.map(() => ({ equity: new Float64Array(n), exposed: new Uint8Array(n) })) : null;
+  }
+
+  private readonly curves: EquityCurve[] | null;
 
   collect(): void {
-    this.results = this.portfolios.map((pf) => ({ metrics: pf.metrics.finish(this.periodsPerYear), trades: pf.trades }));
+    this.results = this.portfolios.map((pf, p) => ({ metrics: pf.metrics.finish(this.periodsPerYear), trades: pf.trades, ...(this.curves ? { curve: this.curves[p] } : {}) }));
   }
 
   onFill(f: FillEvent): void {
@@ -55,6 +68,10 @@ export class PortfolioManager implements Component {
       const pf = this.portfolios[p];
       const equity = pf.equity(prices);
       pf.metrics.onBar(equity, pf.openPositions > 0);
+      if (this.curves !== null) {
+        this.curves[p].equity[e.index - this.window.start] = equity;
+        this.curves[p].exposed[e.index - this.window.start] = pf.openPositions > 0 ? 1 : 0;
+      }
       if (announce) {
         const snap = this.snapshot;
         snap.portfolio = p;
