@@ -123,7 +123,7 @@ results: {store_trades: false}
     const expected: number[] = [];
     for (const w of phase.windows!) {
       expect(w.best).not.toBeNull();
-      const set = parameterSetOf({ ...config, strategy: { ...config.strategy, fast: w.best!.params['strategy.fast'], slow: w.best!.params['strategy.slow'] } } as Config);
+      const set = parameterSetOf({ ...config, strategy: { ...config.strategy, fast: w.best!.params['strategy.fast'], slow: w.best!.params['strategy.slow'] } } as unknown as Config);
       const r = runBacktest(data, set, { window: { start: w.test[0], end: w.test[1] }, recordCurves: true });
       expect(w.test_metrics!.final_equity).toBe(r.metrics.final_equity);
       const scale = level / config.capital;
