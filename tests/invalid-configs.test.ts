@@ -36,7 +36,6 @@ interface Case {
 
 const UNION_SEQUENCE = 'expected single_pass, train_test, {type: train_test, split | train_bars | train_end} or {type: walk_forward, train, test, step, gap, anchored}';
 const METRICS_LIST = 'final_equity, total_return, cagr, volatility, sharpe, sortino, max_drawdown, calmar, trades, win_rate, profit_factor, exposure';
-const METRICS = '"final_equity"|"total_return"|"cagr"|"volatility"|"sharpe"|"sortino"|"max_drawdown"|"calmar"|"trades"|"win_rate"|"profit_factor"|"exposure"';
 
 const CASES: readonly Case[] = [
   // Wrong types
