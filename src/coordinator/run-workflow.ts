@@ -54,8 +54,7 @@ export interface RunOutcome {
   readonly phases: readonly { name: string; config: Config; data: MarketData }[];
 }
 
-function executorFor(name: 'inline' | 'pool' | 'redis', workers: number | 'auto', workflow: Workflow, options: RunOptions): Executor {
-  if (name === 'redis') throw new UserError("executor 'redis' is not available in this version; use --executor pool or inline");
+function executorFor(name: 'inline' | 'pool', workers: number | 'auto', workflow: Workflow, options: RunOptions): Executor {
   if (name === 'inline') return new InlineExecutor();
   return new PoolExecutor({ ...options.pool, workers, plugins: workflow.plugins, maxBatch: options.maxBatch });
 }
@@ -100,13 +99,13 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const first = workflow.phases[0];
   const base = (first.validated?.config ?? null) as Config | null;
   const executorName = options.executor ?? base?.execution.executor ?? 'pool';
+  if (executorName === 'redis') throw new UserError("executor 'redis' is not available in this version; use --executor pool or inline");
   const workers = options.workers ?? base?.execution.workers ?? 'auto';
   const started = new Date();
   const resumeDir = options.resume === undefined ? null : resolve(options.resume);
   if (resumeDir !== null && !existsSync(join(resumeDir, 'run.json'))) throw new UserError(`--resume: ${resumeDir} is not a run directory (no run.json)`);
   const runId = resumeDir !== null ? basename(resumeDir) : (options.runId ?? newRunId(started));
   const dir = resumeDir !== null ? new RunDirectory(dirname(dirname(resumeDir)), basename(dirname(resumeDir)), runId) : new RunDirectory(resolve(options.out ?? 'runs'), workflow.name, runId);
-  const executor = executorFor(executorName, workers, workflow, options);
   const provenance = {
     run_id: runId,
     workflow: workflow.name,
@@ -128,6 +127,8 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const ran: { name: string; config: Config; data: MarketData }[] = [];
   const dataCache = new Map<string, Promise<MarketData>>();
   const log = options.log ?? (() => {});
+  // Created last before the try: its worker threads are always shut down by the finally.
+  const executor = executorFor(executorName, workers, workflow, options);
   try {
     for (const decl of workflow.phases) {
       const blockedBy = decl.dependsOn.find((d) => skipped.has(d));
