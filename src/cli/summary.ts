@@ -50,6 +50,12 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
     const m = wf.oos_metrics;
     lines.push(`    out of sample (stitched): return ${pct(m.total_return)}, CAGR ${pct(m.cagr)}, sharpe ${num(m.sharpe)}, max drawdown ${pct(m.max_drawdown)}, trades ${m.trades} · walk-forward efficiency ${num(wf.efficiency)}`);
   }
+  const mc = phase.monte_carlo as { paths: number; bars: { final_equity: Record<string, number | null>; max_drawdown: Record<string, number | null> } } | undefined;
+  if (mc) {
+    const band = (b: Record<string, number | null>, f: (v: number | null) => string): string => Object.entries(b).map(([k, v]) => `${k} ${f(v)}`).join(' · ');
+    lines.push(`    monte carlo (${mc.paths} block-bootstrap paths of the best set): final equity ${band(mc.bars.final_equity, money)}`);
+    lines.push(`      max drawdown ${band(mc.bars.max_drawdown, pct)}`);
+  }
   const runs = phase.runs ?? [];
   if (phase.trials === 1 && runs.length === 1) {
     metricBlock(runs[0], lines);

@@ -95,6 +95,14 @@ const walkForward = z.strictObject({
   anchored: z.boolean().default(false).describe('train windows all start at bar 0 and grow'),
 });
 
+const monteCarlo = z.strictObject({
+  type: z.literal('monte_carlo'),
+  paths: z.number().int().min(1).max(1_000_000).default(1000).describe('resampled paths'),
+  seed: z.number().int().default(0).describe('seed of the resampling'),
+  block: z.number().int().min(1).default(20).describe('bars per block of the block bootstrap'),
+  percentiles: z.array(z.number().min(0).max(100)).min(1).default([5, 25, 50, 75, 95]),
+});
+
 const execution = z.strictObject({
   executor: z.enum(['inline', 'pool', 'redis']).default('pool'),
   workers: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
@@ -122,7 +130,7 @@ export const configSchema = z.strictObject({
   broker: broker.default({ fill: 'next_open', commission: null, slippage: null }),
   search: search.optional(),
   results: results.default({ storage: 'memory', store_trades: true, top_k: 20 }),
-  sequence: z.union([z.literal('single_pass'), z.literal('train_test'), z.strictObject({ type: z.literal('single_pass') }), trainTest, walkForward]).default('single_pass'),
+  sequence: z.union([z.literal('single_pass'), z.literal('train_test'), z.strictObject({ type: z.literal('single_pass') }), trainTest, walkForward, monteCarlo]).default('single_pass'),
   execution: execution.default({ executor: 'pool', workers: 'auto', enable_event_tracing: false }),
 });
 

@@ -186,6 +186,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
         ...(best ? { best: { params: best.params, metrics: best.metrics } } : {}),
         ...(run.windows ? { windows: run.windows } : {}),
         ...(run.walkForward ? { walk_forward: run.walkForward } : {}),
+        ...(run.monteCarlo ? { monte_carlo: run.monteCarlo } : {}),
         ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
         ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
       });

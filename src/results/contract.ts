@@ -30,6 +30,8 @@ export interface PhaseJson {
   windows?: WindowJson[];
   /** Walk-forward: stitched out-of-sample metrics and equity, efficiency, parameter stability. */
   walk_forward?: unknown;
+  /** Monte Carlo: percentile bands of the resampled best set. */
+  monte_carlo?: unknown;
   runs?: RunJson[];
   failures?: { params: ParamsJson; error: string }[];
 }

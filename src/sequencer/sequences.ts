@@ -10,6 +10,9 @@ import { pointSet } from './search.js';
 import type { Leaderboard } from '../reduce/leaderboard.js';
 import { Grid } from '../search/space.js';
 import { runWalkForward, type WalkForwardSummary } from './walk-forward.js';
+import { monteCarlo, type MonteCarloSpec, type MonteCarloSummary } from './monte-carlo.js';
+import { inferPeriodsPerYear } from '../data/load.js';
+import { runBacktest } from '../topology/run.js';
 import type { WalkForwardSpec } from './windows.js';
 import { trialKey } from '../search/trial-key.js';
 
@@ -31,10 +34,12 @@ export interface PhaseRun {
   readonly windows?: WindowResult[];
   readonly interrupted: boolean;
   readonly walkForward?: WalkForwardSummary;
+  readonly monteCarlo?: MonteCarloSummary;
 }
 
 export const SEQUENCES = [
   { name: 'single_pass', description: 'every parameter set over the whole data' },
+  { name: 'monte_carlo', description: 'search the whole data, then resample the best set: block bootstrap of its bar returns and bootstrap of its trades, seeded; percentile bands' },
   { name: 'walk_forward', description: 'rolling or anchored train/test windows (bars or durations, optional gap): search each train window, run its best on the test window, stitch the out-of-sample equity' },
   { name: 'train_test', description: 'search on a train window, run the best set on the test window after it (split by ratio, bar count or date)' },
 ];
@@ -73,6 +78,7 @@ export async function runSequence(phase: ValidatedPhase, data: MarketData, execu
   const n = data.time.length;
   const name = sequenceName(phase.config.sequence);
   if (name === 'walk_forward') return runWalkForward(phase, data, executor, options, phase.config.sequence as WalkForwardSpec);
+  if (name === 'monte_carlo') return runMonteCarlo(phase, data, executor, options, phase.config.sequence as MonteCarloSpec);
   if (name === 'single_pass') {
     const outcome = await runSearch(phase, data, { start: 0, end: n }, executor, options);
     return { sequence: name, ...outcome };
@@ -103,3 +109,31 @@ export async function runSequence(phase: ValidatedPhase, data: MarketData, execu
   return { sequence: name, ...outcome, windows: [window] };
 }
 
+
+/** Runs the search over all bars, then resamples the best set's returns (monte-carlo.ts). */
+async function runMonteCarlo(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions, spec: MonteCarloSpec): Promise<PhaseRun> {
+  const n = data.time.length;
+  const outcome = await runSearch(phase, data, { start: 0, end: n }, executor, options);
+  const best = outcome.leaderboard.best?.item ?? null;
+  if (best === null || outcome.interrupted) return { sequence: 'monte_carlo', ...outcome };
+  const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
+  const { set } = pointSet(phase, new Grid(phase.dimensions).indicesAt(best.trial, new Int32Array(phase.dimensions.length)));
+  const r = runBacktest(data, set, { periodsPerYear, storeTrades: true, recordCurves: true });
+  const trades = r.trades ?? [];
+  const entryEquity = trades.map((t) => {
+    const entry = lowerBound(data.time, Date.parse(t.entry_time));
+    return entry > 0 ? r.curve!.equity[entry - 1] : set.capital;
+  });
+  return { sequence: 'monte_carlo', ...outcome, monteCarlo: monteCarlo(r.curve!, trades, entryEquity, set.capital, periodsPerYear, spec) };
+}
+
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

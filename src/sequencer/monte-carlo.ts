@@ -1,0 +1,102 @@
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { EquityCurve } from '../engine/components/portfolio-manager.js';
+import type { Trade } from '../engine/trade.js';
+import { MetricsAccumulator } from '../metrics/accumulator.js';
+
+export interface MonteCarloSpec {
+  readonly paths: number;
+  readonly seed: number;
+  /** Bars per block of the block bootstrap. */
+  readonly block: number;
+  readonly percentiles: readonly number[];
+}
+
+export type Bands = Record<string, number | null>;
+
+export interface MonteCarloSummary {
+  readonly paths: number;
+  readonly seed: number;
+  readonly block: number;
+  /** Block bootstrap of the bar returns: bands of final equity, max drawdown and sharpe. */
+  readonly bars: { final_equity: Bands; max_drawdown: Bands; sharpe: Bands };
+  /** Bootstrap of the closed trades' returns (null without trades): bands of final equity and max drawdown. */
+  readonly trades: { final_equity: Bands; max_drawdown: Bands } | null;
+}
+
+/** Percentile by linear interpolation between order statistics (numpy's default, R type 7). */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  const h = (n - 1) * (p / 100);
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+function bands(values: number[], percentiles: readonly number[]): Bands {
+  const finite = Float64Array.from(values.filter((v) => Number.isFinite(v))).sort();
+  const out: Bands = {};
+  for (const p of percentiles) out[`p${p}`] = finite.length === 0 ? null : percentile(finite, p);
+  return out;
+}
+
+/**
+ * Seeded resampling of one run (DESIGN.md: monte_carlo). Bars: a circular block bootstrap of the
+ * bar returns r_t = E_t/E_{t−1} − 1 — `paths` paths of the same length, each built from blocks of
+ * `block` consecutive returns starting at uniformly drawn bars — replayed from the capital.
+ * Trades: each closed trade's return is its net pnl over the equity at the close of the bar before
+ * its entry (when the decision to enter was taken);
+ * a path draws as many trades with replacement and compounds them from the capital.
+ */
+export function monteCarlo(curve: EquityCurve, trades: readonly Trade[], entryEquity: readonly number[], capital: number, periodsPerYear: number, spec: MonteCarloSpec): MonteCarloSummary {
+  const rng = xoroshiro128plus(spec.seed);
+  const equity = curve.equity;
+  const n = equity.length - 1;
+  const returns = new Float64Array(Math.max(n, 0));
+  for (let t = 1; t <= n; t++) returns[t - 1] = equity[t] / equity[t - 1] - 1;
+  const final: number[] = [];
+  const drawdown: number[] = [];
+  const sharpe: number[] = [];
+  for (let path = 0; path < spec.paths; path++) {
+    const acc = new MetricsAccumulator(capital);
+    let e = capital;
+    acc.onBar(e, false);
+    for (let t = 0; t < n; ) {
+      const start = uniformInt(rng, 0, n - 1);
+      for (let j = 0; j < spec.block && t < n; j++, t++) {
+        e *= 1 + returns[(start + j) % n];
+        acc.onBar(e, false);
+      }
+    }
+    const m = acc.finish(periodsPerYear);
+    final.push(m.final_equity);
+    drawdown.push(m.max_drawdown);
+    if (m.sharpe !== null) sharpe.push(m.sharpe);
+  }
+  let tradeBands: MonteCarloSummary['trades'] = null;
+  if (trades.length > 0) {
+    const tradeReturns = trades.map((t, i) => t.pnl / entryEquity[i]);
+    const tf: number[] = [];
+    const td: number[] = [];
+    for (let path = 0; path < spec.paths; path++) {
+      let e = capital;
+      let peak = capital;
+      let dd = 0;
+      for (let i = 0; i < trades.length; i++) {
+        e *= 1 + tradeReturns[uniformInt(rng, 0, trades.length - 1)];
+        if (e > peak) peak = e;
+        dd = Math.max(dd, 1 - e / peak);
+      }
+      tf.push(e);
+      td.push(dd);
+    }
+    tradeBands = { final_equity: bands(tf, spec.percentiles), max_drawdown: bands(td, spec.percentiles) };
+  }
+  return {
+    paths: spec.paths,
+    seed: spec.seed,
+    block: spec.block,
+    bars: { final_equity: bands(final, spec.percentiles), max_drawdown: bands(drawdown, spec.percentiles), sharpe: bands(sharpe, spec.percentiles) },
+    trades: tradeBands,
+  };
+}
