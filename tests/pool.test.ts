@@ -77,6 +77,20 @@ describe('pool executor', () => {
     }
   });
 
+  it('more concurrent batches than shared slots wait for them instead of failing', async () => {
+    const data = generateSynthetic({ bars: 600, seed: 6 });
+    const sets = [3, 5, 8, 13, 21, 34, 55, 89, 144, 233].map((slow) => makeSet('sma_crossover', { fast: 2, slow }));
+    const expected = runBatch(data, sets);
+    // 1 worker, batches of at most 2: (1 + 1) × 2 = 4 slots for 5 batches of 2 sets in flight at once.
+    const pool = new PoolExecutor({ workers: 1, maxBatch: 2 });
+    try {
+      const got = await Promise.all([0, 2, 4, 6, 8].map((i) => pool.runBatch(data, sets.slice(i, i + 2), {})));
+      expect(got.flat()).toEqual(expected);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('isolates a strategy that throws, one that exits its worker, one that hangs and one that runs out of memory; the rest complete', async () => {
     const plugins = join(tmp, 'faulty');
     mkdirSync(plugins, { recursive: true });

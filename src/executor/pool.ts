@@ -41,6 +41,8 @@ export class PoolExecutor implements Executor {
   private readonly pool: Piscina<BatchTask, BatchReply>;
   private readonly summary: SummaryBuffer;
   private readonly tasksByThread = new Map<number, number>();
+  /** Callers waiting for summary slots, first come first served. */
+  private readonly waiting: { n: number; resolve: (slots: Int32Array) => void }[] = [];
   private recycling: Promise<void> = Promise.resolve();
   recycled = 0;
 
@@ -60,9 +62,25 @@ export class PoolExecutor implements Executor {
     this.summary = new SummaryBuffer((workers + 1) * this.maxBatch);
   }
 
+  /** Waits until n summary slots are free (several searches may share the pool, e.g. walk-forward windows). */
+  private slotsFor(n: number): Promise<Int32Array> {
+    if (n > this.summary.capacity) return Promise.reject(new Error(`a batch of ${n} sets exceeds the pool's ${this.summary.capacity} summary slots`));
+    if (this.waiting.length === 0 && this.summary.available >= n) return Promise.resolve(this.summary.acquire(n));
+    return new Promise((resolve) => this.waiting.push({ n, resolve }));
+  }
+
+  /** Frees slots and hands them, in arrival order, to the callers waiting for them. */
+  private releaseSlots(slots: Int32Array): void {
+    this.summary.release(slots);
+    while (this.waiting.length > 0 && this.summary.available >= this.waiting[0].n) {
+      const next = this.waiting.shift()!;
+      next.resolve(this.summary.acquire(next.n));
+    }
+  }
+
   async runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions): Promise<SetResult[]> {
     await this.recycling;
-    const slots = this.summary.acquire(sets.length);
+    const slots = await this.slotsFor(sets.length);
     const abort = new AbortController();
     const timer = this.options.taskTimeoutMs ? setTimeout(() => abort.abort(), this.options.taskTimeoutMs) : null;
     try {
@@ -88,7 +106,7 @@ export class PoolExecutor implements Executor {
       return results;
     } finally {
       if (timer) clearTimeout(timer);
-      this.summary.release(slots);
+      this.releaseSlots(slots);
     }
   }
 

@@ -57,8 +57,27 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
   let level = capital;
   let interrupted = false;
 
-  for (const w of windows) {
-    const outcome = await runSearch(phase, data, { start: w.train[0], end: w.train[1] }, executor, options);
+  // Every window's train search goes to the executor at once, so all workers stay busy; each
+  // search commits in its own grid order, so the results equal running the windows one by one.
+  const done = new Array<number>(windows.length).fill(0);
+  const failed = new Array<number>(windows.length).fill(0);
+  const outcomes = await Promise.all(
+    windows.map((w, i) =>
+      runSearch(phase, data, { start: w.train[0], end: w.train[1] }, executor, {
+        ...options,
+        progress: options.progress
+          ? (d, f, best) => {
+              done[i] = d;
+              failed[i] = f;
+              options.progress!(done.reduce((a, b) => a + b, 0), failed.reduce((a, b) => a + b, 0), best);
+            }
+          : undefined,
+      }),
+    ),
+  );
+  for (let wi = 0; wi < windows.length; wi++) {
+    const w = windows[wi];
+    const outcome = outcomes[wi];
     trials += outcome.trials;
     failures.push(...outcome.failures);
     results?.push(...(outcome.results ?? []));
