@@ -66,9 +66,8 @@ export function validatePhase(plain: Record<string, unknown>, sink: IssueSink, s
   const cut = problems.filter((p) => p.message.includes('cut at its first comma')).map((p) => p.path);
   const isEcho = (path: Path): boolean =>
     cut.some((c) => startsWith(path, c) || (path.length >= c.length && startsWith(path, c.slice(0, -1)) && /^\s*[-+.\deE]*\)?\s*$/.test(String(path[c.length - 1]))));
-  const reportOnce = report;
   const reportFiltered = (path: Path, message: string, atKey = false): void => {
-    if (!isEcho(path)) reportOnce(path, message, atKey);
+    if (!isEcho(path)) report(path, message, atKey);
   };
   const zeros = new Array<number>(dimensions.length).fill(0);
   const template = assign(plain, dimensions, zeros);
