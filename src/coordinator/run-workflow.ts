@@ -17,10 +17,10 @@ import { newRunId, RunDirectory } from '../results/run-dir.js';
 import { evaluateCondition, type ExprValue } from '../search/expression.js';
 import { canonicalJson } from '../search/trial-key.js';
 import { runSequence, type PhaseRun } from '../sequencer/sequences.js';
-import { objectiveOf, pointSet, samplerOf } from '../sequencer/search.js';
+import { objectiveOf, samplerOf, trialSet } from '../sequencer/search.js';
 import { ResultsStore } from '../results/store.js';
 import { storeSink } from '../results/sink.js';
-import { Grid, setAt } from '../search/space.js';
+import { setAt } from '../search/space.js';
 import { trialKey } from '../search/trial-key.js';
 import { VERSION } from '../version.js';
 
@@ -222,13 +222,10 @@ function keepTopTrades(store: ResultsStore, phase: ValidatedPhase, name: string,
   // Walk-forward: the leaderboard is the last window's.
   const trained = run.windows?.[run.windows.length - 1]?.train;
   const window = trained ? { start: trained[0], end: trained[1] } : { start: 0, end: data.time.length };
-  const grid = new Grid(phase.dimensions);
-  const indices = new Int32Array(phase.dimensions.length);
   store.ensureIndex();
   for (const { item } of run.leaderboard.ranked) {
     if (!item.trades) continue;
-    const { set } = pointSet(phase, grid.indicesAt(item.trial, indices));
-    const key = trialKey(set, data.hash, window);
+    const key = trialKey(trialSet(phase, item.trial), data.hash, window);
     const tradesFile = store.writeBlob('trades', key, item.trades);
     store.add({ trialKey: key, phase: name, window: [window.start, window.end], trial: item.trial, params: item.params, metrics: item.metrics, error: null, tradesFile });
   }

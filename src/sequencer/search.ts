@@ -9,7 +9,7 @@ import { Leaderboard, type Objective } from '../reduce/leaderboard.js';
 import type { MetricName } from '../metrics/metrics.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { Sampler } from '../search/sampler.js';
-import { assign, sweptParams } from '../search/space.js';
+import { assign, Grid, sweptParams } from '../search/space.js';
 import { valueAtPath } from '../config/validate.js';
 import { trialKey } from '../search/trial-key.js';
 
@@ -70,6 +70,11 @@ export function objectiveOf(config: Config): Objective {
 export function pointSet(phase: ValidatedPhase, indices: ArrayLike<number>): { set: ParameterSet; params: Record<string, unknown> } {
   const config = assign(phase.config as unknown as Record<string, unknown>, phase.dimensions, indices);
   return { set: parameterSetOf(config as unknown as Config), params: sweptParams(phase.dimensions, indices) };
+}
+
+/** The parameter set of a trial: its number is its grid index (best sets, top-k runs). */
+export function trialSet(phase: ValidatedPhase, trial: number): ParameterSet {
+  return pointSet(phase, new Grid(phase.dimensions).indicesAt(trial, new Int32Array(phase.dimensions.length))).set;
 }
 
 export function samplerOf(phase: ValidatedPhase): Sampler {

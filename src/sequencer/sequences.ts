@@ -6,9 +6,8 @@ import { UserError } from '../errors.js';
 import type { Executor } from '../executor/executor.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { runSearch, type FailedTrial, type SearchOptions, type TrialResult } from './search.js';
-import { pointSet } from './search.js';
+import { trialSet } from './search.js';
 import type { Leaderboard } from '../reduce/leaderboard.js';
-import { Grid } from '../search/space.js';
 import { runWalkForward, type WalkForwardSummary } from './walk-forward.js';
 import { monteCarlo, type MonteCarloSpec, type MonteCarloSummary } from './monte-carlo.js';
 import { inferPeriodsPerYear } from '../data/load.js';
@@ -73,6 +72,18 @@ export function trainTestSplit(s: SequenceConfig, time: Float64Array): number {
 
 const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
+/** One window of a windowed sequence as reported: bounds as indices and dates, the chosen set, its test metrics. */
+export function windowResult(data: MarketData, train: BarWindow, test: BarWindow, best: TrialResult | null, testMetrics: MetricsJson | null): WindowResult {
+  return {
+    train: [train.start, train.end],
+    test: [test.start, test.end],
+    train_dates: [iso(data.time[train.start]), iso(data.time[train.end - 1])],
+    test_dates: [iso(data.time[test.start]), iso(data.time[test.end - 1])],
+    best: best === null ? null : { params: best.params, metrics: best.metrics },
+    test_metrics: testMetrics,
+  };
+}
+
 /** Runs a phase's sequence: the search over its windows, and the out-of-sample runs. */
 export async function runSequence(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions): Promise<PhaseRun> {
   const n = data.time.length;
@@ -90,23 +101,13 @@ export async function runSequence(phase: ValidatedPhase, data: MarketData, execu
   const best = outcome.leaderboard.best?.item ?? null;
   let testMetrics: MetricsJson | null = null;
   if (best !== null && !outcome.interrupted) {
-    // A trial's number is its grid index.
-    const indices = new Grid(phase.dimensions).indicesAt(best.trial, new Int32Array(phase.dimensions.length));
-    const { set } = pointSet(phase, indices);
+    const set = trialSet(phase, best.trial);
     const [r] = await executor.runBatch(data, [set], { window: test, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades });
     testMetrics = metricsJson(r.metrics);
     options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(r.trades ? { trades: r.trades } : {}) }, trialKey(set, data.hash, test), test);
     options.sink?.batchDone();
   }
-  const window: WindowResult = {
-    train: [train.start, train.end],
-    test: [test.start, test.end],
-    train_dates: [iso(data.time[train.start]), iso(data.time[train.end - 1])],
-    test_dates: [iso(data.time[test.start]), iso(data.time[test.end - 1])],
-    best: best === null ? null : { params: best.params, metrics: best.metrics },
-    test_metrics: testMetrics,
-  };
-  return { sequence: name, ...outcome, windows: [window] };
+  return { sequence: name, ...outcome, windows: [windowResult(data, train, test, best, testMetrics)] };
 }
 
 
@@ -117,7 +118,7 @@ async function runMonteCarlo(phase: ValidatedPhase, data: MarketData, executor: 
   const best = outcome.leaderboard.best?.item ?? null;
   if (best === null || outcome.interrupted) return { sequence: 'monte_carlo', ...outcome };
   const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
-  const { set } = pointSet(phase, new Grid(phase.dimensions).indicesAt(best.trial, new Int32Array(phase.dimensions.length)));
+  const set = trialSet(phase, best.trial);
   const r = runBacktest(data, set, { periodsPerYear, storeTrades: true, recordCurves: true });
   const trades = r.trades ?? [];
   const entryEquity = trades.map((t) => {

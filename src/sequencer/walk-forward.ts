@@ -5,11 +5,10 @@ import type { Executor } from '../executor/executor.js';
 import { MetricsAccumulator } from '../metrics/accumulator.js';
 import { Leaderboard } from '../reduce/leaderboard.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
-import { Grid } from '../search/space.js';
 import { trialKey } from '../search/trial-key.js';
 import { runBacktest } from '../topology/run.js';
-import { objectiveOf, pointSet, runSearch, type FailedTrial, type SearchOptions, type TrialResult } from './search.js';
-import type { PhaseRun, WindowResult } from './sequences.js';
+import { objectiveOf, runSearch, trialSet, type FailedTrial, type SearchOptions, type TrialResult } from './search.js';
+import { windowResult, type PhaseRun, type WindowResult } from './sequences.js';
 import { walkForwardWindows, type WalkForwardSpec } from './windows.js';
 
 export interface ParamStability {
@@ -32,8 +31,6 @@ export interface WalkForwardSummary {
   readonly stability: Record<string, ParamStability>;
 }
 
-const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
-
 /**
  * Walk-forward optimisation: for each window, search the train part, pick the best set by the
  * objective under the result constraints, run it on the test part (features warm on every bar
@@ -44,8 +41,6 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
   const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
   const windows = walkForwardWindows(data.time.length, spec, periodsPerYear);
   const capital = phase.config.capital;
-  const grid = new Grid(phase.dimensions);
-  const indices = new Int32Array(phase.dimensions.length);
   const results: TrialResult[] | null = options.keepAll ? [] : null;
   const failures: FailedTrial[] = [];
   let trials = 0;
@@ -90,10 +85,10 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
     let testMetrics: MetricsJson | null = null;
     const test = { start: w.test[0], end: w.test[1] };
     if (best !== null) {
-      const { set } = pointSet(phase, grid.indicesAt(best.trial, indices));
+      const set = trialSet(phase, best.trial);
       const r = runBacktest(data, set, { window: test, periodsPerYear, storeTrades: true, recordCurves: true });
       testMetrics = metricsJson(r.metrics);
-      options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics }, trialKey(set, data.hash, test), test);
+      options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(options.storeTrades && r.trades ? { trades: r.trades } : {}) }, trialKey(set, data.hash, test), test);
       options.sink?.batchDone();
       if (best.metrics.cagr !== null) inSampleCagr.push(best.metrics.cagr);
       const curve = r.curve!;
@@ -113,14 +108,7 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
         oosEquity.push(level);
       }
     }
-    windowResults.push({
-      train: [w.train[0], w.train[1]],
-      test: [w.test[0], w.test[1]],
-      train_dates: [iso(data.time[w.train[0]]), iso(data.time[w.train[1] - 1])],
-      test_dates: [iso(data.time[w.test[0]]), iso(data.time[w.test[1] - 1])],
-      best: best === null ? null : { params: best.params, metrics: best.metrics },
-      test_metrics: testMetrics,
-    });
+    windowResults.push(windowResult(data, { start: w.train[0], end: w.train[1] }, test, best, testMetrics));
   }
   const oosMetrics = metricsJson(oos.finish(periodsPerYear));
   const meanIs = inSampleCagr.length > 0 ? inSampleCagr.reduce((a, b) => a + b, 0) / inSampleCagr.length : null;
