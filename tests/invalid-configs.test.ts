@@ -34,7 +34,7 @@ interface Case {
   readonly all?: boolean;
 }
 
-const UNION_SEQUENCE = 'expected single_pass, train_test, {type: train_test, split | train_bars | train_end}, {type: walk_forward, train, test, step, gap, anchored} or {type: monte_carlo, paths, seed, block, percentiles}';
+const UNION_SEQUENCE = 'expected single_pass, train_test, {type: train_test, split | train_bars | train_end}, {type: walk_forward, train, test, step, gap, anchored}, {type: k_fold, folds, purge, embargo} or {type: monte_carlo, paths, seed, block, percentiles}';
 const METRICS_LIST = 'final_equity, total_return, cagr, volatility, sharpe, sortino, max_drawdown, calmar, trades, win_rate, profit_factor, exposure';
 
 const CASES: readonly Case[] = [

@@ -3,6 +3,8 @@ import type { MarketData } from '../data/series.js';
 import type { PhaseJson, ResultJson, RunJson } from '../results/contract.js';
 import { eligible } from '../reduce/leaderboard.js';
 import { objectiveOf } from '../sequencer/search.js';
+import type { Aggregate, MetricSummary } from '../sequencer/aggregate.js';
+import type { KFoldSummary } from '../sequencer/k-fold.js';
 
 const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(2)}%`);
 const num = (v: number | null, digits = 2): string => (v === null ? '—' : v.toFixed(digits));
@@ -50,6 +52,19 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
     const m = wf.oos_metrics;
     lines.push(`    out of sample (stitched): return ${pct(m.total_return)}, CAGR ${pct(m.cagr)}, sharpe ${num(m.sharpe)}, max drawdown ${pct(m.max_drawdown)}, trades ${m.trades} · walk-forward efficiency ${num(wf.efficiency)}`);
   }
+  const kf = phase.k_fold as KFoldSummary | undefined;
+  if (kf) {
+    for (const f of kf.folds) {
+      lines.push(`    fold ${f.fold} test ${f.test_dates[0]} → ${f.test_dates[1]} · train ${f.train_segments.map(([a, b]) => `[${a}, ${b})`).join(' + ')}`);
+      if (f.best) lines.push(`      best ${JSON.stringify(f.best.params)}: train sharpe ${num(f.best.metrics.sharpe)} · test sharpe ${num(f.test_metrics?.sharpe ?? null)}, return ${pct(f.test_metrics?.total_return ?? null)}`);
+      else lines.push('      no set met the result constraints');
+    }
+  }
+  const agg = (kf ?? (phase.walk_forward as { aggregate?: Aggregate } | undefined))?.aggregate;
+  if (agg) {
+    const s = (m: MetricSummary, f: (v: number | null) => string): string => `${f(m.mean)} ± ${f(m.std)} [${f(m.min)}, ${f(m.max)}]`;
+    lines.push(`    test ${kf ? 'folds' : 'windows'} (mean ± sd [min, max]): sharpe ${s(agg.sharpe, num)} · return ${s(agg.total_return, pct)}`);
+  }
   const mc = phase.monte_carlo as { paths: number; bars: { final_equity: Record<string, number | null>; max_drawdown: Record<string, number | null> } } | undefined;
   if (mc) {
     const band = (b: Record<string, number | null>, f: (v: number | null) => string): string => Object.entries(b).map(([k, v]) => `${k} ${f(v)}`).join(' · ');
@@ -68,7 +83,8 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
     }
     return;
   }
-  if (!config || runs.length === 0) return;
+  // Windowed sequences keep every window's trials in `runs`: a top list across windows means nothing.
+  if (!config || runs.length === 0 || kf || windows.length > 1) return;
   const objective = objectiveOf(config);
   const sign = objective.direction === 'max' ? -1 : 1;
   const top = runs

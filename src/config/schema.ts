@@ -95,6 +95,13 @@ const walkForward = z.strictObject({
   anchored: z.boolean().default(false).describe('train windows all start at bar 0 and grow'),
 });
 
+const kFold = z.strictObject({
+  type: z.literal('k_fold'),
+  folds: z.number().int().min(2).default(5).describe('contiguous folds; each is the test part once'),
+  purge: length.optional().describe('train bars left out just before the test fold'),
+  embargo: length.optional().describe('train bars left out just after the test fold'),
+});
+
 const monteCarlo = z.strictObject({
   type: z.literal('monte_carlo'),
   paths: z.number().int().min(1).max(1_000_000).default(1000).describe('resampled paths'),
@@ -130,7 +137,7 @@ export const configSchema = z.strictObject({
   broker: broker.default({ fill: 'next_open', commission: null, slippage: null }),
   search: search.optional(),
   results: results.default({ storage: 'memory', store_trades: true, top_k: 20 }),
-  sequence: z.union([z.literal('single_pass'), z.literal('train_test'), z.strictObject({ type: z.literal('single_pass') }), trainTest, walkForward, monteCarlo]).default('single_pass'),
+  sequence: z.union([z.literal('single_pass'), z.literal('train_test'), z.strictObject({ type: z.literal('single_pass') }), trainTest, walkForward, kFold, monteCarlo]).default('single_pass'),
   execution: execution.default({ executor: 'pool', workers: 'auto', enable_event_tracing: false }),
 });
 

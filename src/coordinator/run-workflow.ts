@@ -187,6 +187,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
         ...(run.windows ? { windows: run.windows } : {}),
         ...(run.walkForward ? { walk_forward: run.walkForward } : {}),
         ...(run.monteCarlo ? { monte_carlo: run.monteCarlo } : {}),
+        ...(run.kFold ? { k_fold: run.kFold } : {}),
         ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
         ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
       });

@@ -32,6 +32,8 @@ export interface PhaseJson {
   walk_forward?: unknown;
   /** Monte Carlo: percentile bands of the resampled best set. */
   monte_carlo?: unknown;
+  /** k_fold: per fold the train segments, chosen set, combined train and test metrics; the aggregate over folds. */
+  k_fold?: unknown;
   runs?: RunJson[];
   failures?: { params: ParamsJson; error: string }[];
 }

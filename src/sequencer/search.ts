@@ -57,6 +57,8 @@ export interface SearchOptions {
   readonly maxBatch?: number;
   /** Called after each committed batch: trials done, failed, best so far. */
   readonly progress?: (done: number, failed: number, best: { readonly item: TrialResult } | null) => void;
+  /** Every successful result as it is committed, restored ones included (sequences that combine windows). */
+  readonly onResult?: (r: TrialResult) => void;
 }
 
 /** The objective of a phase's config (sharpe, maximised, when `search` is absent). */
@@ -124,6 +126,7 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, window:
       return;
     }
     results?.push(o.result);
+    options.onResult?.(o.result);
     leaderboard.offer(o.item.trial, o.result.metrics, o.result);
     if (!o.restored) options.sink?.result(o.result, o.item.key, window);
   };

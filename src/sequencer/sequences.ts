@@ -14,6 +14,8 @@ import { inferPeriodsPerYear } from '../data/load.js';
 import { runBacktest } from '../topology/run.js';
 import type { WalkForwardSpec } from './windows.js';
 import { trialKey } from '../search/trial-key.js';
+import { runKFold, type KFoldSummary } from './k-fold.js';
+import type { KFoldSpec } from './folds.js';
 
 export interface WindowResult {
   readonly train: [number, number];
@@ -34,12 +36,14 @@ export interface PhaseRun {
   readonly interrupted: boolean;
   readonly walkForward?: WalkForwardSummary;
   readonly monteCarlo?: MonteCarloSummary;
+  readonly kFold?: KFoldSummary;
 }
 
 export const SEQUENCES = [
   { name: 'single_pass', description: 'every parameter set over the whole data' },
   { name: 'monte_carlo', description: 'search the whole data, then resample the best set: block bootstrap of its bar returns and bootstrap of its trades, seeded; percentile bands' },
   { name: 'walk_forward', description: 'rolling or anchored train/test windows (bars or durations, optional gap): search each train window, run its best on the test window, stitch the out-of-sample equity' },
+  { name: 'k_fold', description: 'contiguous folds, each the test part once; train on the rest minus purge/embargo bars beside it; test metrics aggregated over folds' },
   { name: 'train_test', description: 'search on a train window, run the best set on the test window after it (split by ratio, bar count or date)' },
 ];
 
@@ -89,6 +93,7 @@ export async function runSequence(phase: ValidatedPhase, data: MarketData, execu
   const n = data.time.length;
   const name = sequenceName(phase.config.sequence);
   if (name === 'walk_forward') return runWalkForward(phase, data, executor, options, phase.config.sequence as WalkForwardSpec);
+  if (name === 'k_fold') return runKFold(phase, data, executor, options, phase.config.sequence as KFoldSpec);
   if (name === 'monte_carlo') return runMonteCarlo(phase, data, executor, options, phase.config.sequence as MonteCarloSpec);
   if (name === 'single_pass') {
     const outcome = await runSearch(phase, data, { start: 0, end: n }, executor, options);

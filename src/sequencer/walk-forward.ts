@@ -9,6 +9,7 @@ import { trialKey } from '../search/trial-key.js';
 import { runBacktest } from '../topology/run.js';
 import { objectiveOf, runSearch, trialSet, type FailedTrial, type SearchOptions, type TrialResult } from './search.js';
 import { windowResult, type PhaseRun, type WindowResult } from './sequences.js';
+import { aggregate, type Aggregate } from './aggregate.js';
 import { walkForwardWindows, type WalkForwardSpec } from './windows.js';
 
 export interface ParamStability {
@@ -29,6 +30,8 @@ export interface WalkForwardSummary {
   /** Annualised out-of-sample return / mean annualised in-sample return of the chosen sets; null when undefined. */
   readonly efficiency: number | null;
   readonly stability: Record<string, ParamStability>;
+  /** The windows' test metrics summarised (a window without a qualifying set is left out). */
+  readonly aggregate: Aggregate;
 }
 
 /**
@@ -121,7 +124,7 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
     leaderboard: last,
     windows: windowResults,
     interrupted,
-    walkForward: { oos_metrics: oosMetrics, oos_equity: oosEquity, efficiency, stability: stabilityOf(windowResults) },
+    walkForward: { oos_metrics: oosMetrics, oos_equity: oosEquity, efficiency, stability: stabilityOf(windowResults), aggregate: aggregate(windowResults.map((w) => w.test_metrics)) },
   };
 }
 

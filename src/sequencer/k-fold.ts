@@ -1,0 +1,123 @@
+import type { ValidatedPhase } from '../config/validate.js';
+import { inferPeriodsPerYear } from '../data/load.js';
+import type { MarketData } from '../data/series.js';
+import type { BarWindow } from '../engine/spec.js';
+import type { Executor } from '../executor/executor.js';
+import { Leaderboard } from '../reduce/leaderboard.js';
+import { metricsJson, type MetricsJson } from '../results/contract.js';
+import { trialKey } from '../search/trial-key.js';
+import { aggregate, type Aggregate } from './aggregate.js';
+import { combineSegments, kFolds, type KFoldSpec } from './folds.js';
+import { objectiveOf, runSearch, trialSet, type FailedTrial, type SearchOptions, type SearchOutcome, type TrialResult } from './search.js';
+import type { PhaseRun } from './sequences.js';
+
+const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
+
+export interface FoldResult {
+  readonly fold: number;
+  readonly test: [number, number];
+  readonly test_dates: [string, string];
+  readonly train_segments: [number, number][];
+  /** The chosen set and its train metrics combined over the segments (folds.ts, combineSegments). */
+  readonly best: { params: Record<string, unknown>; metrics: MetricsJson } | null;
+  readonly test_metrics: MetricsJson | null;
+}
+
+export interface KFoldSummary {
+  readonly folds: FoldResult[];
+  /** The folds' test metrics summarised (a fold without a qualifying set is left out). */
+  readonly aggregate: Aggregate;
+}
+
+/**
+ * Purged k-fold cross-validation of the search: every train segment of every fold is searched at
+ * once through the executor; for each fold, each set's segment metrics are combined, the best set
+ * under the objective and result constraints (ties to the lower grid index) runs on the test fold.
+ */
+export async function runKFold(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions, spec: KFoldSpec): Promise<PhaseRun & { kFold: KFoldSummary }> {
+  const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
+  const folds = kFolds(data.time.length, spec, periodsPerYear);
+  const capital = phase.config.capital;
+
+  // Distinct segments (a segment may serve two folds only in degenerate cases, but never twice in the search).
+  const segments: BarWindow[] = [];
+  const segmentOf = new Map<string, number>();
+  for (const f of folds)
+    for (const w of f.train) {
+      const id = `${w.start}:${w.end}`;
+      if (!segmentOf.has(id)) {
+        segmentOf.set(id, segments.length);
+        segments.push(w);
+      }
+    }
+  const metricsBySegment = segments.map(() => new Map<number, MetricsJson>());
+  const paramsOf = new Map<number, Record<string, unknown>>();
+  const done = new Array<number>(segments.length).fill(0);
+  const failed = new Array<number>(segments.length).fill(0);
+  const outcomes: SearchOutcome[] = await Promise.all(
+    segments.map((w, si) =>
+      runSearch(phase, data, w, executor, {
+        ...options,
+        onResult: (r) => {
+          metricsBySegment[si].set(r.trial, r.metrics);
+          if (!paramsOf.has(r.trial)) paramsOf.set(r.trial, r.params);
+        },
+        progress: options.progress
+          ? (d, f, best) => {
+              done[si] = d;
+              failed[si] = f;
+              options.progress!(done.reduce((a, b) => a + b, 0), failed.reduce((a, b) => a + b, 0), best);
+            }
+          : undefined,
+      }),
+    ),
+  );
+  const results: TrialResult[] | null = options.keepAll ? outcomes.flatMap((o) => o.results ?? []) : null;
+  const failures: FailedTrial[] = outcomes.flatMap((o) => o.failures);
+  const trials = outcomes.reduce((a, o) => a + o.trials, 0);
+  const interrupted = outcomes.some((o) => o.interrupted);
+  const objective = objectiveOf(phase.config);
+  let last = new Leaderboard<TrialResult>(objective, options.topK);
+  const foldResults: FoldResult[] = [];
+  if (!interrupted) {
+    for (let fi = 0; fi < folds.length; fi++) {
+      const fold = folds[fi];
+      const parts = fold.train.map((w) => ({ w, metrics: metricsBySegment[segmentOf.get(`${w.start}:${w.end}`)!] }));
+      const board = new Leaderboard<TrialResult>(objective, options.topK);
+      // Trials in grid order: a set that failed on any segment cannot be chosen.
+      for (const trial of [...paramsOf.keys()].sort((a, b) => a - b)) {
+        const rows = parts.map((p) => p.metrics.get(trial));
+        if (rows.some((r) => r === undefined)) continue;
+        const combined = combineSegments(rows.map((m, i) => ({ metrics: m!, bars: parts[i].w.end - parts[i].w.start })), capital);
+        board.offer(trial, combined, { trial, params: paramsOf.get(trial)!, metrics: combined });
+      }
+      last = board;
+      const best = board.best?.item ?? null;
+      let testMetrics: MetricsJson | null = null;
+      if (best !== null) {
+        const set = trialSet(phase, best.trial);
+        const [r] = await executor.runBatch(data, [set], { window: fold.test, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades });
+        testMetrics = metricsJson(r.metrics);
+        options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(r.trades ? { trades: r.trades } : {}) }, trialKey(set, data.hash, fold.test), fold.test);
+        options.sink?.batchDone();
+      }
+      foldResults.push({
+        fold: fi + 1,
+        test: [fold.test.start, fold.test.end],
+        test_dates: [iso(data.time[fold.test.start]), iso(data.time[fold.test.end - 1])],
+        train_segments: fold.train.map((w) => [w.start, w.end]),
+        best: best === null ? null : { params: best.params, metrics: best.metrics },
+        test_metrics: testMetrics,
+      });
+    }
+  }
+  return {
+    sequence: 'k_fold',
+    results,
+    trials,
+    failures,
+    leaderboard: last,
+    interrupted,
+    kFold: { folds: foldResults, aggregate: aggregate(foldResults.map((f) => f.test_metrics)) },
+  };
+}
