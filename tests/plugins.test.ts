@@ -46,7 +46,7 @@ describe('plugins', () => {
   it('refuses bad metadata, name collisions, empty modules and missing folders, naming the file', async () => {
     await expect(loadPlugins([pluginFolder('upper', strategySource('BadName'))])).rejects.toThrow(/upper\/plugin\.mjs: export 's': name must be lower_snake_case/);
     await expect(loadPlugins([pluginFolder('collide', strategySource('sma_crossover'))])).rejects.toThrow(/collide\/plugin\.mjs: export 's': the name 'sma_crossover' is already registered/);
-    await expect(loadPlugins([pluginFolder('empty', 'export const x = 1;')])).rejects.toThrow(/empty\/plugin\.mjs: exports no strategy or classifier/);
+    await expect(loadPlugins([pluginFolder('empty', 'export const x = 1;')])).rejects.toThrow(/empty\/plugin\.mjs: exports no strategy, classifier or workflow/);
     await expect(loadPlugins([join(tmp, 'nowhere')])).rejects.toThrow(/plugins: cannot read folder .*nowhere/);
     await expect(loadPlugins([pluginFolder('badfeature', strategySource('bad_feature').replace('sma(', 'smaa('))])).rejects.toThrow(/its defaults do not prepare: unknown feature 'smaa'/);
   });

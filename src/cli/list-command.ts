@@ -4,6 +4,7 @@ import type { ParamSpec } from '../strategies/strategy.js';
 import { TOPOLOGIES } from '../topology/topology.js';
 import { UserError } from '../errors.js';
 import { SEQUENCES } from '../sequencer/sequences.js';
+import { listWorkflows } from '../coordinator/composable/registry.js';
 
 export const LIST_KINDS = ['strategies', 'classifiers', 'features', 'sequences', 'topologies', 'workflows'] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
@@ -13,6 +14,11 @@ const WORKFLOWS = [
   { name: 'single_phase', description: 'a config without `phases`: one phase over its parameter space' },
   { name: 'phases', description: '`phases`: a DAG by depends_on, with conditions on earlier results and ${phase.best.params} inputs' },
 ];
+
+/** The workflow shapes, then the composable workflows a phase may name in `compose: {type: …}`. */
+function workflows(): { name: string; description: string }[] {
+  return [...WORKFLOWS, ...listWorkflows().map((w) => ({ name: `compose: ${w.name}`, description: w.description }))];
+}
 
 function param(p: ParamSpec): string {
   const bounds = p.choices ? ` {${p.choices.join('|')}}` : p.min !== undefined || p.max !== undefined ? ` [${p.min ?? ''}..${p.max ?? ''}]` : '';
@@ -39,7 +45,7 @@ export function listText(kind?: ListKind): string {
         lines.push(`  ${f.name}${args}${outputs} — ${f.description}`);
       }
     } else {
-      const list = k === 'sequences' ? SEQUENCES : k === 'topologies' ? TOPOLOGIES : WORKFLOWS;
+      const list = k === 'sequences' ? SEQUENCES : k === 'topologies' ? TOPOLOGIES : workflows();
       for (const item of list) lines.push(`  ${item.name} — ${item.description}`);
     }
   }

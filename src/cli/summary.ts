@@ -5,6 +5,7 @@ import { eligible } from '../reduce/leaderboard.js';
 import { objectiveOf } from '../sequencer/search.js';
 import type { Aggregate, MetricSummary } from '../sequencer/aggregate.js';
 import type { KFoldSummary } from '../sequencer/k-fold.js';
+import type { ComposeJson } from '../coordinator/composable/run-composed.js';
 
 const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(2)}%`);
 const num = (v: number | null, digits = 2): string => (v === null ? '—' : v.toFixed(digits));
@@ -51,6 +52,15 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
   if (wf) {
     const m = wf.oos_metrics;
     lines.push(`    out of sample (stitched): return ${pct(m.total_return)}, CAGR ${pct(m.cagr)}, sharpe ${num(m.sharpe)}, max drawdown ${pct(m.max_drawdown)}, trades ${m.trades} · walk-forward efficiency ${num(wf.efficiency)}`);
+  }
+  const composed = phase.compose as ComposeJson | undefined;
+  if (composed) {
+    lines.push(`    ${composed.type}: ${composed.iterations.length} iteration${composed.iterations.length === 1 ? '' : 's'} (${composed.stopped === 'done' ? 'the workflow stopped' : composed.stopped === 'max_iterations' ? 'max_iterations reached' : 'interrupted'})`);
+    for (const it of composed.iterations) {
+      const b = it.best;
+      lines.push(`      #${it.iteration} ${String(it.trials).padStart(5)} trials · best ${b ? `${JSON.stringify(b.params)} sharpe ${num(b.metrics.sharpe)}, return ${pct(b.metrics.total_return)}` : '—'}`);
+      for (const br of it.branches) lines.push(`         branch ${br.name}: ${br.skipped ?? (br.best ? `${JSON.stringify(br.best.params)} sharpe ${num(br.best.metrics.sharpe)}, return ${pct(br.best.metrics.total_return)}` : 'no qualifying set')}`);
+    }
   }
   const kf = phase.k_fold as KFoldSummary | undefined;
   if (kf) {

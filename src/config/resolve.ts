@@ -14,7 +14,7 @@ function pick<K extends string>(spec: OneOf<K>, kinds: readonly K[]): { kind: K;
 
 /** The parameter set a validated config describes. */
 export function parameterSetOf(config: Config): ParameterSet {
-  const { type, regime_filter: filter, ...params } = config.strategy;
+  const { type, regime_filter: filter, regime_switch: regimeSwitch, ...params } = config.strategy;
   const { sizing, stop_loss, take_profit, trailing_stop } = config.risk;
   const { fill, commission, slippage } = config.broker;
   return {
@@ -23,6 +23,7 @@ export function parameterSetOf(config: Config): ParameterSet {
       type,
       params: params as RawParams,
       regimeFilter: filter ? (({ type: t, allow, ...p }) => ({ type: t, allow, params: p as RawParams }))(filter) : null,
+      ...(regimeSwitch ? { regimeSwitch: (({ type: t, by_label, ...p }) => ({ type: t, params: p as RawParams, byLabel: by_label as Record<string, RawParams> }))(regimeSwitch) } : {}),
     },
     risk: {
       sizing: pick<Sizing['kind']>(sizing, ['percent_equity', 'fixed', 'fractional']),

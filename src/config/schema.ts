@@ -30,8 +30,17 @@ const regimeFilter = z
   .catchall(param)
   .describe('classifier whose label gates the strategy: flat unless the label is in `allow`');
 
+const regimeSwitch = z
+  .object({ type: z.string().min(1), by_label: z.record(z.string(), z.record(z.string(), param)).describe('per label: the strategy parameters that decide the target under it') })
+  .catchall(param)
+  .describe('classifier whose label picks the strategy parameters in force; flat under a label without an entry');
+
 const strategy = z
-  .object({ type: z.string().min(1).describe('a registered strategy (fanfold list strategies)'), regime_filter: regimeFilter.nullable().optional() })
+  .object({
+    type: z.string().min(1).describe('a registered strategy (fanfold list strategies)'),
+    regime_filter: regimeFilter.nullable().optional(),
+    regime_switch: regimeSwitch.nullable().optional(),
+  })
   .catchall(param)
   .describe("the strategy and its parameters, beside `type`");
 
@@ -144,7 +153,7 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 
 /** Keys of a phase entry that describe the phase itself; every other key overrides the workflow's config. */
-export const PHASE_META_KEYS = ['name', 'topology', 'depends_on', 'conditions', 'inputs'] as const;
+export const PHASE_META_KEYS = ['name', 'topology', 'depends_on', 'conditions', 'inputs', 'compose'] as const;
 
 export const phaseMetaSchema = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only (templates refer to it)'),
@@ -152,6 +161,14 @@ export const phaseMetaSchema = z.strictObject({
   depends_on: z.union([z.string(), z.array(z.string())]).optional(),
   conditions: z.union([z.string(), z.array(z.string())]).optional(),
   inputs: z.strictObject({ params: z.string().optional().describe('"${phase.best.params}": that phase\'s best parameters override this one\'s') }).optional(),
+  compose: z
+    .object({
+      type: z.string().min(1).describe('a composable workflow: refine, regime_adaptive, branch, or one from a plugin (fanfold list workflows)'),
+      max_iterations: z.number().int().min(1).max(10_000).default(10).describe('iterations at most, whatever the workflow says'),
+    })
+    .catchall(z.unknown())
+    .optional()
+    .describe("iterate or branch this phase; the workflow's own options sit beside type"),
 });
 
 /** JSON Schema of a workflow file: a config plus optional phases (each: phase keys and config overrides). */

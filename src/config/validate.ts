@@ -189,13 +189,15 @@ function keysAt(schema: z.core.$ZodType, path: Path): string[] {
 /** Strategy and classifier names and their parameters, checked against the registry. */
 function checkComponents(strategy: unknown, at: (path: Path, message: string, atKey?: boolean) => void): void {
   if (strategy === null || typeof strategy !== 'object' || typeof (strategy as { type?: unknown }).type !== 'string') return;
-  const { type, regime_filter: filter, ...params } = strategy as { type: string; regime_filter?: unknown } & RawParams;
+  const { type, regime_filter: filter, regime_switch: regimeSwitch, ...params } = strategy as { type: string; regime_filter?: unknown; regime_switch?: unknown } & RawParams;
   try {
     getStrategy(type).prepare(params);
   } catch (e) {
     if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', p.param], p.message, p.message.includes('unknown parameter'));
     else at(['strategy', 'type'], `unknown strategy '${type}'${didYouMean(type, listStrategies().map((s) => s.name))}; see \`fanfold list strategies\``);
   }
+  if (regimeSwitch !== undefined && regimeSwitch !== null && filter !== undefined && filter !== null) at(['strategy', 'regime_switch'], 'a strategy takes either regime_filter or regime_switch, not both');
+  checkRegimeSwitch(type, params, regimeSwitch, at);
   if (filter === null || typeof filter !== 'object' || typeof (filter as { type?: unknown }).type !== 'string') return;
   const { type: ctype, allow, ...cparams } = filter as { type: string; allow?: unknown } & RawParams;
   try {
@@ -209,5 +211,33 @@ function checkComponents(strategy: unknown, at: (path: Path, message: string, at
   } catch (e) {
     if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', 'regime_filter', p.param], p.message, p.message.includes('unknown parameter'));
     else at(['strategy', 'regime_filter', 'type'], `unknown classifier '${ctype}'${didYouMean(ctype, listClassifiers().map((c) => c.name))}`);
+  }
+}
+
+/** A regime switch: a known classifier, its labels, and per label parameters the strategy accepts over its base ones. */
+function checkRegimeSwitch(type: string, params: RawParams, regimeSwitch: unknown, at: (path: Path, message: string, atKey?: boolean) => void): void {
+  if (regimeSwitch === null || typeof regimeSwitch !== 'object' || typeof (regimeSwitch as { type?: unknown }).type !== 'string') return;
+  const { type: ctype, by_label: byLabel, ...cparams } = regimeSwitch as { type: string; by_label?: unknown } & RawParams;
+  let labels: readonly string[];
+  try {
+    const c = getClassifier(ctype);
+    c.prepare(cparams);
+    labels = c.labels;
+  } catch (e) {
+    if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', 'regime_switch', p.param], p.message, p.message.includes('unknown parameter'));
+    else at(['strategy', 'regime_switch', 'type'], `unknown classifier '${ctype}'${didYouMean(ctype, listClassifiers().map((c) => c.name))}`);
+    return;
+  }
+  if (byLabel === null || typeof byLabel !== 'object') return;
+  for (const [label, over] of Object.entries(byLabel as Record<string, RawParams>)) {
+    if (!labels.includes(label)) {
+      at(['strategy', 'regime_switch', 'by_label', label], `unknown label '${label}' of ${ctype}; labels are ${labels.join(', ')}`, true);
+      continue;
+    }
+    try {
+      getStrategy(type).prepare({ ...params, ...over });
+    } catch (e) {
+      if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', 'regime_switch', 'by_label', label, p.param], p.message, p.message.includes('unknown parameter'));
+    }
   }
 }

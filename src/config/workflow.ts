@@ -1,3 +1,5 @@
+import { findWorkflow, listWorkflows } from '../coordinator/composable/registry.js';
+import { OptionError } from '../coordinator/composable/protocol.js';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, visit, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
@@ -19,6 +21,8 @@ export interface PhaseDeclaration {
   readonly conditions: readonly CompiledExpression[];
   /** `inputs.params`: the phase whose best parameters override this phase's. */
   readonly paramsFrom: string | null;
+  /** `compose`: the composable workflow that iterates or branches this phase, with its options. */
+  readonly compose: { readonly type: string; readonly maxIterations: number; readonly options: Readonly<Record<string, unknown>> } | null;
   /** Merged config tree (positions of every value) and its plain value. */
   readonly tree: Node;
   readonly plain: Record<string, unknown>;
@@ -141,7 +145,7 @@ export function loadWorkflow(file: string, sets: readonly string[] = []): Workfl
 function declare(
   name: string,
   index: number,
-  meta: { topology?: 'backtest' | 'optimization'; depends_on?: string | string[]; conditions?: string | string[]; inputs?: { params?: string } } | null,
+  meta: { topology?: 'backtest' | 'optimization'; depends_on?: string | string[]; conditions?: string | string[]; inputs?: { params?: string }; compose?: { type: string; max_iterations: number } & Record<string, unknown> } | null,
   tree: Node,
   file: string,
   overrides: readonly Override[],
@@ -170,9 +174,25 @@ function declare(
     if (m) paramsFrom = m[1];
     else metaAt(['inputs', 'params'], `expected "\${phase.best.params}", found '${input}'`);
   }
+  let compose: PhaseDeclaration['compose'] = null;
+  if (meta?.compose) {
+    const { type, max_iterations: maxIterations, ...options } = meta.compose;
+    const def = findWorkflow(type);
+    if (!def) metaAt(['compose', 'type'], `unknown composable workflow '${type}'${didYouMean(type, listWorkflows().map((w) => w.name))}; see \`fanfold list workflows\``);
+    else {
+      try {
+        def.prepare(options, plain);
+        compose = { type, maxIterations, options };
+      } catch (e) {
+        if (!(e instanceof OptionError)) throw e;
+        metaAt(['compose', ...e.key.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k))], e.message);
+      }
+    }
+  }
   return {
     name,
     index,
+    compose,
     topology: meta?.topology ?? null,
     dependsOn: asList(meta?.depends_on),
     conditions,

@@ -4,11 +4,23 @@ import { pathToFileURL } from 'node:url';
 import { UserError } from '../errors.js';
 import { parseFeatureKey } from '../features/registry.js';
 import { findDefinition, registerClassifier, registerStrategy } from '../strategies/registry.js';
+import { findWorkflow, registerWorkflow } from './composable/registry.js';
+import type { ComposableWorkflow } from './composable/protocol.js';
 import type { ClassifierDefinition, ParamSpec, StrategyDefinition } from '../strategies/strategy.js';
 
 export interface LoadedPlugins {
   readonly strategies: string[];
   readonly classifiers: string[];
+  readonly workflows: string[];
+}
+
+/** What is wrong with a composable workflow export (null when it has the protocol's shape). */
+function checkWorkflow(value: Record<string, unknown>): string | null {
+  if (typeof value.name !== 'string' || !NAME.test(value.name)) return `name must be lower_snake_case, got ${JSON.stringify(value.name)}`;
+  if (typeof value.description !== 'string') return 'description must be a string';
+  for (const fn of ['prepare', 'shouldContinue', 'modifyConfigForNext']) if (typeof value[fn] !== 'function') return `${fn} must be a function`;
+  if (value.getBranches !== undefined && typeof value.getBranches !== 'function') return 'getBranches must be a function when present';
+  return null;
 }
 
 const NAME = /^[a-z][a-z0-9_]*$/;
@@ -45,7 +57,7 @@ function checkDefinition(value: Record<string, unknown>): string | null {
  * already taken by a built-in or another plugin is refused with the file that tried to take it.
  */
 export async function loadPlugins(folders: readonly string[]): Promise<LoadedPlugins> {
-  const loaded: LoadedPlugins = { strategies: [], classifiers: [] };
+  const loaded: LoadedPlugins = { strategies: [], classifiers: [], workflows: [] };
   for (const folder of folders) {
     let files: string[];
     try {
@@ -66,6 +78,17 @@ export async function loadPlugins(folders: readonly string[]): Promise<LoadedPlu
       for (const [exportName, value] of Object.entries(module)) {
         if (value === null || typeof value !== 'object') continue;
         const def = value as Record<string, unknown>;
+        if (def.kind === 'workflow') {
+          found++;
+          const problem = checkWorkflow(def);
+          if (problem) throw new UserError(`plugin ${file}: export '${exportName}': ${problem}`);
+          const existing = findWorkflow(def.name as string);
+          if (existing === value) continue;
+          if (existing) throw new UserError(`plugin ${file}: export '${exportName}': the name '${def.name as string}' is already registered (composable workflow); rename it`);
+          registerWorkflow(value as unknown as ComposableWorkflow);
+          loaded.workflows.push(def.name as string);
+          continue;
+        }
         if (def.kind !== 'strategy' && def.kind !== 'classifier') continue;
         found++;
         const problem = checkDefinition(def);
@@ -82,7 +105,7 @@ export async function loadPlugins(folders: readonly string[]): Promise<LoadedPlu
           loaded.classifiers.push(name);
         }
       }
-      if (found === 0) throw new UserError(`plugin ${file}: exports no strategy or classifier (an object with kind: 'strategy' or 'classifier')`);
+      if (found === 0) throw new UserError(`plugin ${file}: exports no strategy, classifier or workflow (an object with kind: 'strategy', 'classifier' or 'workflow')`);
     }
   }
   return loaded;

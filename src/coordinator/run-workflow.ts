@@ -23,6 +23,7 @@ import { storeSink } from '../results/sink.js';
 import { setAt } from '../search/space.js';
 import { trialKey } from '../search/trial-key.js';
 import { VERSION } from '../version.js';
+import { runComposed, type Stage, type Storage } from './composable/run-composed.js';
 
 export interface RunOptions {
   /** Command-line flags; they win over the config (and so over --set). */
@@ -60,8 +61,8 @@ function executorFor(name: 'inline' | 'pool', workers: number | 'auto', workflow
 }
 
 /** A phase's config with earlier outputs substituted: templates, then `inputs.params`. */
-function resolvePhase(decl: PhaseDeclaration, outputs: ReadonlyMap<string, PhaseOutput>, file: string): ValidatedPhase {
-  if (decl.validated !== null && decl.paramsFrom === null) return decl.validated;
+function resolvePhase(decl: PhaseDeclaration, outputs: ReadonlyMap<string, PhaseOutput>, file: string): { phase: ValidatedPhase; plain: Record<string, unknown> } {
+  if (decl.validated !== null && decl.paramsFrom === null) return { phase: decl.validated, plain: decl.plain };
   const sink = new IssueSink(decl.tree, file);
   const plain = resolveTemplates(decl.plain, outputs, (raw) => {
     throw new UserError(`phase '${decl.name}': \${${raw}} has no value (that phase found no best set)`);
@@ -73,7 +74,7 @@ function resolvePhase(decl: PhaseDeclaration, outputs: ReadonlyMap<string, Phase
   }
   const validated = validatePhase(plain, sink);
   if (validated === null) throw new ConfigError(sink.issues);
-  return validated;
+  return { phase: validated, plain };
 }
 
 /**
@@ -129,6 +130,62 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const log = options.log ?? (() => {});
   // Created last before the try: its worker threads are always shut down by the finally.
   const executor = executorFor(executorName, workers, workflow, options);
+
+  /**
+   * Runs one phase config's sequence and stores its trials under `label` (the phase name, or for a
+   * composed phase its iteration or branch): the unit a composable workflow repeats and branches.
+   */
+  const runStage = async (decl: PhaseDeclaration, label: string, phase: ValidatedPhase, storage: Storage, live: boolean): Promise<Stage> => {
+    const config = phase.config;
+    const sampler = samplerOf(phase);
+    const topology = decl.topology ?? (sampler.grid.size > 1 ? 'optimization' : 'backtest');
+    if (topology === 'backtest' && sampler.grid.size > 1) {
+      const sink = new IssueSink(decl.tree, workflow.file);
+      sink.at([], `phase '${decl.name}' uses the backtest topology (one parameter set) but its parameter space has ${sampler.grid.size} points`);
+      throw new ConfigError(sink.issues);
+    }
+    const accepted = sampler.countAccepted();
+    log(`phase ${label}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}`);
+    const dataSpec = resolveDataPaths(decl, workflow, config.data);
+    const dataKey = canonicalJson(dataSpec);
+    if (!dataCache.has(dataKey)) dataCache.set(dataKey, loadMarketData(dataSpec, workflow.baseDir));
+    const data = await dataCache.get(dataKey)!;
+    const storeTrades = config.results.store_trades;
+    const sink = storeSink(store, label, storage, storeTrades);
+    const stored = resumeDir !== null ? store.stored(label) : undefined;
+    if (stored && stored.size > 0) log(`phase ${label}: ${stored.size} trials already stored, not recomputed`);
+    const bar = live && options.progress && process.stderr.isTTY ? progressLine(label, config.search?.method === 'random' ? Math.min(config.search.trials ?? 0, accepted ?? Infinity) : accepted, objectiveOf(config).metric) : null;
+    const run = await runSequence(phase, data, executor, {
+      storeTrades,
+      topK: config.results.top_k,
+      keepAll: storage === 'memory',
+      sink,
+      stored,
+      signal: options.signal,
+      maxBatch: options.maxBatch,
+      progress: bar ? (done, failed, best) => bar.update(done, failed, best) : undefined,
+    });
+    bar?.end();
+    if (storage === 'hybrid' && storeTrades) keepTopTrades(store, phase, label, data, run);
+    const best = run.leaderboard.best?.item ?? null;
+    const kept = storage === 'memory' ? run.results : storage === 'hybrid' ? run.leaderboard.ranked.map((r) => r.item) : null;
+    const json: PhaseJson = {
+      name: label,
+      topology,
+      sequence: run.sequence,
+      storage,
+      trials: run.trials,
+      failed: run.failures.length,
+      ...(best ? { best: { params: best.params, metrics: best.metrics } } : {}),
+      ...(run.windows ? { windows: run.windows } : {}),
+      ...(run.walkForward ? { walk_forward: run.walkForward } : {}),
+      ...(run.monteCarlo ? { monte_carlo: run.monteCarlo } : {}),
+      ...(run.kFold ? { k_fold: run.kFold } : {}),
+      ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
+      ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
+    };
+    return { json, config, data, phase, interrupted: run.interrupted };
+  };
   try {
     for (const decl of workflow.phases) {
       const blockedBy = decl.dependsOn.find((d) => skipped.has(d));
@@ -141,58 +198,12 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
         phasesJson.push({ name: decl.name, topology: decl.topology ?? 'optimization', sequence: '', storage, trials: 0, failed: 0, skipped: reason });
         continue;
       }
-      const phase = resolvePhase(decl, outputs, workflow.file);
-      const config = phase.config;
-      const sampler = samplerOf(phase);
-      const topology = decl.topology ?? (sampler.grid.size > 1 ? 'optimization' : 'backtest');
-      if (topology === 'backtest' && sampler.grid.size > 1) {
-        const sink = new IssueSink(decl.tree, workflow.file);
-        sink.at([], `phase '${decl.name}' uses the backtest topology (one parameter set) but its parameter space has ${sampler.grid.size} points`);
-        throw new ConfigError(sink.issues);
-      }
-      const accepted = sampler.countAccepted();
-      log(`phase ${decl.name}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}`);
-      const dataSpec = resolveDataPaths(decl, workflow, config.data);
-      const dataKey = canonicalJson(dataSpec);
-      if (!dataCache.has(dataKey)) dataCache.set(dataKey, loadMarketData(dataSpec, workflow.baseDir));
-      const data = await dataCache.get(dataKey)!;
-      const storeTrades = config.results.store_trades;
-      const sink = storeSink(store, decl.name, storage, storeTrades);
-      const stored = resumeDir !== null ? store.stored(decl.name) : undefined;
-      if (stored && stored.size > 0) log(`phase ${decl.name}: ${stored.size} trials already stored, not recomputed`);
-      const bar = options.progress && process.stderr.isTTY ? progressLine(decl.name, config.search?.method === 'random' ? Math.min(config.search.trials ?? 0, accepted ?? Infinity) : accepted, objectiveOf(config).metric) : null;
-      const run = await runSequence(phase, data, executor, {
-        storeTrades,
-        topK: config.results.top_k,
-        keepAll: storage === 'memory',
-        sink,
-        stored,
-        signal: options.signal,
-        maxBatch: options.maxBatch,
-        progress: bar ? (done, failed, best) => bar.update(done, failed, best) : undefined,
-      });
-      bar?.end();
-      if (storage === 'hybrid' && storeTrades) keepTopTrades(store, phase, decl.name, data, run);
-      const best = run.leaderboard.best?.item ?? null;
-      outputs.set(decl.name, { best: best && { params: best.params, metrics: best.metrics }, trials: run.trials, failed: run.failures.length });
-      const kept = storage === 'memory' ? run.results : storage === 'hybrid' ? run.leaderboard.ranked.map((r) => r.item) : null;
-      phasesJson.push({
-        name: decl.name,
-        topology,
-        sequence: run.sequence,
-        storage,
-        trials: run.trials,
-        failed: run.failures.length,
-        ...(best ? { best: { params: best.params, metrics: best.metrics } } : {}),
-        ...(run.windows ? { windows: run.windows } : {}),
-        ...(run.walkForward ? { walk_forward: run.walkForward } : {}),
-        ...(run.monteCarlo ? { monte_carlo: run.monteCarlo } : {}),
-        ...(run.kFold ? { k_fold: run.kFold } : {}),
-        ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
-        ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
-      });
-      ran.push({ name: decl.name, config, data });
-      if (run.interrupted) {
+      const { phase, plain } = resolvePhase(decl, outputs, workflow.file);
+      const stage = decl.compose ? await runComposed(decl, plain, phase, storage, workflow.file, runStage) : await runStage(decl, decl.name, phase, storage, true);
+      outputs.set(decl.name, { best: stage.json.best ?? null, trials: stage.json.trials, failed: stage.json.failed });
+      phasesJson.push({ ...stage.json, name: decl.name });
+      ran.push({ name: decl.name, config: stage.config, data: stage.data });
+      if (stage.interrupted) {
         interrupted = true;
         break;
       }

@@ -37,10 +37,23 @@ export interface RegimeFilterSpec {
   readonly allow: readonly string[];
 }
 
+/**
+ * A regime-switched strategy: the classifier's label at each bar picks which parameters of the
+ * strategy decide the target; under a label without parameters the target is flat.
+ */
+export interface RegimeSwitchSpec {
+  readonly type: string;
+  readonly params: RawParams;
+  /** Per label: the strategy's parameters over its base params. */
+  readonly byLabel: Readonly<Record<string, RawParams>>;
+}
+
 export interface StrategySpec {
   readonly type: string;
   readonly params: RawParams;
   readonly regimeFilter: RegimeFilterSpec | null;
+  /** Absent unless configured, so trial keys of plain strategies do not change. */
+  readonly regimeSwitch?: RegimeSwitchSpec;
 }
 
 export interface ParameterSet {

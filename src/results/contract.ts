@@ -34,6 +34,8 @@ export interface PhaseJson {
   monte_carlo?: unknown;
   /** k_fold: per fold the train segments, chosen set, combined train and test metrics; the aggregate over folds. */
   k_fold?: unknown;
+  /** A composed phase: its workflow, iterations, branches and their aggregate (coordinator/composable). */
+  compose?: unknown;
   runs?: RunJson[];
   failures?: { params: ParamsJson; error: string }[];
 }

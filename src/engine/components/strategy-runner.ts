@@ -20,6 +20,8 @@ interface Bound<D> {
 interface Slot {
   readonly strategy: Bound<StrategyDefinition>;
   readonly filter: (Bound<ClassifierDefinition> & { readonly allowed: Uint8Array }) | null;
+  /** Regime switch: the classifier and, per label id, the strategy bound to that label's parameters. */
+  readonly switch: (Bound<ClassifierDefinition> & { readonly byLabel: (Bound<StrategyDefinition> | null)[]; readonly raw: Float64Array }) | null;
 }
 
 /** The feature keys a strategy spec (with its regime filter) reads; the hub is built from their union. */
@@ -29,6 +31,11 @@ export function featureKeysOf(spec: StrategySpec): string[] {
   if (spec.regimeFilter) {
     const c = getClassifier(spec.regimeFilter.type);
     keys.push(...c.features(c.prepare(spec.regimeFilter.params)));
+  }
+  if (spec.regimeSwitch) {
+    const c = getClassifier(spec.regimeSwitch.type);
+    keys.push(...c.features(c.prepare(spec.regimeSwitch.params)));
+    for (const over of Object.values(spec.regimeSwitch.byLabel)) keys.push(...def.features(def.prepare({ ...spec.params, ...over })));
   }
   return keys;
 }
@@ -77,7 +84,17 @@ export class StrategyRunner implements Component {
         const allowed = Uint8Array.from(c.labels, (l) => (spec.regimeFilter!.allow.includes(l) ? 1 : 0));
         filter = { ...bind(c, spec.regimeFilter.params, hub, symbols), allowed };
       }
-      return { strategy, filter };
+      let regime: Slot['switch'] = null;
+      if (spec.regimeSwitch) {
+        const rs = spec.regimeSwitch;
+        const c = getClassifier(rs.type);
+        const unknown = Object.keys(rs.byLabel).filter((l) => !c.labels.includes(l));
+        if (unknown.length > 0) throw new UserError(`regime_switch.by_label: unknown label(s) ${unknown.join(', ')} for ${c.name}; labels are ${c.labels.join(', ')}`);
+        const def = getStrategy(spec.type);
+        const byLabel = c.labels.map((l) => (rs.byLabel[l] ? bind(def, { ...spec.params, ...rs.byLabel[l] }, hub, symbols) : null));
+        regime = { ...bind(c, rs.params, hub, symbols), byLabel, raw: new Float64Array(c.labels.length * symbols) };
+      }
+      return { strategy, filter, switch: regime };
     });
     this.raw = new Float64Array(specs.length * symbols);
     this.target = new Float64Array(specs.length * symbols);
@@ -89,6 +106,11 @@ export class StrategyRunner implements Component {
     for (const slot of this.slots) {
       for (const st of slot.strategy.state) st.fill(NaN);
       if (slot.filter) for (const st of slot.filter.state) st.fill(NaN);
+      if (slot.switch) {
+        slot.switch.raw.fill(0);
+        for (const st of slot.switch.state) st.fill(NaN);
+        for (const b of slot.switch.byLabel) if (b) for (const st of b.state) st.fill(NaN);
+      }
     }
   }
 
@@ -99,12 +121,18 @@ export class StrategyRunner implements Component {
     const live = e.index >= this.window.start;
     for (let p = 0; p < slots.length; p++) {
       const { strategy, filter } = slots[p];
+      const regime = slots[p].switch;
       for (let s = 0; s < symbols; s++) {
         if (market.hasBar[s] === 0) continue;
         const bar = market.bars[s];
-        const out = strategy.def.signal(values, strategy.cols[s], bar, strategy.params, strategy.state[s]);
-        let want = raw[p * symbols + s];
-        if (out === out && live) raw[p * symbols + s] = want = out;
+        let want: number;
+        if (regime === null) {
+          const out = strategy.def.signal(values, strategy.cols[s], bar, strategy.params, strategy.state[s]);
+          want = raw[p * symbols + s];
+          if (out === out && live) raw[p * symbols + s] = want = out;
+        } else {
+          want = this.switched(regime, values, bar, s, symbols, live);
+        }
         if (filter !== null) {
           const label = filter.def.classify(values, filter.cols[s], bar, filter.params, filter.state[s]);
           if (!(label === label && filter.allowed[label] === 1)) want = 0;
@@ -120,6 +148,19 @@ export class StrategyRunner implements Component {
         }
       }
     }
+  }
+
+  /** Every label's strategy runs each bar (its state stays warm); the current label's target is in force. */
+  private switched(regime: NonNullable<Slot['switch']>, values: Float64Array, bar: Parameters<StrategyDefinition['signal']>[2], s: number, symbols: number, live: boolean): number {
+    const { byLabel, raw } = regime;
+    for (let l = 0; l < byLabel.length; l++) {
+      const b = byLabel[l];
+      if (b === null) continue;
+      const out = b.def.signal(values, b.cols[s], bar, b.params, b.state[s]);
+      if (out === out && live) raw[l * symbols + s] = out;
+    }
+    const label = regime.def.classify(values, regime.cols[s], bar, regime.params, regime.state[s]);
+    return label === label && byLabel[label] !== null ? raw[label * symbols + s] : 0;
   }
 
   wire(owner: string): void {

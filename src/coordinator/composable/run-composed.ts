@@ -1,0 +1,184 @@
+import type { Config } from '../../config/schema.js';
+import { outputValue } from '../../config/templates.js';
+import { IssueSink, validatePhase, type ValidatedPhase } from '../../config/validate.js';
+import type { PhaseDeclaration } from '../../config/workflow.js';
+import type { MarketData } from '../../data/series.js';
+import { formatConfigIssue, UserError } from '../../errors.js';
+import { eligible, type Objective } from '../../reduce/leaderboard.js';
+import type { BestJson, PhaseJson } from '../../results/contract.js';
+import { compileExpression, evaluateCondition, ExpressionError, type ExprValue } from '../../search/expression.js';
+import { objectiveOf } from '../../sequencer/search.js';
+import { aggregate, type Aggregate } from '../../sequencer/aggregate.js';
+import { applyChanges } from './changes.js';
+import { SWEEPABLE, type Dimension } from '../../search/space.js';
+import { canonicalJson } from '../../search/trial-key.js';
+import type { BranchResult, ComposableWorkflow, IterationResult, PlainConfig } from './protocol.js';
+import { findWorkflow } from './registry.js';
+
+export type Storage = 'memory' | 'disk' | 'hybrid';
+
+/** One run of a phase config's sequence (run-workflow.ts, runStage). */
+export interface Stage {
+  readonly json: PhaseJson;
+  readonly config: Config;
+  readonly data: MarketData;
+  readonly phase: ValidatedPhase;
+  readonly interrupted: boolean;
+}
+
+export type RunStage = (decl: PhaseDeclaration, label: string, phase: ValidatedPhase, storage: Storage, live: boolean) => Promise<Stage>;
+
+export interface IterationJson {
+  readonly iteration: number;
+  /** The swept dimensions of this iteration: their values (or bounds and count beyond 50 values). */
+  readonly space: Record<string, unknown>;
+  readonly trials: number;
+  readonly failed: number;
+  readonly best: BestJson | null;
+  readonly branches: readonly BranchResult[];
+}
+
+export interface ComposeJson {
+  readonly type: string;
+  readonly max_iterations: number;
+  readonly stopped: 'done' | 'max_iterations' | 'interrupted';
+  readonly iterations: readonly IterationJson[];
+  /** The best metrics of the iterations, and of every branch that ran, summarised. */
+  readonly aggregate: { readonly iterations: Aggregate; readonly branches: Aggregate | null };
+}
+
+function spaceOf(phase: ValidatedPhase): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const d of phase.dimensions) out[d.name] = d.values.length <= 50 ? d.values : { first: d.values[0], last: d.values[d.values.length - 1], count: d.values.length };
+  return out;
+}
+
+const valueAt = (config: PlainConfig, path: readonly string[]): unknown => path.reduce<unknown>((node, k) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[k] : undefined), config);
+
+/**
+ * A best set's params as they read against the phase's own space: every dimension of iteration 0
+ * (an iteration that fixed one still reports its value), and every key of a sweepable section
+ * that the workflow or a branch changed (`strategy.regime_switch`, `broker.commission`). Without
+ * this, `${phase.best.params}` of a refined phase would lose the parameters refine had fixed.
+ */
+function completeParams(best: BestJson | null, config: PlainConfig, initial: PlainConfig, dims: readonly Dimension[]): BestJson | null {
+  if (best === null) return null;
+  const params: Record<string, unknown> = {};
+  for (const d of dims) params[d.name] = d.name in best.params ? best.params[d.name] : (valueAt(config, d.path) ?? null);
+  for (const section of SWEEPABLE) {
+    const before = (initial[section] ?? {}) as Record<string, unknown>;
+    const after = (config[section] ?? {}) as Record<string, unknown>;
+    if (typeof before !== 'object' || typeof after !== 'object') continue;
+    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      const name = `${section}.${key}`;
+      if (dims.some((d) => d.name === name || d.name.startsWith(`${name}.`))) continue;
+      if (canonicalJson(before[key] ?? null) !== canonicalJson(after[key] ?? null)) params[name] = after[key] ?? null;
+    }
+  }
+  for (const [k, v] of Object.entries(best.params)) if (!(k in params)) params[k] = v;
+  return { params, metrics: best.metrics };
+}
+
+function better(a: BestJson, b: BestJson, objective: Objective): boolean {
+  const x = a.metrics[objective.metric] as number;
+  const y = b.metrics[objective.metric] as number;
+  return objective.direction === 'max' ? x > y : x < y;
+}
+
+/**
+ * Runs a phase under its composable workflow (protocol.ts): iterations, each followed by the
+ * branches the workflow asks for (in parallel through the executor), until `shouldContinue` says
+ * stop or `max_iterations` is reached. Iteration i stores its trials as phase `<name>#i`, a branch
+ * as `<name>#i/<branch>`, so a resumed run reuses them. The phase's result is its last iteration's
+ * JSON with the totals of every iteration and branch, and as `best` the best of the last iteration
+ * and its branches (a tie keeps the iteration's).
+ */
+export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, first: ValidatedPhase, storage: Storage, file: string, runStage: RunStage): Promise<Stage> {
+  const spec = decl.compose!;
+  const workflow = findWorkflow(spec.type) as ComposableWorkflow<unknown>;
+  const state = workflow.prepare(spec.options, plain);
+  const validate = (config: PlainConfig, where: string): ValidatedPhase => {
+    const sink = new IssueSink(decl.tree, file);
+    const validated = validatePhase(config, sink);
+    if (validated === null) throw new UserError(`phase '${decl.name}', ${where} (${spec.type}): the changed config is invalid:\n${sink.issues.map(formatConfigIssue).join('\n')}`);
+    return validated;
+  };
+  const iterations: IterationJson[] = [];
+  let config = plain;
+  let phase = first;
+  let trials = 0;
+  let failed = 0;
+  let last: Stage | null = null;
+  let lastBranches: BranchResult[] = [];
+  let stopped: ComposeJson['stopped'] = 'max_iterations';
+  for (let i = 0; i < spec.maxIterations; i++) {
+    const stage = await runStage(decl, `${decl.name}#${i}`, phase, storage, true);
+    last = stage;
+    trials += stage.json.trials;
+    failed += stage.json.failed;
+    const objective = objectiveOf(stage.config);
+    const base = { iteration: i, config, objective, trials: stage.json.trials, failed: stage.json.failed, best: completeParams(stage.json.best ?? null, config, plain, first.dimensions), phase: stage.json };
+    if (stage.interrupted) {
+      iterations.push({ iteration: i, space: spaceOf(phase), trials: base.trials, failed: base.failed, best: base.best, branches: [] });
+      stopped = 'interrupted';
+      break;
+    }
+    const branches = workflow.getBranches?.({ ...base, branches: [] }, state) ?? [];
+    const lookup = (name: string): ExprValue | undefined => {
+      const v = outputValue({ best: base.best, trials: base.trials, failed: base.failed }, name.split('.'));
+      return v === undefined || (typeof v === 'object' && v !== null) ? undefined : (v as ExprValue);
+    };
+    let interrupted = false;
+    const results = await Promise.all(
+      branches.map(async (b): Promise<BranchResult> => {
+        if (b.condition !== undefined) {
+          let holds: boolean;
+          try {
+            holds = evaluateCondition(compileExpression(b.condition), lookup);
+          } catch (e) {
+            if (e instanceof ExpressionError) throw new UserError(`phase '${decl.name}', branch '${b.name}': condition '${b.condition}': ${e.message}`);
+            throw e;
+          }
+          if (!holds) return { name: b.name, changes: b.changes, skipped: `condition '${b.condition}' is false`, trials: 0, failed: 0, best: null };
+        }
+        const branchConfig = applyChanges(config, b.changes);
+        const branchPhase = validate(branchConfig, `iteration ${i}, branch '${b.name}'`);
+        const run = await runStage(decl, `${decl.name}#${i}/${b.name}`, branchPhase, storage, false);
+        interrupted ||= run.interrupted;
+        return { name: b.name, changes: b.changes, trials: run.json.trials, failed: run.json.failed, best: completeParams(run.json.best ?? null, branchConfig, plain, first.dimensions) };
+      }),
+    );
+    for (const r of results) {
+      trials += r.trials;
+      failed += r.failed;
+    }
+    lastBranches = results;
+    iterations.push({ iteration: i, space: spaceOf(phase), trials: base.trials, failed: base.failed, best: base.best, branches: results });
+    if (interrupted) {
+      stopped = 'interrupted';
+      break;
+    }
+    const result: IterationResult = { ...base, branches: results };
+    if (i + 1 >= spec.maxIterations) break;
+    if (!workflow.shouldContinue(result, i, state)) {
+      stopped = 'done';
+      break;
+    }
+    config = workflow.modifyConfigForNext(config, result, i, state);
+    phase = validate(config, `iteration ${i + 1}`);
+  }
+  const stage = last!;
+  const objective = objectiveOf(stage.config);
+  let best = iterations[iterations.length - 1].best;
+  for (const b of lastBranches) if (b.best && eligible(b.best.metrics, objective) && (best === null || better(b.best, best, objective))) best = b.best;
+  const branchBests = iterations.flatMap((it) => it.branches.map((b) => b.best?.metrics ?? null));
+  const compose: ComposeJson = {
+    type: spec.type,
+    max_iterations: spec.maxIterations,
+    stopped,
+    iterations,
+    aggregate: { iterations: aggregate(iterations.map((it) => it.best?.metrics ?? null)), branches: branchBests.length > 0 ? aggregate(branchBests) : null },
+  };
+  const { best: _drop, ...rest } = stage.json;
+  return { ...stage, json: { ...rest, trials, failed, ...(best ? { best } : {}), compose }, interrupted: stopped === 'interrupted' };
+}
