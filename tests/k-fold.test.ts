@@ -112,6 +112,7 @@ results: {store_trades: false}
     }
     expect(kf.aggregate).toEqual(aggregate(kf.folds.map((f) => f.test_metrics)));
     expect(kf.aggregate.sharpe.n).toBe(4);
+    expect(kf.stability['strategy.fast'].values).toEqual(kf.folds.map((f) => f.best!.params['strategy.fast']));
   });
 
   it('the pool gives exactly the inline result', async () => {

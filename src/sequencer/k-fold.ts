@@ -10,6 +10,7 @@ import { aggregate, type Aggregate } from './aggregate.js';
 import { combineSegments, kFolds, type KFoldSpec } from './folds.js';
 import { objectiveOf, runSearch, trialSet, type FailedTrial, type SearchOptions, type SearchOutcome, type TrialResult } from './search.js';
 import type { PhaseRun } from './sequences.js';
+import { stabilityOf, type ParamStability } from './walk-forward.js';
 
 const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
@@ -27,6 +28,8 @@ export interface KFoldSummary {
   readonly folds: FoldResult[];
   /** The folds' test metrics summarised (a fold without a qualifying set is left out). */
   readonly aggregate: Aggregate;
+  /** How the chosen parameters moved across folds (as walk-forward's across windows). */
+  readonly stability: Record<string, ParamStability>;
 }
 
 /**
@@ -118,6 +121,6 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
     failures,
     leaderboard: last,
     interrupted,
-    kFold: { folds: foldResults, aggregate: aggregate(foldResults.map((f) => f.test_metrics)) },
+    kFold: { folds: foldResults, aggregate: aggregate(foldResults.map((f) => f.test_metrics)), stability: stabilityOf(foldResults) },
   };
 }

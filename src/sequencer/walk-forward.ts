@@ -129,7 +129,7 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
 }
 
 /** How the chosen parameters moved across windows. */
-export function stabilityOf(windows: readonly WindowResult[]): Record<string, ParamStability> {
+export function stabilityOf(windows: readonly Pick<WindowResult, 'best'>[]): Record<string, ParamStability> {
   const names = new Set<string>();
   for (const w of windows) for (const k of Object.keys(w.best?.params ?? {})) names.add(k);
   const out: Record<string, ParamStability> = {};
