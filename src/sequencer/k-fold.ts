@@ -8,7 +8,7 @@ import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { trialKey } from '../search/trial-key.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { combineSegments, kFolds, type KFoldSpec } from './folds.js';
-import { objectiveOf, runSearch, trialSet, type FailedTrial, type SearchOptions, type SearchOutcome, type TrialResult } from './search.js';
+import { objectiveOf, searchWindows, trialSet, type FailedTrial, type SearchOptions, type SearchOutcome, type TrialResult } from './search.js';
 import type { PhaseRun } from './sequences.js';
 import { stabilityOf, type ParamStability } from './walk-forward.js';
 
@@ -55,26 +55,10 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
     }
   const metricsBySegment = segments.map(() => new Map<number, MetricsJson>());
   const paramsOf = new Map<number, Record<string, unknown>>();
-  const done = new Array<number>(segments.length).fill(0);
-  const failed = new Array<number>(segments.length).fill(0);
-  const outcomes: SearchOutcome[] = await Promise.all(
-    segments.map((w, si) =>
-      runSearch(phase, data, w, executor, {
-        ...options,
-        onResult: (r) => {
-          metricsBySegment[si].set(r.trial, r.metrics);
-          if (!paramsOf.has(r.trial)) paramsOf.set(r.trial, r.params);
-        },
-        progress: options.progress
-          ? (d, f, best) => {
-              done[si] = d;
-              failed[si] = f;
-              options.progress!(done.reduce((a, b) => a + b, 0), failed.reduce((a, b) => a + b, 0), best);
-            }
-          : undefined,
-      }),
-    ),
-  );
+  const outcomes: SearchOutcome[] = await searchWindows(phase, data, segments, executor, options, (si, r) => {
+    metricsBySegment[si].set(r.trial, r.metrics);
+    if (!paramsOf.has(r.trial)) paramsOf.set(r.trial, r.params);
+  });
   const results: TrialResult[] | null = options.keepAll ? outcomes.flatMap((o) => o.results ?? []) : null;
   const failures: FailedTrial[] = outcomes.flatMap((o) => o.failures);
   const trials = outcomes.reduce((a, o) => a + o.trials, 0);

@@ -210,3 +210,35 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, window:
   while (inFlight.size > 0) await Promise.race(inFlight);
   return { results, trials, failures, leaderboard, interrupted };
 }
+
+/**
+ * Searches several windows at once through the executor, so every worker stays busy; each search
+ * commits in its own grid order, so the outcomes equal searching the windows one by one. Progress
+ * reports the sums over all windows; `onResult` hears every window's results (restored included).
+ */
+export function searchWindows(
+  phase: ValidatedPhase,
+  data: MarketData,
+  windows: readonly BarWindow[],
+  executor: Executor,
+  options: SearchOptions,
+  onResult?: (window: number, r: TrialResult) => void,
+): Promise<SearchOutcome[]> {
+  const done = new Array<number>(windows.length).fill(0);
+  const failed = new Array<number>(windows.length).fill(0);
+  return Promise.all(
+    windows.map((w, i) =>
+      runSearch(phase, data, w, executor, {
+        ...options,
+        onResult: onResult ? (r) => onResult(i, r) : undefined,
+        progress: options.progress
+          ? (d, f, best) => {
+              done[i] = d;
+              failed[i] = f;
+              options.progress!(done.reduce((a, b) => a + b, 0), failed.reduce((a, b) => a + b, 0), best);
+            }
+          : undefined,
+      }),
+    ),
+  );
+}

@@ -7,7 +7,7 @@ import { Leaderboard } from '../reduce/leaderboard.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { trialKey } from '../search/trial-key.js';
 import { runBacktest } from '../topology/run.js';
-import { objectiveOf, runSearch, trialSet, type FailedTrial, type SearchOptions, type TrialResult } from './search.js';
+import { objectiveOf, searchWindows, trialSet, type FailedTrial, type SearchOptions, type TrialResult } from './search.js';
 import { windowResult, type PhaseRun, type WindowResult } from './sequences.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { walkForwardWindows, type WalkForwardSpec } from './windows.js';
@@ -55,23 +55,12 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
   let level = capital;
   let interrupted = false;
 
-  // Every window's train search goes to the executor at once, so all workers stay busy; each
-  // search commits in its own grid order, so the results equal running the windows one by one.
-  const done = new Array<number>(windows.length).fill(0);
-  const failed = new Array<number>(windows.length).fill(0);
-  const outcomes = await Promise.all(
-    windows.map((w, i) =>
-      runSearch(phase, data, { start: w.train[0], end: w.train[1] }, executor, {
-        ...options,
-        progress: options.progress
-          ? (d, f, best) => {
-              done[i] = d;
-              failed[i] = f;
-              options.progress!(done.reduce((a, b) => a + b, 0), failed.reduce((a, b) => a + b, 0), best);
-            }
-          : undefined,
-      }),
-    ),
+  const outcomes = await searchWindows(
+    phase,
+    data,
+    windows.map((w) => ({ start: w.train[0], end: w.train[1] })),
+    executor,
+    options,
   );
   for (let wi = 0; wi < windows.length; wi++) {
     const w = windows[wi];
