@@ -200,17 +200,23 @@ function checkComponents(strategy: unknown, at: (path: Path, message: string, at
   checkRegimeSwitch(type, params, regimeSwitch, at);
   if (filter === null || typeof filter !== 'object' || typeof (filter as { type?: unknown }).type !== 'string') return;
   const { type: ctype, allow, ...cparams } = filter as { type: string; allow?: unknown } & RawParams;
+  const labels = checkClassifier('regime_filter', ctype, cparams, at);
+  if (labels === null || !Array.isArray(allow)) return;
+  allow.forEach((label: unknown, i) => {
+    if (typeof label === 'string' && !labels.includes(label)) at(['strategy', 'regime_filter', 'allow', i], `unknown label '${label}' of ${ctype}; labels are ${labels.join(', ')}`);
+  });
+}
+
+/** A classifier under `strategy.<key>` (regime_filter or regime_switch): its name and parameters; its labels, or null when it is not valid. */
+function checkClassifier(key: string, ctype: string, cparams: RawParams, at: (path: Path, message: string, atKey?: boolean) => void): readonly string[] | null {
   try {
     const c = getClassifier(ctype);
     c.prepare(cparams);
-    if (Array.isArray(allow)) {
-      allow.forEach((label: unknown, i) => {
-        if (typeof label === 'string' && !c.labels.includes(label)) at(['strategy', 'regime_filter', 'allow', i], `unknown label '${label}' of ${ctype}; labels are ${c.labels.join(', ')}`);
-      });
-    }
+    return c.labels;
   } catch (e) {
-    if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', 'regime_filter', p.param], p.message, p.message.includes('unknown parameter'));
-    else at(['strategy', 'regime_filter', 'type'], `unknown classifier '${ctype}'${didYouMean(ctype, listClassifiers().map((c) => c.name))}`);
+    if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', key, p.param], p.message, p.message.includes('unknown parameter'));
+    else at(['strategy', key, 'type'], `unknown classifier '${ctype}'${didYouMean(ctype, listClassifiers().map((c) => c.name))}`);
+    return null;
   }
 }
 
@@ -218,16 +224,8 @@ function checkComponents(strategy: unknown, at: (path: Path, message: string, at
 function checkRegimeSwitch(type: string, params: RawParams, regimeSwitch: unknown, at: (path: Path, message: string, atKey?: boolean) => void): void {
   if (regimeSwitch === null || typeof regimeSwitch !== 'object' || typeof (regimeSwitch as { type?: unknown }).type !== 'string') return;
   const { type: ctype, by_label: byLabel, ...cparams } = regimeSwitch as { type: string; by_label?: unknown } & RawParams;
-  let labels: readonly string[];
-  try {
-    const c = getClassifier(ctype);
-    c.prepare(cparams);
-    labels = c.labels;
-  } catch (e) {
-    if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', 'regime_switch', p.param], p.message, p.message.includes('unknown parameter'));
-    else at(['strategy', 'regime_switch', 'type'], `unknown classifier '${ctype}'${didYouMean(ctype, listClassifiers().map((c) => c.name))}`);
-    return;
-  }
+  const labels = checkClassifier('regime_switch', ctype, cparams, at);
+  if (labels === null) return;
   if (byLabel === null || typeof byLabel !== 'object') return;
   for (const [label, over] of Object.entries(byLabel as Record<string, RawParams>)) {
     if (!labels.includes(label)) {

@@ -9,10 +9,8 @@ import { trialKey } from '../search/trial-key.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { combineSegments, kFolds, type KFoldSpec } from './folds.js';
 import { objectiveOf, searchWindows, trialSet, type FailedTrial, type SearchOptions, type SearchOutcome, type TrialResult } from './search.js';
-import type { PhaseRun } from './sequences.js';
+import { isoDay, type PhaseRun } from './sequences.js';
 import { stabilityOf, type ParamStability } from './walk-forward.js';
-
-const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
 export interface FoldResult {
   readonly fold: number;
@@ -91,7 +89,7 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
       foldResults.push({
         fold: fi + 1,
         test: [fold.test.start, fold.test.end],
-        test_dates: [iso(data.time[fold.test.start]), iso(data.time[fold.test.end - 1])],
+        test_dates: [isoDay(data.time[fold.test.start]), isoDay(data.time[fold.test.end - 1])],
         train_segments: fold.train.map((w) => [w.start, w.end]),
         best: best === null ? null : { params: best.params, metrics: best.metrics },
         test_metrics: testMetrics,

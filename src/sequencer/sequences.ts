@@ -74,15 +74,15 @@ export function trainTestSplit(s: SequenceConfig, time: Float64Array): number {
   return split;
 }
 
-const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
+export const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
 /** One window of a windowed sequence as reported: bounds as indices and dates, the chosen set, its test metrics. */
 export function windowResult(data: MarketData, train: BarWindow, test: BarWindow, best: TrialResult | null, testMetrics: MetricsJson | null): WindowResult {
   return {
     train: [train.start, train.end],
     test: [test.start, test.end],
-    train_dates: [iso(data.time[train.start]), iso(data.time[train.end - 1])],
-    test_dates: [iso(data.time[test.start]), iso(data.time[test.end - 1])],
+    train_dates: [isoDay(data.time[train.start]), isoDay(data.time[train.end - 1])],
+    test_dates: [isoDay(data.time[test.start]), isoDay(data.time[test.end - 1])],
     best: best === null ? null : { params: best.params, metrics: best.metrics },
     test_metrics: testMetrics,
   };

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.js';
 import { outputValue } from '../../config/templates.js';
-import { IssueSink, validatePhase, type ValidatedPhase } from '../../config/validate.js';
+import { IssueSink, validatePhase, valueAtPath, type ValidatedPhase } from '../../config/validate.js';
 import type { PhaseDeclaration } from '../../config/workflow.js';
 import type { MarketData } from '../../data/series.js';
 import { formatConfigIssue, UserError } from '../../errors.js';
@@ -53,8 +53,6 @@ function spaceOf(phase: ValidatedPhase): Record<string, unknown> {
   return out;
 }
 
-const valueAt = (config: PlainConfig, path: readonly string[]): unknown => path.reduce<unknown>((node, k) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[k] : undefined), config);
-
 /**
  * A best set's params as they read against the phase's own space: every dimension of iteration 0
  * (an iteration that fixed one still reports its value), and every key of a sweepable section
@@ -64,7 +62,7 @@ const valueAt = (config: PlainConfig, path: readonly string[]): unknown => path.
 function completeParams(best: BestJson | null, config: PlainConfig, initial: PlainConfig, dims: readonly Dimension[]): BestJson | null {
   if (best === null) return null;
   const params: Record<string, unknown> = {};
-  for (const d of dims) params[d.name] = d.name in best.params ? best.params[d.name] : (valueAt(config, d.path) ?? null);
+  for (const d of dims) params[d.name] = d.name in best.params ? best.params[d.name] : (valueAtPath(config, d.path) ?? null);
   for (const section of SWEEPABLE) {
     const before = (initial[section] ?? {}) as Record<string, unknown>;
     const after = (config[section] ?? {}) as Record<string, unknown>;
