@@ -1,0 +1,186 @@
+import Database from 'better-sqlite3';
+import { METRIC_NAMES, type MetricName } from '../metrics/metrics.js';
+import type { MetricsJson } from '../results/contract.js';
+import type { Objective } from '../reduce/leaderboard.js';
+
+/**
+ * Every figure a report shows about a phase's trials comes from results.db through SQL: rows are
+ * ranked, grouped and binned by SQLite and only the few hundred rows or cells shown reach
+ * JavaScript, so a report for a million-trial run needs constant memory.
+ */
+
+/** Beyond these sizes the report shows the top of the ranking / the first failures and says how many there are. */
+export const LEADERBOARD_ROWS = 500;
+export const FAILURE_ROWS = 200;
+/** A parameter with more distinct values than this is not offered as a heatmap axis. */
+export const HEATMAP_MAX_VALUES = 100;
+export const HISTOGRAM_MAX_BINS = 40;
+
+/** The trials of one phase on one window (the window its best set was chosen on). */
+export interface Scope {
+  readonly phase: string;
+  readonly window: readonly [number, number];
+}
+
+export interface TrialCounts {
+  readonly ok: number;
+  readonly failed: number;
+  /** ok trials with a defined objective. */
+  readonly valued: number;
+}
+
+export interface LeaderRow {
+  readonly trial: number;
+  readonly params: Record<string, unknown>;
+  readonly metrics: MetricsJson;
+  /** Inside the result constraints (only these can be best). */
+  readonly eligible: boolean;
+}
+
+export interface Histogram {
+  readonly lo: number;
+  readonly width: number;
+  readonly counts: number[];
+}
+
+/** One parameter's distinct values in the scope, in display order; `labels` as shown, `values` as SQLite returns them. */
+export interface Axis {
+  readonly name: string;
+  readonly values: (number | string | null)[];
+  readonly labels: string[];
+}
+
+/** Cells of one pair of parameters (a before b in `axes` order): [x index, y index, best, mean, at best set, trials]. */
+export type HeatmapCell = [number, number, number | null, number | null, number | null, number];
+
+export interface HeatmapPair {
+  readonly x: string;
+  readonly y: string;
+  readonly cells: HeatmapCell[];
+}
+
+export interface Failure {
+  readonly trial: number;
+  readonly window: readonly [number, number];
+  readonly params: Record<string, unknown>;
+  readonly error: string;
+}
+
+const jsonPath = (name: string): string => `$."${name.replace(/"/g, '\\"')}"`;
+
+function metricsOf(row: Record<string, unknown>): MetricsJson {
+  const m = {} as MetricsJson;
+  for (const name of METRIC_NAMES) m[name] = row[name] as number | null;
+  return m;
+}
+
+/** SQLite's reading of a parameter value (json_extract): numbers stay numbers, booleans become 1/0, maps their JSON text. */
+function sqlValue(v: unknown): number | string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'number' || typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+export class TrialsQuery {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = new Database(file, { fileMustExist: true });
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** The window of the phase's most recently stored trial (for runs whose result names none). */
+  lastWindow(phase: string): [number, number] | null {
+    const row = this.db.prepare('SELECT window_start AS s, window_end AS e FROM trials WHERE phase = ? ORDER BY rowid DESC LIMIT 1').get(phase) as { s: number; e: number } | undefined;
+    return row ? [row.s, row.e] : null;
+  }
+
+  counts(scope: Scope, metric: MetricName): TrialCounts {
+    const row = this.db
+      .prepare(`SELECT count(*) FILTER (WHERE status = 'ok') AS ok, count(*) FILTER (WHERE status = 'failed') AS failed, count(${metric}) FILTER (WHERE status = 'ok') AS valued FROM trials WHERE phase = ? AND window_start = ? AND window_end = ?`)
+      .get(scope.phase, scope.window[0], scope.window[1]) as TrialCounts;
+    return row;
+  }
+
+  /** Swept parameter names, from the phase's first stored trial. */
+  paramNames(scope: Scope): string[] {
+    const row = this.db.prepare('SELECT params FROM trials WHERE phase = ? AND window_start = ? AND window_end = ? LIMIT 1').get(scope.phase, scope.window[0], scope.window[1]) as { params: string } | undefined;
+    return row ? Object.keys(JSON.parse(row.params) as Record<string, unknown>) : [];
+  }
+
+  /** The ranking the run's leaderboard uses: eligible first, then by the objective, ties to the lower trial number. */
+  leaderboard(scope: Scope, objective: Objective, limit = LEADERBOARD_ROWS): LeaderRow[] {
+    const m = objective.metric;
+    const eligible = `(${m} IS NOT NULL AND (@minTrades IS NULL OR trades IS NULL OR trades >= @minTrades) AND (@maxDrawdown IS NULL OR max_drawdown IS NULL OR max_drawdown <= @maxDrawdown))`;
+    const rows = this.db
+      .prepare(
+        `SELECT trial, params, ${METRIC_NAMES.join(', ')}, ${eligible} AS eligible FROM trials
+         WHERE phase = @phase AND window_start = @start AND window_end = @end AND status = 'ok'
+         ORDER BY eligible DESC, (${m} IS NULL), ${m} ${objective.direction === 'max' ? 'DESC' : 'ASC'}, trial ASC LIMIT @limit`,
+      )
+      .all({ phase: scope.phase, start: scope.window[0], end: scope.window[1], minTrades: objective.minTrades ?? null, maxDrawdown: objective.maxDrawdown ?? null, limit }) as Record<string, unknown>[];
+    return rows.map((r) => ({ trial: r.trial as number, params: JSON.parse(r.params as string) as Record<string, unknown>, metrics: metricsOf(r), eligible: r.eligible === 1 }));
+  }
+
+  /** The objective over the scope's ok trials, binned by SQLite into equal-width bins (about √n of them). */
+  histogram(scope: Scope, metric: MetricName): Histogram | null {
+    const args = [scope.phase, scope.window[0], scope.window[1]];
+    const where = `phase = ? AND window_start = ? AND window_end = ? AND status = 'ok' AND ${metric} IS NOT NULL`;
+    const range = this.db.prepare(`SELECT min(${metric}) AS lo, max(${metric}) AS hi, count(*) AS n FROM trials WHERE ${where}`).get(...args) as { lo: number | null; hi: number | null; n: number };
+    if (range.n === 0 || range.lo === null || range.hi === null) return null;
+    const bins = range.hi === range.lo ? 1 : Math.max(5, Math.min(HISTOGRAM_MAX_BINS, Math.ceil(Math.sqrt(range.n))));
+    const width = range.hi === range.lo ? 1 : (range.hi - range.lo) / bins;
+    const counts = new Array<number>(bins).fill(0);
+    const rows = this.db.prepare(`SELECT min(CAST((${metric} - ?) / ? AS INTEGER), ?) AS b, count(*) AS n FROM trials WHERE ${where} GROUP BY b`).all(range.lo, width, bins - 1, ...args) as { b: number; n: number }[];
+    for (const r of rows) counts[r.b] += r.n;
+    return { lo: range.lo, width, counts };
+  }
+
+  /**
+   * A parameter's distinct values among the scope's trials: numbers ascending (none first),
+   * otherwise in grid order; null when there are more than `HEATMAP_MAX_VALUES`.
+   */
+  axis(scope: Scope, name: string): Axis | null {
+    const rows = this.db
+      .prepare(`SELECT json_extract(params, ?) AS v, min(trial) AS first FROM trials WHERE phase = ? AND window_start = ? AND window_end = ? GROUP BY v LIMIT ?`)
+      .all(jsonPath(name), scope.phase, scope.window[0], scope.window[1], HEATMAP_MAX_VALUES + 1) as { v: number | string | null; first: number }[];
+    if (rows.length > HEATMAP_MAX_VALUES) return null;
+    const numeric = rows.every((r) => r.v === null || typeof r.v === 'number');
+    rows.sort(numeric ? (a, b) => (a.v === null ? -1 : b.v === null ? 1 : (a.v as number) - (b.v as number)) : (a, b) => a.first - b.first);
+    return { name, values: rows.map((r) => r.v), labels: rows.map((r) => (r.v === null ? 'none' : String(r.v))) };
+  }
+
+  /**
+   * Heatmap cells of two parameters, aggregated by SQLite over every other parameter: the best
+   * objective (max or min by the direction), the mean, and the value with every other parameter at
+   * the best set's value.
+   */
+  heatmap(scope: Scope, objective: Objective, x: Axis, y: Axis, best: Record<string, unknown> | null, others: readonly string[]): HeatmapPair {
+    const m = objective.metric;
+    const atBest = best === null ? '0' : others.length === 0 ? '1' : others.map(() => 'json_extract(params, ?) IS ?').join(' AND ');
+    const bestArgs = best === null ? [] : others.flatMap((o) => [jsonPath(o), sqlValue(best[o])]);
+    const rows = this.db
+      .prepare(
+        `SELECT json_extract(params, ?) AS x, json_extract(params, ?) AS y, ${objective.direction === 'max' ? 'max' : 'min'}(${m}) AS best, avg(${m}) AS mean,
+                max(CASE WHEN ${atBest} THEN ${m} END) AS fixed, count(*) AS n
+         FROM trials WHERE phase = ? AND window_start = ? AND window_end = ? AND status = 'ok' GROUP BY x, y`,
+      )
+      .all(jsonPath(x.name), jsonPath(y.name), ...bestArgs, scope.phase, scope.window[0], scope.window[1]) as { x: number | string | null; y: number | string | null; best: number | null; mean: number | null; fixed: number | null; n: number }[];
+    const xi = new Map(x.values.map((v, i) => [v, i]));
+    const yi = new Map(y.values.map((v, i) => [v, i]));
+    return { x: x.name, y: y.name, cells: rows.map((r) => [xi.get(r.x)!, yi.get(r.y)!, r.best, r.mean, r.fixed, r.n]) };
+  }
+
+  failures(phase: string, limit = FAILURE_ROWS): { total: number; rows: Failure[] } {
+    const total = (this.db.prepare("SELECT count(*) AS n FROM trials WHERE phase = ? AND status = 'failed'").get(phase) as { n: number }).n;
+    const rows = this.db.prepare("SELECT trial, window_start, window_end, params, error FROM trials WHERE phase = ? AND status = 'failed' ORDER BY window_start, trial LIMIT ?").all(phase, limit) as Record<string, unknown>[];
+    return {
+      total,
+      rows: rows.map((r) => ({ trial: r.trial as number, window: [r.window_start as number, r.window_end as number], params: JSON.parse(r.params as string) as Record<string, unknown>, error: String(r.error ?? '') })),
+    };
+  }
+}
