@@ -112,6 +112,40 @@ describe('report model of a sweep', () => {
   });
 });
 
+describe('heatmap of a finely swept parameter', () => {
+  it('bins its 60 values into 40 ranges of consecutive values; each cell aggregates exactly the trials of its range', async () => {
+    const { dir } = await runFixture('binned', tmp);
+    const p = (await buildReportModel(readRunDirectory(dir))).phases[0];
+    const [fast, slow] = p.heatmap.axes;
+    expect(fast.name).toBe('strategy.fast');
+    expect(fast.distinct).toBe(60);
+    // 60 values in 40 bins: bin i starts at value floor(i·60/40) + 1.
+    expect(fast.edges).toEqual(Array.from({ length: 40 }, (_, i) => Math.floor((i * 60) / 40) + 1));
+    expect(fast.labels.slice(0, 4)).toEqual(['1', '2–3', '4', '5–6']);
+    expect(slow.edges).toBeUndefined();
+    const rows = queryDb<Row>(dir, "SELECT params, sharpe, trades, status FROM trials WHERE status = 'ok'");
+    expect(rows.length).toBe(120);
+    const bin = (v: number): number => fast.edges!.filter((e) => e <= v).length - 1;
+    const groups = new Map<string, number[]>();
+    for (const r of rows) {
+      const q = JSON.parse(r.params) as Record<string, number>;
+      const key = `${bin(q['strategy.fast'])}|${slow.values.indexOf(q['strategy.slow'])}`;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key)!.push(r.sharpe ?? Number.NaN);
+    }
+    const cells = p.heatmap.pairs[0].cells;
+    expect(cells.reduce((a, c) => a + c[5], 0)).toBe(120);
+    expect(cells.length).toBe(groups.size);
+    for (const [x, y, best, mean, , n] of cells) {
+      const values = groups.get(`${x}|${y}`)!;
+      const defined = values.filter((v) => !Number.isNaN(v));
+      expect(n).toBe(values.length);
+      expect(best).toBe(defined.length ? Math.max(...defined) : null);
+      if (defined.length) expect(mean).toBeCloseTo(defined.reduce((a, b) => a + b, 0) / defined.length, 12);
+    }
+  });
+});
+
 describe('down-sampling', () => {
   it('keeps short curves whole and the lowest and highest point of every bucket of long ones, in order', () => {
     const x = Array.from({ length: 10 }, (_, i) => i);

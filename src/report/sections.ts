@@ -138,7 +138,7 @@ function trialsBlock(p: PhaseReport, id: string, model: ReportModel): string {
 
   out.push(`<h3>Objective over two parameters</h3>`);
   if (p.heatmap.axes.length < 2) {
-    out.push(note(p.params.length < 2 ? 'Fewer than two swept parameters: no heatmap.' : `Fewer than two parameters with at most ${model.limits.heatmapValues} distinct values: no heatmap.`));
+    out.push(note(p.params.length < 2 ? 'Fewer than two swept parameters: no heatmap.' : 'Fewer than two parameters that can be an axis (numbers, or at most ' + model.limits.heatmapValues + ' distinct values): no heatmap.'));
   } else {
     const options = (sel: string): string => p.heatmap.axes.map((a) => `<option value="${h(a.name)}"${a.name === sel ? ' selected' : ''}>${h(a.name)}</option>`).join('');
     out.push(`<div class="controls">
@@ -149,7 +149,9 @@ function trialsBlock(p: PhaseReport, id: string, model: ReportModel): string {
         <option value="best"${p.best ? '' : ' selected'}>${p.objective.direction === 'max' ? 'best (max)' : 'best (min)'} over them</option>
         <option value="mean">mean over them</option>
       </select></label></div>`);
-    if (p.heatmap.tooMany.length > 0) out.push(note(`Not offered (more than ${model.limits.heatmapValues} distinct values): ${p.heatmap.tooMany.map((n) => `<code>${h(n)}</code>`).join(', ')}.`));
+    const binned = p.heatmap.axes.filter((a) => a.edges);
+    if (binned.length > 0) out.push(note(`${binned.map((a) => `<code>${h(a.name)}</code> (${a.distinct.toLocaleString('en-US')} values)`).join(', ')} ${binned.length === 1 ? 'is' : 'are'} binned into ${model.limits.heatmapValues} ranges of consecutive values; a cell shows the best or mean over its trials.`));
+    if (p.heatmap.tooMany.length > 0) out.push(note(`Not offered as an axis (more than ${model.limits.heatmapValues} distinct values that are not numbers): ${p.heatmap.tooMany.map((n) => `<code>${h(n)}</code>`).join(', ')}.`));
     out.push(`<div class="chart tall" id="${id}-heatmap" data-chart="heatmap"></div>`);
   }
   out.push(`<h3>Distribution of ${METRIC_LABELS[p.objective.metric]}</h3>`);

@@ -12,8 +12,14 @@ import type { Objective } from '../reduce/leaderboard.js';
 /** Beyond these sizes the report shows the top of the ranking / the first failures and says how many there are. */
 export const LEADERBOARD_ROWS = 500;
 export const FAILURE_ROWS = 200;
-/** A parameter with more distinct values than this is not offered as a heatmap axis. */
-export const HEATMAP_MAX_VALUES = 100;
+/**
+ * A heatmap axis shows at most this many columns: a numeric parameter with more distinct values is
+ * binned into this many ranges of consecutive values (near-equal numbers of values each), so a
+ * heatmap has at most 40 × 40 cells however fine the grid.
+ */
+export const HEATMAP_MAX_VALUES = 40;
+/** A parameter with more distinct values than this (or a non-numeric one with more than HEATMAP_MAX_VALUES) is not offered. */
+export const HEATMAP_SCAN_VALUES = 100_000;
 export const HISTOGRAM_MAX_BINS = 40;
 
 /** The trials of one phase on one window (the window its best set was chosen on). */
@@ -43,11 +49,18 @@ export interface Histogram {
   readonly counts: number[];
 }
 
-/** One parameter's distinct values in the scope, in display order; `labels` as shown, `values` as SQLite returns them. */
+/**
+ * One parameter's columns in the scope, in display order. Unbinned: `values` as SQLite returns them
+ * (json_extract), `labels` as shown. Binned: `edges[i]` is the lowest value of column i (values of
+ * column i are ≥ edges[i] and < edges[i + 1]), `values` the column numbers.
+ */
 export interface Axis {
   readonly name: string;
   readonly values: (number | string | null)[];
   readonly labels: string[];
+  readonly edges?: number[];
+  /** Distinct values of the parameter (more than the columns when binned). */
+  readonly distinct: number;
 }
 
 /** Cells of one pair of parameters (a before b in `axes` order): [x index, y index, best, mean, at best set, trials]. */
@@ -147,11 +160,29 @@ export class TrialsQuery {
   axis(scope: Scope, name: string): Axis | null {
     const rows = this.db
       .prepare(`SELECT json_extract(params, ?) AS v, min(trial) AS first FROM trials WHERE phase = ? AND window_start = ? AND window_end = ? GROUP BY v LIMIT ?`)
-      .all(jsonPath(name), scope.phase, scope.window[0], scope.window[1], HEATMAP_MAX_VALUES + 1) as { v: number | string | null; first: number }[];
-    if (rows.length > HEATMAP_MAX_VALUES) return null;
-    const numeric = rows.every((r) => r.v === null || typeof r.v === 'number');
-    rows.sort(numeric ? (a, b) => (a.v === null ? -1 : b.v === null ? 1 : (a.v as number) - (b.v as number)) : (a, b) => a.first - b.first);
-    return { name, values: rows.map((r) => r.v), labels: rows.map((r) => (r.v === null ? 'none' : String(r.v))) };
+      .all(jsonPath(name), scope.phase, scope.window[0], scope.window[1], HEATMAP_SCAN_VALUES + 1) as { v: number | string | null; first: number }[];
+    const numeric = rows.every((r) => typeof r.v === 'number');
+    if (rows.length > HEATMAP_SCAN_VALUES || (rows.length > HEATMAP_MAX_VALUES && !numeric)) return null;
+    const nullable = rows.every((r) => r.v === null || typeof r.v === 'number');
+    rows.sort(nullable ? (a, b) => (a.v === null ? -1 : b.v === null ? 1 : (a.v as number) - (b.v as number)) : (a, b) => a.first - b.first);
+    if (rows.length <= HEATMAP_MAX_VALUES) return { name, values: rows.map((r) => r.v), labels: rows.map((r) => (r.v === null ? 'none' : String(r.v))), distinct: rows.length };
+    // Bin i holds the sorted values from floor(i·n/k) up to the next bin's first value.
+    const values = rows.map((r) => r.v as number);
+    const k = HEATMAP_MAX_VALUES;
+    const firsts = Array.from({ length: k }, (_, i) => Math.floor((i * values.length) / k));
+    const edges = firsts.map((f) => values[f]);
+    const labels = firsts.map((f, i) => {
+      const last = values[(i + 1 < k ? firsts[i + 1] : values.length) - 1];
+      return last === values[f] ? String(values[f]) : `${values[f]}–${last}`;
+    });
+    return { name, values: edges.map((_, i) => i), labels, edges, distinct: values.length };
+  }
+
+  /** The SQL expression of an axis's column key, and its arguments: the value itself, or its bin number. */
+  private axisKey(axis: Axis): { sql: string; args: unknown[] } {
+    if (!axis.edges) return { sql: 'json_extract(params, ?)', args: [jsonPath(axis.name)] };
+    const whens = axis.edges.slice(1).map((_, i) => `WHEN v < ? THEN ${i}`).join(' ');
+    return { sql: `(SELECT CASE ${whens} ELSE ${axis.edges.length - 1} END FROM (SELECT json_extract(params, ?) AS v))`, args: [...axis.edges.slice(1), jsonPath(axis.name)] };
   }
 
   /**
@@ -161,15 +192,19 @@ export class TrialsQuery {
    */
   heatmap(scope: Scope, objective: Objective, x: Axis, y: Axis, best: Record<string, unknown> | null, others: readonly string[]): HeatmapPair {
     const m = objective.metric;
+    const agg = objective.direction === 'max' ? 'max' : 'min';
     const atBest = best === null ? '0' : others.length === 0 ? '1' : others.map(() => 'json_extract(params, ?) IS ?').join(' AND ');
     const bestArgs = best === null ? [] : others.flatMap((o) => [jsonPath(o), sqlValue(best[o])]);
+    const kx = this.axisKey(x);
+    const ky = this.axisKey(y);
+    // On a binned axis several trials share a cell even with the others at the best set: the best of them.
     const rows = this.db
       .prepare(
-        `SELECT json_extract(params, ?) AS x, json_extract(params, ?) AS y, ${objective.direction === 'max' ? 'max' : 'min'}(${m}) AS best, avg(${m}) AS mean,
-                max(CASE WHEN ${atBest} THEN ${m} END) AS fixed, count(*) AS n
+        `SELECT ${kx.sql} AS x, ${ky.sql} AS y, ${agg}(${m}) AS best, avg(${m}) AS mean,
+                ${agg}(CASE WHEN ${atBest} THEN ${m} END) AS fixed, count(*) AS n
          FROM trials WHERE phase = ? AND window_start = ? AND window_end = ? AND status = 'ok' GROUP BY x, y`,
       )
-      .all(jsonPath(x.name), jsonPath(y.name), ...bestArgs, scope.phase, scope.window[0], scope.window[1]) as { x: number | string | null; y: number | string | null; best: number | null; mean: number | null; fixed: number | null; n: number }[];
+      .all(...kx.args, ...ky.args, ...bestArgs, scope.phase, scope.window[0], scope.window[1]) as { x: number | string | null; y: number | string | null; best: number | null; mean: number | null; fixed: number | null; n: number }[];
     const xi = new Map(x.values.map((v, i) => [v, i]));
     const yi = new Map(y.values.map((v, i) => [v, i]));
     return { x: x.name, y: y.name, cells: rows.map((r) => [xi.get(r.x)!, yi.get(r.y)!, r.best, r.mean, r.fixed, r.n]) };

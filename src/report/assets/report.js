@@ -135,8 +135,8 @@
         if (q.x === yName && q.y === xName) { pair = q; transposed = true; }
       });
       var best = p.best ? p.best.params : null;
-      var bx = best ? axes[xName].labels.indexOf(label(best[xName])) : -1;
-      var by = best ? axes[yName].labels.indexOf(label(best[yName])) : -1;
+      var bx = best ? column(axes[xName], best[xName]) : -1;
+      var by = best ? column(axes[yName], best[yName]) : -1;
       var data = [];
       var lo = Infinity, hi = -Infinity;
       pair.cells.forEach(function (c) {
@@ -148,6 +148,8 @@
         if (x === bx && y === by) item.itemStyle = { borderColor: BEST_BORDER, borderWidth: 2.5 };
         data.push(item);
       });
+      // The best set's cell last, so its border is drawn over its neighbours.
+      data.sort(function (a, b) { return (a.itemStyle ? 1 : 0) - (b.itemStyle ? 1 : 0); });
       if (lo === hi) { lo -= 1e-9; hi += 1e-9; }
       var few = data.length <= 150;
       chart.setOption(assign(base(), {
@@ -168,6 +170,13 @@
     selY.addEventListener('change', draw);
     selMode.addEventListener('change', draw);
     draw();
+  }
+  /** The column of a parameter value on an axis: its bin when binned, else the column with its label. */
+  function column(axis, v) {
+    if (!axis.edges) return axis.labels.indexOf(label(v));
+    var i = 0;
+    while (i + 1 < axis.edges.length && axis.edges[i + 1] <= v) i++;
+    return i;
   }
   /** The label an axis gives a parameter value (json_extract's reading: booleans 1/0, maps as JSON). */
   function label(v) {
@@ -354,13 +363,19 @@
     var id = 'p' + i;
     var rendered = (report.rendered[i] = {});
     if (p.skipped !== null) return;
-    equityChart(p, id, rendered);
-    if (p.heatmap && p.heatmap.axes.length >= 2) heatmapChart(p, id, rendered);
-    histogramChart(p, id, rendered);
-    timelineChart(p, id, rendered);
-    isOosChart(p, id, rendered);
-    oosChart(p, id, rendered);
-    monteCarloChart(p, id, rendered);
+    var timings = (rendered.ms = {});
+    var timed = function (name, draw) {
+      var t = performance.now();
+      draw(p, id, rendered);
+      timings[name] = Math.round(performance.now() - t);
+    };
+    timed('equity', equityChart);
+    if (p.heatmap && p.heatmap.axes.length >= 2) timed('heatmap', heatmapChart);
+    timed('histogram', histogramChart);
+    timed('timeline', timelineChart);
+    timed('isOos', isOosChart);
+    timed('oos', oosChart);
+    timed('monteCarlo', monteCarloChart);
   });
   Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), sortable);
   report.ready = true;
