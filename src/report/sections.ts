@@ -48,7 +48,7 @@ export function runSection(model: ReportModel): string {
     ? note('run.json records no data (the run stopped before a phase loaded its data).')
     : table(
         ['Phase', 'Source', 'Symbols', 'Bars', 'From', 'To', 'Content hash (sha256)'],
-        model.data.map((d) => [td(h(d.phase)), td(`<code>${h(d.source)}</code>`), td(h(d.symbols.join(', '))), td(d.bars.toLocaleString('en-US'), 'num'), td(d.first.slice(0, 10)), td(d.last.slice(0, 10)), td(`<code class="hash">${h(d.hash)}</code>`)]),
+        model.data.map((d) => [td(h(d.phase)), td(`<code>${h(d.source)}</code>`), td(h(d.symbols.join(', '))), td(d.bars.toLocaleString('en-US'), 'num'), td(d.first.slice(0, 10)), td(d.last.slice(0, 10)), td(`<code class="hash">${h(d.hash)}</code>`, 'wrap')]),
       );
   return `<section id="run"><h2>Run and provenance</h2>${kv(rows)}<h3>Data</h3>${data}</section>`;
 }
@@ -169,7 +169,9 @@ function windowsBlock(p: PhaseReport, id: string): string {
   const m = p.objective.metric;
   const out = [`<h3>${w.length === 1 ? 'Train and test windows' : `Walk-forward windows (${w.length})`}</h3>`];
   out.push(`<div class="chart${w.length > 12 ? ' tall' : ''}" id="${id}-timeline" data-chart="timeline"></div>`);
-  out.push(`<div class="controls"><label>Metric <select id="${id}-isoos-metric">${(['sharpe', 'total_return', 'cagr', 'max_drawdown', 'trades'] as const).concat(m === 'sharpe' || m === 'total_return' || m === 'cagr' || m === 'max_drawdown' || m === 'trades' ? [] : [m as 'sharpe']).map((x) => `<option value="${x}"${x === m ? ' selected' : ''}>${METRIC_LABELS[x]}</option>`).join('')}</select></label></div>`);
+  const choices: MetricName[] = ['sharpe', 'total_return', 'cagr', 'max_drawdown', 'trades'];
+  if (!choices.includes(m)) choices.unshift(m);
+  out.push(`<div class="controls"><label>Metric <select id="${id}-isoos-metric">${choices.map((x) => `<option value="${x}"${x === m ? ' selected' : ''}>${METRIC_LABELS[x]}</option>`).join('')}</select></label></div>`);
   out.push(`<div class="chart" id="${id}-isoos" data-chart="isoos"></div>`);
   const names = [...new Set(w.flatMap((x) => Object.keys(x.best?.params ?? {})))];
   out.push(
@@ -236,7 +238,7 @@ function failuresBlock(p: PhaseReport, model: ReportModel): string {
   out.push(
     table(
       ['Trial', 'Bars', ...names.map((n) => `<code>${h(n)}</code>`), 'Error'],
-      p.failures.rows.map((f) => [td(String(f.trial), 'num'), td(`${f.window[0]}–${f.window[1] - 1}`), ...names.map((n) => td(h(formatParam(f.params[n])))), td(`<code class="error-text">${h(f.error)}</code>`)]),
+      p.failures.rows.map((f) => [td(String(f.trial), 'num'), td(`${f.window[0]}–${f.window[1] - 1}`), ...names.map((n) => td(h(formatParam(f.params[n])))), td(`<code class="error-text">${h(f.error)}</code>`, 'wrap')]),
       'class="failures scroll"',
     ),
   );
