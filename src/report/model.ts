@@ -172,9 +172,10 @@ async function phaseReport(
     scope = { ...s, label, counts: query.counts(s, objective.metric) };
     params = query.paramNames(s);
     leaderboard = query.leaderboard(s, objective);
-    histogram = query.histogram(s, objective.metric);
+    query.openScope(s, objective.metric, params);
+    histogram = query.histogram();
     for (const p of params) {
-      const axis = query.axis(s, p);
+      const axis = query.axis(p);
       if (axis === null) heatmap.tooMany.push(p);
       else heatmap.axes.push(axis);
     }
@@ -182,7 +183,7 @@ async function phaseReport(
       for (let j = i + 1; j < heatmap.axes.length; j++) {
         const x = heatmap.axes[i];
         const y = heatmap.axes[j];
-        heatmap.pairs.push(query.heatmap(s, objective, x, y, best?.params ?? null, params.filter((p) => p !== x.name && p !== y.name)));
+        heatmap.pairs.push(query.heatmap(objective, x, y, best?.params ?? null, params.filter((p) => p !== x.name && p !== y.name)));
       }
     }
   }

@@ -139,16 +139,38 @@ export class TrialsQuery {
     return rows.map((r) => ({ trial: r.trial as number, params: JSON.parse(r.params as string) as Record<string, unknown>, metrics: metricsOf(r), eligible: r.eligible === 1 }));
   }
 
+  /**
+   * Copies the scope's completed trials into a temporary table with one plain column per swept
+   * parameter and the objective: json_extract runs once per trial, not once per query, and the
+   * histogram and heatmap queries scan narrow rows.
+   */
+  openScope(scope: Scope, metric: MetricName, names: readonly string[]): void {
+    this.columns = new Map(names.map((n, i) => [n, `p${i}`]));
+    this.db.exec('DROP TABLE IF EXISTS temp.scope');
+    this.db
+      .prepare(
+        `CREATE TEMP TABLE scope AS SELECT trial, ${metric} AS m${names.map((_, i) => `, json_extract(params, ?) AS p${i}`).join('')}
+         FROM trials WHERE phase = ? AND window_start = ? AND window_end = ? AND status = 'ok'`,
+      )
+      .run(...names.map(jsonPath), scope.phase, scope.window[0], scope.window[1]);
+  }
+
+  private columns = new Map<string, string>();
+
+  private column(name: string): string {
+    const c = this.columns.get(name);
+    if (c === undefined) throw new Error(`parameter ${name} is not in the opened scope`);
+    return c;
+  }
+
   /** The objective over the scope's ok trials, binned by SQLite into equal-width bins (about √n of them). */
-  histogram(scope: Scope, metric: MetricName): Histogram | null {
-    const args = [scope.phase, scope.window[0], scope.window[1]];
-    const where = `phase = ? AND window_start = ? AND window_end = ? AND status = 'ok' AND ${metric} IS NOT NULL`;
-    const range = this.db.prepare(`SELECT min(${metric}) AS lo, max(${metric}) AS hi, count(*) AS n FROM trials WHERE ${where}`).get(...args) as { lo: number | null; hi: number | null; n: number };
+  histogram(): Histogram | null {
+    const range = this.db.prepare('SELECT min(m) AS lo, max(m) AS hi, count(m) AS n FROM scope').get() as { lo: number | null; hi: number | null; n: number };
     if (range.n === 0 || range.lo === null || range.hi === null) return null;
     const bins = range.hi === range.lo ? 1 : Math.max(5, Math.min(HISTOGRAM_MAX_BINS, Math.ceil(Math.sqrt(range.n))));
     const width = range.hi === range.lo ? 1 : (range.hi - range.lo) / bins;
     const counts = new Array<number>(bins).fill(0);
-    const rows = this.db.prepare(`SELECT min(CAST((${metric} - ?) / ? AS INTEGER), ?) AS b, count(*) AS n FROM trials WHERE ${where} GROUP BY b`).all(range.lo, width, bins - 1, ...args) as { b: number; n: number }[];
+    const rows = this.db.prepare('SELECT min(CAST((m - ?) / ? AS INTEGER), ?) AS b, count(*) AS n FROM scope WHERE m IS NOT NULL GROUP BY b').all(range.lo, width, bins - 1) as { b: number; n: number }[];
     for (const r of rows) counts[r.b] += r.n;
     return { lo: range.lo, width, counts };
   }
@@ -157,10 +179,8 @@ export class TrialsQuery {
    * A parameter's distinct values among the scope's trials: numbers ascending (none first),
    * otherwise in grid order; null when there are more than `HEATMAP_MAX_VALUES`.
    */
-  axis(scope: Scope, name: string): Axis | null {
-    const rows = this.db
-      .prepare(`SELECT json_extract(params, ?) AS v, min(trial) AS first FROM trials WHERE phase = ? AND window_start = ? AND window_end = ? GROUP BY v LIMIT ?`)
-      .all(jsonPath(name), scope.phase, scope.window[0], scope.window[1], HEATMAP_SCAN_VALUES + 1) as { v: number | string | null; first: number }[];
+  axis(name: string): Axis | null {
+    const rows = this.db.prepare(`SELECT ${this.column(name)} AS v, min(trial) AS first FROM scope GROUP BY v LIMIT ?`).all(HEATMAP_SCAN_VALUES + 1) as { v: number | string | null; first: number }[];
     const numeric = rows.every((r) => typeof r.v === 'number');
     if (rows.length > HEATMAP_SCAN_VALUES || (rows.length > HEATMAP_MAX_VALUES && !numeric)) return null;
     const nullable = rows.every((r) => r.v === null || typeof r.v === 'number');
@@ -180,9 +200,10 @@ export class TrialsQuery {
 
   /** The SQL expression of an axis's column key, and its arguments: the value itself, or its bin number. */
   private axisKey(axis: Axis): { sql: string; args: unknown[] } {
-    if (!axis.edges) return { sql: 'json_extract(params, ?)', args: [jsonPath(axis.name)] };
-    const whens = axis.edges.slice(1).map((_, i) => `WHEN v < ? THEN ${i}`).join(' ');
-    return { sql: `(SELECT CASE ${whens} ELSE ${axis.edges.length - 1} END FROM (SELECT json_extract(params, ?) AS v))`, args: [...axis.edges.slice(1), jsonPath(axis.name)] };
+    const c = this.column(axis.name);
+    if (!axis.edges) return { sql: c, args: [] };
+    const whens = axis.edges.slice(1).map((_, i) => `WHEN ${c} < ? THEN ${i}`).join(' ');
+    return { sql: `CASE ${whens} ELSE ${axis.edges.length - 1} END`, args: axis.edges.slice(1) };
   }
 
   /**
@@ -190,21 +211,16 @@ export class TrialsQuery {
    * objective (max or min by the direction), the mean, and the value with every other parameter at
    * the best set's value.
    */
-  heatmap(scope: Scope, objective: Objective, x: Axis, y: Axis, best: Record<string, unknown> | null, others: readonly string[]): HeatmapPair {
-    const m = objective.metric;
+  heatmap(objective: Objective, x: Axis, y: Axis, best: Record<string, unknown> | null, others: readonly string[]): HeatmapPair {
     const agg = objective.direction === 'max' ? 'max' : 'min';
-    const atBest = best === null ? '0' : others.length === 0 ? '1' : others.map(() => 'json_extract(params, ?) IS ?').join(' AND ');
-    const bestArgs = best === null ? [] : others.flatMap((o) => [jsonPath(o), sqlValue(best[o])]);
+    const atBest = best === null ? '0' : others.length === 0 ? '1' : others.map((o) => `${this.column(o)} IS ?`).join(' AND ');
+    const bestArgs = best === null ? [] : others.map((o) => sqlValue(best[o]));
     const kx = this.axisKey(x);
     const ky = this.axisKey(y);
     // On a binned axis several trials share a cell even with the others at the best set: the best of them.
     const rows = this.db
-      .prepare(
-        `SELECT ${kx.sql} AS x, ${ky.sql} AS y, ${agg}(${m}) AS best, avg(${m}) AS mean,
-                ${agg}(CASE WHEN ${atBest} THEN ${m} END) AS fixed, count(*) AS n
-         FROM trials WHERE phase = ? AND window_start = ? AND window_end = ? AND status = 'ok' GROUP BY x, y`,
-      )
-      .all(...kx.args, ...ky.args, ...bestArgs, scope.phase, scope.window[0], scope.window[1]) as { x: number | string | null; y: number | string | null; best: number | null; mean: number | null; fixed: number | null; n: number }[];
+      .prepare(`SELECT ${kx.sql} AS x, ${ky.sql} AS y, ${agg}(m) AS best, avg(m) AS mean, ${agg}(CASE WHEN ${atBest} THEN m END) AS fixed, count(*) AS n FROM scope GROUP BY x, y`)
+      .all(...kx.args, ...ky.args, ...bestArgs) as { x: number | string | null; y: number | string | null; best: number | null; mean: number | null; fixed: number | null; n: number }[];
     const xi = new Map(x.values.map((v, i) => [v, i]));
     const yi = new Map(y.values.map((v, i) => [v, i]));
     return { x: x.name, y: y.name, cells: rows.map((r) => [xi.get(r.x)!, yi.get(r.y)!, r.best, r.mean, r.fixed, r.n]) };
