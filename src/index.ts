@@ -20,3 +20,4 @@ export { openWorkflow } from './coordinator/open.js';
 export { loadPlugins } from './coordinator/plugins.js';
 export type { ResultJson, PhaseJson, RunJson, MetricsJson } from './results/contract.js';
 export { ConfigError, DataError, LifecycleError, UserError, type ConfigIssue } from './errors.js';
+export { writeReport, type WrittenReport, type ReportModel } from './report/index.js';

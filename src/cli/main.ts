@@ -11,6 +11,7 @@ import { VERSION } from '../version.js';
 import { featuresCommand } from './features-command.js';
 import { LIST_KINDS, listText, type ListKind } from './list-command.js';
 import { formatSummary } from './summary.js';
+import { writeReport } from '../report/index.js';
 
 /** Prints a failure the way a user needs it and returns the exit code (2 = fix your input, 1 = runtime). */
 function report(error: unknown): number {
@@ -73,6 +74,17 @@ function stopOnInterrupt(graceMs = 30_000): { signal: AbortSignal; dispose(): vo
   };
 }
 
+/** `run --report`: a report of whatever the run left, even after a failure; its own failure does not hide the run's. */
+async function reportAfterRun(runDir: string): Promise<void> {
+  try {
+    const written = await writeReport(runDir);
+    process.stderr.write(`report: ${written.file}\n`);
+  } catch (error) {
+    process.stderr.write(`report: not written: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = error instanceof UserError ? 2 : 1;
+  }
+}
+
 function parseWorkers(value: unknown): number | 'auto' | undefined {
   if (value === undefined) return undefined;
   if (value === 'auto') return 'auto';
@@ -104,11 +116,13 @@ await yargs(hideBin(process.argv))
         .option('set', { type: 'string', array: true, describe: 'override a config key: path.to.key=value' })
         .option('resume', { type: 'string', describe: 'resume the run in this results directory' })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
-        .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' }),
+        .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+        .option('report', { type: 'boolean', default: false, describe: 'write <run dir>/report.html at the end (also after a failure)' }),
     (argv) =>
       guarded(async () => {
         const workflow = await openWorkflow(argv.config, argv.set ?? []);
         const stop = stopOnInterrupt();
+        let runDir: string | null = null;
         try {
           const { result, phases, interrupted } = await runWorkflow(workflow, {
             executor: argv.executor,
@@ -119,6 +133,9 @@ await yargs(hideBin(process.argv))
             signal: stop.signal,
             progress: !argv.quiet,
             log: argv.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+            onRunDirectory: (path) => {
+              runDir = path;
+            },
           });
           if (interrupted) {
             process.stderr.write(`interrupted: every finished trial is stored in ${result.results_dir}\nresume with: fanfold run ${argv.config}${(argv.set ?? []).map((x) => ` --set '${x}'`).join('')} --resume ${result.results_dir}\n`);
@@ -129,7 +146,21 @@ await yargs(hideBin(process.argv))
           else process.stdout.write(`${formatSummary(result, phases)}\n`);
         } finally {
           stop.dispose();
+          if (argv.report && runDir !== null) await reportAfterRun(runDir);
         }
+      }),
+  )
+  .command(
+    'report <run_dir>',
+    'write a self-contained HTML report of a run directory',
+    (y) =>
+      y
+        .positional('run_dir', { type: 'string', demandOption: true, describe: 'a results directory <out>/<workflow>/<run_id>' })
+        .option('out', { type: 'string', describe: 'output HTML file (default: <run_dir>/report.html)' }),
+    (argv) =>
+      guarded(async () => {
+        const written = await writeReport(argv.run_dir, argv.out);
+        process.stdout.write(`report: ${written.file} (${(written.bytes / 1024).toFixed(0)} KiB)\n`);
       }),
   )
   .command(

@@ -23,7 +23,7 @@ import { storeSink } from '../results/sink.js';
 import { setAt } from '../search/space.js';
 import { trialKey } from '../search/trial-key.js';
 import { VERSION } from '../version.js';
-import { runComposed, type Stage, type Storage } from './composable/run-composed.js';
+import { runComposed, type BestRun, type Stage, type Storage } from './composable/run-composed.js';
 
 export interface RunOptions {
   /** Command-line flags; they win over the config (and so over --set). */
@@ -41,6 +41,8 @@ export interface RunOptions {
   readonly log?: (line: string) => void;
   /** Show a live progress line on stderr (when it is a TTY). */
   readonly progress?: boolean;
+  /** Told the run directory as soon as it exists (so a report can be written even after a failure). */
+  readonly onRunDirectory?: (path: string) => void;
   /** Pool executor settings (tests and benchmarks). */
   readonly pool?: Omit<PoolOptions, 'workers' | 'plugins'>;
   /** Largest batch of sets per task. */
@@ -115,17 +117,19 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     config_file: resolve(workflow.file),
     phases: workflow.phases.map((p) => ({ name: p.name, config: p.plain })),
     executor: executorName,
+    plugins: workflow.plugins.map((p) => resolve(p)),
     started: started.toISOString(),
     resumed: resumeDir !== null,
   };
   dir.writeJson('run.json', { ...provenance, status: 'running' });
+  options.onRunDirectory?.(dir.path);
   // Every mode writes the store: it is what makes a killed run resumable.
   const store = new ResultsStore(dir.path);
   let interrupted = false;
   const outputs = new Map<string, PhaseOutput>();
   const skipped = new Set<string>();
   const phasesJson: PhaseJson[] = [];
-  const ran: { name: string; config: Config; data: MarketData }[] = [];
+  const ran: { name: string; config: Config; data: MarketData; dataSpec: Config['data']; bestRun: BestRun | null }[] = [];
   const dataCache = new Map<string, Promise<MarketData>>();
   const log = options.log ?? (() => {});
   // Created last before the try: its worker threads are always shut down by the finally.
@@ -184,7 +188,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
       ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
     };
-    return { json, config, data, phase, interrupted: run.interrupted };
+    return { json, config, data, dataSpec, phase, bestRun: best && !run.kFold ? bestRunOf(label, phase, best.trial, run, data) : null, interrupted: run.interrupted };
   };
   try {
     for (const decl of workflow.phases) {
@@ -202,7 +206,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       const stage = decl.compose ? await runComposed(decl, plain, phase, storage, workflow.file, runStage) : await runStage(decl, decl.name, phase, storage, true);
       outputs.set(decl.name, { best: stage.json.best ?? null, trials: stage.json.trials, failed: stage.json.failed });
       phasesJson.push({ ...stage.json, name: decl.name });
-      ran.push({ name: decl.name, config: stage.config, data: stage.data });
+      ran.push({ name: decl.name, config: stage.config, data: stage.data, dataSpec: stage.dataSpec, bestRun: stage.bestRun });
       if (stage.interrupted) {
         interrupted = true;
         break;
@@ -216,12 +220,15 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       status: interrupted ? 'interrupted' : 'completed',
       finished: finished.toISOString(),
       seconds: (finished.getTime() - started.getTime()) / 1000,
-      data: ran.map((r) => ({ phase: r.name, ...describeData(r.data) })),
+      workers: executor.concurrency,
+      data: ran.map((r) => ({ phase: r.name, ...describeData(r.data), spec: r.dataSpec })),
+      // What a report re-runs to draw the best set's equity curve (not part of the --json contract).
+      best_runs: ran.flatMap((r) => (r.bestRun ? [{ phase: r.name, ...r.bestRun }] : [])),
       result,
     });
     return { result, phases: ran, interrupted };
   } catch (error) {
-    dir.writeJson('run.json', { ...provenance, status: 'failed', error: error instanceof Error ? error.message : String(error) });
+    dir.writeJson('run.json', { ...provenance, status: 'failed', workers: executor.concurrency, error: error instanceof Error ? error.message : String(error) });
     throw error;
   } finally {
     store.close();
@@ -242,6 +249,13 @@ function keepTopTrades(store: ResultsStore, phase: ValidatedPhase, name: string,
     store.add({ trialKey: key, phase: name, window: [window.start, window.end], trial: item.trial, params: item.params, metrics: item.metrics, error: null, tradesFile });
   }
   store.flush();
+}
+
+/** The resolved parameter set of a stage's best trial, where it is stored and the window it was chosen on. */
+function bestRunOf(label: string, phase: ValidatedPhase, trial: number, run: PhaseRun, data: MarketData): BestRun {
+  // Windowed sequences choose on a train window; walk-forward's leaderboard is its last window's.
+  const train = run.windows?.[run.windows.length - 1]?.train;
+  return { label, trial, window: train ? [train[0], train[1]] : [0, data.time.length], periods_per_year: phase.config.periods_per_year ?? null, set: trialSet(phase, trial) };
 }
 
 function conditionLookup(outputs: ReadonlyMap<string, PhaseOutput>): (name: string) => ExprValue | undefined {

@@ -3,6 +3,7 @@ import { outputValue } from '../../config/templates.js';
 import { IssueSink, validatePhase, valueAtPath, type ValidatedPhase } from '../../config/validate.js';
 import type { PhaseDeclaration } from '../../config/workflow.js';
 import type { MarketData } from '../../data/series.js';
+import type { ParameterSet } from '../../engine/spec.js';
 import { formatConfigIssue, UserError } from '../../errors.js';
 import { eligible, type Objective } from '../../reduce/leaderboard.js';
 import type { BestJson, PhaseJson } from '../../results/contract.js';
@@ -17,12 +18,23 @@ import { findWorkflow } from './registry.js';
 
 export type Storage = 'memory' | 'disk' | 'hybrid';
 
+/** The resolved parameter set of a stage's best trial, its storage label and the window it was chosen on: what a report re-runs. */
+export interface BestRun {
+  readonly label: string;
+  readonly trial: number;
+  readonly window: [number, number];
+  readonly periods_per_year: number | null;
+  readonly set: ParameterSet;
+}
+
 /** One run of a phase config's sequence (run-workflow.ts, runStage). */
 export interface Stage {
   readonly json: PhaseJson;
   readonly config: Config;
   readonly data: MarketData;
+  readonly dataSpec: Config['data'];
   readonly phase: ValidatedPhase;
+  readonly bestRun: BestRun | null;
   readonly interrupted: boolean;
 }
 
@@ -108,6 +120,8 @@ export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, fi
   let failed = 0;
   let last: Stage | null = null;
   let lastBranches: BranchResult[] = [];
+  // The stages of the last iteration's branches, by name: a branch's best set is re-run from its stage.
+  let branchStages = new Map<string, Stage>();
   let stopped: ComposeJson['stopped'] = 'max_iterations';
   for (let i = 0; i < spec.maxIterations; i++) {
     const stage = await runStage(decl, `${decl.name}#${i}`, phase, storage, true);
@@ -127,6 +141,7 @@ export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, fi
       return v === undefined || (typeof v === 'object' && v !== null) ? undefined : (v as ExprValue);
     };
     let interrupted = false;
+    const stages = new Map<string, Stage>();
     const results = await Promise.all(
       branches.map(async (b): Promise<BranchResult> => {
         if (b.condition !== undefined) {
@@ -143,6 +158,7 @@ export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, fi
         const branchPhase = validate(branchConfig, `iteration ${i}, branch '${b.name}'`);
         const run = await runStage(decl, `${decl.name}#${i}/${b.name}`, branchPhase, storage, false);
         interrupted ||= run.interrupted;
+        stages.set(b.name, run);
         return { name: b.name, changes: b.changes, trials: run.json.trials, failed: run.json.failed, best: completeParams(run.json.best ?? null, branchConfig, plain, first.dimensions) };
       }),
     );
@@ -151,6 +167,7 @@ export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, fi
       failed += r.failed;
     }
     lastBranches = results;
+    branchStages = stages;
     iterations.push({ iteration: i, space: spaceOf(phase), trials: base.trials, failed: base.failed, best: base.best, branches: results });
     if (interrupted) {
       stopped = 'interrupted';
@@ -168,7 +185,13 @@ export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, fi
   const stage = last!;
   const objective = objectiveOf(stage.config);
   let best = iterations[iterations.length - 1].best;
-  for (const b of lastBranches) if (b.best && eligible(b.best.metrics, objective) && (best === null || better(b.best, best, objective))) best = b.best;
+  let bestRun = stage.bestRun;
+  for (const b of lastBranches) {
+    if (b.best && eligible(b.best.metrics, objective) && (best === null || better(b.best, best, objective))) {
+      best = b.best;
+      bestRun = branchStages.get(b.name)?.bestRun ?? null;
+    }
+  }
   const branchBests = iterations.flatMap((it) => it.branches.map((b) => b.best?.metrics ?? null));
   const compose: ComposeJson = {
     type: spec.type,
@@ -178,5 +201,5 @@ export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, fi
     aggregate: { iterations: aggregate(iterations.map((it) => it.best?.metrics ?? null)), branches: branchBests.length > 0 ? aggregate(branchBests) : null },
   };
   const { best: _drop, ...rest } = stage.json;
-  return { ...stage, json: { ...rest, trials, failed, ...(best ? { best } : {}), compose }, interrupted: stopped === 'interrupted' };
+  return { ...stage, bestRun, json: { ...rest, trials, failed, ...(best ? { best } : {}), compose }, interrupted: stopped === 'interrupted' };
 }

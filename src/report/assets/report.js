@@ -1,0 +1,382 @@
+/*
+ * fanfold report page: draws the charts from the model embedded in the page and makes tables
+ * sortable. Everything is inline (no network). What each chart plotted is published on
+ * window.fanfoldReport.rendered[phase] and as data-points on its container, so a reader (or a
+ * test) can check the counts against results.db.
+ */
+(function () {
+  'use strict';
+  var model = JSON.parse(document.getElementById('fanfold-model').textContent);
+  var report = { model: model, charts: {}, rendered: {} };
+  window.fanfoldReport = report;
+
+  var FRACTIONS = { total_return: 1, cagr: 1, volatility: 1, max_drawdown: 1, win_rate: 1, exposure: 1 };
+  var LABELS = {
+    final_equity: 'Final equity', total_return: 'Total return', cagr: 'CAGR', volatility: 'Volatility', sharpe: 'Sharpe',
+    sortino: 'Sortino', max_drawdown: 'Max drawdown', calmar: 'Calmar', trades: 'Trades', win_rate: 'Win rate',
+    profit_factor: 'Profit factor', exposure: 'Exposure',
+  };
+  var COLORS = { equity: '#2563eb', drawdown: '#dc2626', train: '#93c5fd', test: '#f59e0b', inSample: '#60a5fa', outSample: '#f59e0b', bars: '#6366f1', mc: '#2563eb', mcTrades: '#059669' };
+  var VIRIDIS = ['#440154', '#472d7b', '#3b528b', '#2c728e', '#21918c', '#28ae80', '#5ec962', '#addc30', '#fde725'];
+  var DAY = 86400000;
+  // Heatmap cell borders: near-white between cells, dark around the best set's cell. Distinct
+  // colours, so the cells are countable in the SVG.
+  var CELL_BORDER = '#fdfdfd';
+  var BEST_BORDER = '#111827';
+  var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
+
+  function grouped(v, digits) {
+    return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+  /** A metric value: percentages for fractions, grouped money, 3 decimals for ratios. */
+  function fmt(metric, v) {
+    if (v === null || v === undefined || isNaN(v)) return '—';
+    if (FRACTIONS[metric]) return grouped(v * 100, 2) + '%';
+    if (metric === 'final_equity') return grouped(v, 2);
+    if (metric === 'trades') return grouped(v, 0);
+    return grouped(v, 3);
+  }
+  /** Axis labels: short. */
+  function axisFmt(metric, v) {
+    if (FRACTIONS[metric]) return grouped(v * 100, Math.abs(v) < 0.1 ? 1 : 0) + '%';
+    if (metric === 'final_equity' || metric === 'equity') return compact(v);
+    return String(Math.round(v * 1000) / 1000);
+  }
+  function compact(v) {
+    var a = Math.abs(v);
+    if (a >= 1e9) return (v / 1e9).toFixed(a >= 1e10 ? 0 : 1) + 'B';
+    if (a >= 1e6) return (v / 1e6).toFixed(a >= 1e7 ? 0 : 1) + 'M';
+    if (a >= 1e3) return (v / 1e3).toFixed(a >= 1e4 ? 0 : 1) + 'k';
+    return String(Math.round(v * 100) / 100);
+  }
+  function day(t) {
+    return new Date(t).toISOString().slice(0, 10);
+  }
+  function init(el) {
+    var chart = echarts.init(el, null, { renderer: 'svg' });
+    window.addEventListener('resize', function () { chart.resize(); });
+    return chart;
+  }
+  function base() {
+    return { animation: false, textStyle: { fontFamily: FONT, color: '#1f2937' }, grid: { left: 72, right: 28, top: 36, bottom: 48, containLabel: false } };
+  }
+  function axisName(text) {
+    return { name: text, nameTextStyle: { color: '#6b7280', fontSize: 12 } };
+  }
+  function assign(target) {
+    for (var i = 1; i < arguments.length; i++) for (var k in arguments[i]) target[k] = arguments[i][k];
+    return target;
+  }
+  function publish(el, rendered, key, count) {
+    rendered[key] = count;
+    el.setAttribute('data-points', String(count));
+  }
+
+  function equityChart(p, id, rendered) {
+    var el = document.getElementById(id + '-equity');
+    if (!el || !p.bestCurve || p.bestCurve.reason) return;
+    var c = p.bestCurve;
+    var chart = init(el);
+    report.charts[id + '-equity'] = chart;
+    var dd = c.drawdown.map(function (d) { return [d[0], -d[1]]; });
+    chart.setOption(assign(base(), {
+      grid: [{ left: 80, right: 28, top: 30, height: '56%' }, { left: 80, right: 28, top: '72%', bottom: 56 }],
+      tooltip: { trigger: 'axis', axisPointer: { type: 'line' }, formatter: function (items) {
+        var t = items[0].value[0];
+        return day(t) + items.map(function (it) {
+          return '<br>' + it.marker + it.seriesName + ': ' + (it.seriesIndex === 0 ? fmt('final_equity', it.value[1]) : fmt('max_drawdown', -it.value[1]));
+        }).join('');
+      } },
+      axisPointer: { link: [{ xAxisIndex: 'all' }] },
+      legend: { top: 0, data: ['Equity', 'Drawdown'] },
+      xAxis: [
+        assign({ type: 'time', gridIndex: 0, axisLabel: { show: false } }),
+        assign({ type: 'time', gridIndex: 1 }, axisName('Date'), { nameLocation: 'middle', nameGap: 28 }),
+      ],
+      yAxis: [
+        assign({ type: 'value', gridIndex: 0, scale: true, axisLabel: { formatter: function (v) { return compact(v); } } }, axisName('Equity')),
+        assign({ type: 'value', gridIndex: 1, max: 0, splitNumber: 2, axisLabel: { formatter: function (v) { return grouped(v * 100, 0) + '%'; } } }, axisName('Drawdown')),
+      ],
+      dataZoom: [{ type: 'inside', xAxisIndex: [0, 1] }],
+      series: [
+        { name: 'Equity', type: 'line', data: c.equity, showSymbol: false, lineStyle: { width: 1.4, color: COLORS.equity }, itemStyle: { color: COLORS.equity } },
+        { name: 'Drawdown', type: 'line', xAxisIndex: 1, yAxisIndex: 1, data: dd, showSymbol: false, lineStyle: { width: 1, color: COLORS.drawdown }, itemStyle: { color: COLORS.drawdown }, areaStyle: { color: 'rgba(220,38,38,0.18)' } },
+      ],
+    }));
+    publish(el, rendered, 'equityPoints', c.equity.length);
+    rendered.drawdownPoints = dd.length;
+  }
+
+  function heatmapChart(p, id, rendered) {
+    var el = document.getElementById(id + '-heatmap');
+    if (!el) return;
+    var selX = document.getElementById(id + '-hm-x');
+    var selY = document.getElementById(id + '-hm-y');
+    var selMode = document.getElementById(id + '-hm-mode');
+    var axes = {};
+    p.heatmap.axes.forEach(function (a) { axes[a.name] = a; });
+    var chart = init(el);
+    report.charts[id + '-heatmap'] = chart;
+    var metric = p.objective.metric;
+    var last = { x: selX.value, y: selY.value };
+
+    function draw() {
+      // Choosing the same parameter on both axes swaps them.
+      if (selX.value === selY.value) {
+        if (selX.value !== last.x) selY.value = last.x;
+        else selX.value = last.y;
+      }
+      last = { x: selX.value, y: selY.value };
+      var xName = selX.value, yName = selY.value, mode = selMode.value;
+      var col = { best: 2, mean: 3, fixed: 4 }[mode];
+      var pair = null, transposed = false;
+      p.heatmap.pairs.forEach(function (q) {
+        if (q.x === xName && q.y === yName) pair = q;
+        if (q.x === yName && q.y === xName) { pair = q; transposed = true; }
+      });
+      var best = p.best ? p.best.params : null;
+      var bx = best ? column(axes[xName], best[xName]) : -1;
+      var by = best ? column(axes[yName], best[yName]) : -1;
+      var data = [];
+      var lo = Infinity, hi = -Infinity;
+      pair.cells.forEach(function (c) {
+        var v = c[col];
+        if (v === null) return;
+        var x = transposed ? c[1] : c[0], y = transposed ? c[0] : c[1];
+        lo = Math.min(lo, v); hi = Math.max(hi, v);
+        var item = { value: [x, y, v, c[5]] };
+        if (x === bx && y === by) item.itemStyle = { borderColor: BEST_BORDER, borderWidth: 2.5 };
+        data.push(item);
+      });
+      // The best set's cell last, so its border is drawn over its neighbours.
+      data.sort(function (a, b) { return (a.itemStyle ? 1 : 0) - (b.itemStyle ? 1 : 0); });
+      if (lo === hi) { lo -= 1e-9; hi += 1e-9; }
+      var few = data.length <= 150;
+      chart.setOption(assign(base(), {
+        grid: { left: 90, right: 110, top: 30, bottom: 64 },
+        tooltip: { formatter: function (it) {
+          var v = it.value;
+          return xName + ' = ' + axes[xName].labels[v[0]] + '<br>' + yName + ' = ' + axes[yName].labels[v[1]] + '<br>' + LABELS[metric] + ': <b>' + fmt(metric, v[2]) + '</b>' + (mode === 'fixed' ? '' : '<br>' + (mode === 'mean' ? 'mean' : 'best') + ' of ' + v[3] + ' trial' + (v[3] === 1 ? '' : 's'));
+        } },
+        xAxis: assign({ type: 'category', data: axes[xName].labels }, axisName(xName), { nameLocation: 'middle', nameGap: 32 }),
+        yAxis: assign({ type: 'category', data: axes[yName].labels }, axisName(yName), { nameLocation: 'middle', nameGap: 64 }),
+        visualMap: { dimension: 2, min: lo, max: hi, calculable: true, orient: 'vertical', right: 8, top: 'middle', itemHeight: 220, text: [LABELS[metric], ''], inRange: { color: p.objective.direction === 'max' ? VIRIDIS : VIRIDIS.slice().reverse() }, formatter: function (v) { return fmt(metric, v); } },
+        series: [{ type: 'heatmap', data: data, itemStyle: { borderColor: CELL_BORDER, borderWidth: 1 }, label: { show: few, fontSize: 10.5, formatter: function (it) { return fmt(metric, it.value[2]); } }, emphasis: { itemStyle: { borderColor: '#6b7280', borderWidth: 1 } } }],
+      }), true);
+      publish(el, rendered, 'heatmapCells', data.length);
+      rendered.heatmap = { x: xName, y: yName, mode: mode };
+    }
+    selX.addEventListener('change', draw);
+    selY.addEventListener('change', draw);
+    selMode.addEventListener('change', draw);
+    draw();
+  }
+  /** The column of a parameter value on an axis: its bin when binned, else the column with its label. */
+  function column(axis, v) {
+    if (!axis.edges) return axis.labels.indexOf(label(v));
+    var i = 0;
+    while (i + 1 < axis.edges.length && axis.edges[i + 1] <= v) i++;
+    return i;
+  }
+  /** The label an axis gives a parameter value (json_extract's reading: booleans 1/0, maps as JSON). */
+  function label(v) {
+    if (v === null || v === undefined) return 'none';
+    if (typeof v === 'boolean') return v ? '1' : '0';
+    if (typeof v === 'object') return JSON.stringify(v);
+    return String(v);
+  }
+
+  function histogramChart(p, id, rendered) {
+    var el = document.getElementById(id + '-histogram');
+    if (!el || !p.histogram) return;
+    var hg = p.histogram, metric = p.objective.metric;
+    var labels = hg.counts.map(function (_, k) { return fmt(metric, hg.lo + (k + 0.5) * hg.width); });
+    var chart = init(el);
+    report.charts[id + '-histogram'] = chart;
+    var bestBin = null;
+    if (p.best && p.best.metrics[metric] !== null) bestBin = Math.min(hg.counts.length - 1, Math.floor((p.best.metrics[metric] - hg.lo) / hg.width));
+    chart.setOption(assign(base(), {
+      grid: { left: 64, right: 28, top: 30, bottom: 56 },
+      tooltip: { trigger: 'axis', formatter: function (items) {
+        var k = items[0].dataIndex;
+        return fmt(metric, hg.lo + k * hg.width) + ' to ' + fmt(metric, hg.lo + (k + 1) * hg.width) + '<br><b>' + items[0].value + '</b> trial' + (items[0].value === 1 ? '' : 's');
+      } },
+      xAxis: assign({ type: 'category', data: labels, axisLabel: { hideOverlap: true } }, axisName(LABELS[metric] + ' (bin centre)'), { nameLocation: 'middle', nameGap: 30 }),
+      yAxis: assign({ type: 'value', minInterval: 1 }, axisName('Trials')),
+      series: [{ type: 'bar', data: hg.counts, barCategoryGap: '8%', itemStyle: { color: COLORS.bars },
+        markLine: bestBin === null ? undefined : { symbol: 'none', lineStyle: { color: '#111827', type: 'dashed' }, label: { formatter: 'best set' }, data: [{ xAxis: labels[bestBin] }] } }],
+    }));
+    publish(el, rendered, 'histogramBins', hg.counts.length);
+    rendered.histogramTotal = hg.counts.reduce(function (a, b) { return a + b; }, 0);
+  }
+
+  function timelineChart(p, id, rendered) {
+    var el = document.getElementById(id + '-timeline');
+    if (!el || !p.windows) return;
+    var w = p.windows;
+    var ms = function (s) { return Date.parse(s + 'T00:00:00Z'); };
+    var train = w.map(function (x, k) { return [k, ms(x.train_dates[0]), ms(x.train_dates[1]) + DAY]; });
+    var test = w.map(function (x, k) { return [k, ms(x.test_dates[0]), ms(x.test_dates[1]) + DAY]; });
+    function renderItem(params, api) {
+      var y = api.value(0);
+      var s = api.coord([api.value(1), y]);
+      var e = api.coord([api.value(2), y]);
+      var height = api.size([0, 1])[1] * 0.62;
+      var shape = echarts.graphic.clipRectByRect({ x: s[0], y: s[1] - height / 2, width: Math.max(e[0] - s[0], 1), height: height },
+        { x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width, height: params.coordSys.height });
+      return shape && { type: 'rect', shape: shape, style: api.style() };
+    }
+    var chart = init(el);
+    report.charts[id + '-timeline'] = chart;
+    var tip = function (kind) {
+      return function (it) {
+        var x = w[it.value[0]];
+        var m = p.objective.metric;
+        return '<b>Window ' + (it.value[0] + 1) + '</b> (' + kind + ')<br>train ' + x.train_dates[0] + ' → ' + x.train_dates[1] + '<br>test ' + x.test_dates[0] + ' → ' + x.test_dates[1] +
+          '<br>in-sample ' + LABELS[m] + ': ' + fmt(m, x.best ? x.best.metrics[m] : null) + '<br>out-of-sample ' + LABELS[m] + ': ' + fmt(m, x.test_metrics ? x.test_metrics[m] : null);
+      };
+    };
+    chart.setOption(assign(base(), {
+      grid: { left: 64, right: 28, top: 34, bottom: 48 },
+      legend: { top: 0, data: ['Train (in-sample)', 'Test (out-of-sample)'] },
+      tooltip: {},
+      xAxis: assign({ type: 'time' }, axisName('Date'), { nameLocation: 'middle', nameGap: 28 }),
+      yAxis: { type: 'category', inverse: true, data: w.map(function (_, k) { return 'W' + (k + 1); }), axisLabel: { interval: w.length > 30 ? Math.ceil(w.length / 30) - 1 : 0 } },
+      series: [
+        { name: 'Train (in-sample)', type: 'custom', renderItem: renderItem, encode: { x: [1, 2], y: 0 }, data: train, itemStyle: { color: COLORS.train }, tooltip: { formatter: tip('train') } },
+        { name: 'Test (out-of-sample)', type: 'custom', renderItem: renderItem, encode: { x: [1, 2], y: 0 }, data: test, itemStyle: { color: COLORS.test }, tooltip: { formatter: tip('test') } },
+      ],
+    }));
+    publish(el, rendered, 'windows', w.length);
+  }
+
+  function isOosChart(p, id, rendered) {
+    var el = document.getElementById(id + '-isoos');
+    if (!el || !p.windows) return;
+    var sel = document.getElementById(id + '-isoos-metric');
+    var chart = init(el);
+    report.charts[id + '-isoos'] = chart;
+    var w = p.windows;
+    function draw() {
+      var m = sel.value;
+      var is = w.map(function (x) { return x.best ? x.best.metrics[m] : null; });
+      var oos = w.map(function (x) { return x.test_metrics ? x.test_metrics[m] : null; });
+      chart.setOption(assign(base(), {
+        legend: { top: 0, data: ['In-sample (train, chosen set)', 'Out-of-sample (test)'] },
+        tooltip: { trigger: 'axis', valueFormatter: function (v) { return fmt(m, v); } },
+        xAxis: assign({ type: 'category', data: w.map(function (_, k) { return 'W' + (k + 1); }) }, axisName('Window'), { nameLocation: 'middle', nameGap: 28 }),
+        yAxis: assign({ type: 'value', axisLabel: { formatter: function (v) { return axisFmt(m, v); } } }, axisName(LABELS[m])),
+        series: [
+          { name: 'In-sample (train, chosen set)', type: 'bar', data: is, itemStyle: { color: COLORS.inSample } },
+          { name: 'Out-of-sample (test)', type: 'bar', data: oos, itemStyle: { color: COLORS.outSample } },
+        ],
+      }), true);
+      rendered.isOos = { metric: m, windows: w.length };
+    }
+    sel.addEventListener('change', draw);
+    draw();
+  }
+
+  function oosChart(p, id, rendered) {
+    var el = document.getElementById(id + '-oos');
+    if (!el || !p.walkForward) return;
+    var wf = p.walkForward;
+    var chart = init(el);
+    report.charts[id + '-oos'] = chart;
+    chart.setOption(assign(base(), {
+      grid: { left: 80, right: 28, top: 30, bottom: 52 },
+      tooltip: { trigger: 'axis', formatter: function (items) {
+        return (wf.timeAxis ? day(items[0].value[0]) : 'bar ' + items[0].value[0]) + '<br>' + items[0].marker + 'Equity: ' + fmt('final_equity', items[0].value[1]);
+      } },
+      xAxis: assign({ type: wf.timeAxis ? 'time' : 'value' }, axisName(wf.timeAxis ? 'Date' : 'Out-of-sample bar'), { nameLocation: 'middle', nameGap: 28 }),
+      yAxis: assign({ type: 'value', scale: true, axisLabel: { formatter: function (v) { return compact(v); } } }, axisName('Out-of-sample equity')),
+      dataZoom: [{ type: 'inside' }],
+      series: [{ name: 'Out-of-sample equity', type: 'line', data: wf.equity, showSymbol: false, lineStyle: { width: 1.4, color: COLORS.test }, itemStyle: { color: COLORS.test }, areaStyle: { color: 'rgba(245,158,11,0.08)' } }],
+    }));
+    publish(el, rendered, 'oosPoints', wf.equity.length);
+  }
+
+  function monteCarloChart(p, id, rendered) {
+    var el = document.getElementById(id + '-mc');
+    if (!el || !p.monteCarlo) return;
+    var mc = p.monteCarlo;
+    var keys = Object.keys(mc.bars.final_equity);
+    var cats = keys.map(function (k) { return k.slice(1) + 'th'; });
+    var panels = [
+      { metric: 'final_equity', title: 'Final equity', bars: mc.bars.final_equity, trades: mc.trades && mc.trades.final_equity },
+      { metric: 'max_drawdown', title: 'Max drawdown', bars: mc.bars.max_drawdown, trades: mc.trades && mc.trades.max_drawdown },
+      { metric: 'sharpe', title: 'Sharpe', bars: mc.bars.sharpe, trades: null },
+    ];
+    var chart = init(el);
+    report.charts[id + '-mc'] = chart;
+    var grid = [], xAxis = [], yAxis = [], series = [], title = [];
+    panels.forEach(function (panel, k) {
+      var left = 4 + k * 33;
+      grid.push({ left: left + 5 + '%', width: '24%', top: 56, bottom: 40 });
+      title.push({ text: panel.title, left: left + 14 + '%', top: 24, textStyle: { fontSize: 13, fontWeight: 600, fontFamily: FONT } });
+      xAxis.push(assign({ type: 'category', gridIndex: k, data: cats }, axisName('Percentile'), { nameLocation: 'middle', nameGap: 26 }));
+      yAxis.push({ type: 'value', gridIndex: k, scale: true, axisLabel: { formatter: function (v) { return axisFmt(panel.metric, v); } } });
+      var actual = p.best ? p.best.metrics[panel.metric] : null;
+      series.push({ name: 'Bar-return bootstrap', type: 'line', xAxisIndex: k, yAxisIndex: k, data: keys.map(function (q) { return panel.bars[q]; }), symbolSize: 7, lineStyle: { color: COLORS.mc }, itemStyle: { color: COLORS.mc },
+        markLine: actual === null ? undefined : { symbol: 'none', silent: true, lineStyle: { type: 'dashed', color: '#111827' }, label: { formatter: 'best set', position: 'insideEndTop' }, data: [{ yAxis: actual }] } });
+      if (panel.trades) series.push({ name: 'Trade bootstrap', type: 'line', xAxisIndex: k, yAxisIndex: k, data: keys.map(function (q) { return panel.trades[q]; }), symbolSize: 7, lineStyle: { color: COLORS.mcTrades }, itemStyle: { color: COLORS.mcTrades } });
+    });
+    chart.setOption(assign(base(), {
+      title: title, grid: grid, xAxis: xAxis, yAxis: yAxis, series: series,
+      legend: { top: 0, data: mc.trades ? ['Bar-return bootstrap', 'Trade bootstrap'] : ['Bar-return bootstrap'] },
+      tooltip: { trigger: 'axis', formatter: function (items) {
+        var panel = panels[items[0].axisIndex] || panels[0];
+        return items[0].axisValue + ' percentile' + items.map(function (it) { return '<br>' + it.marker + it.seriesName + ': ' + fmt(panel.metric, it.value); }).join('');
+      } },
+    }));
+    publish(el, rendered, 'monteCarloBands', keys.length);
+  }
+
+  /** Sorting: click a header to sort by that column (numbers by value, blanks last); again to reverse. */
+  function sortable(table) {
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, col) {
+      th.addEventListener('click', function () {
+        var dir = th.getAttribute('aria-sort') === 'ascending' ? 'descending' : 'ascending';
+        Array.prototype.forEach.call(heads, function (o) { o.removeAttribute('aria-sort'); });
+        th.setAttribute('aria-sort', dir);
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        var key = function (row) {
+          var raw = row.cells[col].getAttribute('data-v');
+          if (raw === null || raw === '') return null;
+          var n = Number(raw);
+          return isNaN(n) ? raw : n;
+        };
+        rows.sort(function (a, b) {
+          var x = key(a), y = key(b);
+          if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+          var c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+          return dir === 'ascending' ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  }
+
+  model.phases.forEach(function (p, i) {
+    var id = 'p' + i;
+    var rendered = (report.rendered[i] = {});
+    if (p.skipped !== null) return;
+    var timings = (rendered.ms = {});
+    var timed = function (name, draw) {
+      var t = performance.now();
+      draw(p, id, rendered);
+      timings[name] = Math.round(performance.now() - t);
+    };
+    timed('equity', equityChart);
+    if (p.heatmap && p.heatmap.axes.length >= 2) timed('heatmap', heatmapChart);
+    timed('histogram', histogramChart);
+    timed('timeline', timelineChart);
+    timed('isOos', isOosChart);
+    timed('oos', oosChart);
+    timed('monteCarlo', monteCarloChart);
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), sortable);
+  report.ready = true;
+})();

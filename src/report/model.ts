@@ -1,0 +1,266 @@
+import { stringify } from 'yaml';
+import type { Trade } from '../engine/trade.js';
+import type { MarketData } from '../data/series.js';
+import { UserError } from '../errors.js';
+import { METRIC_NAMES, type MetricName } from '../metrics/metrics.js';
+import type { Objective } from '../reduce/leaderboard.js';
+import type { BestJson, MetricsJson, PhaseJson, WindowJson } from '../results/contract.js';
+import type { MonteCarloSummary } from '../sequencer/monte-carlo.js';
+import type { ParamStability } from '../sequencer/walk-forward.js';
+import { reloadData, rerunBest, type ReloadedData } from './best-run.js';
+import { CURVE_MAX_POINTS, downsample, drawdownOf, type Points } from './downsample.js';
+import type { DataRecord, RunDirectoryContents } from './run-record.js';
+import { FAILURE_ROWS, HEATMAP_MAX_VALUES, LEADERBOARD_ROWS, TrialsQuery, type Axis, type Failure, type HeatmapPair, type Histogram, type LeaderRow, type Scope, type TrialCounts } from './trials.js';
+
+/** Trades of the best set listed in a report; the rest are counted. */
+export const TRADE_ROWS = 1000;
+
+/** Everything a report shows, as plain JSON: the page renders it and embeds it (`window.fanfoldReport`). */
+export interface ReportModel {
+  readonly generated: string;
+  readonly run: {
+    readonly id: string;
+    readonly workflow: string;
+    readonly dir: string;
+    readonly status: string;
+    readonly error: string | null;
+    readonly started: string;
+    readonly finished: string | null;
+    readonly seconds: number | null;
+    readonly executor: string;
+    readonly workers: number | null;
+    readonly fanfold: string;
+    readonly node: string;
+    readonly configFile: string;
+    readonly resumed: boolean;
+    readonly plugins: readonly string[];
+  };
+  readonly data: readonly Omit<DataRecord, 'spec'>[];
+  readonly configs: readonly { readonly phase: string; readonly yaml: string }[];
+  readonly phases: readonly PhaseReport[];
+  readonly limits: { readonly leaderboardRows: number; readonly failureRows: number; readonly heatmapValues: number; readonly curvePoints: number; readonly tradeRows: number };
+}
+
+export interface BestCurveReport {
+  readonly equity: Points;
+  readonly drawdown: Points;
+  /** Bars in the recomputed curve (before down-sampling). */
+  readonly bars: number;
+  readonly trades: Trade[];
+  readonly tradesTotal: number;
+  /** Final equity the run stored for the best set, and the re-run's (equal unless something is wrong). */
+  readonly storedFinalEquity: number | null;
+  readonly metrics: MetricsJson;
+}
+
+export interface PhaseReport {
+  readonly name: string;
+  readonly sequence: string;
+  readonly topology: string;
+  readonly skipped: string | null;
+  readonly trials: number;
+  readonly failed: number;
+  readonly objective: Objective;
+  /** The trials the leaderboard, heatmap and histogram show: the window the best set was chosen on. */
+  readonly scope: (Scope & { readonly label: string; readonly counts: TrialCounts }) | null;
+  readonly best: BestJson | null;
+  readonly params: readonly string[];
+  readonly leaderboard: readonly LeaderRow[];
+  readonly histogram: Histogram | null;
+  readonly heatmap: { readonly axes: readonly Axis[]; readonly tooMany: readonly string[]; readonly pairs: readonly HeatmapPair[] };
+  readonly bestCurve: BestCurveReport | { readonly reason: string } | null;
+  readonly windows: readonly WindowJson[] | null;
+  readonly walkForward: {
+    readonly equity: Points;
+    readonly bars: number;
+    readonly timeAxis: boolean;
+    readonly metrics: MetricsJson;
+    readonly efficiency: number | null;
+    readonly stability: Record<string, ParamStability>;
+  } | null;
+  readonly monteCarlo: MonteCarloSummary | null;
+  readonly failures: { readonly total: number; readonly rows: readonly Failure[] };
+}
+
+function objectiveOfPlain(config: Record<string, unknown>): Objective {
+  const search = (config.search ?? {}) as Record<string, unknown>;
+  const metric = (search.objective ?? 'sharpe') as MetricName;
+  if (!METRIC_NAMES.includes(metric)) throw new UserError(`report: search.objective '${String(metric)}' is not a metric`);
+  return {
+    metric,
+    direction: search.direction === 'min' ? 'min' : 'max',
+    minTrades: typeof search.min_trades === 'number' ? search.min_trades : undefined,
+    maxDrawdown: typeof search.max_drawdown === 'number' ? search.max_drawdown : undefined,
+  };
+}
+
+const day = (t: number): string => new Date(t).toISOString().slice(0, 10);
+
+/** Builds a report's model from a results directory: run.json for the run, results.db (through SQL) for its trials. */
+export async function buildReportModel(contents: RunDirectoryContents): Promise<ReportModel> {
+  const { record } = contents;
+  const query = new TrialsQuery(contents.database);
+  const reloaded = new Map<string, Promise<ReloadedData>>();
+  const dataOf = (rec: DataRecord | undefined): Promise<ReloadedData> => {
+    const key = rec?.hash ?? '';
+    if (!reloaded.has(key)) reloaded.set(key, reloadData(rec));
+    return reloaded.get(key)!;
+  };
+  try {
+    const phases: PhaseReport[] = [];
+    for (const declared of record.phases) {
+      const result = record.result?.phases.find((p) => p.name === declared.name);
+      const dataRecord = record.data?.find((d) => d.phase === declared.name);
+      phases.push(await phaseReport(contents, query, declared.name, declared.config, result, dataRecord, dataOf));
+    }
+    return {
+      generated: new Date().toISOString(),
+      run: {
+        id: record.run_id,
+        workflow: record.workflow,
+        dir: contents.dir,
+        status: record.status,
+        error: record.error ?? null,
+        started: record.started,
+        finished: record.finished ?? null,
+        seconds: record.seconds ?? null,
+        executor: record.executor,
+        workers: record.workers ?? null,
+        fanfold: record.fanfold,
+        node: record.node,
+        configFile: record.config_file,
+        resumed: record.resumed,
+        plugins: record.plugins ?? [],
+      },
+      data: (record.data ?? []).map(({ spec: _spec, ...rest }) => rest),
+      configs: record.phases.map((p) => ({ phase: p.name, yaml: stringify(p.config, { lineWidth: 0 }) })),
+      phases,
+      limits: { leaderboardRows: LEADERBOARD_ROWS, failureRows: FAILURE_ROWS, heatmapValues: HEATMAP_MAX_VALUES, curvePoints: CURVE_MAX_POINTS, tradeRows: TRADE_ROWS },
+    };
+  } finally {
+    query.close();
+  }
+}
+
+async function phaseReport(
+  contents: RunDirectoryContents,
+  query: TrialsQuery,
+  name: string,
+  config: Record<string, unknown>,
+  result: PhaseJson | undefined,
+  dataRecord: DataRecord | undefined,
+  dataOf: (rec: DataRecord | undefined) => Promise<ReloadedData>,
+): Promise<PhaseReport> {
+  const objective = objectiveOfPlain(config);
+  const best = result?.best ?? null;
+  const bestRun = contents.record.best_runs?.find((b) => b.phase === name);
+  const windows = result?.windows ?? null;
+  const lastTrain = windows?.[windows.length - 1]?.train;
+  // A composed phase stores its trials per iteration and branch (`name#i`, `name#i/branch`): show the winner's.
+  const stored = bestRun?.label ?? name;
+  const window = lastTrain ?? bestRun?.window ?? query.lastWindow(stored);
+  const needsData = best !== null || result?.walk_forward !== undefined;
+  const reloaded = needsData ? await dataOf(dataRecord) : null;
+  const data = reloaded && 'data' in reloaded ? reloaded.data : null;
+
+  let scope: PhaseReport['scope'] = null;
+  let params: string[] = [];
+  let leaderboard: LeaderRow[] = [];
+  let histogram: Histogram | null = null;
+  const heatmap = { axes: [] as Axis[], tooMany: [] as string[], pairs: [] as HeatmapPair[] };
+  if (window !== null && window !== undefined) {
+    const s: Scope = { phase: stored, window: [window[0], window[1]] };
+    const label = `${stored !== name ? `${stored}: ` : ''}${scopeLabel(result?.sequence ?? '', windows, window, dataRecord, data)}`;
+    scope = { ...s, label, counts: query.counts(s, objective.metric) };
+    params = query.paramNames(s);
+    leaderboard = query.leaderboard(s, objective);
+    query.openScope(s, objective.metric, params);
+    histogram = query.histogram();
+    for (const p of params) {
+      const axis = query.axis(p);
+      if (axis === null) heatmap.tooMany.push(p);
+      else heatmap.axes.push(axis);
+    }
+    for (let i = 0; i < heatmap.axes.length; i++) {
+      for (let j = i + 1; j < heatmap.axes.length; j++) {
+        const x = heatmap.axes[i];
+        const y = heatmap.axes[j];
+        heatmap.pairs.push(query.heatmap(objective, x, y, best?.params ?? null, params.filter((p) => p !== x.name && p !== y.name)));
+      }
+    }
+  }
+
+  let bestCurve: PhaseReport['bestCurve'] = null;
+  if (best !== null) {
+    if (result?.sequence === 'k_fold') bestCurve = { reason: "a k_fold phase chooses a set per fold on its combined train segments; the folds' out-of-sample metrics are in the JSON result (k_fold.folds)" };
+    else if (bestRun === undefined) bestCurve = { reason: 'run.json does not record the best set to re-run (a run made before reports existed)' };
+    else if (data === null) bestCurve = { reason: (reloaded as { reason: string }).reason };
+    else {
+      try {
+        const curve = await rerunBest(contents.record, bestRun, data);
+        const times = curve.time;
+        bestCurve = {
+          equity: downsample(times, curve.equity),
+          drawdown: downsample(times, drawdownOf(curve.equity)),
+          bars: curve.equity.length,
+          trades: curve.trades.slice(0, TRADE_ROWS),
+          tradesTotal: curve.trades.length,
+          storedFinalEquity: best.metrics.final_equity,
+          metrics: curve.metrics,
+        };
+      } catch (error) {
+        bestCurve = { reason: `re-running the best set failed: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    }
+  }
+
+  let walkForward: PhaseReport['walkForward'] = null;
+  const wf = result?.walk_forward as { oos_equity: number[]; oos_metrics: MetricsJson; efficiency: number | null; stability: Record<string, ParamStability> } | undefined;
+  if (wf !== undefined && windows !== null) {
+    // The stitched equity has one value per test bar, windows in order.
+    const testBars = windows.flatMap((w) => Array.from({ length: w.test[1] - w.test[0] }, (_, i) => w.test[0] + i));
+    const timeAxis = data !== null && testBars.length === wf.oos_equity.length;
+    const x = timeAxis ? testBars.map((i) => data.time[i]) : wf.oos_equity.map((_, i) => i);
+    walkForward = { equity: downsample(x, wf.oos_equity), bars: wf.oos_equity.length, timeAxis, metrics: wf.oos_metrics, efficiency: wf.efficiency, stability: wf.stability };
+  }
+
+  return {
+    name,
+    sequence: result?.sequence ?? sequenceOfPlain(config),
+    topology: result?.topology ?? '',
+    skipped: result?.skipped ?? null,
+    trials: result?.trials ?? scope?.counts.ok ?? 0,
+    failed: result?.failed ?? scope?.counts.failed ?? 0,
+    objective,
+    scope,
+    best,
+    params,
+    leaderboard,
+    histogram,
+    heatmap,
+    bestCurve,
+    windows,
+    walkForward,
+    monteCarlo: (result?.monte_carlo as MonteCarloSummary | undefined) ?? null,
+    failures: query.failures(name),
+  };
+}
+
+function sequenceOfPlain(config: Record<string, unknown>): string {
+  const s = config.sequence;
+  if (typeof s === 'string') return s;
+  if (s !== null && typeof s === 'object' && typeof (s as { type?: unknown }).type === 'string') return (s as { type: string }).type;
+  return 'single_pass';
+}
+
+function scopeLabel(sequence: string, windows: readonly WindowJson[] | null, window: readonly [number, number], dataRecord: DataRecord | undefined, data: MarketData | null): string {
+  const bars = `${(window[1] - window[0]).toLocaleString('en-US')} bars`;
+  const last = windows?.[windows.length - 1];
+  if (last) {
+    const which = sequence === 'walk_forward' ? `the last train window (window ${windows!.length})` : 'the train window';
+    return `${which}: ${last.train_dates[0]} → ${last.train_dates[1]}, ${bars}`;
+  }
+  if (data !== null) return `${day(data.time[window[0]])} → ${day(data.time[window[1] - 1])}, ${bars}`;
+  if (dataRecord && window[0] === 0 && window[1] === dataRecord.bars) return `${dataRecord.first.slice(0, 10)} → ${dataRecord.last.slice(0, 10)}, ${bars}`;
+  return `bars ${window[0]}–${window[1] - 1}, ${bars}`;
+}

@@ -1,0 +1,246 @@
+import { METRIC_NAMES, type MetricName } from '../metrics/metrics.js';
+import type { MetricsJson } from '../results/contract.js';
+import { escapeHtml as h, formatMetric, formatMoney, formatParam, formatSeconds, METRIC_LABELS } from './format.js';
+import type { PhaseReport, ReportModel } from './model.js';
+
+/** The HTML of each report section; charts are empty containers the page script fills from the embedded model. */
+
+const KEY_METRICS: readonly MetricName[] = ['total_return', 'cagr', 'sharpe', 'sortino', 'max_drawdown', 'volatility', 'trades', 'win_rate', 'profit_factor', 'exposure', 'final_equity'];
+
+function table(head: readonly string[], rows: readonly string[][], attrs = '', rowClass: (i: number) => string = () => ''): string {
+  const tr = (r: readonly string[], i: number): string => `<tr${rowClass(i) ? ` class="${rowClass(i)}"` : ''}>${r.join('')}</tr>`;
+  return `<div class="table-wrap"><table ${attrs}><thead><tr>${head.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${rows.map(tr).join('')}</tbody></table></div>`;
+}
+
+const td = (text: string, cls = ''): string => `<td${cls ? ` class="${cls}"` : ''}>${text}</td>`;
+/** A cell the leaderboard script sorts by its raw value (`data-v`), shown formatted. */
+const sortCell = (raw: number | string | null, text: string, cls = 'num'): string => `<td class="${cls}" data-v="${raw === null ? '' : h(String(raw))}">${text}</td>`;
+const sortKey = (v: unknown): number | string | null => (v === null || v === undefined ? null : typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : formatParam(v));
+
+function kv(rows: readonly [string, string][]): string {
+  return `<dl class="kv">${rows.map(([k, v]) => `<dt>${h(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
+}
+
+function metricTiles(m: MetricsJson, objective: MetricName): string {
+  return `<div class="tiles">${KEY_METRICS.map((name) => `<div class="tile${name === objective ? ' objective' : ''}"><div class="tile-label">${METRIC_LABELS[name]}</div><div class="tile-value">${formatMetric(name, m[name])}</div></div>`).join('')}</div>`;
+}
+
+function note(text: string, kind = 'note'): string {
+  return `<p class="${kind}">${text}</p>`;
+}
+
+export function runSection(model: ReportModel): string {
+  const r = model.run;
+  const rows: [string, string][] = [
+    ['Run id', `<code>${h(r.id)}</code>`],
+    ['Status', `<span class="status status-${h(r.status)}">${h(r.status)}</span>${r.error ? ` — <span class="error-text">${h(r.error)}</span>` : ''}`],
+    ['Config file', `<code>${h(r.configFile)}</code>`],
+    ['Results directory', `<code>${h(r.dir)}</code>`],
+    ['Started', h(r.started.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))],
+    ['Finished', r.finished ? h(r.finished.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')) : '—'],
+    ['Duration', r.seconds === null ? '—' : formatSeconds(r.seconds)],
+    ['Executor', `${h(r.executor)}${r.workers === null ? '' : `, ${r.workers} worker${r.workers === 1 ? '' : 's'}`}`],
+    ['Versions', `fanfold ${h(r.fanfold)} · Node.js ${h(r.node)}`],
+    ['Resumed', r.resumed ? 'yes' : 'no'],
+  ];
+  if (r.plugins.length > 0) rows.push(['Plugins', r.plugins.map((p) => `<code>${h(p)}</code>`).join('<br>')]);
+  const data = model.data.length === 0
+    ? note('run.json records no data (the run stopped before a phase loaded its data).')
+    : table(
+        ['Phase', 'Source', 'Symbols', 'Bars', 'From', 'To', 'Content hash (sha256)'],
+        model.data.map((d) => [td(h(d.phase)), td(`<code>${h(d.source)}</code>`), td(h(d.symbols.join(', '))), td(d.bars.toLocaleString('en-US'), 'num'), td(d.first.slice(0, 10)), td(d.last.slice(0, 10)), td(`<code class="hash">${h(d.hash)}</code>`, 'wrap')]),
+      );
+  return `<section id="run"><h2>Run and provenance</h2>${kv(rows)}<h3>Data</h3>${data}</section>`;
+}
+
+export function configSection(model: ReportModel): string {
+  const blocks = model.configs.map((c) => `${model.configs.length > 1 ? `<h3>Phase ${h(c.phase)}</h3>` : ''}<pre class="yaml">${h(c.yaml)}</pre>`).join('');
+  return `<section id="config"><h2>Configuration</h2>${note('As resolved: <code>extends</code> merged and <code>--set</code> applied; lists and <code>range()</code> are the swept dimensions.')}${blocks}</section>`;
+}
+
+export function phaseSection(p: PhaseReport, i: number, model: ReportModel): string {
+  const id = `p${i}`;
+  const head = `<h2>Phase ${h(p.name)}</h2>`;
+  if (p.skipped !== null) return `<section id="${id}" class="phase">${head}${note(`Skipped: ${h(p.skipped)}.`)}</section>`;
+  const obj = p.objective;
+  const chips = [
+    p.sequence && `sequence <b>${h(p.sequence)}</b>`,
+    p.topology && `topology <b>${h(p.topology)}</b>`,
+    `<b>${p.trials.toLocaleString('en-US')}</b> trial${p.trials === 1 ? '' : 's'}`,
+    p.failed > 0 ? `<b class="bad">${p.failed.toLocaleString('en-US')}</b> failed` : '',
+    `objective <b>${METRIC_LABELS[obj.metric]}</b> (${obj.direction === 'max' ? 'higher is better' : 'lower is better'})`,
+    obj.minTrades !== undefined ? `min trades ${obj.minTrades}` : '',
+    obj.maxDrawdown !== undefined ? `max drawdown ${formatMetric('max_drawdown', obj.maxDrawdown)}` : '',
+  ].filter(Boolean);
+  const parts = [head, `<p class="chips">${chips.map((c) => `<span>${c}</span>`).join('')}</p>`];
+  parts.push(bestBlock(p, id));
+  if (p.windows !== null) parts.push(windowsBlock(p, id));
+  if (p.monteCarlo !== null) parts.push(monteCarloBlock(p, id));
+  if (p.scope !== null) parts.push(trialsBlock(p, id, model));
+  parts.push(failuresBlock(p, model));
+  return `<section id="${id}" class="phase">${parts.join('')}</section>`;
+}
+
+function bestBlock(p: PhaseReport, id: string): string {
+  const title = p.sequence === 'walk_forward' ? 'Best set of the last train window' : p.sequence === 'train_test' ? 'Best set (chosen on the train window)' : 'Best set';
+  if (p.best === null) return `<h3>${title}</h3>${note('No set qualified as best (no trial with a defined objective inside the result constraints).')}`;
+  const params = Object.entries(p.best.params);
+  const where = p.scope ? ` on ${h(p.scope.label)}` : '';
+  const out = [`<h3>${title}</h3>`, params.length > 0 ? `<p class="params">${params.map(([k, v]) => `<span><code>${h(k)}</code> = <b>${h(formatParam(v))}</b></span>`).join('')}</p>` : '', metricTiles(p.best.metrics, p.objective.metric)];
+  const curve = p.bestCurve;
+  out.push(`<h3>Equity and drawdown of the best set</h3>`);
+  if (curve === null || 'reason' in curve) {
+    out.push(note(`No equity chart: ${h(curve === null ? 'no best set' : curve.reason)}.`, 'warning'));
+    return out.join('');
+  }
+  const same = curve.storedFinalEquity !== null && curve.metrics.final_equity === curve.storedFinalEquity;
+  out.push(note(`Recomputed by re-running the best set${where} on the run's data (its content hash matches run.json). ${same ? `Final equity ${formatMetric('final_equity', curve.metrics.final_equity)}, identical to the stored result.` : `<b>The re-run's final equity ${formatMetric('final_equity', curve.metrics.final_equity)} differs from the stored ${curve.storedFinalEquity === null ? '—' : formatMoney(curve.storedFinalEquity)}.</b>`}${curve.bars > curve.equity.length ? ` ${curve.bars.toLocaleString('en-US')} bars, drawn as ${curve.equity.length.toLocaleString('en-US')} points (lowest and highest of each bucket).` : ''}`));
+  out.push(`<div class="chart tall" id="${id}-equity" data-chart="equity"></div>`);
+  out.push(`<h3>Trades of the best set</h3>`);
+  if (curve.tradesTotal === 0) out.push(note('No closed trades.'));
+  else {
+    if (curve.tradesTotal > curve.trades.length) out.push(note(`The first ${curve.trades.length.toLocaleString('en-US')} of ${curve.tradesTotal.toLocaleString('en-US')} trades.`));
+    out.push(
+      table(
+        ['#', 'Symbol', 'Side', 'Qty', 'Entry', 'Entry price', 'Exit', 'Exit price', 'Commission', 'Net P&amp;L'],
+        curve.trades.map((t, k) => [
+          td(String(k + 1), 'num'),
+          td(h(t.symbol)),
+          td(t.side),
+          td(t.qty.toLocaleString('en-US', { maximumFractionDigits: 4 }), 'num'),
+          td(t.entry_time.slice(0, 10)),
+          td(formatMoney(t.entry_price), 'num'),
+          td(t.exit_time.slice(0, 10)),
+          td(formatMoney(t.exit_price), 'num'),
+          td(formatMoney(t.commission), 'num'),
+          td(formatMoney(t.pnl), `num ${t.pnl > 0 ? 'good' : t.pnl < 0 ? 'bad' : ''}`),
+        ]),
+        'class="trades scroll"',
+      ),
+    );
+  }
+  return out.join('');
+}
+
+function trialsBlock(p: PhaseReport, id: string, model: ReportModel): string {
+  const s = p.scope!;
+  const out = [`<h3>Leaderboard</h3>`];
+  const shown = p.leaderboard.length;
+  out.push(note(`Trials of ${h(s.label)}: ${s.counts.ok.toLocaleString('en-US')} completed${s.counts.failed > 0 ? `, ${s.counts.failed.toLocaleString('en-US')} failed` : ''}. ${shown < s.counts.ok ? `The top ${shown.toLocaleString('en-US')} by the objective (reports list at most ${model.limits.leaderboardRows.toLocaleString('en-US')}); ` : ''}Ranked like the run ranks them; click a column header to sort.${p.objective.minTrades !== undefined || p.objective.maxDrawdown !== undefined ? ' Greyed rows are outside the result constraints and cannot be best.' : ''}`));
+  const head = ['Rank', 'Trial', ...p.params.map((n) => `<code>${h(n)}</code>`), ...METRIC_NAMES.map((m) => METRIC_LABELS[m])];
+  const rows = p.leaderboard.map((r, k) => [
+    sortCell(k + 1, String(k + 1)),
+    sortCell(r.trial, String(r.trial)),
+    ...p.params.map((n) => sortCell(sortKey(r.params[n]), h(formatParam(r.params[n])))),
+    ...METRIC_NAMES.map((m) => sortCell(r.metrics[m], formatMetric(m, r.metrics[m]), `num${m === p.objective.metric ? ' objective' : ''}`)),
+  ]);
+  out.push(table(head, rows, `class="leaderboard sortable scroll" id="${id}-leaderboard"`, (k) => (p.leaderboard[k].eligible ? '' : 'ineligible')));
+
+  out.push(`<h3>Objective over two parameters</h3>`);
+  if (p.heatmap.axes.length < 2) {
+    out.push(note(p.params.length < 2 ? 'Fewer than two swept parameters: no heatmap.' : 'Fewer than two parameters that can be an axis (numbers, or at most ' + model.limits.heatmapValues + ' distinct values): no heatmap.'));
+  } else {
+    const options = (sel: string): string => p.heatmap.axes.map((a) => `<option value="${h(a.name)}"${a.name === sel ? ' selected' : ''}>${h(a.name)}</option>`).join('');
+    out.push(`<div class="controls">
+      <label>Horizontal <select id="${id}-hm-x">${options(p.heatmap.axes[0].name)}</select></label>
+      <label>Vertical <select id="${id}-hm-y">${options(p.heatmap.axes[1].name)}</select></label>
+      <label>Other parameters <select id="${id}-hm-mode">
+        <option value="fixed"${p.best ? ' selected' : ''}>fixed at the best set</option>
+        <option value="best"${p.best ? '' : ' selected'}>${p.objective.direction === 'max' ? 'best (max)' : 'best (min)'} over them</option>
+        <option value="mean">mean over them</option>
+      </select></label></div>`);
+    const binned = p.heatmap.axes.filter((a) => a.edges);
+    if (binned.length > 0) out.push(note(`${binned.map((a) => `<code>${h(a.name)}</code> (${a.distinct.toLocaleString('en-US')} values)`).join(', ')} ${binned.length === 1 ? 'is' : 'are'} binned into ${model.limits.heatmapValues} ranges of consecutive values; a cell shows the best or mean over its trials.`));
+    if (p.heatmap.tooMany.length > 0) out.push(note(`Not offered as an axis (more than ${model.limits.heatmapValues} distinct values that are not numbers): ${p.heatmap.tooMany.map((n) => `<code>${h(n)}</code>`).join(', ')}.`));
+    out.push(`<div class="chart tall" id="${id}-heatmap" data-chart="heatmap"></div>`);
+  }
+  out.push(`<h3>Distribution of ${METRIC_LABELS[p.objective.metric]}</h3>`);
+  if (p.histogram === null) out.push(note('No trial has a defined objective.'));
+  else {
+    const missing = s.counts.ok - s.counts.valued;
+    out.push(note(`${s.counts.valued.toLocaleString('en-US')} trials in ${p.histogram.counts.length} equal-width bins (counted by SQLite over every trial).${missing > 0 ? ` ${missing.toLocaleString('en-US')} trials have no ${METRIC_LABELS[p.objective.metric]} (undefined) and are not counted.` : ''}`));
+    out.push(`<div class="chart" id="${id}-histogram" data-chart="histogram"></div>`);
+  }
+  return out.join('');
+}
+
+function windowsBlock(p: PhaseReport, id: string): string {
+  const w = p.windows!;
+  const m = p.objective.metric;
+  const out = [`<h3>${w.length === 1 ? 'Train and test windows' : `Walk-forward windows (${w.length})`}</h3>`];
+  out.push(`<div class="chart${w.length > 12 ? ' tall' : ''}" id="${id}-timeline" data-chart="timeline"></div>`);
+  const choices: MetricName[] = ['sharpe', 'total_return', 'cagr', 'max_drawdown', 'trades'];
+  if (!choices.includes(m)) choices.unshift(m);
+  out.push(`<div class="controls"><label>Metric <select id="${id}-isoos-metric">${choices.map((x) => `<option value="${x}"${x === m ? ' selected' : ''}>${METRIC_LABELS[x]}</option>`).join('')}</select></label></div>`);
+  out.push(`<div class="chart" id="${id}-isoos" data-chart="isoos"></div>`);
+  const names = [...new Set(w.flatMap((x) => Object.keys(x.best?.params ?? {})))];
+  out.push(
+    table(
+      ['Window', 'Train', 'Test', ...names.map((n) => `<code>${h(n)}</code>`), `In-sample ${METRIC_LABELS[m]}`, `Out-of-sample ${METRIC_LABELS[m]}`, 'OOS return', 'OOS max DD', 'OOS trades'],
+      w.map((x, k) => [
+        td(String(k + 1), 'num'),
+        td(`${x.train_dates[0]} → ${x.train_dates[1]}`),
+        td(`${x.test_dates[0]} → ${x.test_dates[1]}`),
+        ...names.map((n) => td(x.best ? h(formatParam(x.best.params[n])) : '—')),
+        td(formatMetric(m, x.best?.metrics[m]), 'num'),
+        td(formatMetric(m, x.test_metrics?.[m]), 'num'),
+        td(formatMetric('total_return', x.test_metrics?.total_return), 'num'),
+        td(formatMetric('max_drawdown', x.test_metrics?.max_drawdown), 'num'),
+        td(formatMetric('trades', x.test_metrics?.trades), 'num'),
+      ]),
+      'class="windows scroll"',
+    ),
+  );
+  const wf = p.walkForward;
+  if (wf !== null) {
+    out.push(`<h3>Stitched out-of-sample equity</h3>`);
+    out.push(note(`Each test window compounds on the previous one's end; a window without a qualifying set stays in cash. Walk-forward efficiency (out-of-sample CAGR / mean in-sample CAGR): <b>${wf.efficiency === null ? '—' : `${(wf.efficiency * 100).toFixed(1)}%`}</b>.${wf.bars > wf.equity.length ? ` ${wf.bars.toLocaleString('en-US')} bars, drawn as ${wf.equity.length.toLocaleString('en-US')} points.` : ''}${wf.timeAxis ? '' : ' (The run\'s data could not be reloaded, so the axis counts bars.)'}`));
+    out.push(metricTiles(wf.metrics, m));
+    out.push(`<div class="chart" id="${id}-oos" data-chart="oos"></div>`);
+    const stab = Object.entries(wf.stability);
+    if (stab.length > 0) {
+      out.push(`<h3>Parameter stability across windows</h3>`);
+      out.push(
+        table(
+          ['Parameter', 'Distinct values', 'Mean', 'SD', 'Min', 'Max'],
+          stab.map(([n, s]) => [td(`<code>${h(n)}</code>`), td(String(s.distinct), 'num'), td(s.mean === undefined ? '—' : s.mean.toFixed(3), 'num'), td(s.std === undefined ? '—' : s.std.toFixed(3), 'num'), td(s.min === undefined ? '—' : String(s.min), 'num'), td(s.max === undefined ? '—' : String(s.max), 'num')]),
+        ),
+      );
+    }
+  }
+  return out.join('');
+}
+
+function monteCarloBlock(p: PhaseReport, id: string): string {
+  const mc = p.monteCarlo!;
+  const out = [`<h3>Monte Carlo bands</h3>`];
+  out.push(note(`${mc.paths.toLocaleString('en-US')} seeded resamplings (seed ${mc.seed}) of the best set: a circular block bootstrap of its bar returns (blocks of ${mc.block} bars) and a bootstrap of its trades' returns. The dashed line is the best set's own value.`));
+  out.push(`<div class="chart" id="${id}-mc" data-chart="montecarlo"></div>`);
+  const pcts = Object.keys(mc.bars.final_equity);
+  const rows: string[][] = [];
+  const line = (label: string, metric: MetricName, bands: Record<string, number | null>): string[] => [td(label), ...pcts.map((k) => td(formatMetric(metric, bands[k]), 'num'))];
+  rows.push(line('Final equity (bar returns)', 'final_equity', mc.bars.final_equity));
+  rows.push(line('Max drawdown (bar returns)', 'max_drawdown', mc.bars.max_drawdown));
+  rows.push(line('Sharpe (bar returns)', 'sharpe', mc.bars.sharpe));
+  if (mc.trades) {
+    rows.push(line('Final equity (trades)', 'final_equity', mc.trades.final_equity));
+    rows.push(line('Max drawdown (trades)', 'max_drawdown', mc.trades.max_drawdown));
+  }
+  out.push(table(['Quantity', ...pcts.map((k) => `${k.slice(1)}th pct`)], rows, 'class="montecarlo"'));
+  return out.join('');
+}
+
+function failuresBlock(p: PhaseReport, model: ReportModel): string {
+  if (p.failures.total === 0) return '';
+  const out = [`<h3 class="bad">Failed trials (${p.failures.total.toLocaleString('en-US')})</h3>`];
+  if (p.failures.total > p.failures.rows.length) out.push(note(`The first ${p.failures.rows.length} (reports list at most ${model.limits.failureRows}).`));
+  const names = [...new Set(p.failures.rows.flatMap((f) => Object.keys(f.params)))];
+  out.push(
+    table(
+      ['Trial', 'Bars', ...names.map((n) => `<code>${h(n)}</code>`), 'Error'],
+      p.failures.rows.map((f) => [td(String(f.trial), 'num'), td(`${f.window[0]}–${f.window[1] - 1}`), ...names.map((n) => td(h(formatParam(f.params[n])))), td(`<code class="error-text">${h(f.error)}</code>`, 'wrap')]),
+      'class="failures scroll"',
+    ),
+  );
+  return out.join('');
+}
