@@ -1,0 +1,115 @@
+import { Worker, type Job } from 'bullmq';
+import { hostname } from 'node:os';
+import { PoolExecutor } from '../pool.js';
+import { VERSION } from '../../version.js';
+import { bullConnection, checkRedis } from './connect.js';
+import { QUEUE_REGISTRY, runMetaKey } from './keys.js';
+import { MarketCache } from './market-cache.js';
+import { redactedUrl } from './url.js';
+import { decodePayload, encodeReply, type BatchJobData } from './wire.js';
+
+export interface WorkerServiceOptions {
+  readonly url: string;
+  /** Threads of the local pool (and jobs taken at once per run). */
+  readonly workers: number;
+  /** How often the registry of live runs is read. */
+  readonly pollMs?: number;
+  /** A job's lock lasts this long unless renewed (renewed every half of it while the job runs). */
+  readonly lockMs?: number;
+  /** How often this worker looks for jobs whose worker died (their lock expired) and requeues them. */
+  readonly stalledMs?: number;
+  readonly log?: (line: string) => void;
+  /** Aborting stops taking jobs; jobs running finish and are returned, then the service ends. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * `fanfold worker`: finds live runs in the registry Redis keeps, consumes each run's queue with a
+ * BullMQ Worker and runs its batches on a local Piscina pool. A worker that dies leaves its job
+ * locked until the lock expires; BullMQ's stalled-job check (run by every other worker) puts it
+ * back in the queue, so another worker runs it. Resolves when the signal aborts and every running
+ * job has finished.
+ */
+export async function runWorkerService(options: WorkerServiceOptions): Promise<void> {
+  const log = options.log ?? (() => {});
+  await checkRedis(options.url, log);
+  const name = `fanfold-worker-${hostname()}-${process.pid}`;
+  const connection = bullConnection(options.url, name);
+  connection.on('error', (e) => log(`redis: ${e.message}`));
+  const pool = new PoolExecutor({ workers: options.workers, maxBatch: 4096 });
+  const market = new MarketCache(connection);
+  const consumers = new Map<string, Worker>();
+  const refused = new Set<string>();
+
+  const runJob = async (job: Job<BatchJobData>): Promise<string> => {
+    const data = job.data;
+    if (data.version !== VERSION) throw new Error(`worker ${name} runs fanfold ${VERSION}, the run's coordinator ${data.version}`);
+    const bars = await market.get(data.dataKey, data.dataHash);
+    const { sets, options: topology, plugins } = decodePayload(data.payload);
+    return encodeReply(await pool.runBatch(bars, sets, topology, plugins));
+  };
+
+  const consume = (queue: string): Worker => {
+    const worker = new Worker<BatchJobData, string>(queue, runJob, {
+      connection,
+      name,
+      concurrency: options.workers,
+      lockDuration: options.lockMs ?? 30_000,
+      stalledInterval: options.stalledMs ?? 30_000,
+      maxStalledCount: 1,
+    });
+    worker.on('error', (e) => log(`worker ${queue}: ${e.message}`));
+    worker.on('failed', (job, e) => log(`worker ${queue}: batch ${job?.id ?? '?'} failed: ${e.message}`));
+    return worker;
+  };
+
+  const poll = async (): Promise<void> => {
+    const live = new Set(await connection.smembers(QUEUE_REGISTRY));
+    for (const queue of live) {
+      if (consumers.has(queue) || refused.has(queue)) continue;
+      const version = await connection.hget(runMetaKey(queue), 'version');
+      if (version !== null && version !== VERSION) {
+        refused.add(queue);
+        log(`worker: not taking run ${queue}: its coordinator runs fanfold ${version}, this worker ${VERSION}`);
+        continue;
+      }
+      consumers.set(queue, consume(queue));
+      log(`worker: taking batches of run ${queue}`);
+    }
+    for (const [queue, worker] of consumers) {
+      if (live.has(queue)) continue;
+      consumers.delete(queue);
+      await worker.close();
+      log(`worker: run ${queue} ended`);
+    }
+  };
+
+  log(`fanfold worker ${name}: ${options.workers} thread${options.workers === 1 ? '' : 's'}, waiting for runs on ${redactedUrl(options.url)}`);
+  try {
+    while (!options.signal?.aborted) {
+      try {
+        await poll();
+      } catch (error) {
+        log(`worker: reading the run registry failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      await sleep(options.pollMs ?? 1_000, options.signal);
+    }
+    log('worker: stopping; finishing the batches in hand');
+    await Promise.all([...consumers.values()].map((w) => w.close()));
+  } finally {
+    await pool.close();
+    connection.disconnect();
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
