@@ -1,10 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSynthetic } from '../src/data/synthetic.js';
 import { batchJobId, QUEUE_REGISTRY, queueNameFor, runMetaKey } from '../src/executor/redis/keys.js';
 import { MarketCache } from '../src/executor/redis/market-cache.js';
+import { pluginsHash } from '../src/executor/redis/plugins-hash.js';
 import { packMarketData, unpackMarketData } from '../src/executor/redis/market-wire.js';
 import { redactedUrl } from '../src/executor/redis/url.js';
 import { decodePayload, decodeReply, encodePayload, encodeReply } from '../src/executor/redis/wire.js';
@@ -139,5 +140,26 @@ describe('worker process pieces against a real redis-server', () => {
     expect(lines).toContain(`worker: not taking run fanfold-old-run: its coordinator runs fanfold 0.0.0-elsewhere, this worker ${VERSION}`);
     expect(lines.some((l) => l.startsWith('worker: taking'))).toBe(false);
     await redis.client.del(QUEUE_REGISTRY, runMetaKey('fanfold-old-run'));
+  });
+
+  it('a worker does not take a run whose plugin modules differ from its own copy, or that it cannot read', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'fanfold-plugins-'));
+    writeFileSync(join(folder, 'mine.js'), 'export const x = 1;\n');
+    const coordinatorHash = pluginsHash([folder]);
+    writeFileSync(join(folder, 'mine.js'), 'export const x = 2;\n');
+    expect(pluginsHash([folder])).not.toBe(coordinatorHash);
+    await redis.client.sadd(QUEUE_REGISTRY, 'fanfold-plugged', 'fanfold-elsewhere');
+    await redis.client.hset(runMetaKey('fanfold-plugged'), { version: VERSION, plugins: JSON.stringify([folder]), plugins_hash: coordinatorHash });
+    await redis.client.hset(runMetaKey('fanfold-elsewhere'), { version: VERSION, plugins: JSON.stringify(['/no/such/plugins']), plugins_hash: coordinatorHash });
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const done = runWorkerService({ url: redis.url, workers: 1, pollMs: 20, signal: stop.signal, log: (l) => lines.push(l) });
+    const deadline = Date.now() + 10_000;
+    while (lines.filter((l) => l.startsWith('worker: not taking')).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    stop.abort();
+    await done;
+    expect(lines).toContain(`worker: not taking run fanfold-plugged: its plugin modules (${folder}) differ from this machine's copy`);
+    expect(lines.some((l) => l.startsWith("worker: not taking run fanfold-elsewhere: cannot read its plugin folders here (ENOENT"))).toBe(true);
+    await redis.client.del(QUEUE_REGISTRY, runMetaKey('fanfold-plugged'), runMetaKey('fanfold-elsewhere'));
   });
 });

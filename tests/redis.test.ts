@@ -173,6 +173,30 @@ describe('redis executor', () => {
     }
   });
 
+  it('Redis flushed mid-run (a restart without persistence): lost batches are enqueued again, results equal inline', async () => {
+    const expected = await reference(long, 4096);
+    const [a, b] = [await worker(), await worker()];
+    const runId = 'flush-test';
+    const lines: string[] = [];
+    const running = run(long, { executor: 'redis', redis: redis.url, maxBatch: 8, inFlight: 3, runId, redisWatchMs: 200, log: (l) => lines.push(l) });
+    const dir = join(tmp, 'long_sweep', runId);
+    await until('some committed trials', () => {
+      try {
+        return rowCounts(dir).rows > 0;
+      } catch {
+        return false;
+      }
+    });
+    await redis.client.flushall();
+    const got = await running;
+    expect(lines.some((l) => /^redis: batch b[0-9a-f]{64} vanished from Redis \(restarted without persistence, or flushed\?\); enqueuing it again$/.test(l))).toBe(true);
+    expect(got.json).toEqual(expected.json);
+    expect(got.rows).toEqual(expected.rows);
+    expect(rowCounts(got.dir)).toEqual({ rows: 208, keys: 208 });
+    expect(await allKeys(redis.client)).toEqual([]);
+    await Promise.all([stopWorker(a, 'SIGTERM'), stopWorker(b, 'SIGTERM')]);
+  });
+
   it('a coordinator killed mid-run and resumed: finished batches are reused, the queue taken over, results equal inline, keys gone', async () => {
     const expected = await reference(long, 4096);
     const out = join(tmp, 'killed');

@@ -52,6 +52,8 @@ export interface RunOptions {
   readonly redis?: string;
   /** Batches the redis executor keeps queued (wins over execution.redis.in_flight). */
   readonly inFlight?: number;
+  /** How often the redis executor checks that its batches in flight still exist (tests). */
+  readonly redisWatchMs?: number;
 }
 
 export interface RunOutcome {
@@ -127,7 +129,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const remote =
     redisUrl === null
       ? null
-      : await RedisExecutor.open({ url: redisUrl, queue: queueNameFor(workflow.name, runId), inFlight: options.inFlight ?? base?.execution.redis?.in_flight ?? 8, plugins: workflow.plugins, log: options.log });
+      : await RedisExecutor.open({ url: redisUrl, queue: queueNameFor(workflow.name, runId), inFlight: options.inFlight ?? base?.execution.redis?.in_flight ?? 8, plugins: workflow.plugins, log: options.log, watchMs: options.redisWatchMs });
   const provenance = {
     run_id: runId,
     workflow: workflow.name,

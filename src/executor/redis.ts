@@ -9,6 +9,7 @@ import type { Executor, RunEnd } from './executor.js';
 import { bullConnection, checkRedis } from './redis/connect.js';
 import { batchJobId, marketDataKey, QUEUE_REGISTRY, resultScope, runDataPattern, runMetaKey } from './redis/keys.js';
 import { packMarketData } from './redis/market-wire.js';
+import { pluginsHash } from './redis/plugins-hash.js';
 import { redactedUrl } from './redis/url.js';
 import { decodeReply, encodePayload, type BatchJobData } from './redis/wire.js';
 
@@ -20,6 +21,8 @@ export interface RedisExecutorOptions {
   readonly inFlight: number;
   readonly plugins?: readonly string[];
   readonly log?: (line: string) => void;
+  /** How often a batch in flight is checked for still being in Redis (default 10 s). */
+  readonly watchMs?: number;
 }
 
 /** Cleanup of a finished run gives up after this long (Redis gone): the keys then stay. */
@@ -71,8 +74,7 @@ export class RedisExecutor implements Executor {
     try {
       await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
       await executor.takeOver(log);
-      await connection.hset(runMetaKey(options.queue), { version: VERSION, started: new Date().toISOString() });
-      await connection.sadd(QUEUE_REGISTRY, options.queue);
+      await executor.register();
     } catch (error) {
       await executor.disconnect();
       throw error;
@@ -94,6 +96,13 @@ export class RedisExecutor implements Executor {
     // Waiting batches were cut for the old coordinator's batching; this one enqueues its own.
     await this.queue.drain(true);
     await this.queue.clean(0, 0, 'failed');
+  }
+
+  /** Makes the run known to workers, with what they must match (fanfold version, plugin code). */
+  private async register(): Promise<void> {
+    const plugins = this.options.plugins ?? [];
+    await this.connection.hset(runMetaKey(this.options.queue), { version: VERSION, plugins: JSON.stringify(plugins), plugins_hash: pluginsHash(plugins) });
+    await this.connection.sadd(QUEUE_REGISTRY, this.options.queue);
   }
 
   /** Stores the data under the run once per content hash (SET NX: a resumed run's copy stays). */
@@ -138,7 +147,7 @@ export class RedisExecutor implements Executor {
     const job = await this.queue.add('batch', jobData, { jobId, removeOnComplete: false, removeOnFail: false });
     let reply: unknown;
     try {
-      reply = await job.waitUntilFinished(this.events);
+      reply = await this.watch(jobId, job.waitUntilFinished(this.events));
     } catch (error) {
       await this.queue.remove(jobId).catch(() => 0);
       throw error;
@@ -148,6 +157,27 @@ export class RedisExecutor implements Executor {
     const results = decodeReply(reply);
     if (results.length !== sets.length) throw new Error(`job ${jobId} returned ${results.length} results for ${sets.length} sets`);
     return results;
+  }
+
+  /**
+   * Waits for a job, checking now and then that it still exists: a Redis restarted without
+   * persistence (or flushed) loses every job, and nothing would ever finish them. A lost job is an
+   * error (the search enqueues the batch again) and the run registers itself and its data anew.
+   */
+  private async watch(jobId: string, finished: Promise<unknown>): Promise<unknown> {
+    finished.catch(() => {});
+    const every = this.options.watchMs ?? 10_000;
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise<'tick'>((resolve) => (timer = setTimeout(() => resolve('tick'), every)));
+      const first = await Promise.race([finished, tick]).finally(() => clearTimeout(timer));
+      if (first !== 'tick') return first;
+      if ((await this.queue.getJobState(jobId)) !== 'unknown') continue;
+      this.published.clear();
+      await this.register();
+      this.options.log?.(`redis: batch ${jobId} vanished from Redis (restarted without persistence, or flushed?); enqueuing it again`);
+      throw new Error(`batch ${jobId} vanished from Redis`);
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import { VERSION } from '../../version.js';
 import { bullConnection, checkRedis } from './connect.js';
 import { QUEUE_REGISTRY, runMetaKey } from './keys.js';
 import { MarketCache } from './market-cache.js';
+import { pluginsHash } from './plugins-hash.js';
 import { redactedUrl } from './url.js';
 import { decodePayload, encodeReply, type BatchJobData } from './wire.js';
 
@@ -67,10 +68,10 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
     const live = new Set(await connection.smembers(QUEUE_REGISTRY));
     for (const queue of live) {
       if (consumers.has(queue) || refused.has(queue)) continue;
-      const version = await connection.hget(runMetaKey(queue), 'version');
-      if (version !== null && version !== VERSION) {
+      const reason = mismatch(await connection.hgetall(runMetaKey(queue)));
+      if (reason !== null) {
         refused.add(queue);
-        log(`worker: not taking run ${queue}: its coordinator runs fanfold ${version}, this worker ${VERSION}`);
+        log(`worker: not taking run ${queue}: ${reason}`);
         continue;
       }
       consumers.set(queue, consume(queue));
@@ -100,6 +101,20 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
     await pool.close();
     connection.disconnect();
   }
+}
+
+/** Why this worker must not run a run's batches (other fanfold version, other plugin code), or null. */
+function mismatch(meta: Record<string, string>): string | null {
+  if (meta.version !== undefined && meta.version !== VERSION) return `its coordinator runs fanfold ${meta.version}, this worker ${VERSION}`;
+  if (meta.plugins === undefined || meta.plugins_hash === undefined) return null;
+  const folders = JSON.parse(meta.plugins) as string[];
+  let local: string;
+  try {
+    local = pluginsHash(folders);
+  } catch (error) {
+    return `cannot read its plugin folders here (${error instanceof Error ? error.message : String(error)})`;
+  }
+  return local === meta.plugins_hash ? null : `its plugin modules (${folders.join(', ')}) differ from this machine's copy`;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
