@@ -41,6 +41,7 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
   const market = new MarketCache(connection);
   const consumers = new Map<string, Worker>();
   const refused = new Set<string>();
+  const closing = new Set<Promise<void>>();
 
   const runJob = async (job: Job<BatchJobData>): Promise<string> => {
     const data = job.data;
@@ -58,6 +59,9 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
       lockDuration: options.lockMs ?? 30_000,
       stalledInterval: options.stalledMs ?? 30_000,
       maxStalledCount: 1,
+      // Seconds an idle worker blocks waiting for a job; closing waits for that call to return, so
+      // short keeps leaving a finished run (and the coordinator's cleanup, which waits for it) quick.
+      drainDelay: 1,
     });
     worker.on('error', (e) => log(`worker ${queue}: ${e.message}`));
     worker.on('failed', (job, e) => log(`worker ${queue}: batch ${job?.id ?? '?'} failed: ${e.message}`));
@@ -80,8 +84,14 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
     for (const [queue, worker] of consumers) {
       if (live.has(queue)) continue;
       consumers.delete(queue);
-      await worker.close();
-      log(`worker: run ${queue} ended`);
+      // In the background: a batch still running must not hold up discovering other runs (or this
+      // one again, should it re-register after a Redis restart).
+      const closed = worker.close().then(
+        () => log(`worker: run ${queue} ended`),
+        (e: unknown) => log(`worker: closing run ${queue}: ${e instanceof Error ? e.message : String(e)}`),
+      );
+      closing.add(closed);
+      void closed.finally(() => closing.delete(closed));
     }
   };
 
@@ -97,6 +107,7 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
     }
     log('worker: stopping; finishing the batches in hand');
     await Promise.all([...consumers.values()].map((w) => w.close()));
+    await Promise.all(closing);
   } finally {
     await pool.close();
     connection.disconnect();
