@@ -90,6 +90,15 @@ function rowCounts(dir: string): { rows: number; keys: number } {
   }
 }
 
+/** results.db exists and holds a committed row (it may not exist yet). */
+function hasRows(dir: string): boolean {
+  try {
+    return rowCounts(dir).rows > 0;
+  } catch {
+    return false;
+  }
+}
+
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
@@ -182,19 +191,41 @@ describe('redis executor', () => {
     const lines: string[] = [];
     const running = run(long, { executor: 'redis', redis: redis.url, maxBatch: 8, inFlight: 3, runId, redisWatchMs: 200, log: (l) => lines.push(l) });
     const dir = join(tmp, 'long_sweep', runId);
-    await until('some committed trials', () => {
-      try {
-        return rowCounts(dir).rows > 0;
-      } catch {
-        return false;
-      }
-    });
+    await until('some committed trials', () => hasRows(dir));
     await redis.client.flushall();
     const got = await running;
     expect(lines.some((l) => /^redis: batch b[0-9a-f]{64} vanished from Redis \(restarted without persistence, or flushed\?\); enqueuing it again$/.test(l))).toBe(true);
     expect(got.json).toEqual(expected.json);
     expect(got.rows).toEqual(expected.rows);
     expect(rowCounts(got.dir)).toEqual({ rows: 208, keys: 208 });
+    expect(await allKeys(redis.client)).toEqual([]);
+    await Promise.all([stopWorker(a, 'SIGTERM'), stopWorker(b, 'SIGTERM')]);
+  });
+
+  it('a failed run removes its keys too; a Ctrl-C (abort) keeps its queue for --resume, which completes it', async () => {
+    const broken = write('broken.yaml', `name: broken\ndata: {path: ${join(tmp, 'missing.csv')}}\nstrategy: {type: sma_crossover, fast: [5, 10], slow: 30}\n`);
+    await expect(runWorkflow(await openWorkflow(broken), { executor: 'redis', redis: redis.url, out: tmp })).rejects.toThrow(/missing\.csv/);
+    expect(await allKeys(redis.client)).toEqual([]);
+
+    const expected = await reference(long, 4096);
+    const [a, b] = await Promise.all([worker(), worker()]);
+    const stop = new AbortController();
+    const runId = 'abort-test';
+    const dir = join(tmp, 'long_sweep', runId);
+    const running = runWorkflow(await openWorkflow(long), { executor: 'redis', redis: redis.url, out: tmp, runId, maxBatch: 8, inFlight: 2, signal: stop.signal });
+    await until('some committed trials', () => hasRows(dir));
+    stop.abort();
+    const first = await running;
+    expect(first.interrupted).toBe(true);
+    const queue = queueNameFor('long_sweep', runId);
+    expect(await redis.client.smembers(QUEUE_REGISTRY)).toEqual([queue]);
+    expect((await allKeys(redis.client)).length).toBeGreaterThan(0);
+    const done = rowCounts(dir).rows;
+    expect(done).toBeLessThan(208);
+    const { result } = await runWorkflow(await openWorkflow(long), { executor: 'redis', redis: redis.url, resume: dir });
+    const { run_id: _id, results_dir: _dir, ...json } = result;
+    expect(json).toEqual(expected.json);
+    expect(rowCounts(dir)).toEqual({ rows: 208, keys: 208 });
     expect(await allKeys(redis.client)).toEqual([]);
     await Promise.all([stopWorker(a, 'SIGTERM'), stopWorker(b, 'SIGTERM')]);
   });
