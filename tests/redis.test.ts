@@ -238,13 +238,7 @@ describe('redis executor', () => {
     const runsDir = join(out, 'long_sweep');
     await until('the run directory', () => existsSync(runsDir) && readdirSync(runsDir).length === 1);
     const dir = join(runsDir, readdirSync(runsDir)[0]);
-    await until('some committed trials', () => {
-      try {
-        return rowCounts(dir).rows > 0;
-      } catch {
-        return false; // not created yet
-      }
-    });
+    await until('some committed trials', () => hasRows(dir));
     coordinator.kill('SIGKILL');
     await new Promise((r) => coordinator.once('exit', r));
     const committed = rowCounts(dir).rows;
