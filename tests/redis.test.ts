@@ -154,6 +154,32 @@ describe('redis executor', () => {
     expect(await stopWorker(b, 'SIGTERM')).toBe(0);
   });
 
+  it('a run started before any worker says that none serves it, and completes once one starts', async () => {
+    const expected = await reference(sweep, 3);
+    const lines: string[] = [];
+    let warned: () => void = () => {};
+    const warning = new Promise<void>((resolve) => (warned = resolve));
+    const running = run(sweep, {
+      executor: 'redis',
+      redis: redis.url,
+      maxBatch: 3,
+      redisWatchMs: 100,
+      log: (l) => {
+        lines.push(l);
+        if (l.startsWith('redis: batches are waiting')) warned();
+      },
+    });
+    await warning;
+    expect(lines.filter((l) => l.startsWith('redis: batches are waiting'))).toEqual([
+      expect.stringMatching(new RegExp(`^redis: batches are waiting and no worker serves queue fanfold-distributed-\\S+; start one: fanfold worker --redis ${redis.url.replace(/[./]/g, '\\$&')}$`)),
+    ]);
+    const late = await worker();
+    const got = await running;
+    expect(got.json).toEqual(expected.json);
+    expect(got.rows).toEqual(expected.rows);
+    await stopWorker(late, 'SIGTERM');
+  });
+
   it('a worker killed with SIGKILL mid-batch: its batch is recovered by another worker, every trial stored exactly once, results equal inline', async () => {
     const expected = await reference(long, 4096);
     const runId = 'kill-test';

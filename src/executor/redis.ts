@@ -172,12 +172,30 @@ export class RedisExecutor implements Executor {
       const tick = new Promise<'tick'>((resolve) => (timer = setTimeout(() => resolve('tick'), every)));
       const first = await Promise.race([finished, tick]).finally(() => clearTimeout(timer));
       if (first !== 'tick') return first;
-      if ((await this.queue.getJobState(jobId)) !== 'unknown') continue;
+      const state = await this.queue.getJobState(jobId);
+      if (state === 'waiting') await this.warnIfNoWorker();
+      if (state !== 'unknown') continue;
       this.published.clear();
       await this.register();
       this.options.log?.(`redis: batch ${jobId} vanished from Redis (restarted without persistence, or flushed?); enqueuing it again`);
       throw new Error(`batch ${jobId} vanished from Redis`);
     }
+  }
+
+  private warnedAt = 0;
+
+  /** A batch waits and nobody consumes the queue: say so (once a minute), or the run just hangs. */
+  private async warnIfNoWorker(): Promise<void> {
+    // Every batch in flight asks: the first one claims the minute before awaiting the answer.
+    const last = this.warnedAt;
+    if (Date.now() - last < 60_000) return;
+    this.warnedAt = Date.now();
+    const workers = await this.queue.getWorkersCount().catch(() => -1);
+    if (workers !== 0) {
+      this.warnedAt = last;
+      return;
+    }
+    this.options.log?.(`redis: batches are waiting and no worker serves queue ${this.options.queue}; start one: fanfold worker --redis ${redactedUrl(this.options.url)}`);
   }
 
   /**

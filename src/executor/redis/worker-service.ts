@@ -52,8 +52,12 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
   };
 
   const consume = (queue: string): Worker => {
+    // A connection of its own: BullMQ names a worker's connections after its queue, and the
+    // coordinator waits for those names to disappear before deleting the queue.
+    const own = bullConnection(options.url, `${name}-${queue}`);
+    own.on('error', () => {});
     const worker = new Worker<BatchJobData, string>(queue, runJob, {
-      connection,
+      connection: own,
       name,
       concurrency: options.workers,
       lockDuration: options.lockMs ?? 30_000,
@@ -65,6 +69,7 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
     });
     worker.on('error', (e) => log(`worker ${queue}: ${e.message}`));
     worker.on('failed', (job, e) => log(`worker ${queue}: batch ${job?.id ?? '?'} failed: ${e.message}`));
+    worker.on('closed', () => own.disconnect());
     return worker;
   };
 
