@@ -152,7 +152,7 @@ await yargs(hideBin(process.argv))
         .option('workers', { type: 'string', describe: "threads of this machine's pool, or 'auto'" })
         .option('lock-ms', { type: 'number', describe: 'job lock duration; a dead worker\'s batch is requeued after about this long (default 30000)' })
         .option('stalled-ms', { type: 'number', describe: 'how often to look for batches of dead workers (default 30000)' })
-        .option('poll-ms', { type: 'number', describe: 'how often to look for new runs (default 1000)' }),
+        .option('poll-ms', { type: 'number', describe: 'how often to look for new and ended runs (default 250)' }),
     (argv) => guarded(() => workerCommand({ redis: argv.redis, workers: argv.workers, lockMs: argv.lockMs, stalledMs: argv.stalledMs, pollMs: argv.pollMs })),
   )
   .command(

@@ -27,7 +27,7 @@ export interface RedisExecutorOptions {
 
 /** Cleanup of a finished run gives up after this long (Redis gone): the keys then stay. */
 const CLEANUP_TIMEOUT_MS = 15_000;
-/** How long a finished run waits for workers to leave its queue (they poll the registry every second by default). */
+/** How long a finished run waits for workers to leave its queue (they poll the registry every 250 ms by default). */
 const WORKERS_LEAVE_MS = 5_000;
 
 /**

@@ -108,7 +108,7 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
       } catch (error) {
         log(`worker: reading the run registry failed: ${error instanceof Error ? error.message : String(error)}`);
       }
-      await sleep(options.pollMs ?? 1_000, options.signal);
+      await sleep(options.pollMs ?? 250, options.signal);
     }
     log('worker: stopping; finishing the batches in hand');
     await Promise.all([...consumers.values()].map((w) => w.close()));
