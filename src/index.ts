@@ -16,6 +16,11 @@ export { loadWorkflow, type PhaseDeclaration, type Workflow } from './config/wor
 export { parameterSetOf } from './config/resolve.js';
 export { configSchema, configJsonSchema, type Config } from './config/schema.js';
 export { runWorkflow, type RunOptions, type RunOutcome } from './coordinator/run-workflow.js';
+export type { Executor, RunEnd } from './executor/executor.js';
+export { InlineExecutor } from './executor/inline.js';
+export { PoolExecutor, type PoolOptions } from './executor/pool.js';
+export { RedisExecutor, type RedisExecutorOptions } from './executor/redis.js';
+export { runWorkerService, type WorkerServiceOptions } from './executor/redis/worker-service.js';
 export { openWorkflow } from './coordinator/open.js';
 export { loadPlugins } from './coordinator/plugins.js';
 export type { ResultJson, PhaseJson, RunJson, MetricsJson } from './results/contract.js';

@@ -105,10 +105,10 @@ describe('fanfold run', () => {
     expect(r.stderr).toMatch(new RegExp(`${data.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: .*high.*low`));
   });
 
-  it('refuses executors that this version does not have, exit code 2', () => {
+  it('--executor redis without a Redis URL says what is missing, exit code 2', () => {
     const r = cli(['run', 'configs/demo.yaml', '--executor', 'redis', '--out', out]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("executor 'redis' is not available");
+    expect(r.stderr).toBe("error: executor 'redis' needs a Redis URL: pass --redis redis://host:6379 or set execution.redis.url in configs/demo.yaml\n");
   });
 });
 

@@ -12,6 +12,7 @@ import { featuresCommand } from './features-command.js';
 import { LIST_KINDS, listText, type ListKind } from './list-command.js';
 import { formatSummary } from './summary.js';
 import { writeReport } from '../report/index.js';
+import { workerCommand } from './worker-command.js';
 
 /** Prints a failure the way a user needs it and returns the exit code (2 = fix your input, 1 = runtime). */
 function report(error: unknown): number {
@@ -93,6 +94,12 @@ function parseWorkers(value: unknown): number | 'auto' | undefined {
   return n;
 }
 
+function parseInFlight(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) throw new UserError(`--in-flight: expected a positive integer, got '${String(value)}'`);
+  return value;
+}
+
 await yargs(hideBin(process.argv))
   .scriptName('fanfold')
   .version(VERSION)
@@ -111,6 +118,8 @@ await yargs(hideBin(process.argv))
         .positional('config', { type: 'string', demandOption: true, describe: 'workflow YAML file' })
         .option('workers', { type: 'string', describe: "worker count or 'auto'" })
         .option('executor', { choices: ['inline', 'pool', 'redis'] as const, describe: 'how parameter sets execute' })
+        .option('redis', { type: 'string', describe: 'Redis URL for --executor redis (redis://user:password@host:6379, rediss:// for TLS)' })
+        .option('in-flight', { type: 'number', describe: 'batches the redis executor keeps queued (about the worker threads of all machines)' })
         .option('out', { type: 'string', describe: 'parent folder of results directories', default: 'runs' })
         .option('storage', { choices: ['memory', 'disk', 'hybrid'] as const })
         .option('set', { type: 'string', array: true, describe: 'override a config key: path.to.key=value' })
@@ -126,6 +135,8 @@ await yargs(hideBin(process.argv))
         try {
           const { result, phases, interrupted } = await runWorkflow(workflow, {
             executor: argv.executor,
+            redis: argv.redis,
+            inFlight: parseInFlight(argv.inFlight),
             workers: parseWorkers(argv.workers),
             storage: argv.storage,
             out: argv.out,
@@ -162,6 +173,18 @@ await yargs(hideBin(process.argv))
         const written = await writeReport(argv.run_dir, argv.out);
         process.stdout.write(`report: ${written.file} (${(written.bytes / 1024).toFixed(0)} KiB)\n`);
       }),
+  )
+  .command(
+    'worker',
+    'run batches of redis-executor runs (any machine; until Ctrl-C)',
+    (y) =>
+      y
+        .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL (redis://user:password@host:6379, rediss:// for TLS)' })
+        .option('workers', { type: 'string', describe: "threads of this machine's pool, or 'auto'" })
+        .option('lock-ms', { type: 'number', describe: 'job lock duration; a dead worker\'s batch is requeued after about this long (default 30000)' })
+        .option('stalled-ms', { type: 'number', describe: 'how often to look for batches of dead workers (default 30000)' })
+        .option('poll-ms', { type: 'number', describe: 'how often to look for new and ended runs (default 250)' }),
+    (argv) => guarded(() => workerCommand({ redis: argv.redis, workers: argv.workers, lockMs: argv.lockMs, stalledMs: argv.stalledMs, pollMs: argv.pollMs })),
   )
   .command(
     'validate <config>',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { METRIC_NAMES } from '../metrics/metrics.js';
+import { REDIS_URL_PATTERN } from '../executor/redis/url.js';
 
 /**
  * The config schema of DESIGN.md section 6: the single source of the config's types, of validation
@@ -119,8 +120,16 @@ const monteCarlo = z.strictObject({
   percentiles: z.array(z.number().min(0).max(100)).min(1).default([5, 25, 50, 75, 95]),
 });
 
+const redis = z
+  .strictObject({
+    url: z.string().regex(REDIS_URL_PATTERN, 'a redis:// or rediss:// URL, e.g. redis://user:password@host:6379').describe('Redis for the redis executor; user and password may be in the URL, rediss:// for TLS'),
+    in_flight: z.number().int().positive().default(8).describe('batches kept queued at once: about the worker threads of every machine together'),
+  })
+  .describe('the redis executor: batches go to `fanfold worker` processes through this Redis');
+
 const execution = z.strictObject({
   executor: z.enum(['inline', 'pool', 'redis']).default('pool'),
+  redis: redis.optional(),
   workers: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
   enable_event_tracing: z.boolean().default(false),
   trace_settings: z

@@ -10,7 +10,11 @@ import type { MarketData } from '../data/series.js';
 import { ConfigError, UserError } from '../errors.js';
 import type { Executor } from '../executor/executor.js';
 import { InlineExecutor } from '../executor/inline.js';
+import type { RunEnd } from '../executor/executor.js';
 import { PoolExecutor, type PoolOptions } from '../executor/pool.js';
+import { RedisExecutor } from '../executor/redis.js';
+import { queueNameFor } from '../executor/redis/keys.js';
+import { REDIS_URL_PATTERN } from '../executor/redis/url.js';
 import { progressLine } from '../reduce/progress.js';
 import type { PhaseJson, ResultJson } from '../results/contract.js';
 import { newRunId, RunDirectory } from '../results/run-dir.js';
@@ -47,6 +51,12 @@ export interface RunOptions {
   readonly pool?: Omit<PoolOptions, 'workers' | 'plugins'>;
   /** Largest batch of sets per task. */
   readonly maxBatch?: number;
+  /** Redis URL for the redis executor (wins over execution.redis.url). */
+  readonly redis?: string;
+  /** Batches the redis executor keeps queued (wins over execution.redis.in_flight). */
+  readonly inFlight?: number;
+  /** How often the redis executor checks that its batches in flight still exist (tests). */
+  readonly redisWatchMs?: number;
 }
 
 export interface RunOutcome {
@@ -60,6 +70,16 @@ export interface RunOutcome {
 function executorFor(name: 'inline' | 'pool', workers: number | 'auto', workflow: Workflow, options: RunOptions): Executor {
   if (name === 'inline') return new InlineExecutor();
   return new PoolExecutor({ ...options.pool, workers, plugins: workflow.plugins, maxBatch: options.maxBatch });
+}
+
+/** The redis executor's URL: --redis, else execution.redis.url; a clear error when neither is given. */
+function redisUrlOf(workflow: Workflow, base: Config | null, options: RunOptions): string {
+  const url = options.redis ?? base?.execution.redis?.url;
+  if (url === undefined) {
+    throw new UserError(`executor 'redis' needs a Redis URL: pass --redis redis://host:6379 or set execution.redis.url in ${workflow.file}`);
+  }
+  if (!REDIS_URL_PATTERN.test(url)) throw new UserError(`--redis: expected a redis:// or rediss:// URL, got '${url}'`);
+  return url;
 }
 
 /** A phase's config with earlier outputs substituted: templates, then `inputs.params`. */
@@ -102,13 +122,17 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const first = workflow.phases[0];
   const base = (first.validated?.config ?? null) as Config | null;
   const executorName = options.executor ?? base?.execution.executor ?? 'pool';
-  if (executorName === 'redis') throw new UserError("executor 'redis' is not available in this version; use --executor pool or inline");
+  const redisUrl = executorName === 'redis' ? redisUrlOf(workflow, base, options) : null;
   const workers = options.workers ?? base?.execution.workers ?? 'auto';
   const started = new Date();
   const resumeDir = options.resume === undefined ? null : resolve(options.resume);
   if (resumeDir !== null && !existsSync(join(resumeDir, 'run.json'))) throw new UserError(`--resume: ${resumeDir} is not a run directory (no run.json)`);
   const runId = resumeDir !== null ? basename(resumeDir) : (options.runId ?? newRunId(started));
-  const dir = resumeDir !== null ? new RunDirectory(dirname(dirname(resumeDir)), basename(dirname(resumeDir)), runId) : new RunDirectory(resolve(options.out ?? 'runs'), workflow.name, runId);
+  // Redis is checked (reachable, credentials, eviction policy) before the run directory is made.
+  const remote =
+    redisUrl === null
+      ? null
+      : await RedisExecutor.open({ url: redisUrl, queue: queueNameFor(workflow.name, runId), inFlight: options.inFlight ?? base?.execution.redis?.in_flight ?? 8, plugins: workflow.plugins, log: options.log, watchMs: options.redisWatchMs });
   const provenance = {
     run_id: runId,
     workflow: workflow.name,
@@ -121,10 +145,18 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     started: started.toISOString(),
     resumed: resumeDir !== null,
   };
-  dir.writeJson('run.json', { ...provenance, status: 'running' });
-  options.onRunDirectory?.(dir.path);
-  // Every mode writes the store: it is what makes a killed run resumable.
-  const store = new ResultsStore(dir.path);
+  let dir: RunDirectory;
+  let store: ResultsStore;
+  try {
+    dir = resumeDir !== null ? new RunDirectory(dirname(dirname(resumeDir)), basename(dirname(resumeDir)), runId) : new RunDirectory(resolve(options.out ?? 'runs'), workflow.name, runId);
+    dir.writeJson('run.json', { ...provenance, status: 'running' });
+    options.onRunDirectory?.(dir.path);
+    // Every mode writes the store: it is what makes a killed run resumable.
+    store = new ResultsStore(dir.path);
+  } catch (error) {
+    await remote?.close('failed');
+    throw error;
+  }
   let interrupted = false;
   const outputs = new Map<string, PhaseOutput>();
   const skipped = new Set<string>();
@@ -133,7 +165,8 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const dataCache = new Map<string, Promise<MarketData>>();
   const log = options.log ?? (() => {});
   // Created last before the try: its worker threads are always shut down by the finally.
-  const executor = executorFor(executorName, workers, workflow, options);
+  const executor = remote ?? executorFor(executorName as 'inline' | 'pool', workers, workflow, options);
+  let end: RunEnd = 'failed';
 
   /**
    * Runs one phase config's sequence and stores its trials under `label` (the phase name, or for a
@@ -226,13 +259,14 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       best_runs: ran.flatMap((r) => (r.bestRun ? [{ phase: r.name, ...r.bestRun }] : [])),
       result,
     });
+    end = interrupted ? 'interrupted' : 'completed';
     return { result, phases: ran, interrupted };
   } catch (error) {
     dir.writeJson('run.json', { ...provenance, status: 'failed', workers: executor.concurrency, error: error instanceof Error ? error.message : String(error) });
     throw error;
   } finally {
     store.close();
-    await executor.close();
+    await executor.close(end);
   }
 }
 

@@ -11,5 +11,8 @@ export interface Executor {
   /** Batches worth keeping in flight at once. */
   readonly concurrency: number;
   runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions): Promise<SetResult[]>;
-  close(): Promise<void>;
+  /** Releases the executor; `end` says how the run ended (a queue executor keeps an interrupted run's queue for --resume). */
+  close(end?: RunEnd): Promise<void>;
 }
+
+export type RunEnd = 'completed' | 'failed' | 'interrupted';

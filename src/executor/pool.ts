@@ -78,7 +78,8 @@ export class PoolExecutor implements Executor {
     }
   }
 
-  async runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions): Promise<SetResult[]> {
+  /** `plugins`: this batch's plugin folders (a `fanfold worker` serves runs of different workflows). */
+  async runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions, plugins: readonly string[] = this.options.plugins ?? []): Promise<SetResult[]> {
     await this.recycling;
     const slots = await this.slotsFor(sets.length);
     const abort = new AbortController();
@@ -91,7 +92,7 @@ export class PoolExecutor implements Executor {
         summary: this.summary.handle,
         capacity: this.summary.capacity,
         slots,
-        plugins: this.options.plugins ?? [],
+        plugins,
       };
       let reply: BatchReply;
       try {

@@ -1,0 +1,253 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { MarketData } from '../data/series.js';
+import type { ParameterSet } from '../engine/spec.js';
+import { trialKey } from '../search/trial-key.js';
+import type { SetResult, TopologyOptions } from '../topology/topology.js';
+import { VERSION } from '../version.js';
+import type { Executor, RunEnd } from './executor.js';
+import { bullConnection, checkRedis } from './redis/connect.js';
+import { batchJobId, marketDataKey, QUEUE_REGISTRY, resultScope, runDataPattern, runMetaKey } from './redis/keys.js';
+import { packMarketData } from './redis/market-wire.js';
+import { pluginsHash } from './redis/plugins-hash.js';
+import { redactedUrl } from './redis/url.js';
+import { decodeReply, encodePayload, type BatchJobData } from './redis/wire.js';
+
+export interface RedisExecutorOptions {
+  readonly url: string;
+  /** The run's queue (see queueNameFor). */
+  readonly queue: string;
+  /** Batches kept queued at once: about the total worker threads across machines. */
+  readonly inFlight: number;
+  readonly plugins?: readonly string[];
+  readonly log?: (line: string) => void;
+  /** How often a batch in flight is checked for still being in Redis (default 10 s). */
+  readonly watchMs?: number;
+}
+
+/** Cleanup of a finished run gives up after this long (Redis gone): the keys then stay. */
+const CLEANUP_TIMEOUT_MS = 15_000;
+/** How long a finished run waits for workers to leave its queue (they poll the registry every 250 ms by default). */
+const WORKERS_LEAVE_MS = 5_000;
+
+/**
+ * Batches as BullMQ jobs on one queue per run, run by `fanfold worker` processes on any machine.
+ * Market data goes to Redis once per content hash; a job carries only the sets, the topology
+ * options, plugin folders and the data's key and hash. Job ids are content hashes, so an identical
+ * batch enqueued again is one job. Results finished while no coordinator was listening (it was
+ * killed) are picked up when the run resumes, by trial key, whatever the new batching.
+ */
+export class RedisExecutor implements Executor {
+  readonly name = 'redis';
+  readonly concurrency: number;
+  private readonly published = new Map<string, Promise<void>>();
+  /** Results of jobs a previous coordinator of this run left finished, by scope and trial key. */
+  private readonly leftover = new Map<string, SetResult>();
+
+  private constructor(
+    private readonly options: RedisExecutorOptions,
+    private readonly connection: Redis,
+    private readonly queue: Queue,
+    private readonly events: QueueEvents,
+    private readonly eventsConnection: Redis,
+  ) {
+    this.concurrency = options.inFlight;
+  }
+
+  /**
+   * Checks Redis (reachable, credentials, noeviction), opens the run's queue and registers it for
+   * workers. A queue left by an earlier coordinator of this run (killed, or Ctrl-C'd) is taken over:
+   * its finished results are kept for reuse, its waiting and failed jobs dropped.
+   */
+  static async open(options: RedisExecutorOptions): Promise<RedisExecutor> {
+    const log = options.log ?? (() => {});
+    await checkRedis(options.url, log);
+    const connection = bullConnection(options.url, `fanfold-coordinator-${options.queue}`);
+    const queue = new Queue(options.queue, { connection });
+    const eventsConnection = bullConnection(options.url, `fanfold-events-${options.queue}`);
+    const events = new QueueEvents(options.queue, { connection: eventsConnection });
+    // Every batch in flight waits on these events.
+    events.setMaxListeners(0);
+    queue.on('error', (e) => log(`redis: queue error: ${e.message}`));
+    events.on('error', (e) => log(`redis: queue events error: ${e.message}`));
+    const executor = new RedisExecutor(options, connection, queue, events, eventsConnection);
+    try {
+      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+      await executor.takeOver(log);
+      await executor.register();
+    } catch (error) {
+      await executor.disconnect();
+      throw error;
+    }
+    log(`redis: queue ${options.queue} on ${redactedUrl(options.url)}, ${options.inFlight} batches in flight; run workers with: fanfold worker --redis <url>`);
+    return executor;
+  }
+
+  private async takeOver(log: (line: string) => void): Promise<void> {
+    const finished = await this.queue.getJobs(['completed']);
+    for (const job of finished) {
+      const data = job.data as BatchJobData;
+      if (typeof job.returnvalue !== 'string' || !Array.isArray(data.keys)) continue;
+      const results = decodeReply(job.returnvalue);
+      data.keys.forEach((key, i) => this.leftover.set(`${data.scope}|${key}`, results[i]));
+      await job.remove();
+    }
+    if (finished.length > 0) log(`redis: reusing ${this.leftover.size} results of ${finished.length} batches finished while no coordinator listened`);
+    // Waiting batches were cut for the old coordinator's batching; this one enqueues its own.
+    await this.queue.drain(true);
+    await this.queue.clean(0, 0, 'failed');
+  }
+
+  /** Makes the run known to workers, with what they must match (fanfold version, plugin code). */
+  private async register(): Promise<void> {
+    const plugins = this.options.plugins ?? [];
+    await this.connection.hset(runMetaKey(this.options.queue), { version: VERSION, plugins: JSON.stringify(plugins), plugins_hash: pluginsHash(plugins) });
+    await this.connection.sadd(QUEUE_REGISTRY, this.options.queue);
+  }
+
+  /** Stores the data under the run once per content hash (SET NX: a resumed run's copy stays). */
+  private publish(data: MarketData): Promise<void> {
+    let done = this.published.get(data.hash);
+    if (!done) {
+      done = this.connection.set(marketDataKey(this.options.queue, data.hash), packMarketData(data), 'NX').then(() => undefined);
+      done.catch(() => this.published.delete(data.hash));
+      this.published.set(data.hash, done);
+    }
+    return done;
+  }
+
+  async runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions): Promise<SetResult[]> {
+    const window = options.window ?? { start: 0, end: data.time.length };
+    const storeTrades = options.storeTrades ?? false;
+    const scope = resultScope(options.periodsPerYear, storeTrades);
+    const keys = sets.map((s) => trialKey(s, data.hash, window));
+    const results: (SetResult | undefined)[] = keys.map((k) => this.leftover.get(`${scope}|${k}`));
+    const missing = sets.flatMap((_, i) => (results[i] === undefined ? [i] : []));
+    if (missing.length > 0) {
+      const computed = await this.enqueue(data, missing.map((i) => sets[i]), missing.map((i) => keys[i]), { window, periodsPerYear: options.periodsPerYear, storeTrades }, scope);
+      missing.forEach((i, j) => (results[i] = computed[j]));
+    }
+    for (const k of keys) this.leftover.delete(`${scope}|${k}`);
+    return results as SetResult[];
+  }
+
+  private async enqueue(data: MarketData, sets: readonly ParameterSet[], keys: readonly string[], options: { window: { start: number; end: number }; periodsPerYear?: number; storeTrades: boolean }, scope: string): Promise<SetResult[]> {
+    await this.publish(data);
+    const jobId = batchJobId(data.hash, options.window, options.periodsPerYear, options.storeTrades, keys);
+    const jobData: BatchJobData = {
+      version: VERSION,
+      dataKey: marketDataKey(this.options.queue, data.hash),
+      dataHash: data.hash,
+      keys,
+      scope,
+      payload: encodePayload({ sets, options, plugins: this.options.plugins ?? [] }),
+    };
+    // Finished jobs are removed once read (a million-trial run must not pile results up in Redis);
+    // a failed one too, so that the search's retry enqueues it afresh.
+    const job = await this.queue.add('batch', jobData, { jobId, removeOnComplete: false, removeOnFail: false });
+    let reply: unknown;
+    try {
+      reply = await this.watch(jobId, job.waitUntilFinished(this.events));
+    } catch (error) {
+      await this.queue.remove(jobId).catch(() => 0);
+      throw error;
+    }
+    await this.queue.remove(jobId).catch(() => 0);
+    if (typeof reply !== 'string') throw new Error(`job ${jobId} returned ${typeof reply}, not a packed batch reply`);
+    const results = decodeReply(reply);
+    if (results.length !== sets.length) throw new Error(`job ${jobId} returned ${results.length} results for ${sets.length} sets`);
+    return results;
+  }
+
+  /**
+   * Waits for a job, checking now and then that it still exists: a Redis restarted without
+   * persistence (or flushed) loses every job, and nothing would ever finish them. A lost job is an
+   * error (the search enqueues the batch again) and the run registers itself and its data anew.
+   */
+  private async watch(jobId: string, finished: Promise<unknown>): Promise<unknown> {
+    finished.catch(() => {});
+    const every = this.options.watchMs ?? 10_000;
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise<'tick'>((resolve) => (timer = setTimeout(() => resolve('tick'), every)));
+      const first = await Promise.race([finished, tick]).finally(() => clearTimeout(timer));
+      if (first !== 'tick') return first;
+      const state = await this.queue.getJobState(jobId);
+      if (state === 'waiting') await this.warnIfNoWorker();
+      if (state !== 'unknown') continue;
+      this.published.clear();
+      await this.register();
+      this.options.log?.(`redis: batch ${jobId} vanished from Redis (restarted without persistence, or flushed?); enqueuing it again`);
+      throw new Error(`batch ${jobId} vanished from Redis`);
+    }
+  }
+
+  private warnedAt = 0;
+
+  /** A batch waits and nobody consumes the queue: say so (once a minute), or the run just hangs. */
+  private async warnIfNoWorker(): Promise<void> {
+    // Every batch in flight asks: the first one claims the minute before awaiting the answer.
+    const last = this.warnedAt;
+    if (Date.now() - last < 60_000) return;
+    this.warnedAt = Date.now();
+    const workers = await this.queue.getWorkersCount().catch(() => -1);
+    if (workers !== 0) {
+      this.warnedAt = last;
+      return;
+    }
+    this.options.log?.(`redis: batches are waiting and no worker serves queue ${this.options.queue}; start one: fanfold worker --redis ${redactedUrl(this.options.url)}`);
+  }
+
+  /**
+   * A completed or failed run removes its queue (every job and BullMQ key), its market data and its
+   * registration; an interrupted one leaves them for `--resume`.
+   */
+  async close(end: RunEnd = 'completed'): Promise<void> {
+    try {
+      if (end !== 'interrupted') await withTimeout(this.cleanUp(), CLEANUP_TIMEOUT_MS, `redis: cleaning up queue ${this.options.queue}`);
+    } catch (error) {
+      this.options.log?.(`${error instanceof Error ? error.message : String(error)}; its keys remain in Redis`);
+    } finally {
+      await this.disconnect();
+    }
+  }
+
+  private async cleanUp(): Promise<void> {
+    const q = this.options.queue;
+    await this.connection.srem(QUEUE_REGISTRY, q);
+    // Workers leave a queue once they see it gone from the registry; until then their stalled-job
+    // checks would write BullMQ keys again after the obliteration.
+    await this.workersGone(WORKERS_LEAVE_MS);
+    await this.queue.obliterate({ force: true });
+    const dataKeys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await this.connection.scan(cursor, 'MATCH', runDataPattern(q), 'COUNT', 1000);
+      dataKeys.push(...found);
+      cursor = next;
+    } while (cursor !== '0');
+    await this.connection.del(runMetaKey(q), ...dataKeys);
+  }
+
+  /** Waits until no worker consumes the queue (CLIENT LIST); gives up quietly if that is disabled. */
+  private async workersGone(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    try {
+      while ((await this.queue.getWorkersCount()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    } catch {
+      // CLIENT LIST refused (a managed Redis): obliterate now; a worker may leave an expiring key behind.
+    }
+  }
+
+  private async disconnect(): Promise<void> {
+    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    this.connection.disconnect();
+    this.eventsConnection.disconnect();
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms / 1000} s`)), ms)))]).finally(() => clearTimeout(timer));
+}
+

@@ -1,0 +1,146 @@
+import { Worker, type Job } from 'bullmq';
+import { hostname } from 'node:os';
+import { PoolExecutor } from '../pool.js';
+import { VERSION } from '../../version.js';
+import { bullConnection, checkRedis } from './connect.js';
+import { QUEUE_REGISTRY, runMetaKey } from './keys.js';
+import { MarketCache } from './market-cache.js';
+import { pluginsHash } from './plugins-hash.js';
+import { redactedUrl } from './url.js';
+import { decodePayload, encodeReply, type BatchJobData } from './wire.js';
+
+export interface WorkerServiceOptions {
+  readonly url: string;
+  /** Threads of the local pool (and jobs taken at once per run). */
+  readonly workers: number;
+  /** How often the registry of live runs is read. */
+  readonly pollMs?: number;
+  /** A job's lock lasts this long unless renewed (renewed every half of it while the job runs). */
+  readonly lockMs?: number;
+  /** How often this worker looks for jobs whose worker died (their lock expired) and requeues them. */
+  readonly stalledMs?: number;
+  readonly log?: (line: string) => void;
+  /** Aborting stops taking jobs; jobs running finish and are returned, then the service ends. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * `fanfold worker`: finds live runs in the registry Redis keeps, consumes each run's queue with a
+ * BullMQ Worker and runs its batches on a local Piscina pool. A worker that dies leaves its job
+ * locked until the lock expires; BullMQ's stalled-job check (run by every other worker) puts it
+ * back in the queue, so another worker runs it. Resolves when the signal aborts and every running
+ * job has finished.
+ */
+export async function runWorkerService(options: WorkerServiceOptions): Promise<void> {
+  const log = options.log ?? (() => {});
+  await checkRedis(options.url, log);
+  const name = `fanfold-worker-${hostname()}-${process.pid}`;
+  const connection = bullConnection(options.url, name);
+  connection.on('error', (e) => log(`redis: ${e.message}`));
+  const pool = new PoolExecutor({ workers: options.workers, maxBatch: 4096 });
+  const market = new MarketCache(connection);
+  const consumers = new Map<string, Worker>();
+  const refused = new Set<string>();
+  const closing = new Set<Promise<void>>();
+
+  const runJob = async (job: Job<BatchJobData>): Promise<string> => {
+    const data = job.data;
+    if (data.version !== VERSION) throw new Error(`worker ${name} runs fanfold ${VERSION}, the run's coordinator ${data.version}`);
+    const bars = await market.get(data.dataKey, data.dataHash);
+    const { sets, options: topology, plugins } = decodePayload(data.payload);
+    return encodeReply(await pool.runBatch(bars, sets, topology, plugins));
+  };
+
+  const consume = (queue: string): Worker => {
+    // A connection of its own: BullMQ names a worker's connections after its queue, and the
+    // coordinator waits for those names to disappear before deleting the queue.
+    const own = bullConnection(options.url, `${name}-${queue}`);
+    own.on('error', () => {});
+    const worker = new Worker<BatchJobData, string>(queue, runJob, {
+      connection: own,
+      name,
+      concurrency: options.workers,
+      lockDuration: options.lockMs ?? 30_000,
+      stalledInterval: options.stalledMs ?? 30_000,
+      maxStalledCount: 1,
+      // Seconds an idle worker blocks waiting for a job; closing waits for that call to return, so
+      // short keeps leaving a finished run (and the coordinator's cleanup, which waits for it) quick.
+      drainDelay: 1,
+    });
+    worker.on('error', (e) => log(`worker ${queue}: ${e.message}`));
+    worker.on('failed', (job, e) => log(`worker ${queue}: batch ${job?.id ?? '?'} failed: ${e.message}`));
+    worker.on('closed', () => own.disconnect());
+    return worker;
+  };
+
+  const poll = async (): Promise<void> => {
+    const live = new Set(await connection.smembers(QUEUE_REGISTRY));
+    for (const queue of live) {
+      if (consumers.has(queue) || refused.has(queue)) continue;
+      const reason = mismatch(await connection.hgetall(runMetaKey(queue)));
+      if (reason !== null) {
+        refused.add(queue);
+        log(`worker: not taking run ${queue}: ${reason}`);
+        continue;
+      }
+      consumers.set(queue, consume(queue));
+      log(`worker: taking batches of run ${queue}`);
+    }
+    for (const [queue, worker] of consumers) {
+      if (live.has(queue)) continue;
+      consumers.delete(queue);
+      // In the background: a batch still running must not hold up discovering other runs (or this
+      // one again, should it re-register after a Redis restart).
+      const closed = worker.close().then(
+        () => log(`worker: run ${queue} ended`),
+        (e: unknown) => log(`worker: closing run ${queue}: ${e instanceof Error ? e.message : String(e)}`),
+      );
+      closing.add(closed);
+      void closed.finally(() => closing.delete(closed));
+    }
+  };
+
+  log(`fanfold worker ${name}: ${options.workers} thread${options.workers === 1 ? '' : 's'}, waiting for runs on ${redactedUrl(options.url)}`);
+  try {
+    while (!options.signal?.aborted) {
+      try {
+        await poll();
+      } catch (error) {
+        log(`worker: reading the run registry failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      await sleep(options.pollMs ?? 250, options.signal);
+    }
+    log('worker: stopping; finishing the batches in hand');
+    await Promise.all([...consumers.values()].map((w) => w.close()));
+    await Promise.all(closing);
+  } finally {
+    await pool.close();
+    connection.disconnect();
+  }
+}
+
+/** Why this worker must not run a run's batches (other fanfold version, other plugin code), or null. */
+function mismatch(meta: Record<string, string>): string | null {
+  if (meta.version !== undefined && meta.version !== VERSION) return `its coordinator runs fanfold ${meta.version}, this worker ${VERSION}`;
+  if (meta.plugins === undefined || meta.plugins_hash === undefined) return null;
+  const folders = JSON.parse(meta.plugins) as string[];
+  let local: string;
+  try {
+    local = pluginsHash(folders);
+  } catch (error) {
+    return `cannot read its plugin folders here (${error instanceof Error ? error.message : String(error)})`;
+  }
+  return local === meta.plugins_hash ? null : `its plugin modules (${folders.join(', ')}) differ from this machine's copy`;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
