@@ -16,7 +16,9 @@ import type { PhaseJson, ResultJson } from '../results/contract.js';
 import { newRunId, RunDirectory } from '../results/run-dir.js';
 import { evaluateCondition, type ExprValue } from '../search/expression.js';
 import { canonicalJson } from '../search/trial-key.js';
-import { runSequence, type PhaseRun } from '../sequencer/sequences.js';
+import { runSequence, sequenceName, type PhaseRun } from '../sequencer/sequences.js';
+import { checkReplaySignals, runGeneration } from '../sequencer/signals.js';
+import type { TraceSettings } from '../tracing/settings.js';
 import { objectiveOf, samplerOf, trialSet } from '../sequencer/search.js';
 import { ResultsStore } from '../results/store.js';
 import { storeSink } from '../results/sink.js';
@@ -44,6 +46,8 @@ export interface RunOptions {
   readonly pool?: Omit<PoolOptions, 'workers' | 'plugins'>;
   /** Largest batch of sets per task. */
   readonly maxBatch?: number;
+  /** signal_generation recomputes and overwrites signal sets the store already holds. */
+  readonly force?: boolean;
 }
 
 export interface RunOutcome {
@@ -105,7 +109,10 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const resumeDir = options.resume === undefined ? null : resolve(options.resume);
   if (resumeDir !== null && !existsSync(join(resumeDir, 'run.json'))) throw new UserError(`--resume: ${resumeDir} is not a run directory (no run.json)`);
   const runId = resumeDir !== null ? basename(resumeDir) : (options.runId ?? newRunId(started));
-  const dir = resumeDir !== null ? new RunDirectory(dirname(dirname(resumeDir)), basename(dirname(resumeDir)), runId) : new RunDirectory(resolve(options.out ?? 'runs'), workflow.name, runId);
+  const outRoot = resumeDir !== null ? dirname(dirname(resumeDir)) : resolve(options.out ?? 'runs');
+  const dir = new RunDirectory(outRoot, resumeDir !== null ? basename(dirname(resumeDir)) : workflow.name, runId);
+  // Content-addressed by strategy, data and window: shared by every run written to the same --out.
+  const signalsDir = join(outRoot, 'signals');
   const provenance = {
     run_id: runId,
     workflow: workflow.name,
@@ -150,12 +157,47 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
         sink.at([], `phase '${decl.name}' uses the backtest topology (one parameter set) but its parameter space has ${sampler.grid.size} points`);
         throw new ConfigError(sink.issues);
       }
+      if ((topology === 'signal_generation' || topology === 'signal_replay') && sequenceName(config.sequence) !== 'single_pass') {
+        const sink = new IssueSink(decl.tree, workflow.file);
+        sink.at(['sequence'], `the ${topology} topology runs over the whole data (sequence: single_pass); '${sequenceName(config.sequence)}' is not supported with it`);
+        throw new ConfigError(sink.issues);
+      }
       const accepted = sampler.countAccepted();
       log(`phase ${decl.name}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}`);
       const dataSpec = resolveDataPaths(decl, workflow, config.data);
       const dataKey = canonicalJson(dataSpec);
       if (!dataCache.has(dataKey)) dataCache.set(dataKey, loadMarketData(dataSpec, workflow.baseDir));
       const data = await dataCache.get(dataKey)!;
+      const trace = traceSettings(config, runId, decl.name);
+      const whole = { start: 0, end: data.time.length };
+      if (topology === 'signal_generation') {
+        const gen = await runGeneration(phase, data, whole, executor, { dir: signalsDir, force: options.force ?? false, trace, log, signal: options.signal });
+        const rows = gen.signals.map((s) => ({ ...s, file: join(signalsDir, `${s.key}.msgpack`) }));
+        store.addSignals(decl.name, rows);
+        const created = rows.filter((r) => r.status === 'created').length;
+        log(`phase ${decl.name}: ${rows.length} signal set${rows.length === 1 ? '' : 's'} in ${signalsDir}: ${created} generated, ${rows.length - created} reused`);
+        outputs.set(decl.name, { best: null, trials: gen.trials, failed: 0, signals: rows.map((r) => r.key) });
+        phasesJson.push({
+          name: decl.name,
+          topology,
+          sequence: 'single_pass',
+          storage,
+          trials: gen.trials,
+          failed: 0,
+          signals: rows.map((r) => ({ key: r.key, params: r.params, strategy: r.strategy, changes: r.changes, bytes: r.bytes, status: r.status, file: r.file })),
+        });
+        ran.push({ name: decl.name, config, data });
+        if (options.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
+        continue;
+      }
+      if (topology === 'signal_replay') {
+        const from = decl.signalsFrom === null ? null : { name: decl.signalsFrom, keys: new Set(outputs.get(decl.signalsFrom)?.signals ?? []) };
+        const strategies = checkReplaySignals(phase, data, whole, signalsDir, from);
+        log(`phase ${decl.name}: replaying the stored signals of ${strategies} strateg${strategies === 1 ? 'y' : 'ies'}`);
+      }
       const storeTrades = config.results.store_trades;
       const sink = storeSink(store, decl.name, storage, storeTrades);
       const stored = resumeDir !== null ? store.stored(decl.name) : undefined;
@@ -169,6 +211,8 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
         stored,
         signal: options.signal,
         maxBatch: options.maxBatch,
+        trace,
+        replay: topology === 'signal_replay' ? { dir: signalsDir } : undefined,
         progress: bar ? (done, failed, best) => bar.update(done, failed, best) : undefined,
       });
       bar?.end();
@@ -230,6 +274,22 @@ function keepTopTrades(store: ResultsStore, phase: ValidatedPhase, name: string,
     store.add({ trialKey: key, phase: name, window: [window.start, window.end], trial: item.trial, params: item.params, metrics: item.metrics, error: null, tradesFile });
   }
   store.flush();
+}
+
+/**
+ * A phase's trace settings when execution.enable_event_tracing is on: under
+ * `<trace_dir>/<trace_id or run id>/<phase>/`, one sub-folder per topology run.
+ */
+function traceSettings(config: Config, runId: string, phase: string): TraceSettings | undefined {
+  if (!config.execution.enable_event_tracing) return undefined;
+  const t = config.execution.trace_settings;
+  return {
+    traceId: t?.trace_id ?? runId,
+    traceDir: resolve(t?.trace_dir ?? './traces'),
+    maxEvents: t?.max_events ?? 10_000,
+    part: [phase],
+    containers: Object.entries(t?.container_settings ?? {}).map(([pattern, s]) => [pattern, { enabled: s.enabled, events: s.events, maxEvents: s.max_events }] as const),
+  };
 }
 
 function conditionLookup(outputs: ReadonlyMap<string, PhaseOutput>): (name: string) => ExprValue | undefined {
