@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openWorkflow } from '../src/coordinator/open.js';
@@ -8,6 +10,7 @@ import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js
 import { ConfigError, UserError } from '../src/errors.js';
 import type { PhaseJson } from '../src/results/contract.js';
 
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src', 'cli', 'main.js');
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'fanfold-sigwf-'));
 
 const BASE = `
@@ -191,5 +194,25 @@ phases:
     const error = await run(windowed, { out: tmp() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/wf\.yaml:\d+:\d+: sequence: the signal_generation topology runs over the whole data/);
+  });
+
+  it('fanfold run: the second run reuses the stored signals, --force generates them again', () => {
+    const out = tmp();
+    const cli = (...extra: string[]): PhaseJson[] => {
+      const r = spawnSync(process.execPath, [CLI, 'run', GEN_REPLAY, '--executor', 'inline', '--json', '--quiet', '--out', out, ...extra], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      return (JSON.parse(r.stdout) as { phases: PhaseJson[] }).phases;
+    };
+    const statuses = (phases: PhaseJson[]): string[] => phases[0].signals!.map((s) => s.status);
+    const first = cli();
+    expect(statuses(first)).toEqual(['created', 'created', 'created', 'created']);
+    expect(statuses(cli())).toEqual(['reused', 'reused', 'reused', 'reused']);
+    const forced = cli('--force');
+    expect(statuses(forced)).toEqual(['created', 'created', 'created', 'created']);
+    expect(forced[1].runs).toEqual(first[1].runs);
+    const list = spawnSync(process.execPath, [CLI, 'list', 'topologies'], { encoding: 'utf8' });
+    expect(list.stdout).toMatch(/signal_generation — .*\[containers: data, features, strategy, signals\]/);
+    expect(list.stdout).toMatch(/signal_replay — .*\[containers: data, signals, risk, portfolio, execution\]/);
   });
 });
