@@ -203,7 +203,9 @@ execution:
   );
 
   it('reach each container: per-pattern enable/disable, event types and max_events, counted in the written files', async () => {
-    await runWorkflow(await openWorkflow(config), { out: join(dir, 'runs') });
+    const logs: string[] = [];
+    await runWorkflow(await openWorkflow(config), { out: join(dir, 'runs'), log: (l) => logs.push(l) });
+    expect(logs.filter((l) => l.includes('matches no container'))).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(['runs', 'traced.yaml', 'traces']);
     const folder = join(traces, '___.._escape', 'traced', '0-300_t0-0');
     expect(readdirSync(folder).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'features.jsonl', 'portfolio.jsonl', 'strategy.jsonl']);
@@ -259,5 +261,15 @@ execution:
     expect(result.phases[0].failures![0].error).toMatch(/boom at bar 40/);
     const bars = lines(join(d, 'tr', 'b', 'boom', '0-100_t0-0', 'data.jsonl'));
     expect(bars.at(-1)).toMatchObject({ type: 'BAR', index: 40 });
+  });
+
+  it('a pattern that matches no container of the topology is reported, and does not apply', async () => {
+    const d = tmp();
+    const file = join(d, 'typo.yaml');
+    writeFileSync(file, `name: typo\ndata: {synthetic: {bars: 50, symbols: [A], seed: 1}}\nstrategy: {type: buy_and_hold}\nexecution: {executor: inline, enable_event_tracing: true, trace_settings: {trace_id: y, trace_dir: ${join(d, 'tr')}, container_settings: {'portfolio_*': {enabled: false}}}}\n`);
+    const logs: string[] = [];
+    await runWorkflow(await openWorkflow(file), { out: join(d, 'runs'), log: (l) => logs.push(l) });
+    expect(logs).toContain("phase typo: trace_settings.container_settings: 'portfolio_*' matches no container of the backtest topology (data, features, strategy, risk, portfolio, execution)");
+    expect(readdirSync(join(d, 'tr', 'y', 'typo', '0-50_t0-0'))).toContain('portfolio.jsonl');
   });
 });

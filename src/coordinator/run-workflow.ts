@@ -19,6 +19,8 @@ import { canonicalJson } from '../search/trial-key.js';
 import { runSequence, sequenceName, type PhaseRun } from '../sequencer/sequences.js';
 import { checkReplaySignals, runGeneration } from '../sequencer/signals.js';
 import type { TraceSettings } from '../tracing/settings.js';
+import { TOPOLOGIES } from '../topology/topology.js';
+import picomatch from 'picomatch';
 import { objectiveOf, samplerOf, trialSet } from '../sequencer/search.js';
 import { ResultsStore } from '../results/store.js';
 import { storeSink } from '../results/sink.js';
@@ -169,6 +171,12 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       if (!dataCache.has(dataKey)) dataCache.set(dataKey, loadMarketData(dataSpec, workflow.baseDir));
       const data = await dataCache.get(dataKey)!;
       const trace = traceSettings(config, runId, decl.name);
+      if (trace) {
+        const containers = TOPOLOGIES.find((t) => t.name === topology)!.containers;
+        for (const [pattern] of trace.containers ?? []) {
+          if (!containers.some((c) => c === pattern || picomatch(pattern, { dot: true })(c))) log(`phase ${decl.name}: trace_settings.container_settings: '${pattern}' matches no container of the ${topology} topology (${containers.join(', ')})`);
+        }
+      }
       const whole = { start: 0, end: data.time.length };
       if (topology === 'signal_generation') {
         const gen = await runGeneration(phase, data, whole, executor, { dir: signalsDir, force: options.force ?? false, trace, log, signal: options.signal });
