@@ -245,7 +245,7 @@ execution:
     const rows = table.stdout.trimEnd().split('\n');
     expect(rows).toHaveLength(3);
     expect(rows[0]).toMatch(/^id\s+cause\s+corr\s+container\s+type\s+bar\s+set\s+sym\s+details$/);
-    expect(rows[1]).toMatch(/^1\s+0\s+1\s+data\s+BAR\s+0\s+time=\d+$/);
+    expect(rows[1]).toMatch(/^1\s+0\s+1\s+data\s+BAR\s+0\s+time=2000-01-03T00:00:00\.000Z$/);
     expect(traceTable(readTrace(folder, { container: 'data', limit: 2 }))).toBe(table.stdout.trimEnd());
     const bad = spawnSync(process.execPath, [CLI, 'trace', folder, '--type', 'NOPE'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);

@@ -67,7 +67,7 @@ export function readTrace(dir: string, query: TraceQuery = {}): TraceRecord[] {
 
 const FIXED = ['run', 'id', 'causation', 'correlation', 'container', 'type', 'index', 'portfolio', 'symbol'] as const;
 
-/** A fixed-column table: ids, container, type, bar, portfolio, symbol, then the event's own fields. */
+/** A fixed-column table: ids, container, type, bar, portfolio, symbol, then the event's own fields (times as ISO). */
 export function traceTable(records: readonly TraceRecord[]): string {
   const runs = new Set(records.map((r) => r.run));
   const cols = FIXED.filter((c) => c !== 'run' || runs.size > 1);
@@ -77,7 +77,7 @@ export function traceTable(records: readonly TraceRecord[]): string {
     ...cols.map((c) => cell(r[c])),
     Object.entries(r)
       .filter(([k]) => !(FIXED as readonly string[]).includes(k))
-      .map(([k, v]) => `${k}=${cell(v)}`)
+      .map(([k, v]) => `${k}=${k === 'time' && typeof v === 'number' && Number.isFinite(v) ? new Date(v).toISOString() : cell(v)}`)
       .join(' '),
   ]);
   const header = [...cols.map((c) => head[c]), 'details'];
