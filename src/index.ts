@@ -1,6 +1,7 @@
 /**
- * fanfold's programmatic API: load data, run parameter sets through the backtest and optimization
- * topologies, and reach the feature and strategy registries.
+ * fanfold's programmatic API: load data, run parameter sets through the backtest, optimization,
+ * signal_generation and signal_replay topologies, trace events, and reach the feature and strategy
+ * registries.
  */
 export { runBacktest, runBatch } from './topology/run.js';
 export { Topology, TOPOLOGIES, type SetResult, type TopologyKind, type TopologyOptions } from './topology/topology.js';
@@ -26,3 +27,11 @@ export { loadPlugins } from './coordinator/plugins.js';
 export type { ResultJson, PhaseJson, RunJson, MetricsJson } from './results/contract.js';
 export { ConfigError, DataError, LifecycleError, UserError, type ConfigIssue } from './errors.js';
 export { writeReport, type WrittenReport, type ReportModel } from './report/index.js';
+export { generateSignals, type SignalInfo } from './signals/generate.js';
+export { SignalStore, decodeSignalSet, encodeSignalSet, type SignalSet } from './signals/file.js';
+export { signalKey, resolvedStrategy } from './signals/key.js';
+export { densify, sparsify, type SparseSignal } from './signals/sparse.js';
+export { EventTracer } from './tracing/tracer.js';
+export { ruleFor, safeSegment, traceFolder, type ContainerTraceSettings, type TraceSettings } from './tracing/settings.js';
+export { readTrace, traceTable, type TraceQuery, type TraceRecord } from './cli/trace-command.js';
+export { EVENT_NAMES, EventType, type EngineEvent } from './engine/events.js';

@@ -240,5 +240,7 @@ describe('plugin workflows and config errors', () => {
     expect(() => loadWorkflow(option)).toThrow(`${option}:6:37: phases[0].compose.factor: expected a positive whole number, found 1.5`);
     const branches = write('bad3.yaml', `name: bad\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: 5, slow: 30}\nphases:\n  - name: a\n    compose:\n      type: branch\n      branches:\n        - {name: x, changes: 3}\n`);
     expect(() => loadWorkflow(branches)).toThrow(/bad3\.yaml:9:30: phases\[0\]\.compose\.branches\[0\]\.changes: expected a map of dotted key paths/);
+    const signals = write('bad4.yaml', `name: bad\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: [5, 6], slow: 30}\nphases:\n  - name: a\n    topology: signal_generation\n    compose: {type: refine}\n`);
+    expect(() => loadWorkflow(signals)).toThrow(`${signals}:7:14: phases[0].compose: a signal_generation phase cannot be composed: compose iterates and branches searches of the backtest and optimization topologies`);
   });
 });

@@ -289,6 +289,62 @@ describe('redis executor', () => {
   });
 });
 
+// Signal generation → replay and a composed (refine) phase: the later features go through redis too.
+const later = write(
+  'later.yaml',
+  `name: later_features
+data: {synthetic: {bars: 1200, symbols: [A, B], seed: 8}}
+strategy: {type: sma_crossover, fast: [5, 10], slow: [30, 60]}
+broker: {commission: {percent: 0.001}}
+phases:
+  - name: generate
+    topology: signal_generation
+  - name: replay
+    topology: signal_replay
+    depends_on: generate
+    inputs: {signals: generate}
+    risk: {sizing: [{percent_equity: 0.5}, {fixed: 100}], stop_loss: [null, 0.05]}
+  - name: refine
+    strategy: {type: ema_crossover, fast: "range(4, 20, 4)", slow: "range(30, 90, 15)"}
+    search: {constraints: ["strategy.fast < strategy.slow"]}
+    compose: {type: refine, max_iterations: 3}
+`,
+);
+
+/** A phase JSON without what depends on where and when signal files were written. */
+function withoutSignalFiles(json: unknown): unknown {
+  const j = json as { phases: { signals?: { file: string; status: string }[] }[] };
+  return { ...j, phases: j.phases.map((p) => (p.signals ? { ...p, signals: p.signals.map(({ file: _f, status: _s, ...rest }) => rest) } : p)) };
+}
+
+describe('redis executor: signal generation and replay, composed phases, tracing', () => {
+  it('signal_generation → signal_replay and a refine phase give the results of inline', async () => {
+    const expected = await run(later, { executor: 'inline', out: join(tmp, 'later-inline') });
+    const w = await worker();
+    const lines: string[] = [];
+    const got = await run(later, { executor: 'redis', redis: redis.url, out: join(tmp, 'later-redis'), log: (l) => lines.push(l) });
+    expect(withoutSignalFiles(got.json)).toEqual(withoutSignalFiles(expected.json));
+    expect(got.rows).toEqual(expected.rows);
+    const phases = (got.json as { phases: { name: string; trials: number }[] }).phases;
+    // 4 strategies generated; 4 strategies × 2 sizings × 2 stops replayed.
+    expect(phases.slice(0, 2).map((p) => p.trials)).toEqual([4, 16]);
+    expect(lines).toContain('signal_replay through redis: workers run the full backtest topology (same results; the signal store is on this machine)');
+    expect(await allKeys(redis.client)).toEqual([]);
+    await stopWorker(w, 'SIGTERM');
+  });
+
+  it('event tracing with the redis executor is refused with a clear error', async () => {
+    const traced = write('traced.yaml', readFileSync(sweep, 'utf8').replace('results: {store_trades: true}', 'results: {store_trades: true}\nexecution: {enable_event_tracing: true}'));
+    const error = await runWorkflow(await openWorkflow(traced), { executor: 'redis', redis: redis.url, out: join(tmp, 'traced') }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as Error).name).toBe('UserError');
+    expect((error as Error).message).toBe("phase 'sweep': event tracing writes traces where the topology runs; the redis executor's workers run on other machines. Trace with --executor pool or inline");
+    expect(await allKeys(redis.client)).toEqual([]);
+  });
+});
+
 describe('redis executor: misconfigured Redis gives a clear error (exit code 2) and no run directory', () => {
   const cases: { name: string; cli?: boolean; server: () => Promise<RedisServer | null>; url: (s: RedisServer | null, port: number) => string; message: RegExp }[] = [
     { name: 'wrong password', cli: true, server: () => startRedis(['--requirepass', 's3cret'], 's3cret'), url: (s) => `redis://:wrong@127.0.0.1:${s!.port}`, message: /^redis: redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ refused the credentials \(WRONGPASS invalid username-password pair/ },

@@ -46,7 +46,7 @@ export function listText(kind?: ListKind): string {
       }
     } else {
       const list = k === 'sequences' ? SEQUENCES : k === 'topologies' ? TOPOLOGIES : workflows();
-      for (const item of list) lines.push(`  ${item.name} — ${item.description}`);
+      for (const item of list) lines.push(`  ${item.name} — ${item.description}${'containers' in item ? ` [containers: ${item.containers.join(', ')}]` : ''}`);
     }
   }
   return lines.join('\n');

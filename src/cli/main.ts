@@ -13,6 +13,7 @@ import { LIST_KINDS, listText, type ListKind } from './list-command.js';
 import { formatSummary } from './summary.js';
 import { writeReport } from '../report/index.js';
 import { workerCommand } from './worker-command.js';
+import { traceCommand } from './trace-command.js';
 
 /** Prints a failure the way a user needs it and returns the exit code (2 = fix your input, 1 = runtime). */
 function report(error: unknown): number {
@@ -126,7 +127,8 @@ await yargs(hideBin(process.argv))
         .option('resume', { type: 'string', describe: 'resume the run in this results directory' })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
-        .option('report', { type: 'boolean', default: false, describe: 'write <run dir>/report.html at the end (also after a failure)' }),
+        .option('report', { type: 'boolean', default: false, describe: 'write <run dir>/report.html at the end (also after a failure)' })
+        .option('force', { type: 'boolean', default: false, describe: 'signal_generation: recompute signal sets already in the signal store' }),
     (argv) =>
       guarded(async () => {
         const workflow = await openWorkflow(argv.config, argv.set ?? []);
@@ -141,6 +143,7 @@ await yargs(hideBin(process.argv))
             storage: argv.storage,
             out: argv.out,
             resume: argv.resume,
+            force: argv.force,
             signal: stop.signal,
             progress: !argv.quiet,
             log: argv.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
@@ -205,6 +208,22 @@ await yargs(hideBin(process.argv))
         .option('feature', { type: 'string', array: true, demandOption: true, describe: "e.g. 'sma(10)', 'macd(12,26,9)'" })
         .option('out', { type: 'string', describe: 'output CSV file (default: stdout)' }),
     (argv) => guarded(() => featuresCommand(argv.data, argv.feature, argv.out)),
+  )
+  .command(
+    'trace <dir>',
+    'print an event trace (<trace_dir>/<trace_id>) as a table or JSON lines',
+    (y) =>
+      y
+        .positional('dir', { type: 'string', demandOption: true, describe: 'trace folder' })
+        .option('type', { type: 'string', array: true, describe: 'keep these event types (FILL, ORDER, ...)' })
+        .option('container', { type: 'string', describe: "glob over container names, e.g. 'portfolio*'" })
+        .option('limit', { type: 'number', describe: 'print at most N events' })
+        .option('json', { type: 'boolean', default: false, describe: 'JSON lines instead of a table' }),
+    (argv) =>
+      guarded(() => {
+        const text = traceCommand(argv.dir, { types: argv.type, container: argv.container, limit: argv.limit }, argv.json);
+        process.stdout.write(text === '' ? '' : `${text}\n`);
+      }),
   )
   .command('schema', 'print the config schema as JSON Schema', {}, () =>
     guarded(() => {

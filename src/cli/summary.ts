@@ -38,6 +38,13 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
     const shown = phase.trials > 1 && swept.length > 0 ? ` over ${swept.join(' × ')}` : `(${Object.entries(params).map(([k, v]) => `${k}=${show(v)}`).join(', ')})`;
     lines.push(`    strategy ${type}${shown}${filter ? ` gated by ${filter.type} ∈ {${filter.allow.join(', ')}}` : ''}`);
   }
+  const signals = phase.signals ?? [];
+  if (signals.length > 0) {
+    const created = signals.filter((s) => s.status === 'created').length;
+    lines.push(`    signals  ${signals.length} set${signals.length === 1 ? '' : 's'} stored (${created} generated, ${signals.length - created} reused) in ${signals[0].file.replace(/[/\\][^/\\]*$/, '')}`);
+    for (const s of signals.slice(0, 5)) lines.push(`      ${s.key.slice(0, 12)}  ${JSON.stringify(s.params)}  ${s.changes} changes  ${s.bytes} bytes  ${s.status}`);
+    if (signals.length > 5) lines.push(`      … ${signals.length - 5} more`);
+  }
   const windows = phase.windows ?? [];
   for (const w of windows.length > 12 ? [...windows.slice(0, 6), null, ...windows.slice(-5)] : windows) {
     if (w === null) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { METRIC_NAMES } from '../metrics/metrics.js';
 import { REDIS_URL_PATTERN } from '../executor/redis/url.js';
+import { EVENT_NAMES } from '../engine/events.js';
 
 /**
  * The config schema of DESIGN.md section 6: the single source of the config's types, of validation
@@ -131,13 +132,23 @@ const execution = z.strictObject({
   executor: z.enum(['inline', 'pool', 'redis']).default('pool'),
   redis: redis.optional(),
   workers: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
-  enable_event_tracing: z.boolean().default(false),
+  enable_event_tracing: z.boolean().default(false).describe('record events per container to JSON lines under trace_settings.trace_dir (fanfold trace DIR prints them)'),
   trace_settings: z
     .strictObject({
-      trace_id: z.string().nullable().optional(),
-      trace_dir: z.string().optional(),
-      max_events: z.number().int().positive().optional(),
-      container_settings: z.record(z.string(), z.unknown()).optional(),
+      trace_id: z.string().min(1).nullable().default(null).describe('name of the trace folder (sanitised); default: the run id'),
+      trace_dir: z.string().min(1).default('./traces').describe('parent folder of traces, relative to the working directory'),
+      max_events: z.number().int().positive().default(10_000).describe("events kept per container (and per topology run) unless its pattern says otherwise; later ones are counted"),
+      container_settings: z
+        .record(
+          z.string().min(1),
+          z.strictObject({
+            enabled: z.boolean().default(true),
+            events: z.array(z.enum(EVENT_NAMES)).optional().describe('event types to keep (default: all)'),
+            max_events: z.number().int().positive().optional(),
+          }),
+        )
+        .default({})
+        .describe('glob pattern over container names (data, features, strategy, signals, risk, portfolio, execution) → settings; an exact name wins, else the first matching pattern in the order written'),
     })
     .optional(),
 });
@@ -166,10 +177,15 @@ export const PHASE_META_KEYS = ['name', 'topology', 'depends_on', 'conditions', 
 
 export const phaseMetaSchema = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only (templates refer to it)'),
-  topology: z.enum(['backtest', 'optimization']).optional(),
+  topology: z.enum(['backtest', 'optimization', 'signal_generation', 'signal_replay']).optional(),
   depends_on: z.union([z.string(), z.array(z.string())]).optional(),
   conditions: z.union([z.string(), z.array(z.string())]).optional(),
-  inputs: z.strictObject({ params: z.string().optional().describe('"${phase.best.params}": that phase\'s best parameters override this one\'s') }).optional(),
+  inputs: z
+    .strictObject({
+      params: z.string().optional().describe('"${phase.best.params}": that phase\'s best parameters override this one\'s'),
+      signals: z.string().optional().describe('signal_replay: the signal_generation phase whose stored signals this phase replays'),
+    })
+    .optional(),
   compose: z
     .object({
       type: z.string().min(1).describe('a composable workflow: refine, regime_adaptive, branch, or one from a plugin (fanfold list workflows)'),

@@ -9,6 +9,8 @@ export interface PhaseOutput {
   readonly best: { readonly params: Readonly<Record<string, unknown>>; readonly metrics: Readonly<Record<string, number | null>> } | null;
   readonly trials: number;
   readonly failed: number;
+  /** signal_generation: the keys of the signal sets it stored or reused. */
+  readonly signals?: readonly string[];
 }
 
 export interface TemplateUse {

@@ -12,17 +12,21 @@ import { checkField, findTemplates } from './templates.js';
 import { getPair, locateIn, mapWith, mergeNodes, plainOf, rootOf, withoutKeys } from './tree.js';
 import { IssueSink, validatePhase, type Path, type ValidatedPhase } from './validate.js';
 
+export type TopologyName = 'backtest' | 'optimization' | 'signal_generation' | 'signal_replay';
+
 /** One phase as declared: its own keys, and its config as the workflow's merged with its overrides. */
 export interface PhaseDeclaration {
   readonly name: string;
   readonly index: number;
-  readonly topology: 'backtest' | 'optimization' | null;
+  readonly topology: TopologyName | null;
   readonly dependsOn: readonly string[];
   readonly conditions: readonly CompiledExpression[];
   /** `inputs.params`: the phase whose best parameters override this phase's. */
   readonly paramsFrom: string | null;
   /** `compose`: the composable workflow that iterates or branches this phase, with its options. */
   readonly compose: { readonly type: string; readonly maxIterations: number; readonly options: Readonly<Record<string, unknown>> } | null;
+  /** `inputs.signals`: the signal_generation phase whose stored signals a signal_replay phase replays. */
+  readonly signalsFrom: string | null;
   /** Merged config tree (positions of every value) and its plain value. */
   readonly tree: Node;
   readonly plain: Record<string, unknown>;
@@ -145,7 +149,7 @@ export function loadWorkflow(file: string, sets: readonly string[] = []): Workfl
 function declare(
   name: string,
   index: number,
-  meta: { topology?: 'backtest' | 'optimization'; depends_on?: string | string[]; conditions?: string | string[]; inputs?: { params?: string }; compose?: { type: string; max_iterations: number } & Record<string, unknown> } | null,
+  meta: { topology?: TopologyName; depends_on?: string | string[]; conditions?: string | string[]; inputs?: { params?: string; signals?: string }; compose?: { type: string; max_iterations: number } & Record<string, unknown> } | null,
   tree: Node,
   file: string,
   overrides: readonly Override[],
@@ -175,7 +179,9 @@ function declare(
     else metaAt(['inputs', 'params'], `expected "\${phase.best.params}", found '${input}'`);
   }
   let compose: PhaseDeclaration['compose'] = null;
-  if (meta?.compose) {
+  if (meta?.compose && (meta.topology === 'signal_generation' || meta.topology === 'signal_replay')) {
+    metaAt(['compose'], `a ${meta.topology} phase cannot be composed: compose iterates and branches searches of the backtest and optimization topologies`);
+  } else if (meta?.compose) {
     const { type, max_iterations: maxIterations, ...options } = meta.compose;
     const def = findWorkflow(type);
     if (!def) metaAt(['compose', 'type'], `unknown composable workflow '${type}'${didYouMean(type, listWorkflows().map((w) => w.name))}; see \`fanfold list workflows\``);
@@ -189,6 +195,8 @@ function declare(
       }
     }
   }
+  const signalsFrom = meta?.inputs?.signals?.replace(/^\$\{\s*(.*?)\s*\}$/, '$1') ?? null;
+  if (signalsFrom !== null && meta?.topology !== 'signal_replay') metaAt(['inputs', 'signals'], `inputs.signals needs 'topology: signal_replay' in this phase`);
   return {
     name,
     index,
@@ -197,6 +205,7 @@ function declare(
     dependsOn: asList(meta?.depends_on),
     conditions,
     paramsFrom,
+    signalsFrom,
     tree: withSets,
     plain,
     validated: templated.length === 0 ? validated : null,
@@ -276,6 +285,11 @@ function checkGraph(phases: readonly PhaseDeclaration[], top: IssueSink): PhaseD
       if (problem) p.sink.at(ref.path, `template \${${ref.phase}.${ref.field.join('.')}}: ${problem}`);
     }
     if (p.paramsFrom !== null && !before.has(p.paramsFrom)) top.at(['phases', p.index, 'inputs', 'params'], `inputs.params refers to phase '${p.paramsFrom}', which is not among this phase's depends_on`);
+    if (p.signalsFrom !== null) {
+      const from = byName.get(p.signalsFrom);
+      if (!before.has(p.signalsFrom)) top.at(['phases', p.index, 'inputs', 'signals'], `inputs.signals refers to phase '${p.signalsFrom}', which is not among this phase's depends_on${byName.has(p.signalsFrom) ? '' : didYouMean(p.signalsFrom, byName.keys())}`);
+      else if (from && from.topology !== 'signal_generation') top.at(['phases', p.index, 'inputs', 'signals'], `inputs.signals: phase '${p.signalsFrom}' does not generate signals (it needs 'topology: signal_generation')`);
+    }
     for (const c of p.conditions) {
       for (const v of c.variables) {
         const phase = v.split('.')[0];

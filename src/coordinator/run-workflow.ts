@@ -20,7 +20,11 @@ import type { PhaseJson, ResultJson } from '../results/contract.js';
 import { newRunId, RunDirectory } from '../results/run-dir.js';
 import { evaluateCondition, type ExprValue } from '../search/expression.js';
 import { canonicalJson } from '../search/trial-key.js';
-import { runSequence, type PhaseRun } from '../sequencer/sequences.js';
+import { runSequence, sequenceName, type PhaseRun } from '../sequencer/sequences.js';
+import { checkReplaySignals, runGeneration } from '../sequencer/signals.js';
+import type { TraceSettings } from '../tracing/settings.js';
+import { TOPOLOGIES } from '../topology/topology.js';
+import picomatch from 'picomatch';
 import { objectiveOf, samplerOf, trialSet } from '../sequencer/search.js';
 import { ResultsStore } from '../results/store.js';
 import { storeSink } from '../results/sink.js';
@@ -57,6 +61,8 @@ export interface RunOptions {
   readonly inFlight?: number;
   /** How often the redis executor checks that its batches in flight still exist (tests). */
   readonly redisWatchMs?: number;
+  /** signal_generation recomputes and overwrites signal sets the store already holds. */
+  readonly force?: boolean;
 }
 
 export interface RunOutcome {
@@ -133,6 +139,9 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     redisUrl === null
       ? null
       : await RedisExecutor.open({ url: redisUrl, queue: queueNameFor(workflow.name, runId), inFlight: options.inFlight ?? base?.execution.redis?.in_flight ?? 8, plugins: workflow.plugins, log: options.log, watchMs: options.redisWatchMs });
+  const outRoot = resumeDir !== null ? dirname(dirname(resumeDir)) : resolve(options.out ?? 'runs');
+  // Content-addressed by strategy, data and window: shared by every run written to the same --out.
+  const signalsDir = join(outRoot, 'signals');
   const provenance = {
     run_id: runId,
     workflow: workflow.name,
@@ -148,7 +157,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   let dir: RunDirectory;
   let store: ResultsStore;
   try {
-    dir = resumeDir !== null ? new RunDirectory(dirname(dirname(resumeDir)), basename(dirname(resumeDir)), runId) : new RunDirectory(resolve(options.out ?? 'runs'), workflow.name, runId);
+    dir = new RunDirectory(outRoot, resumeDir !== null ? basename(dirname(resumeDir)) : workflow.name, runId);
     dir.writeJson('run.json', { ...provenance, status: 'running' });
     options.onRunDirectory?.(dir.path);
     // Every mode writes the store: it is what makes a killed run resumable.
@@ -181,12 +190,48 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       sink.at([], `phase '${decl.name}' uses the backtest topology (one parameter set) but its parameter space has ${sampler.grid.size} points`);
       throw new ConfigError(sink.issues);
     }
+    if ((topology === 'signal_generation' || topology === 'signal_replay') && sequenceName(config.sequence) !== 'single_pass') {
+      const sink = new IssueSink(decl.tree, workflow.file);
+      sink.at(['sequence'], `the ${topology} topology runs over the whole data (sequence: single_pass); '${sequenceName(config.sequence)}' is not supported with it`);
+      throw new ConfigError(sink.issues);
+    }
     const accepted = sampler.countAccepted();
     log(`phase ${label}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}`);
     const dataSpec = resolveDataPaths(decl, workflow, config.data);
     const dataKey = canonicalJson(dataSpec);
     if (!dataCache.has(dataKey)) dataCache.set(dataKey, loadMarketData(dataSpec, workflow.baseDir));
     const data = await dataCache.get(dataKey)!;
+    const trace = traceSettings(config, runId, label);
+    if (trace) {
+      if (executor.name === 'redis') throw new UserError(`phase '${decl.name}': event tracing writes traces where the topology runs; the redis executor's workers run on other machines. Trace with --executor pool or inline`);
+      const containers = TOPOLOGIES.find((t) => t.name === topology)!.containers;
+      for (const [pattern] of trace.containers ?? []) {
+        if (!containers.some((c) => c === pattern || picomatch(pattern, { dot: true })(c))) log(`phase ${label}: trace_settings.container_settings: '${pattern}' matches no container of the ${topology} topology (${containers.join(', ')})`);
+      }
+    }
+    const whole = { start: 0, end: data.time.length };
+    if (topology === 'signal_generation') {
+      const gen = await runGeneration(phase, data, whole, executor, { dir: signalsDir, force: options.force ?? false, trace, log, signal: options.signal });
+      const rows = gen.signals.map((s) => ({ ...s, file: join(signalsDir, `${s.key}.msgpack`) }));
+      store.addSignals(label, rows);
+      const created = rows.filter((r) => r.status === 'created').length;
+      log(`phase ${label}: ${rows.length} signal set${rows.length === 1 ? '' : 's'} in ${signalsDir}: ${created} generated, ${rows.length - created} reused`);
+      const json: PhaseJson = {
+        name: label,
+        topology,
+        sequence: 'single_pass',
+        storage,
+        trials: gen.trials,
+        failed: 0,
+        signals: rows.map((r) => ({ key: r.key, params: r.params, strategy: r.strategy, changes: r.changes, bytes: r.bytes, status: r.status, file: r.file })),
+      };
+      return { json, config, data, dataSpec, phase, bestRun: null, signals: rows.map((r) => r.key), interrupted: options.signal?.aborted ?? false };
+    }
+    if (topology === 'signal_replay') {
+      const from = decl.signalsFrom === null ? null : { name: decl.signalsFrom, keys: new Set(outputs.get(decl.signalsFrom)?.signals ?? []) };
+      const strategies = checkReplaySignals(phase, data, whole, signalsDir, from);
+      log(`phase ${label}: replaying the stored signals of ${strategies} strateg${strategies === 1 ? 'y' : 'ies'}`);
+    }
     const storeTrades = config.results.store_trades;
     const sink = storeSink(store, label, storage, storeTrades);
     const stored = resumeDir !== null ? store.stored(label) : undefined;
@@ -200,6 +245,8 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       stored,
       signal: options.signal,
       maxBatch: options.maxBatch,
+      trace,
+      replay: topology === 'signal_replay' ? { dir: signalsDir } : undefined,
       progress: bar ? (done, failed, best) => bar.update(done, failed, best) : undefined,
     });
     bar?.end();
@@ -237,7 +284,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       }
       const { phase, plain } = resolvePhase(decl, outputs, workflow.file);
       const stage = decl.compose ? await runComposed(decl, plain, phase, storage, workflow.file, runStage) : await runStage(decl, decl.name, phase, storage, true);
-      outputs.set(decl.name, { best: stage.json.best ?? null, trials: stage.json.trials, failed: stage.json.failed });
+      outputs.set(decl.name, { best: stage.json.best ?? null, trials: stage.json.trials, failed: stage.json.failed, ...(stage.signals ? { signals: stage.signals } : {}) });
       phasesJson.push({ ...stage.json, name: decl.name });
       ran.push({ name: decl.name, config: stage.config, data: stage.data, dataSpec: stage.dataSpec, bestRun: stage.bestRun });
       if (stage.interrupted) {
@@ -290,6 +337,22 @@ function bestRunOf(label: string, phase: ValidatedPhase, trial: number, run: Pha
   // Windowed sequences choose on a train window; walk-forward's leaderboard is its last window's.
   const train = run.windows?.[run.windows.length - 1]?.train;
   return { label, trial, window: train ? [train[0], train[1]] : [0, data.time.length], periods_per_year: phase.config.periods_per_year ?? null, set: trialSet(phase, trial) };
+}
+
+/**
+ * A phase's trace settings when execution.enable_event_tracing is on: under
+ * `<trace_dir>/<trace_id or run id>/<phase>/`, one sub-folder per topology run.
+ */
+function traceSettings(config: Config, runId: string, phase: string): TraceSettings | undefined {
+  if (!config.execution.enable_event_tracing) return undefined;
+  const t = config.execution.trace_settings;
+  return {
+    traceId: t?.trace_id ?? runId,
+    traceDir: resolve(t?.trace_dir ?? './traces'),
+    maxEvents: t?.max_events ?? 10_000,
+    part: [phase],
+    containers: Object.entries(t?.container_settings ?? {}).map(([pattern, s]) => [pattern, { enabled: s.enabled, events: s.events, maxEvents: s.max_events }] as const),
+  };
 }
 
 function conditionLookup(outputs: ReadonlyMap<string, PhaseOutput>): (name: string) => ExprValue | undefined {

@@ -18,8 +18,15 @@ export class EventBus {
   private readonly broadcast: Subscription[][] = EVENT_NAMES.map(() => []);
   private readonly routed: Subscription[][][] = EVENT_NAMES.map(() => []);
   private readonly observers: Subscription[][] = EVENT_NAMES.map(() => []);
-  /** The container whose handler runs now (for error reports). */
+  /** The container whose handler runs now (for error reports and to attribute traced events). */
   current = '';
+  /** Id of the last published event; the next one gets `seq + 1` (a publisher starting a chain uses that as its correlation). */
+  seq = 0;
+  /**
+   * Sees every event with the container that publishes it (the event tracer); null when tracing is
+   * off, so an untraced run pays one comparison per event.
+   */
+  tracer: ((event: EngineEvent, publisher: string) => void) | null = null;
 
   subscribe<T extends EventType>(type: T, owner: string, handler: Handler<EventOf<T>>): void {
     this.broadcast[type].push({ owner, handler: handler as Handler<never> });
@@ -37,11 +44,13 @@ export class EventBus {
 
   /** True when someone listens for this type: publishers skip filling events nobody reads. */
   hasListeners(type: EventType, portfolio = -1): boolean {
-    return this.broadcast[type].length > 0 || this.observers[type].length > 0 || (portfolio >= 0 && (this.routed[type][portfolio]?.length ?? 0) > 0);
+    return this.tracer !== null || this.broadcast[type].length > 0 || this.observers[type].length > 0 || (portfolio >= 0 && (this.routed[type][portfolio]?.length ?? 0) > 0);
   }
 
   publish(event: EngineEvent): void {
+    event.id = ++this.seq;
     const type = event.type;
+    if (this.tracer !== null) this.tracer(event, this.current);
     // Observers first, so a trace lists an event before the events its handlers cause.
     const observers = this.observers[type];
     if (observers.length > 0) this.dispatch(observers, event);

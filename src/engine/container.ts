@@ -22,7 +22,23 @@ export class Container {
   ) {}
 
   run(phase: 'initialize' | 'start' | 'collect' | 'stop' | 'cleanup'): void {
-    for (const c of phase === 'stop' || phase === 'cleanup' ? [...this.components].reverse() : this.components) c[phase]?.();
+    if (phase !== 'stop' && phase !== 'cleanup') {
+      for (const c of this.components) c[phase]?.();
+      return;
+    }
+    // Every component stops and cleans up even when one before it throws (a tracer must still
+    // write its buffer); the first error is rethrown afterwards.
+    let failed = false;
+    let first: unknown;
+    for (let i = this.components.length - 1; i >= 0; i--) {
+      try {
+        this.components[i][phase]?.();
+      } catch (error) {
+        if (!failed) first = error;
+        failed = true;
+      }
+    }
+    if (failed) throw first;
   }
 }
 

@@ -1,6 +1,14 @@
 /**
  * Typed events of one topology run. Dispatch is synchronous and events are reused objects (one per
  * type per publisher), so a bar allocates nothing: a handler must copy what it keeps.
+ *
+ * Every event carries three integer ids (plain number fields of the reused objects, so they cost a
+ * store each, nothing allocated): `id`, unique within the run and increasing in publication order
+ * (assigned by the bus); `causation`, the id of the event that directly caused it (0 for a BAR); and
+ * `correlation`, the id of the event that started its chain. Chains: BAR → FEATURES → SIGNAL →
+ * ORDER → FILL → POSITION; a SIGNAL starts a chain (its correlation is its own id) and so does a risk
+ * exit ORDER (caused by the BAR whose range hit the level); BAR, FEATURES and PORTFOLIO events carry
+ * the BAR's id as their correlation.
  */
 export const EventType = {
   BAR: 0,
@@ -15,20 +23,26 @@ export type EventType = (typeof EventType)[keyof typeof EventType];
 export const EVENT_NAMES = ['BAR', 'FEATURES', 'SIGNAL', 'ORDER', 'FILL', 'POSITION', 'PORTFOLIO'] as const;
 
 /** A new bar index on the timeline: every symbol's bar at that time (NaN fields = no bar). */
-export interface BarEvent {
+interface Identified {
+  id: number;
+  causation: number;
+  correlation: number;
+}
+
+export interface BarEvent extends Identified {
   readonly type: typeof EventType.BAR;
   index: number;
   time: number;
 }
 
 /** The feature hub holds every feature's value at `index`. */
-export interface FeaturesEvent {
+export interface FeaturesEvent extends Identified {
   readonly type: typeof EventType.FEATURES;
   index: number;
 }
 
 /** Events below belong to one portfolio (one parameter set) and are routed to it alone. */
-interface Routed {
+interface Routed extends Identified {
   portfolio: number;
   symbol: number;
   index: number;
@@ -69,7 +83,7 @@ export interface PositionEvent extends Routed {
   entryPrice: number;
 }
 
-export interface PortfolioEvent {
+export interface PortfolioEvent extends Identified {
   readonly type: typeof EventType.PORTFOLIO;
   portfolio: number;
   index: number;
@@ -81,23 +95,23 @@ export type RoutedEvent = SignalEvent | OrderEvent | FillEvent | PositionEvent |
 export type EngineEvent = BarEvent | FeaturesEvent | RoutedEvent;
 
 export function barEvent(): BarEvent {
-  return { type: EventType.BAR, index: -1, time: NaN };
+  return { type: EventType.BAR, id: 0, causation: 0, correlation: 0, index: -1, time: NaN };
 }
 export function featuresEvent(): FeaturesEvent {
-  return { type: EventType.FEATURES, index: -1 };
+  return { type: EventType.FEATURES, id: 0, causation: 0, correlation: 0, index: -1 };
 }
 export function signalEvent(): SignalEvent {
-  return { type: EventType.SIGNAL, portfolio: -1, symbol: -1, index: -1, target: 0 };
+  return { type: EventType.SIGNAL, id: 0, causation: 0, correlation: 0, portfolio: -1, symbol: -1, index: -1, target: 0 };
 }
 export function orderEvent(): OrderEvent {
-  return { type: EventType.ORDER, portfolio: -1, symbol: -1, index: -1, target: 0, reason: 'signal', price: NaN };
+  return { type: EventType.ORDER, id: 0, causation: 0, correlation: 0, portfolio: -1, symbol: -1, index: -1, target: 0, reason: 'signal', price: NaN };
 }
 export function fillEvent(): FillEvent {
-  return { type: EventType.FILL, portfolio: -1, symbol: -1, index: -1, time: NaN, quantity: 0, price: NaN, commission: 0, reason: 'signal', target: 0 };
+  return { type: EventType.FILL, id: 0, causation: 0, correlation: 0, portfolio: -1, symbol: -1, index: -1, time: NaN, quantity: 0, price: NaN, commission: 0, reason: 'signal', target: 0 };
 }
 export function positionEvent(): PositionEvent {
-  return { type: EventType.POSITION, portfolio: -1, symbol: -1, index: -1, quantity: 0, entryPrice: NaN };
+  return { type: EventType.POSITION, id: 0, causation: 0, correlation: 0, portfolio: -1, symbol: -1, index: -1, quantity: 0, entryPrice: NaN };
 }
 export function portfolioEvent(): PortfolioEvent {
-  return { type: EventType.PORTFOLIO, portfolio: -1, index: -1, equity: NaN, cash: NaN };
+  return { type: EventType.PORTFOLIO, id: 0, causation: 0, correlation: 0, portfolio: -1, index: -1, equity: NaN, cash: NaN };
 }

@@ -8,7 +8,8 @@ import type { Trade } from '../engine/trade.js';
 import { SummaryBuffer } from '../reduce/summary.js';
 import type { SetResult, TopologyOptions } from '../topology/topology.js';
 import { packageRoot } from '../version.js';
-import type { Executor } from './executor.js';
+import type { SignalInfo } from '../signals/generate.js';
+import type { Executor, GenerateOptions } from './executor.js';
 import type { BatchReply, BatchTask } from '../../workers/batch.js';
 
 export interface PoolOptions {
@@ -88,7 +89,8 @@ export class PoolExecutor implements Executor {
       const task: BatchTask = {
         data,
         sets,
-        options: { window: options.window, periodsPerYear: options.periodsPerYear, storeTrades: options.storeTrades, trace: options.trace },
+        kind: 'run',
+        options: { window: options.window, periodsPerYear: options.periodsPerYear, storeTrades: options.storeTrades, trace: options.trace, replay: options.replay },
         summary: this.summary.handle,
         capacity: this.summary.capacity,
         slots,
@@ -109,6 +111,15 @@ export class PoolExecutor implements Executor {
       if (timer) clearTimeout(timer);
       this.releaseSlots(slots);
     }
+  }
+
+  /** Signal generation in a worker: it writes the signal files itself and replies with their index rows. */
+  async generateSignals(data: MarketData, sets: readonly ParameterSet[], options: GenerateOptions): Promise<SignalInfo[]> {
+    await this.recycling;
+    const task: BatchTask = { kind: 'generate', data, sets, options: { window: options.window, trace: options.trace }, dir: options.dir, summary: this.summary.handle, capacity: this.summary.capacity, slots: new Int32Array(0), plugins: this.options.plugins ?? [] };
+    const reply = await this.pool.run(task);
+    this.afterTask(reply);
+    return reply.signals!;
   }
 
   /** Replaces a worker that ran its quota of tasks or grew past the heap ceiling, while it is idle. */

@@ -5,7 +5,8 @@ import type { ParameterSet } from '../engine/spec.js';
 import { trialKey } from '../search/trial-key.js';
 import type { SetResult, TopologyOptions } from '../topology/topology.js';
 import { VERSION } from '../version.js';
-import type { Executor, RunEnd } from './executor.js';
+import { generateSignals, type SignalInfo } from '../signals/generate.js';
+import type { Executor, GenerateOptions, RunEnd } from './executor.js';
 import { bullConnection, checkRedis } from './redis/connect.js';
 import { batchJobId, marketDataKey, QUEUE_REGISTRY, resultScope, runDataPattern, runMetaKey } from './redis/keys.js';
 import { packMarketData } from './redis/market-wire.js';
@@ -43,6 +44,7 @@ export class RedisExecutor implements Executor {
   private readonly published = new Map<string, Promise<void>>();
   /** Results of jobs a previous coordinator of this run left finished, by scope and trial key. */
   private readonly leftover = new Map<string, SetResult>();
+  private toldReplay = false;
 
   private constructor(
     private readonly options: RedisExecutorOptions,
@@ -116,7 +118,20 @@ export class RedisExecutor implements Executor {
     return done;
   }
 
+  /**
+   * Signal generation runs here on the coordinator: the signal store is a folder of this machine, and
+   * one pass per strategy is cheap next to the sweep that replays it.
+   */
+  async generateSignals(data: MarketData, sets: readonly ParameterSet[], options: GenerateOptions): Promise<SignalInfo[]> {
+    return generateSignals(data, sets, options);
+  }
+
   async runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions): Promise<SetResult[]> {
+    if (options.replay && !this.toldReplay) {
+      // Remote machines cannot read this machine's signal store; a replay equals the full backtest trade for trade, so they run that.
+      this.toldReplay = true;
+      this.options.log?.('signal_replay through redis: workers run the full backtest topology (same results; the signal store is on this machine)');
+    }
     const window = options.window ?? { start: 0, end: data.time.length };
     const storeTrades = options.storeTrades ?? false;
     const scope = resultScope(options.periodsPerYear, storeTrades);

@@ -37,7 +37,21 @@ export interface PhaseJson {
   /** A composed phase: its workflow, iterations, branches and their aggregate (coordinator/composable). */
   compose?: unknown;
   runs?: RunJson[];
+  /** signal_generation: one entry per stored signal set (created now or reused from the store). */
+  signals?: SignalJson[];
   failures?: { params: ParamsJson; error: string }[];
+}
+
+export interface SignalJson {
+  key: string;
+  /** The swept parameters of the first point that named this strategy. */
+  params: ParamsJson;
+  /** The resolved strategy (type, params with defaults, regime filter). */
+  strategy: Record<string, unknown>;
+  changes: number;
+  bytes: number;
+  status: 'created' | 'reused';
+  file: string;
 }
 
 export interface WindowJson {

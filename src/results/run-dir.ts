@@ -1,5 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 /**
  * A study's results directory `<out>/<workflow>/<run_id>/` (DESIGN.md section 8). Files are written
@@ -20,7 +21,8 @@ export class RunDirectory {
 }
 
 export function writeAtomic(file: string, content: string | Uint8Array): void {
-  const temp = `${file}.${process.pid}.tmp`;
+  // Worker threads of one process may write the same file (a shared signal store): the thread id keeps temp names apart.
+  const temp = `${file}.${process.pid}.${threadId}.tmp`;
   writeFileSync(temp, content);
   renameSync(temp, file);
 }

@@ -13,6 +13,16 @@ export interface StoredTrials {
 }
 import { writeAtomic } from './run-dir.js';
 
+export interface SignalIndexRow {
+  readonly key: string;
+  readonly strategy: Readonly<Record<string, unknown>>;
+  readonly symbols: readonly string[];
+  readonly changes: number;
+  readonly bytes: number;
+  readonly status: 'created' | 'reused';
+  readonly file: string;
+}
+
 export interface TrialRow {
   readonly trialKey: string;
   readonly phase: string;
@@ -52,6 +62,9 @@ export class ResultsStore {
       trial_key TEXT NOT NULL, phase TEXT NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
       trial INTEGER NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL, error TEXT,
       trades_file TEXT, ${metricColumns})`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS signals (
+      signal_key TEXT NOT NULL, phase TEXT NOT NULL, strategy TEXT NOT NULL, params TEXT NOT NULL, symbols TEXT NOT NULL,
+      changes INTEGER NOT NULL, bytes INTEGER NOT NULL, status TEXT NOT NULL, file TEXT NOT NULL, created TEXT NOT NULL)`);
     const cols = ['trial_key', 'phase', 'window_start', 'window_end', 'trial', 'params', 'status', 'error', 'trades_file', ...METRIC_NAMES];
     this.insert = this.db.prepare(`INSERT INTO trials (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
     this.replace = this.db.prepare('DELETE FROM trials WHERE phase = ? AND trial_key = ?');
@@ -138,6 +151,33 @@ export class ResultsStore {
         return { trial: -1, params: JSON.parse(row.params as string) as Record<string, unknown>, metrics, ...(trades ? { trades } : {}) };
       },
     };
+  }
+
+  /**
+   * Index rows of the signal sets a signal_generation phase stored or reused (`status`: created |
+   * reused); `file` is the set's path in the shared signal store.
+   */
+  addSignals(phase: string, rows: readonly SignalIndexRow[]): void {
+    const insert = this.db.prepare('INSERT INTO signals (signal_key, phase, strategy, params, symbols, changes, bytes, status, file, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const r of rows) insert.run(r.key, phase, String(r.strategy.type), JSON.stringify(r.strategy), JSON.stringify(r.symbols), r.changes, r.bytes, r.status, r.file, now);
+    })();
+  }
+
+  signals(phase?: string): (Omit<SignalIndexRow, 'strategy' | 'symbols'> & { phase: string; strategy: string; params: Record<string, unknown>; symbols: string[] })[] {
+    const rows = (phase === undefined ? this.db.prepare('SELECT * FROM signals ORDER BY rowid').all() : this.db.prepare('SELECT * FROM signals WHERE phase = ? ORDER BY rowid').all(phase)) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      key: r.signal_key as string,
+      phase: r.phase as string,
+      strategy: r.strategy as string,
+      params: JSON.parse(r.params as string) as Record<string, unknown>,
+      symbols: JSON.parse(r.symbols as string) as string[],
+      changes: r.changes as number,
+      bytes: r.bytes as number,
+      status: r.status as 'created' | 'reused',
+      file: r.file as string,
+    }));
   }
 
   count(phase?: string): number {

@@ -12,6 +12,7 @@ import { Sampler } from '../search/sampler.js';
 import { assign, Grid, sweptParams } from '../search/space.js';
 import { valueAtPath } from '../config/validate.js';
 import { trialKey } from '../search/trial-key.js';
+import type { TraceSettings } from '../tracing/settings.js';
 
 export interface TrialResult {
   /** Grid index of the point: stable identity of the trial within its phase. */
@@ -53,6 +54,10 @@ export interface SearchOptions {
   /** Results already stored by an interrupted run, by trial key (resume). */
   readonly stored?: { get(key: string): TrialResult | undefined };
   readonly signal?: AbortSignal;
+  /** Trace each batch's topology (a sub-folder per batch below the settings' part). */
+  readonly trace?: TraceSettings;
+  /** signal_replay: replay stored signals from this signal store instead of running strategies. */
+  readonly replay?: { readonly dir: string };
   /** Largest batch (default 4096; tests force small batches). */
   readonly maxBatch?: number;
   /** Called after each committed batch: trials done, failed, best so far. */
@@ -116,7 +121,9 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, window:
   const results: TrialResult[] | null = options.keepAll ? [] : null;
   const failures: FailedTrial[] = [];
   let trials = 0;
-  const topology = { window, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades };
+  const topology = { window, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades, replay: options.replay };
+  const traceOf = (items: readonly Item[]): TraceSettings | undefined =>
+    options.trace && { ...options.trace, part: [...(options.trace.part ?? []), `${window.start}-${window.end}_t${items[0].trial}-${items[items.length - 1].trial}`] };
 
   const commit = (o: Outcome): void => {
     trials++;
@@ -133,7 +140,7 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, window:
 
   const evaluate = async (items: Item[], retried: boolean): Promise<Outcome[]> => {
     try {
-      const outcomes = await executor.runBatch(data, items.map((i) => i.set), topology);
+      const outcomes = await executor.runBatch(data, items.map((i) => i.set), { ...topology, trace: traceOf(items) });
       return items.map((item, i) => ({ item, result: { trial: item.trial, params: item.params, metrics: metricsJson(outcomes[i].metrics), ...(outcomes[i].trades ? { trades: outcomes[i].trades! } : {}) } }));
     } catch (error) {
       if (!retried) return evaluate(items, true);

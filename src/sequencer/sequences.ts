@@ -107,7 +107,8 @@ export async function runSequence(phase: ValidatedPhase, data: MarketData, execu
   let testMetrics: MetricsJson | null = null;
   if (best !== null && !outcome.interrupted) {
     const set = trialSet(phase, best.trial);
-    const [r] = await executor.runBatch(data, [set], { window: test, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades });
+    const trace = options.trace && { ...options.trace, part: [...(options.trace.part ?? []), `${test.start}-${test.end}_test`] };
+    const [r] = await executor.runBatch(data, [set], { window: test, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades, trace });
     testMetrics = metricsJson(r.metrics);
     options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(r.trades ? { trades: r.trades } : {}) }, trialKey(set, data.hash, test), test);
     options.sink?.batchDone();

@@ -7,7 +7,7 @@ export function runBacktest(data: MarketData, set: ParameterSet, options?: Topol
   return new Topology('backtest', data, [set], options).run()[0];
 }
 
-/** Many parameter sets in one pass over the bars (the `optimization` topology). */
+/** Many parameter sets in one pass over the bars: the `optimization` topology, or `signal_replay` when options.replay names a signal store. */
 export function runBatch(data: MarketData, sets: readonly ParameterSet[], options?: TopologyOptions): SetResult[] {
-  return new Topology('optimization', data, sets, options).run();
+  return new Topology(options?.replay ? 'signal_replay' : 'optimization', data, sets, options).run();
 }

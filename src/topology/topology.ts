@@ -2,23 +2,30 @@ import type { MarketData } from '../data/series.js';
 import { inferPeriodsPerYear } from '../data/load.js';
 import { FeatureHub } from '../features/hub.js';
 import { EventBus } from '../engine/bus.js';
-import { Container, runLifecycle, type LifecyclePhase } from '../engine/container.js';
+import { Container, runLifecycle, type Component, type LifecyclePhase } from '../engine/container.js';
 import { DataHandler } from '../engine/components/data-handler.js';
 import { Execution } from '../engine/components/execution.js';
 import { FeatureStage } from '../engine/components/feature-stage.js';
 import { PortfolioManager, type SetResult } from '../engine/components/portfolio-manager.js';
 import { RiskManager } from '../engine/components/risk-manager.js';
+import { SignalRecorder } from '../engine/components/signal-recorder.js';
+import { SignalSource } from '../engine/components/signal-source.js';
 import { StrategyRunner, featureKeysOf } from '../engine/components/strategy-runner.js';
 import { MarketState } from '../engine/market.js';
 import { Portfolio } from '../engine/portfolio.js';
 import type { BarWindow, ParameterSet } from '../engine/spec.js';
 import { UserError } from '../errors.js';
-import { EventTracer, type TraceSettings } from '../tracing/tracer.js';
+import { loadSignalSet } from '../signals/cache.js';
+import { signalKey } from '../signals/key.js';
+import { EventTracer } from '../tracing/tracer.js';
+import { ruleFor, traceFolder, type TraceSettings } from '../tracing/settings.js';
 
-export type TopologyKind = 'backtest' | 'optimization';
-export const TOPOLOGIES: readonly { name: TopologyKind; description: string }[] = [
-  { name: 'backtest', description: 'one parameter set through data → features → strategy → risk → execution → portfolio' },
-  { name: 'optimization', description: 'many parameter sets in one pass over the bars: one feature hub, a strategy state and portfolio per set' },
+export type TopologyKind = 'backtest' | 'optimization' | 'signal_generation' | 'signal_replay';
+export const TOPOLOGIES: readonly { name: TopologyKind; description: string; containers: readonly string[] }[] = [
+  { name: 'backtest', description: 'one parameter set through data → features → strategy → risk → execution → portfolio', containers: ['data', 'features', 'strategy', 'risk', 'portfolio', 'execution'] },
+  { name: 'optimization', description: 'many parameter sets in one pass over the bars: one feature hub, a strategy state and portfolio per set', containers: ['data', 'features', 'strategy', 'risk', 'portfolio', 'execution'] },
+  { name: 'signal_generation', description: "data → features → strategy only: stores each strategy's target changes (sparse) in the signal store <out>/signals", containers: ['data', 'features', 'strategy', 'signals'] },
+  { name: 'signal_replay', description: 'stored signals → risk → execution → portfolio: sweeps sizing, stops and costs without recomputing features or strategies', containers: ['data', 'signals', 'risk', 'portfolio', 'execution'] },
 ];
 
 export interface TopologyOptions {
@@ -29,14 +36,16 @@ export interface TopologyOptions {
   readonly storeTrades?: boolean;
   /** Called at each container lifecycle step (tracing and tests). */
   readonly observe?: (container: string, phase: LifecyclePhase) => void;
-  /** Extra components per container name, e.g. a tracer (`tracing` container). */
+  /** Extra containers, run after the topology's own. */
   readonly extraContainers?: readonly Container[];
   /** Runs after wiring, before the lifecycle: lets an observer subscribe to the bus. */
   readonly onBus?: (bus: EventBus) => void;
-  /** Record the run's events to a JSON-lines file (execution.enable_event_tracing). */
+  /** Record the run's events per container to JSON-lines files (execution.enable_event_tracing). */
   readonly trace?: TraceSettings;
   /** Keep each set's equity curve (walk-forward test windows). */
   readonly recordCurves?: boolean;
+  /** signal_replay: the signal store folder each set's stored signals are read from (by signal key). */
+  readonly replay?: { readonly dir: string };
 }
 
 export type { SetResult };
@@ -44,15 +53,20 @@ export type { SetResult };
 /**
  * Builds the containers of a topology and their event wiring. BAR subscribers run in the order a bar
  * unfolds: execution fills what waited for this open, risk checks exits against the bar's range,
- * features update and strategies act at the close (their orders may fill at that close), and last
- * the portfolios are marked to market.
+ * features update and strategies act at the close (their orders may fill at that close) — or, when
+ * replaying, the stored signals are emitted at that same point — and last the portfolios are marked
+ * to market. signal_generation stops after the strategies and records their targets.
  */
 export class Topology {
   readonly bus = new EventBus();
   readonly containers: Container[];
   private readonly data: DataHandler;
-  private readonly portfolio: PortfolioManager;
-  readonly tracer: EventTracer | null = null;
+  private readonly portfolio: PortfolioManager | null = null;
+  /** signal_generation: the dense targets per set × symbol. */
+  readonly recorder: SignalRecorder | null = null;
+  /** The tracer of each traced container. */
+  readonly tracers: EventTracer[] = [];
+  readonly window: BarWindow;
 
   constructor(
     readonly kind: TopologyKind,
@@ -67,46 +81,83 @@ export class Topology {
     if (!(window.start >= 0 && window.start < window.end && window.end <= length)) {
       throw new UserError(`window [${window.start}, ${window.end}) is outside the ${length} bars of the data`);
     }
+    if (kind === 'signal_replay' && options.replay === undefined) throw new UserError('the signal_replay topology needs a signal store to read from');
+    this.window = window;
     const periodsPerYear = options.periodsPerYear ?? inferPeriodsPerYear(market.time);
     const symbols = market.symbols.map((s) => s.symbol);
     const state = new MarketState(market);
-    const hub = new FeatureHub(symbols.length, sets.flatMap((s) => featureKeysOf(s.strategy)));
     const bus = this.bus;
-    const portfolios = sets.map((s) => new Portfolio(s.capital, symbols, options.storeTrades ?? false));
-
     this.data = new DataHandler(bus, state, window);
-    const features = new FeatureStage(bus, state, hub);
-    const strategy = new StrategyRunner(bus, state, hub, sets.map((s) => s.strategy), window);
-    const risk = new RiskManager(bus, state, sets.map((s) => s.risk), window);
-    const portfolio = new PortfolioManager(bus, state, portfolios, window, periodsPerYear, options.recordCurves ?? false);
-    this.portfolio = portfolio;
-    const execution = new Execution(bus, state, sets, portfolios, window);
+    const groups: [string, Component][] = [['data', this.data]];
 
-    execution.wire('execution');
-    risk.wire('risk', sets.length);
-    features.wire('features');
-    strategy.wire('strategy');
-    portfolio.wire('portfolio');
-    this.containers = [
-      new Container('data', [this.data]),
-      new Container('features', [features]),
-      new Container('strategy', [strategy]),
-      new Container('risk', [risk]),
-      new Container('portfolio', [portfolio]),
-      new Container('execution', [execution]),
-      ...(options.extraContainers ?? []),
-    ];
-    if (options.trace) {
-      this.tracer = new EventTracer(options.trace);
-      this.tracer.attach(bus, 'tracing');
-      this.containers.push(new Container('tracing', [this.tracer]));
+    if (kind === 'signal_replay') {
+      const signals = sets.map((s) => loadSignalSet(options.replay!.dir, signalKey(s.strategy, market.hash, window), { dataHash: market.hash, window: [window.start, window.end], symbols }).series);
+      const source = new SignalSource(bus, signals, symbols.length, window);
+      const { risk, portfolio, execution } = this.trading(state, window, periodsPerYear, symbols);
+      execution.wire('execution');
+      risk.wire('risk', sets.length);
+      source.wire('signals');
+      portfolio.wire('portfolio');
+      this.portfolio = portfolio;
+      groups.push(['signals', source], ['risk', risk], ['portfolio', portfolio], ['execution', execution]);
+    } else {
+      const hub = new FeatureHub(symbols.length, sets.flatMap((s) => featureKeysOf(s.strategy)));
+      const features = new FeatureStage(bus, state, hub);
+      const strategy = new StrategyRunner(bus, state, hub, sets.map((s) => s.strategy), window);
+      if (kind === 'signal_generation') {
+        const recorder = new SignalRecorder(bus, strategy.targets, window);
+        features.wire('features');
+        strategy.wire('strategy');
+        recorder.wire('signals');
+        this.recorder = recorder;
+        groups.push(['features', features], ['strategy', strategy], ['signals', recorder]);
+      } else {
+        const { risk, portfolio, execution } = this.trading(state, window, periodsPerYear, symbols);
+        execution.wire('execution');
+        risk.wire('risk', sets.length);
+        features.wire('features');
+        strategy.wire('strategy');
+        portfolio.wire('portfolio');
+        this.portfolio = portfolio;
+        groups.push(['features', features], ['strategy', strategy], ['risk', risk], ['portfolio', portfolio], ['execution', execution]);
+      }
     }
+    this.containers = groups.map(([name, component]) => new Container(name, this.traced(name, [component])));
+    this.containers.push(...(options.extraContainers ?? []));
     options.onBus?.(bus);
   }
 
-  /** Runs the 6-phase lifecycle once and returns one result per parameter set, in order. */
+  private trading(state: MarketState, window: BarWindow, periodsPerYear: number, symbols: string[]) {
+    const { sets, bus, options } = this;
+    const portfolios = sets.map((s) => new Portfolio(s.capital, symbols, options.storeTrades ?? false));
+    return {
+      risk: new RiskManager(bus, state, sets.map((s) => s.risk), window),
+      portfolio: new PortfolioManager(bus, state, portfolios, window, periodsPerYear, options.recordCurves ?? false),
+      execution: new Execution(bus, state, sets, portfolios, window),
+    };
+  }
+
+  /**
+   * A container's components, with its tracer first (so it is cleaned up last and writes whatever
+   * the others did) when tracing is on and the container's rule enables it. The bus hands each
+   * event to the tracer of the container that publishes it.
+   */
+  private traced(name: string, components: Component[]): Component[] {
+    const settings = this.options.trace;
+    if (settings === undefined) return components;
+    const rule = ruleFor(name, settings);
+    if (!rule.enabled) return components;
+    const tracer = new EventTracer(name, rule, traceFolder(settings));
+    this.tracers.push(tracer);
+    const byContainer = new Map(this.tracers.map((t) => [t.container, t]));
+    this.bus.tracer = (event, publisher) => byContainer.get(publisher)?.record(event);
+    return [tracer, ...components];
+  }
+
+  /** Runs the 6-phase lifecycle once and returns one result per parameter set, in order (none for signal_generation). */
   run(): SetResult[] {
+    this.bus.seq = 0;
     runLifecycle(this.containers, this.bus, () => this.data.stream(), this.options.observe);
-    return this.portfolio.results;
+    return this.portfolio?.results ?? [];
   }
 }

@@ -1,24 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventBus } from '../engine/bus.js';
 import type { Component } from '../engine/container.js';
-import { EVENT_NAMES, EventType, type EngineEvent } from '../engine/events.js';
+import { EVENT_NAMES, type EngineEvent } from '../engine/events.js';
 import { writeAtomic } from '../results/run-dir.js';
+import { safeSegment, type ContainerTraceRule } from './settings.js';
 
-export interface TraceSettings {
-  /** File name stem; the run id when null. */
-  readonly traceId: string;
-  readonly traceDir: string;
-  /** Events kept; later ones are counted, not stored. */
-  readonly maxEvents: number;
-  /** Event types to record (all when absent). */
-  readonly types?: readonly EventType[];
-}
+export type { TraceSettings } from './settings.js';
 
 /**
- * Records the events of one topology run (copies: the bus reuses its event objects) and writes them
- * as JSON lines to `<trace_dir>/<trace_id>.jsonl` when its container is cleaned up, so a trace is
- * saved even when the run fails.
+ * Records the events one container publishes (copies: the bus reuses its event objects) into a
+ * buffer bounded by its rule's max_events, and writes them as JSON lines to
+ * `<folder>/<container>.jsonl` when the container is cleaned up (lifecycle step 6), so a trace is
+ * saved even when the run fails. Events past the bound are counted in a closing TRUNCATED line.
  */
 export class EventTracer implements Component {
   readonly name = 'event_tracer';
@@ -26,24 +19,26 @@ export class EventTracer implements Component {
   dropped = 0;
   file: string | null = null;
 
-  constructor(private readonly settings: TraceSettings) {}
-
-  attach(bus: EventBus, owner: string): void {
-    const types = this.settings.types ?? (Object.values(EventType) as EventType[]);
-    for (const t of types) bus.observe(t, owner, (e: EngineEvent) => this.record(e));
-  }
+  constructor(
+    readonly container: string,
+    private readonly rule: ContainerTraceRule,
+    private readonly folder: string,
+  ) {}
 
   initialize(): void {
     this.records = [];
     this.dropped = 0;
   }
 
-  private record(e: EngineEvent): void {
-    if (this.records.length >= this.settings.maxEvents) {
+  record(e: EngineEvent): void {
+    if (this.rule.keep[e.type] === 0) return;
+    if (this.records.length >= this.rule.maxEvents) {
       this.dropped++;
       return;
     }
-    this.records.push({ ...e, type: EVENT_NAMES[e.type] });
+    const copy: Record<string, unknown> = { ...e, type: EVENT_NAMES[e.type] };
+    copy.container = this.container;
+    this.records.push(copy);
   }
 
   get events(): readonly Record<string, unknown>[] {
@@ -51,10 +46,10 @@ export class EventTracer implements Component {
   }
 
   cleanup(): void {
-    mkdirSync(this.settings.traceDir, { recursive: true });
-    const file = join(this.settings.traceDir, `${this.settings.traceId}.jsonl`);
+    mkdirSync(this.folder, { recursive: true });
+    const file = join(this.folder, `${safeSegment(this.container)}.jsonl`);
     const lines = this.records.map((r) => JSON.stringify(r));
-    if (this.dropped > 0) lines.push(JSON.stringify({ type: 'TRUNCATED', dropped: this.dropped, max_events: this.settings.maxEvents }));
+    if (this.dropped > 0) lines.push(JSON.stringify({ type: 'TRUNCATED', container: this.container, dropped: this.dropped, max_events: this.rule.maxEvents }));
     writeAtomic(file, lines.length > 0 ? `${lines.join('\n')}\n` : '');
     this.file = file;
   }

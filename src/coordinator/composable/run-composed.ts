@@ -35,6 +35,8 @@ export interface Stage {
   readonly dataSpec: Config['data'];
   readonly phase: ValidatedPhase;
   readonly bestRun: BestRun | null;
+  /** signal_generation: the keys of the signal sets it stored (what `inputs.signals` replays). */
+  readonly signals?: readonly string[];
   readonly interrupted: boolean;
 }
 

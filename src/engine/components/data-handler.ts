@@ -24,6 +24,7 @@ export class DataHandler implements Component {
       market.advance(t);
       event.index = t;
       event.time = market.time;
+      event.correlation = bus.seq + 1;
       bus.publish(event);
     }
   }

@@ -19,6 +19,9 @@ export class Execution implements Component {
   private readonly fill = fillEvent();
   /** Per set × symbol: target waiting for the next open, NaN when none. */
   private readonly pending: Float64Array;
+  /** Per set × symbol: id and correlation of the pending order (the fill's causation). */
+  private readonly pendingOrder: Float64Array;
+  private readonly pendingChain: Float64Array;
   private pendingCount = 0;
 
   constructor(
@@ -29,6 +32,8 @@ export class Execution implements Component {
     private readonly window: BarWindow,
   ) {
     this.pending = new Float64Array(sets.length * market.symbolCount);
+    this.pendingOrder = new Float64Array(sets.length * market.symbolCount);
+    this.pendingChain = new Float64Array(sets.length * market.symbolCount);
   }
 
   initialize(): void {
@@ -48,27 +53,29 @@ export class Execution implements Component {
       if (market.hasBar[s] === 0) continue;
       pending[i] = NaN;
       this.pendingCount--;
-      this.execute((i - s) / symbols, s, target, market.bars[s].open, 'signal', true);
+      this.execute((i - s) / symbols, s, target, market.bars[s].open, 'signal', true, this.pendingOrder[i], this.pendingChain[i]);
     }
   }
 
   onOrder(o: OrderEvent): void {
     const s = o.symbol;
     if (o.reason !== 'signal') {
-      this.execute(o.portfolio, s, o.target, o.price, o.reason, false);
+      this.execute(o.portfolio, s, o.target, o.price, o.reason, false, o.id, o.correlation);
       return;
     }
     if (this.sets[o.portfolio].broker.fill === 'close') {
-      this.execute(o.portfolio, s, o.target, this.market.bars[s].close, 'signal', false);
+      this.execute(o.portfolio, s, o.target, this.market.bars[s].close, 'signal', false, o.id, o.correlation);
       return;
     }
     const i = o.portfolio * this.market.symbolCount + s;
     if (this.pending[i] !== this.pending[i]) this.pendingCount++;
     this.pending[i] = o.target;
+    this.pendingOrder[i] = o.id;
+    this.pendingChain[i] = o.correlation;
   }
 
   /** Moves one position to `target` at `base` (before slippage): close what must go, then open. */
-  private execute(p: number, s: number, target: number, base: number, reason: OrderReason, atOpen: boolean): void {
+  private execute(p: number, s: number, target: number, base: number, reason: OrderReason, atOpen: boolean, order: number, chain: number): void {
     const set = this.sets[p];
     const pf = this.portfolios[p];
     const allowShort = set.strategy.params.allow_short === true;
@@ -77,13 +84,13 @@ export class Execution implements Component {
     if (held !== 0) {
       if (want !== 0 && Math.sign(want) === Math.sign(held) && want === pf.weight[s]) return;
       const price = slippedPrice(set.broker.slippage, base, held > 0 ? -1 : 1);
-      this.publish(p, s, -held, price, commissionFor(set.broker.commission, held, price), reason, want);
+      this.publish(p, s, -held, price, commissionFor(set.broker.commission, held, price), reason, want, order, chain);
     }
     if (want === 0 || reason !== 'signal') return;
     const side = want > 0 ? 1 : -1;
     const price = slippedPrice(set.broker.slippage, base, side);
     const quantity = this.size(p, s, Math.abs(want), price, side, atOpen);
-    if (quantity > 0) this.publish(p, s, side * quantity, price, commissionFor(set.broker.commission, quantity, price), reason, want);
+    if (quantity > 0) this.publish(p, s, side * quantity, price, commissionFor(set.broker.commission, quantity, price), reason, want, order, chain);
   }
 
   private size(p: number, s: number, weight: number, price: number, side: number, atOpen: boolean): number {
@@ -120,8 +127,10 @@ export class Execution implements Component {
     return equity;
   }
 
-  private publish(p: number, s: number, quantity: number, price: number, commission: number, reason: OrderReason, target: number): void {
+  private publish(p: number, s: number, quantity: number, price: number, commission: number, reason: OrderReason, target: number, order: number, chain: number): void {
     const f = this.fill;
+    f.causation = order;
+    f.correlation = chain;
     f.portfolio = p;
     f.symbol = s;
     f.index = this.market.index;

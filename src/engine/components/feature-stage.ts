@@ -26,8 +26,11 @@ export class FeatureStage implements Component {
       const b = market.bars[s];
       hub.update(s, b.open, b.high, b.low, b.close, b.volume);
     }
-    this.event.index = e.index;
-    this.bus.publish(this.event);
+    const ev = this.event;
+    ev.index = e.index;
+    ev.causation = e.id;
+    ev.correlation = e.id;
+    this.bus.publish(ev);
   }
 
   wire(owner: string): void {

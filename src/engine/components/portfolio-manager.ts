@@ -57,6 +57,8 @@ export class PortfolioManager implements Component {
     e.index = f.index;
     e.quantity = pf.quantity[f.symbol];
     e.entryPrice = pf.entryPrice[f.symbol];
+    e.causation = f.id;
+    e.correlation = f.correlation;
     this.bus.publish(e);
   }
 
@@ -78,6 +80,8 @@ export class PortfolioManager implements Component {
         snap.index = e.index;
         snap.equity = equity;
         snap.cash = pf.cash;
+        snap.causation = e.id;
+        snap.correlation = e.id;
         this.bus.publish(snap);
       }
     }

@@ -44,7 +44,7 @@ export class RiskManager implements Component {
   }
 
   onSignal(e: SignalEvent): void {
-    this.publish(e.portfolio, e.symbol, e.index, e.target, 'signal', NaN);
+    this.publish(e.portfolio, e.symbol, e.index, e.target, 'signal', NaN, e.id, e.correlation);
   }
 
   onPosition(e: PositionEvent): void {
@@ -85,17 +85,20 @@ export class RiskManager implements Component {
         const open = dir * bar.open;
         const low = dir > 0 ? bar.low : -bar.high;
         const high = dir > 0 ? bar.high : -bar.low;
-        if (open <= stopLevel) this.publish(p, s, e.index, 0, stopReason, bar.open);
-        else if (open >= profit) this.publish(p, s, e.index, 0, 'take_profit', bar.open);
-        else if (low <= stopLevel) this.publish(p, s, e.index, 0, stopReason, dir * stopLevel);
-        else if (high >= profit) this.publish(p, s, e.index, 0, 'take_profit', dir * profit);
+        if (open <= stopLevel) this.publish(p, s, e.index, 0, stopReason, bar.open, e.id, 0);
+        else if (open >= profit) this.publish(p, s, e.index, 0, 'take_profit', bar.open, e.id, 0);
+        else if (low <= stopLevel) this.publish(p, s, e.index, 0, stopReason, dir * stopLevel, e.id, 0);
+        else if (high >= profit) this.publish(p, s, e.index, 0, 'take_profit', dir * profit, e.id, 0);
         else if (dir > 0 ? bar.high > this.extreme[i] : bar.low < this.extreme[i]) this.extreme[i] = dir > 0 ? bar.high : bar.low;
       }
     }
   }
 
-  private publish(portfolio: number, symbol: number, index: number, target: number, reason: OrderReason, price: number): void {
+  /** `correlation` 0: the order starts its own chain (a risk exit). */
+  private publish(portfolio: number, symbol: number, index: number, target: number, reason: OrderReason, price: number, causation: number, correlation: number): void {
     const o = this.order;
+    o.causation = causation;
+    o.correlation = correlation === 0 ? this.bus.seq + 1 : correlation;
     o.portfolio = portfolio;
     o.symbol = symbol;
     o.index = index;

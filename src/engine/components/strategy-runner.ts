@@ -100,6 +100,11 @@ export class StrategyRunner implements Component {
     this.target = new Float64Array(specs.length * symbols);
   }
 
+  /** Per set × symbol: the target in force (read by the signal recorder after each bar). */
+  get targets(): Float64Array {
+    return this.target;
+  }
+
   initialize(): void {
     this.raw.fill(0);
     this.target.fill(0);
@@ -144,6 +149,8 @@ export class StrategyRunner implements Component {
           ev.symbol = s;
           ev.index = e.index;
           ev.target = want;
+          ev.causation = e.id;
+          ev.correlation = this.bus.seq + 1;
           this.bus.publish(ev);
         }
       }

@@ -1,0 +1,117 @@
+import type { ValidatedPhase } from '../config/validate.js';
+import type { MarketData } from '../data/series.js';
+import type { BarWindow, ParameterSet } from '../engine/spec.js';
+import { UserError } from '../errors.js';
+import type { Executor } from '../executor/executor.js';
+import { loadSignalSet } from '../signals/cache.js';
+import { SignalStore } from '../signals/file.js';
+import type { SignalInfo } from '../signals/generate.js';
+import { resolvedStrategy, signalKey } from '../signals/key.js';
+import { canonicalJson } from '../search/trial-key.js';
+import type { TraceSettings } from '../tracing/settings.js';
+import { pointSet, samplerOf } from './search.js';
+
+/** A stored signal set as a phase reports it: the index row plus the point's swept parameters. */
+export interface SignalRow extends SignalInfo {
+  readonly params: Record<string, unknown>;
+}
+
+export interface GenerationRun {
+  /** Points of the parameter space visited. */
+  readonly trials: number;
+  /** One row per distinct signal key, in the order of the points that first needed it. */
+  readonly signals: SignalRow[];
+}
+
+export interface GenerationOptions {
+  readonly dir: string;
+  /** Recompute and overwrite sets already stored. */
+  readonly force: boolean;
+  readonly trace?: TraceSettings;
+  readonly log?: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+const BATCH = 32;
+
+/**
+ * The signal_generation phase: every point of the parameter space names a strategy; each distinct
+ * strategy (by signal key) is generated once — or reused when the store already holds a file for
+ * its key that decodes and matches this data, unless `force` — in batches through the executor
+ * (one pass over the bars per batch, features shared).
+ */
+export async function runGeneration(phase: ValidatedPhase, data: MarketData, window: BarWindow, executor: Executor, options: GenerationOptions): Promise<GenerationRun> {
+  const sampler = samplerOf(phase);
+  const store = new SignalStore(options.dir);
+  const symbols = data.symbols.map((s) => s.symbol);
+  const expect = { dataHash: data.hash, window: [window.start, window.end] as const, symbols };
+  const order: string[] = [];
+  const rows = new Map<string, SignalRow>();
+  const todo: { key: string; set: ParameterSet; params: Record<string, unknown> }[] = [];
+  const queued = new Set<string>();
+  const indices = new Int32Array(phase.dimensions.length);
+  let trials = 0;
+  for (const k of sampler.points()) {
+    if (options.signal?.aborted) break;
+    trials++;
+    sampler.indicesAt(k, indices);
+    const { set, params } = pointSet(phase, indices);
+    const key = signalKey(set.strategy, data.hash, window);
+    if (rows.has(key) || queued.has(key)) continue;
+    order.push(key);
+    if (!options.force && store.has(key)) {
+      try {
+        const { set: stored, bytes } = store.read(key, expect);
+        rows.set(key, { key, strategy: stored.strategy, symbols, changes: stored.series.reduce((n, s) => n + s.index.length, 0), bytes, status: 'reused', params });
+        continue;
+      } catch (error) {
+        options.log?.(`signals ${key.slice(0, 12)}…: stored file unusable (${error instanceof Error ? error.message : String(error)}); generating it again`);
+      }
+    }
+    todo.push({ key, set, params });
+    queued.add(key);
+  }
+  const inFlight = new Set<Promise<void>>();
+  for (let i = 0; i < todo.length; i += BATCH) {
+    const batch = todo.slice(i, i + BATCH);
+    const trace = options.trace && { ...options.trace, part: [...(options.trace.part ?? []), `${window.start}-${window.end}_s${i}-${i + batch.length - 1}`] };
+    const task = executor.generateSignals(data, batch.map((b) => b.set), { window, dir: options.dir, trace }).then((infos) => {
+      infos.forEach((info, j) => rows.set(info.key, { ...info, params: batch[j].params }));
+    });
+    const tracked = task.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    while (inFlight.size > executor.concurrency) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  return { trials, signals: order.filter((k) => rows.has(k)).map((k) => rows.get(k)!) };
+}
+
+/**
+ * Before a signal_replay phase runs: every strategy its parameter space names must have stored
+ * signals for this data and window (from the `inputs.signals` phase when one is named). Strategies
+ * are told apart by the indices of the strategy dimensions only, so a sweep of risk and broker
+ * settings costs one signal-key hash per strategy, not per point.
+ */
+export function checkReplaySignals(phase: ValidatedPhase, data: MarketData, window: BarWindow, dir: string, from: { name: string; keys: ReadonlySet<string> } | null): number {
+  const sampler = samplerOf(phase);
+  const strategyDims = phase.dimensions.flatMap((d, i) => (d.path[0] === 'strategy' ? [i] : []));
+  const seen = new Set<string>();
+  const indices = new Int32Array(phase.dimensions.length);
+  const symbols = data.symbols.map((s) => s.symbol);
+  for (const k of sampler.points()) {
+    sampler.indicesAt(k, indices);
+    const id = strategyDims.map((i) => indices[i]).join(',');
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const { set } = pointSet(phase, indices);
+    const key = signalKey(set.strategy, data.hash, window);
+    const what = canonicalJson(resolvedStrategy(set.strategy));
+    if (from !== null && !from.keys.has(key)) throw new UserError(`signal_replay: phase '${from.name}' did not generate signals for strategy ${what}; add it to that phase's parameter space`);
+    try {
+      loadSignalSet(dir, key, { dataHash: data.hash, window: [window.start, window.end], symbols });
+    } catch (error) {
+      throw new UserError(`signal_replay: no usable stored signals for strategy ${what} on this data: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return seen.size;
+}

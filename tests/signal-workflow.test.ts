@@ -1,0 +1,218 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openWorkflow } from '../src/coordinator/open.js';
+import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js';
+import { ConfigError, UserError } from '../src/errors.js';
+import type { PhaseJson } from '../src/results/contract.js';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src', 'cli', 'main.js');
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'fanfold-sigwf-'));
+
+const BASE = `
+name: sig
+data: {synthetic: {bars: 800, symbols: [AAA, BBB], seed: 4}}
+capital: 100000
+strategy: {type: sma_crossover, fast: [5, 10], slow: [30, 60]}
+results: {storage: memory, store_trades: true}
+`;
+const RISK_BROKER = `
+    risk:
+      sizing: [{percent_equity: 0.5}, {fixed: 40}]
+      stop_loss: [null, 0.05]
+      trailing_stop: [null, 0.1]
+    broker:
+      fill: [next_open, close]
+      commission: [{percent: 0.001}, {per_share: 0.01}]
+      slippage: {percent: 0.0005}
+`;
+
+function file(text: string): string {
+  const dir = tmp();
+  const path = join(dir, 'wf.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+const GEN_REPLAY = file(`${BASE}
+phases:
+  - name: generate
+    topology: signal_generation
+  - name: replay
+    topology: signal_replay
+    depends_on: generate
+    inputs: {signals: generate}
+${RISK_BROKER}`);
+
+const FULL = file(`${BASE}
+phases:
+  - name: replay
+    topology: optimization
+${RISK_BROKER}`);
+
+async function run(path: string, options: RunOptions): Promise<{ phases: PhaseJson[]; dir: string }> {
+  const { result } = await runWorkflow(await openWorkflow(path), { executor: 'inline', ...options });
+  return { phases: result.phases, dir: result.results_dir };
+}
+
+function signalRows(runDir: string): { signal_key: string; status: string; strategy: string; changes: number; bytes: number; params: string }[] {
+  const db = new Database(join(runDir, 'results.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT * FROM signals ORDER BY rowid').all() as never;
+  } finally {
+    db.close();
+  }
+}
+
+describe('signal_generation → signal_replay workflow', () => {
+  it('replays the stored signals into exactly the runs of the full backtests; the next run reuses the files; --force recomputes them', async () => {
+    const out = tmp();
+    const first = await run(GEN_REPLAY, { out });
+    const [gen, replay] = first.phases;
+    expect(gen.topology).toBe('signal_generation');
+    expect(gen.trials).toBe(4);
+    expect(gen.signals!.map((s) => s.status)).toEqual(['created', 'created', 'created', 'created']);
+    expect(gen.signals!.map((s) => s.params)).toEqual([
+      { 'strategy.fast': 5, 'strategy.slow': 30 },
+      { 'strategy.fast': 5, 'strategy.slow': 60 },
+      { 'strategy.fast': 10, 'strategy.slow': 30 },
+      { 'strategy.fast': 10, 'strategy.slow': 60 },
+    ]);
+    for (const s of gen.signals!) {
+      expect(s.file).toBe(join(out, 'signals', `${s.key}.msgpack`));
+      expect(statSync(s.file).size).toBe(s.bytes);
+      expect(s.strategy).toEqual({ type: 'sma_crossover', params: { fast: s.params['strategy.fast'], slow: s.params['strategy.slow'], trigger: 'cross', allow_short: false }, regime_filter: null });
+    }
+    const rows = signalRows(first.dir);
+    expect(rows.map((r) => [r.signal_key, r.status, r.strategy, r.changes, r.bytes])).toEqual(gen.signals!.map((s) => [s.key, 'created', 'sma_crossover', s.changes, s.bytes]));
+
+    // 4 strategies × 2 × 2 × 2 × 2 × 2 risk/broker settings, the same grid order as the full backtests.
+    expect(replay.topology).toBe('signal_replay');
+    expect(replay.trials).toBe(128);
+    const full = (await run(FULL, { out: tmp() })).phases[0];
+    expect(full.trials).toBe(128);
+    expect(replay.runs!.length).toBe(128);
+    expect(replay.runs).toEqual(full.runs);
+    expect(replay.best).toEqual(full.best);
+    expect(replay.runs!.reduce((n, r) => n + r.trades!.length, 0)).toBeGreaterThan(1000);
+
+    // Second run: every signal set reused, its file untouched.
+    const old = new Date('2001-02-03T04:05:06Z');
+    for (const s of gen.signals!) utimesSync(s.file, old, old);
+    const second = await run(GEN_REPLAY, { out });
+    expect(second.phases[0].signals!.map((s) => s.status)).toEqual(['reused', 'reused', 'reused', 'reused']);
+    expect(second.phases[0].signals!.map((s) => [s.key, s.changes, s.bytes])).toEqual(gen.signals!.map((s) => [s.key, s.changes, s.bytes]));
+    expect(signalRows(second.dir).map((r) => r.status)).toEqual(['reused', 'reused', 'reused', 'reused']);
+    for (const s of gen.signals!) expect(statSync(s.file).mtimeMs).toBe(old.getTime());
+    expect(second.phases[1].runs).toEqual(full.runs);
+
+    // --force: generated again (new files), same content, same replay.
+    const forced = await run(GEN_REPLAY, { out, force: true });
+    expect(forced.phases[0].signals!.map((s) => s.status)).toEqual(['created', 'created', 'created', 'created']);
+    expect(signalRows(forced.dir).map((r) => r.status)).toEqual(['created', 'created', 'created', 'created']);
+    for (const s of gen.signals!) expect(statSync(s.file).mtimeMs).not.toBe(old.getTime());
+    expect(forced.phases[1].runs).toEqual(full.runs);
+  });
+
+  it('a corrupt stored file is not reused: it is generated again', async () => {
+    const out = tmp();
+    const first = await run(GEN_REPLAY, { out });
+    const victim = first.phases[0].signals![1];
+    writeFileSync(victim.file, 'not msgpack');
+    const logs: string[] = [];
+    const again = await run(GEN_REPLAY, { out, log: (l) => logs.push(l) });
+    expect(again.phases[0].signals!.map((s) => s.status)).toEqual(['reused', 'created', 'reused', 'reused']);
+    expect(logs.some((l) => l.includes('stored file unusable'))).toBe(true);
+    expect(again.phases[1].runs).toEqual(first.phases[1].runs);
+  });
+
+  it('the pool executor replays exactly what the inline one does', async () => {
+    const out = tmp();
+    const inline = await run(GEN_REPLAY, { out });
+    const pool = await run(GEN_REPLAY, { out: tmp(), executor: 'pool', workers: 2, maxBatch: 8 });
+    expect(pool.phases[0].signals!.map((s) => [s.key, s.changes, s.bytes, s.status])).toEqual(inline.phases[0].signals!.map((s) => [s.key, s.changes, s.bytes, 'created']));
+    expect(pool.phases[1].runs).toEqual(inline.phases[1].runs);
+    expect(pool.phases[1].best).toEqual(inline.phases[1].best);
+  });
+
+  it('refuses to replay a strategy the named phase did not generate, naming it', async () => {
+    const path = file(`${BASE}
+phases:
+  - name: generate
+    topology: signal_generation
+    strategy: {fast: 5, slow: 30}
+  - name: replay
+    topology: signal_replay
+    depends_on: generate
+    inputs: {signals: generate}
+`);
+    const error = await run(path, { out: tmp() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toMatch(/phase 'generate' did not generate signals for strategy \{"params":\{"allow_short":false,"fast":5,"slow":60,"trigger":"cross"\}/);
+  });
+
+  it('refuses to replay without stored signals', async () => {
+    const path = file(`${BASE}
+phases:
+  - name: replay
+    topology: signal_replay
+`);
+    const error = await run(path, { out: tmp() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toMatch(/no usable stored signals for strategy .*run a signal_generation phase/);
+  });
+
+  it('config errors: inputs.signals naming a phase that does not generate, or outside depends_on; windowed sequences', async () => {
+    const notGen = file(`${BASE}
+phases:
+  - name: sweep
+  - name: replay
+    topology: signal_replay
+    depends_on: sweep
+    inputs: {signals: sweep}
+`);
+    await expect(openWorkflow(notGen)).rejects.toThrow(/inputs\.signals: phase 'sweep' does not generate signals/);
+    const notDep = file(`${BASE}
+phases:
+  - name: generate
+    topology: signal_generation
+  - name: replay
+    topology: signal_replay
+    inputs: {signals: generate}
+`);
+    await expect(openWorkflow(notDep)).rejects.toThrow(/inputs\.signals refers to phase 'generate', which is not among this phase's depends_on/);
+    const windowed = file(`${BASE}
+phases:
+  - name: generate
+    topology: signal_generation
+    sequence: {type: train_test, split: 0.5}
+`);
+    const error = await run(windowed, { out: tmp() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/wf\.yaml:\d+:\d+: sequence: the signal_generation topology runs over the whole data/);
+  });
+
+  it('fanfold run: the second run reuses the stored signals, --force generates them again', () => {
+    const out = tmp();
+    const cli = (...extra: string[]): PhaseJson[] => {
+      const r = spawnSync(process.execPath, [CLI, 'run', GEN_REPLAY, '--executor', 'inline', '--json', '--quiet', '--out', out, ...extra], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      return (JSON.parse(r.stdout) as { phases: PhaseJson[] }).phases;
+    };
+    const statuses = (phases: PhaseJson[]): string[] => phases[0].signals!.map((s) => s.status);
+    const first = cli();
+    expect(statuses(first)).toEqual(['created', 'created', 'created', 'created']);
+    expect(statuses(cli())).toEqual(['reused', 'reused', 'reused', 'reused']);
+    const forced = cli('--force');
+    expect(statuses(forced)).toEqual(['created', 'created', 'created', 'created']);
+    expect(forced[1].runs).toEqual(first[1].runs);
+    const list = spawnSync(process.execPath, [CLI, 'list', 'topologies'], { encoding: 'utf8' });
+    expect(list.stdout).toMatch(/signal_generation — .*\[containers: data, features, strategy, signals\]/);
+    expect(list.stdout).toMatch(/signal_replay — .*\[containers: data, signals, risk, portfolio, execution\]/);
+  });
+});
