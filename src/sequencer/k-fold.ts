@@ -11,6 +11,7 @@ import { combineSegments, kFolds, type KFoldSpec } from './folds.js';
 import { objectiveOf, searchWindows, trialSet, type FailedTrial, type SearchOptions, type SearchOutcome, type TrialResult } from './search.js';
 import { isoDay, type PhaseRun } from './sequences.js';
 import { stabilityOf, type ParamStability } from './walk-forward.js';
+import { traceWithin } from '../tracing/settings.js';
 
 export interface FoldResult {
   readonly fold: number;
@@ -81,7 +82,8 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
       let testMetrics: MetricsJson | null = null;
       if (best !== null) {
         const set = trialSet(phase, best.trial);
-        const [r] = await executor.runBatch(data, [set], { window: fold.test, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades });
+        const trace = traceWithin(options.trace, `${fold.test.start}-${fold.test.end}_test`);
+        const [r] = await executor.runBatch(data, [set], { window: fold.test, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades, trace });
         testMetrics = metricsJson(r.metrics);
         options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(r.trades ? { trades: r.trades } : {}) }, trialKey(set, data.hash, fold.test), fold.test);
         options.sink?.batchDone();

@@ -12,7 +12,7 @@ import { Sampler } from '../search/sampler.js';
 import { assign, Grid, sweptParams } from '../search/space.js';
 import { valueAtPath } from '../config/validate.js';
 import { trialKey } from '../search/trial-key.js';
-import type { TraceSettings } from '../tracing/settings.js';
+import { traceWithin, type TraceSettings } from '../tracing/settings.js';
 
 export interface TrialResult {
   /** Grid index of the point: stable identity of the trial within its phase. */
@@ -123,7 +123,7 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, window:
   let trials = 0;
   const topology = { window, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades, replay: options.replay };
   const traceOf = (items: readonly Item[]): TraceSettings | undefined =>
-    options.trace && { ...options.trace, part: [...(options.trace.part ?? []), `${window.start}-${window.end}_t${items[0].trial}-${items[items.length - 1].trial}`] };
+    traceWithin(options.trace, `${window.start}-${window.end}_t${items[0].trial}-${items[items.length - 1].trial}`);
 
   const commit = (o: Outcome): void => {
     trials++;

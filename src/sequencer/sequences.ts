@@ -16,6 +16,7 @@ import type { WalkForwardSpec } from './windows.js';
 import { trialKey } from '../search/trial-key.js';
 import { runKFold, type KFoldSummary } from './k-fold.js';
 import type { KFoldSpec } from './folds.js';
+import { traceWithin } from '../tracing/settings.js';
 
 export interface WindowResult {
   readonly train: [number, number];
@@ -107,7 +108,7 @@ export async function runSequence(phase: ValidatedPhase, data: MarketData, execu
   let testMetrics: MetricsJson | null = null;
   if (best !== null && !outcome.interrupted) {
     const set = trialSet(phase, best.trial);
-    const trace = options.trace && { ...options.trace, part: [...(options.trace.part ?? []), `${test.start}-${test.end}_test`] };
+    const trace = traceWithin(options.trace, `${test.start}-${test.end}_test`);
     const [r] = await executor.runBatch(data, [set], { window: test, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades, trace });
     testMetrics = metricsJson(r.metrics);
     options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(r.trades ? { trades: r.trades } : {}) }, trialKey(set, data.hash, test), test);

@@ -8,7 +8,7 @@ import { SignalStore } from '../signals/file.js';
 import type { SignalInfo } from '../signals/generate.js';
 import { resolvedStrategy, signalKey } from '../signals/key.js';
 import { canonicalJson } from '../search/trial-key.js';
-import type { TraceSettings } from '../tracing/settings.js';
+import { traceWithin, type TraceSettings } from '../tracing/settings.js';
 import { pointSet, samplerOf } from './search.js';
 
 /** A stored signal set as a phase reports it: the index row plus the point's swept parameters. */
@@ -74,7 +74,7 @@ export async function runGeneration(phase: ValidatedPhase, data: MarketData, win
   const inFlight = new Set<Promise<void>>();
   for (let i = 0; i < todo.length; i += BATCH) {
     const batch = todo.slice(i, i + BATCH);
-    const trace = options.trace && { ...options.trace, part: [...(options.trace.part ?? []), `${window.start}-${window.end}_s${i}-${i + batch.length - 1}`] };
+    const trace = traceWithin(options.trace, `${window.start}-${window.end}_s${i}-${i + batch.length - 1}`);
     const task = executor.generateSignals(data, batch.map((b) => b.set), { window, dir: options.dir, trace }).then((infos) => {
       infos.forEach((info, j) => rows.set(info.key, { ...info, params: batch[j].params }));
     });

@@ -11,6 +11,7 @@ import { objectiveOf, searchWindows, trialSet, type FailedTrial, type SearchOpti
 import { windowResult, type PhaseRun, type WindowResult } from './sequences.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { walkForwardWindows, type WalkForwardSpec } from './windows.js';
+import { traceWithin } from '../tracing/settings.js';
 
 export interface ParamStability {
   /** The chosen value in each window (null where no set qualified). */
@@ -78,7 +79,7 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
     const test = { start: w.test[0], end: w.test[1] };
     if (best !== null) {
       const set = trialSet(phase, best.trial);
-      const trace = options.trace && { ...options.trace, part: [...(options.trace.part ?? []), `${test.start}-${test.end}_test`] };
+      const trace = traceWithin(options.trace, `${test.start}-${test.end}_test`);
       const r = runBacktest(data, set, { window: test, periodsPerYear, storeTrades: true, recordCurves: true, trace });
       testMetrics = metricsJson(r.metrics);
       options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(options.storeTrades && r.trades ? { trades: r.trades } : {}) }, trialKey(set, data.hash, test), test);

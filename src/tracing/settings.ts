@@ -73,3 +73,8 @@ export function traceFolder(settings: TraceSettings): string {
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new UserError(`trace folder ${folder} would be outside trace_dir ${root}`);
   return folder;
 }
+
+/** The settings of one topology run inside a phase's trace: `segment` names its sub-folder. */
+export function traceWithin(settings: TraceSettings | undefined, segment: string): TraceSettings | undefined {
+  return settings && { ...settings, part: [...(settings.part ?? []), segment] };
+}
