@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { alignSeries } from '../src/data/align.js';
 import type { MarketData } from '../src/data/series.js';
 import type { BrokerSpec, ParameterSet, RiskSpec, StrategySpec } from '../src/engine/spec.js';
@@ -45,4 +47,39 @@ export function makeSet(type: string, params: StrategySpec['params'] = {}, o: Se
     risk: { sizing: { kind: 'percent_equity', value: 1 }, stopLoss: null, takeProfit: null, trailingStop: null, ...o.risk },
     broker: { fill: 'next_open', commission: null, slippage: null, ...o.broker },
   };
+}
+
+/** Writes `text` as `dir/name` and returns the path. */
+export function writeIn(dir: string, name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/**
+ * A two-phase workflow (a 32-set sweep, then a train_test holdout of 16 sets) with trades kept:
+ * the workflow every executor is checked against inline with.
+ */
+export function writeTwoPhaseSweep(dir: string, name: string): string {
+  return writeIn(
+    dir,
+    `${name}.yaml`,
+    `name: ${name}
+data: {synthetic: {bars: 1500, symbols: [A, B], seed: 21}}
+strategy:
+  type: ema_crossover
+  fast: range(4, 16, 4)
+  slow: [30, 60]
+  trigger: [cross, level]
+risk: {sizing: {percent_equity: 0.5}, stop_loss: [null, 0.08]}
+broker: {commission: {percent: 0.001}}
+results: {store_trades: true}
+phases:
+  - {name: sweep}
+  - name: holdout
+    sequence: {type: train_test, split: 0.6}
+    depends_on: sweep
+    strategy: {fast: [4, 12]}
+`,
+  );
 }

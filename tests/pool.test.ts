@@ -7,37 +7,14 @@ import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js
 import { generateSynthetic } from '../src/data/synthetic.js';
 import { PoolExecutor } from '../src/executor/pool.js';
 import { runBatch } from '../src/topology/run.js';
-import { makeSet } from './helpers.js';
+import { makeSet, writeIn, writeTwoPhaseSweep } from './helpers.js';
 
 // The pool runs the compiled worker (dist/workers/batch.js); `npm test` builds it first.
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-pool-'));
 
-function write(name: string, text: string): string {
-  const file = join(tmp, name);
-  writeFileSync(file, text);
-  return file;
-}
+const write = (name: string, text: string): string => writeIn(tmp, name, text);
 
-const sweep = write(
-  'sweep.yaml',
-  `name: determinism
-data: {synthetic: {bars: 1500, symbols: [A, B], seed: 21}}
-strategy:
-  type: ema_crossover
-  fast: range(4, 16, 4)
-  slow: [30, 60]
-  trigger: [cross, level]
-risk: {sizing: {percent_equity: 0.5}, stop_loss: [null, 0.08]}
-broker: {commission: {percent: 0.001}}
-results: {store_trades: true}
-phases:
-  - {name: sweep}
-  - name: holdout
-    sequence: {type: train_test, split: 0.6}
-    depends_on: sweep
-    strategy: {fast: [4, 12]}
-`,
-);
+const sweep = writeTwoPhaseSweep(tmp, 'determinism');
 
 async function runJson(options: RunOptions): Promise<unknown> {
   const { result } = await runWorkflow(await openWorkflow(sweep), { out: tmp, storage: 'memory', ...options });

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
@@ -9,38 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorkflow } from '../src/coordinator/open.js';
 import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js';
 import { queueNameFor, QUEUE_REGISTRY } from '../src/executor/redis/keys.js';
-import { allKeys, CLI, freePort, startRedis, startWorker, stopWorker, type RedisServer, type WorkerProcess } from './support/redis.js';
+import { writeIn, writeTwoPhaseSweep } from './helpers.js';
+import { allKeys, CLI, freePort, makeCertificates, startRedis, startWorker, stopWorker, type RedisServer, type WorkerProcess } from './support/redis.js';
 
 // Against a real redis-server (started here, on a free port) and real `fanfold worker` processes
 // running the compiled CLI (`npm test` builds it first).
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-redis-'));
 
-function write(name: string, text: string): string {
-  const file = join(tmp, name);
-  writeFileSync(file, text);
-  return file;
-}
+const write = (name: string, text: string): string => writeIn(tmp, name, text);
 
-const sweep = write(
-  'sweep.yaml',
-  `name: distributed
-data: {synthetic: {bars: 1500, symbols: [A, B], seed: 21}}
-strategy:
-  type: ema_crossover
-  fast: range(4, 16, 4)
-  slow: [30, 60]
-  trigger: [cross, level]
-risk: {sizing: {percent_equity: 0.5}, stop_loss: [null, 0.08]}
-broker: {commission: {percent: 0.001}}
-results: {store_trades: true}
-phases:
-  - {name: sweep}
-  - name: holdout
-    sequence: {type: train_test, split: 0.6}
-    depends_on: sweep
-    strategy: {fast: [4, 12]}
-`,
-);
+const sweep = writeTwoPhaseSweep(tmp, 'distributed');
 
 // Heavier batches (about 30 ms each with maxBatch 8) so a worker is killed while it holds one.
 const long = write(
@@ -342,6 +320,37 @@ describe('redis executor: signal generation and replay, composed phases, tracing
     expect((error as Error).name).toBe('UserError');
     expect((error as Error).message).toBe("phase 'sweep': event tracing writes traces where the topology runs; the redis executor's workers run on other machines. Trace with --executor pool or inline");
     expect(await allKeys(redis.client)).toEqual([]);
+  });
+});
+
+describe('redis executor over TLS (rediss://)', () => {
+  it('coordinator and worker processes trusting the CA give the results of inline; without the CA, a clear error', async () => {
+    const certs = mkdtempSync(join(tmpdir(), 'fanfold-tls-'));
+    makeCertificates(certs);
+    const server = await startRedis([], undefined, { dir: certs });
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(certs, 'ca.pem') };
+    const w = await startWorker(server.url, [], env);
+    try {
+      expect(server.url).toMatch(/^rediss:\/\/127\.0\.0\.1:\d+$/);
+      const cli = (args: string[], withCa: boolean) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: withCa ? env : process.env });
+      const out = join(tmp, 'tls');
+      const r = cli(['run', sweep, '--executor', 'redis', '--redis', server.url, '--out', out, '--storage', 'memory', '--json', '--quiet'], true);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const { run_id: _id, results_dir: dir, ...json } = JSON.parse(r.stdout) as { run_id: string; results_dir: string };
+      const expected = await reference(sweep, 4096);
+      expect(json).toEqual(expected.json);
+      expect(readRun(dir)).toEqual(expected.rows);
+      // spawnSync blocked this process: the worker's log arrives now.
+      await until('the worker log', () => w.log().includes('taking batches of run fanfold-distributed-'));
+      expect(await allKeys(server.client)).toEqual([]);
+      const refused = cli(['run', sweep, '--executor', 'redis', '--redis', server.url, '--out', join(tmp, 'tls-refused')], false);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toBe(`error: redis: ${server.url} presented a TLS certificate this machine does not trust (self-signed certificate in certificate chain); give Node its CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem fanfold …\n`);
+    } finally {
+      await stopWorker(w, 'SIGTERM');
+      await server.stop();
+    }
   });
 });
 

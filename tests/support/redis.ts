@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -31,9 +32,10 @@ export interface RedisServer {
  * A real redis-server on 127.0.0.1 (no persistence), started for a test and killed after it. A
  * machine without redis-server fails the test: `.ci/run` installs it (apt-get install -y redis-server).
  */
-export async function startRedis(extra: readonly string[] = [], password?: string): Promise<RedisServer> {
+export async function startRedis(extra: readonly string[] = [], password?: string, tls?: { readonly dir: string }): Promise<RedisServer> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const listen = tls ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', join(tls.dir, 'server.pem'), '--tls-key-file', join(tls.dir, 'server.key'), '--tls-ca-cert-file', join(tls.dir, 'ca.pem'), '--tls-auth-clients', 'no'] : ['--port', String(port)];
+  const child = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
@@ -42,8 +44,9 @@ export async function startRedis(extra: readonly string[] = [], password?: strin
     child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}:\n${output}`)));
   });
   failed.catch(() => {});
-  const url = password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${password}@127.0.0.1:${port}`;
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const scheme = tls ? 'rediss' : 'redis';
+  const url = password === undefined ? `${scheme}://127.0.0.1:${port}` : `${scheme}://:${password}@127.0.0.1:${port}`;
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, ...(tls ? { tls: { ca: readFileSync(join(tls.dir, 'ca.pem')) } } : {}) });
   client.on('error', () => {});
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -94,8 +97,8 @@ export interface WorkerProcess {
 }
 
 /** `fanfold worker` as a child process, with short lock and stall intervals so tests recover in seconds. */
-export async function startWorker(url: string, extra: readonly string[] = []): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--workers', '1', '--lock-ms', '1500', '--stalled-ms', '500', '--poll-ms', '100', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startWorker(url: string, extra: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--workers', '1', '--lock-ms', '1500', '--stalled-ms', '500', '--poll-ms', '100', ...extra], { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env });
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
@@ -112,4 +115,20 @@ export async function startWorker(url: string, extra: readonly string[] = []): P
 export async function stopWorker(w: WorkerProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
   if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill(signal);
   return w.exited;
+}
+
+/**
+ * A test CA and a certificate for 127.0.0.1 signed by it, made with the openssl command line
+ * (Debian's openssl package) into `dir`: ca.pem, server.pem, server.key.
+ */
+export function makeCertificates(dir: string): void {
+  const openssl = (...args: string[]): void => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.error) throw new Error(`cannot run openssl (${r.error.message}); install it: apt-get install -y openssl`);
+    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed:\n${r.stderr}`);
+  };
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=fanfold test CA');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.cnf');
 }

@@ -59,6 +59,10 @@ function explain(error: unknown, where: string): UserError {
     return new UserError(`redis: ${where} refused the credentials (${message}); give the user and password in the URL: redis://user:password@host:port`);
   }
   if (/NOPERM/.test(message)) return new UserError(`redis: the ACL user of ${where} lacks a permission fanfold needs (${message})`);
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
+    return new UserError(`redis: ${where} presented a TLS certificate this machine does not trust (${message}); give Node its CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem fanfold …`);
+  }
   const tls = where.startsWith('rediss:') ? ' rediss:// speaks TLS: does the server (or its proxy) accept TLS connections?' : '';
   return new UserError(`redis: cannot reach ${where} (${message || 'connection closed'}); is redis-server running and reachable from here?${tls}`);
 }
