@@ -213,6 +213,6 @@ phases:
     expect(forced[1].runs).toEqual(first[1].runs);
     const list = spawnSync(process.execPath, [CLI, 'list', 'topologies'], { encoding: 'utf8' });
     expect(list.stdout).toMatch(/signal_generation — .*\[containers: data, features, strategy, signals\]/);
-    expect(list.stdout).toMatch(/signal_replay — .*\[containers: data, signals, risk, portfolio, execution\]/);
+    expect(list.stdout).toMatch(/signal_replay — .*\[containers: data, signals, risk, portfolio_<trial>, execution\]/);
   });
 });

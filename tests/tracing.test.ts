@@ -49,12 +49,12 @@ describe('event tracing in a topology', () => {
     const topology = new Topology('backtest', closes([10, 11, 12]), [makeSet('buy_and_hold')], { trace: { traceId: 't1', traceDir: dir, maxEvents: 100 } });
     const [result] = topology.run();
     const folder = join(dir, 't1');
-    expect(readdirSync(folder).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'features.jsonl', 'portfolio.jsonl', 'risk.jsonl', 'strategy.jsonl']);
+    expect(readdirSync(folder).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'features.jsonl', 'portfolio_0.jsonl', 'risk.jsonl', 'strategy.jsonl']);
     const all = readTrace(folder);
     expect(all.map((l) => `${l.container}:${l.type}`)).toEqual([
-      'data:BAR', 'features:FEATURES', 'strategy:SIGNAL', 'risk:ORDER', 'portfolio:PORTFOLIO',
-      'data:BAR', 'execution:FILL', 'portfolio:POSITION', 'features:FEATURES', 'portfolio:PORTFOLIO',
-      'data:BAR', 'features:FEATURES', 'portfolio:PORTFOLIO',
+      'data:BAR', 'features:FEATURES', 'strategy:SIGNAL', 'risk:ORDER', 'portfolio_0:PORTFOLIO',
+      'data:BAR', 'execution:FILL', 'portfolio_0:POSITION', 'features:FEATURES', 'portfolio_0:PORTFOLIO',
+      'data:BAR', 'features:FEATURES', 'portfolio_0:PORTFOLIO',
     ]);
     expect(all.map((l) => l.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
     const fill = all[6];
@@ -74,7 +74,7 @@ describe('event tracing in a topology', () => {
     expect(data.slice(0, 3).map((l) => l.index)).toEqual([0, 1, 2]);
     expect(data[3]).toEqual({ type: 'TRUNCATED', container: 'data', dropped: 1, max_events: 3 });
     // 4 PORTFOLIO + 1 POSITION events: 3 kept, 2 counted.
-    expect(lines(join(dir, 't2', 'portfolio.jsonl'))[3]).toEqual({ type: 'TRUNCATED', container: 'portfolio', dropped: 2, max_events: 3 });
+    expect(lines(join(dir, 't2', 'portfolio_0.jsonl'))[3]).toEqual({ type: 'TRUNCATED', container: 'portfolio_0', dropped: 2, max_events: 3 });
   });
 
   it('causation chains are complete: every FILL points at an ORDER, which points at a SIGNAL (or, for a stop, at the BAR)', () => {
@@ -121,7 +121,9 @@ describe('event tracing in a topology', () => {
     generateSignals(data, sets, { dir: store });
     runBatch(data, sets, { replay: { dir: store }, trace: { ...trace, traceId: 'replay' } });
     check(join(dir, 'replay'), 'BAR');
-    expect(readdirSync(join(dir, 'replay')).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'portfolio.jsonl', 'risk.jsonl', 'signals.jsonl']);
+    // One portfolio container per set, named by its index when the caller gives no trial numbers.
+    expect(readdirSync(join(dir, 'replay')).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'portfolio_0.jsonl', 'portfolio_1.jsonl', 'risk.jsonl', 'signals.jsonl']);
+    for (const set of [0, 1]) expect(lines(join(dir, 'replay', `portfolio_${set}.jsonl`)).every((e) => e.portfolio === set && e.container === `portfolio_${set}`)).toBe(true);
   });
 
   it('a run that throws still writes every initialized container\'s trace', () => {
@@ -133,7 +135,7 @@ describe('event tracing in a topology', () => {
     expect(bars.map((b) => b.index)).toEqual(Array.from({ length: 41 }, (_, i) => i));
     expect(lines(join(folder, 'strategy.jsonl')).map((s) => [s.type, s.index, s.target])).toEqual([['SIGNAL', 5, 1]]);
     expect(lines(join(folder, 'execution.jsonl')).map((s) => [s.type, s.index])).toEqual([['FILL', 6]]);
-    expect(lines(join(folder, 'portfolio.jsonl')).filter((e) => e.type === 'PORTFOLIO')).toHaveLength(40);
+    expect(lines(join(folder, 'portfolio_0.jsonl')).filter((e) => e.type === 'PORTFOLIO')).toHaveLength(40);
   });
 
   it('trace ids and folder names are sanitised: nothing is written outside trace_dir', () => {
@@ -151,7 +153,7 @@ describe('event tracing in a topology', () => {
     expect(readdirSync(parent)).toEqual(['traces']);
     expect(readdirSync(dir).sort()).toEqual(['__', '___.._x', '_tmp_abs-escape', 'nul_byte']);
     expect(existsSync('/tmp/abs-escape')).toBe(false);
-    expect(readdirSync(join(dir, '___.._x')).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'features.jsonl', 'portfolio.jsonl', 'risk.jsonl', 'strategy.jsonl']);
+    expect(readdirSync(join(dir, '___.._x')).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'features.jsonl', 'portfolio_0.jsonl', 'risk.jsonl', 'strategy.jsonl']);
   });
 
   it('container rules: an exact name wins, then the first matching pattern in the order written, else the defaults', () => {
@@ -195,7 +197,7 @@ execution:
     max_events: 50
     container_settings:
       'p*': {events: [POSITION]}
-      portfolio: {events: [PORTFOLIO], max_events: 7}
+      portfolio_0: {events: [PORTFOLIO], max_events: 7}
       '{data,features}': {max_events: 9}
       risk: {enabled: false}
       '*': {events: [FILL]}
@@ -208,15 +210,15 @@ execution:
     expect(logs.filter((l) => l.includes('matches no container'))).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(['runs', 'traced.yaml', 'traces']);
     const folder = join(traces, '___.._escape', 'traced', '0-300_t0-0');
-    expect(readdirSync(folder).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'features.jsonl', 'portfolio.jsonl', 'strategy.jsonl']);
+    expect(readdirSync(folder).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'features.jsonl', 'portfolio_0.jsonl', 'strategy.jsonl']);
     const data = lines(join(folder, 'data.jsonl'));
     expect(data).toHaveLength(10);
     expect(data[9]).toEqual({ type: 'TRUNCATED', container: 'data', dropped: 291, max_events: 9 });
     expect(lines(join(folder, 'features.jsonl'))[9]).toEqual({ type: 'TRUNCATED', container: 'features', dropped: 291, max_events: 9 });
     // The exact name beats the earlier 'p*': only PORTFOLIO events, 7 of them kept.
-    const portfolio = lines(join(folder, 'portfolio.jsonl'));
+    const portfolio = lines(join(folder, 'portfolio_0.jsonl'));
     expect(portfolio.map((e) => e.type)).toEqual([...Array(7).fill('PORTFOLIO'), 'TRUNCATED']);
-    expect(portfolio[7]).toEqual({ type: 'TRUNCATED', container: 'portfolio', dropped: 293, max_events: 7 });
+    expect(portfolio[7]).toEqual({ type: 'TRUNCATED', container: 'portfolio_0', dropped: 293, max_events: 7 });
     // '*' keeps FILLs only: the strategy publishes none, execution all of its fills (under the trace's 50).
     expect(lines(join(folder, 'strategy.jsonl'))).toEqual([]);
     const fills: number[] = [];
@@ -234,7 +236,7 @@ execution:
     const folder = join(traces, '___.._escape');
     const fills = readTrace(folder, { types: ['fill'] });
     expect(fills.length).toBeGreaterThan(10);
-    expect(readTrace(folder, { container: 'p*' }).map((e) => e.container)).toEqual(Array(8).fill('portfolio'));
+    expect(readTrace(folder, { container: 'p*' }).map((e) => e.container)).toEqual(Array(8).fill('portfolio_0'));
     expect(readTrace(folder, { limit: 3 }).map((e) => e.type)).toEqual(['BAR', 'FEATURES', 'PORTFOLIO']);
     const json = spawnSync(process.execPath, [CLI, 'trace', folder, '--type', 'FILL', '--json'], { encoding: 'utf8' });
     expect(json.status).toBe(0);
@@ -266,10 +268,40 @@ execution:
   it('a pattern that matches no container of the topology is reported, and does not apply', async () => {
     const d = tmp();
     const file = join(d, 'typo.yaml');
-    writeFileSync(file, `name: typo\ndata: {synthetic: {bars: 50, symbols: [A], seed: 1}}\nstrategy: {type: buy_and_hold}\nexecution: {executor: inline, enable_event_tracing: true, trace_settings: {trace_id: y, trace_dir: ${join(d, 'tr')}, container_settings: {'portfolio_*': {enabled: false}}}}\n`);
+    writeFileSync(file, `name: typo\ndata: {synthetic: {bars: 50, symbols: [A], seed: 1}}\nstrategy: {type: buy_and_hold}\nexecution: {executor: inline, enable_event_tracing: true, trace_settings: {trace_id: y, trace_dir: ${join(d, 'tr')}, container_settings: {'portfolios*': {enabled: false}, 'portfolio_{5,900}': {enabled: false}}}}\n`);
     const logs: string[] = [];
     await runWorkflow(await openWorkflow(file), { out: join(d, 'runs'), log: (l) => logs.push(l) });
-    expect(logs).toContain("phase typo: trace_settings.container_settings: 'portfolio_*' matches no container of the backtest topology (data, features, strategy, risk, portfolio, execution)");
-    expect(readdirSync(join(d, 'tr', 'y', 'typo', '0-50_t0-0'))).toContain('portfolio.jsonl');
+    // 'portfolio_{5,900}' names per-set containers (a sweep's trials 5 and 900): not reported.
+    expect(logs.filter((l) => l.includes('matches no container'))).toEqual([
+      "phase typo: trace_settings.container_settings: 'portfolios*' matches no container of the backtest topology (data, features, strategy, risk, portfolio_<trial>, execution)",
+    ]);
+    expect(readdirSync(join(d, 'tr', 'y', 'typo', '0-50_t0-0'))).toContain('portfolio_0.jsonl');
+  });
+
+  it("a sweep's portfolio containers are named by trial: portfolio_* matches them all, an exact name one", async () => {
+    const d = tmp();
+    const file = join(d, 'sweep.yaml');
+    const traces = join(d, 'tr');
+    // 2 × 3 = 6 trials; batches of at most 4 sets: trials 0–3, then 4–5.
+    writeFileSync(
+      file,
+      `name: per_set\ndata: {synthetic: {bars: 200, symbols: [A], seed: 4}}\nstrategy: {type: sma_crossover, fast: [5, 10], slow: [20, 30, 40]}\nexecution:\n  executor: inline\n  enable_event_tracing: true\n  trace_settings:\n    trace_id: s\n    trace_dir: ${traces}\n    container_settings:\n      portfolio_4: {events: [FILL, POSITION]}\n      'portfolio_*': {enabled: false}\n      '{data,features,strategy,risk,execution}': {enabled: false}\n`,
+    );
+    const logs: string[] = [];
+    const { result } = await runWorkflow(await openWorkflow(file), { out: join(d, 'runs'), maxBatch: 4, log: (l) => logs.push(l) });
+    expect(result.phases[0].trials).toBe(6);
+    expect(logs.filter((l) => l.includes('matches no container'))).toEqual([]);
+    const root = join(traces, 's', 'per_set');
+    // The first batch traces nothing, so it writes no folder.
+    expect(readdirSync(root).sort()).toEqual(['0-200_t4-5']);
+    expect(readdirSync(join(root, '0-200_t4-5'))).toEqual(['portfolio_4.jsonl']);
+    // Trial 4 is the first set of its batch: its events carry portfolio index 0 and the container of trial 4.
+    const events = readTrace(root, { container: 'portfolio_*' });
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.container === 'portfolio_4' && e.portfolio === 0 && e.type === 'POSITION')).toBe(true);
+    // Trial 4 is fast 10 × slow 30 (the first dimension varies slowest); its POSITION events are its backtest's fills.
+    const fills: number[] = [];
+    runBacktest(generateSynthetic({ bars: 200, symbols: ['A'], seed: 4 }), makeSet('sma_crossover', { fast: 10, slow: 30 }), { onBus: (bus) => bus.observe(EventType.FILL, 't', (f) => fills.push(f.index)) });
+    expect(events.map((e) => e.index)).toEqual(fills);
   });
 });

@@ -2,6 +2,7 @@ import { FEATURE_KINDS } from '../features/registry.js';
 import { listClassifiers, listStrategies } from '../strategies/registry.js';
 import type { ParamSpec } from '../strategies/strategy.js';
 import { TOPOLOGIES } from '../topology/topology.js';
+import { containerLabel } from '../tracing/settings.js';
 import { UserError } from '../errors.js';
 import { SEQUENCES } from '../sequencer/sequences.js';
 import { listWorkflows } from '../coordinator/composable/registry.js';
@@ -46,7 +47,7 @@ export function listText(kind?: ListKind): string {
       }
     } else {
       const list = k === 'sequences' ? SEQUENCES : k === 'topologies' ? TOPOLOGIES : workflows();
-      for (const item of list) lines.push(`  ${item.name} — ${item.description}${'containers' in item ? ` [containers: ${item.containers.join(', ')}]` : ''}`);
+      for (const item of list) lines.push(`  ${item.name} — ${item.description}${'containers' in item ? ` [containers: ${item.containers.map(containerLabel).join(', ')}]` : ''}`);
     }
   }
   return lines.join('\n');

@@ -148,7 +148,7 @@ const execution = z.strictObject({
           }),
         )
         .default({})
-        .describe('glob pattern over container names (data, features, strategy, signals, risk, portfolio, execution) → settings; an exact name wins, else the first matching pattern in the order written'),
+        .describe('glob pattern over container names (data, features, strategy, signals, risk, portfolio_<trial> — one per parameter set, execution) → settings; an exact name wins, else the first matching pattern in the order written'),
     })
     .optional(),
 });

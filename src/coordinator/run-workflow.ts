@@ -22,9 +22,8 @@ import { evaluateCondition, type ExprValue } from '../search/expression.js';
 import { canonicalJson } from '../search/trial-key.js';
 import { runSequence, sequenceName, type PhaseRun } from '../sequencer/sequences.js';
 import { checkReplaySignals, runGeneration } from '../sequencer/signals.js';
-import type { TraceSettings } from '../tracing/settings.js';
+import { containerLabel, patternMatchesAny, type TraceSettings } from '../tracing/settings.js';
 import { TOPOLOGIES } from '../topology/topology.js';
-import picomatch from 'picomatch';
 import { objectiveOf, samplerOf, trialSet } from '../sequencer/search.js';
 import { ResultsStore } from '../results/store.js';
 import { storeSink } from '../results/sink.js';
@@ -206,7 +205,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       if (executor.name === 'redis') throw new UserError(`phase '${decl.name}': event tracing writes traces where the topology runs; the redis executor's workers run on other machines. Trace with --executor pool or inline`);
       const containers = TOPOLOGIES.find((t) => t.name === topology)!.containers;
       for (const [pattern] of trace.containers ?? []) {
-        if (!containers.some((c) => c === pattern || picomatch(pattern, { dot: true })(c))) log(`phase ${label}: trace_settings.container_settings: '${pattern}' matches no container of the ${topology} topology (${containers.join(', ')})`);
+        if (!patternMatchesAny(pattern, containers)) log(`phase ${label}: trace_settings.container_settings: '${pattern}' matches no container of the ${topology} topology (${containers.map(containerLabel).join(', ')})`);
       }
     }
     const whole = { start: 0, end: data.time.length };

@@ -82,7 +82,7 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
       let testMetrics: MetricsJson | null = null;
       if (best !== null) {
         const set = trialSet(phase, best.trial);
-        const trace = traceWithin(options.trace, `${fold.test.start}-${fold.test.end}_test`);
+        const trace = traceWithin(options.trace, `${fold.test.start}-${fold.test.end}_test`, [best.trial]);
         const [r] = await executor.runBatch(data, [set], { window: fold.test, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades, trace });
         testMetrics = metricsJson(r.metrics);
         options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(r.trades ? { trades: r.trades } : {}) }, trialKey(set, data.hash, fold.test), fold.test);

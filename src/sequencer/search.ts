@@ -123,7 +123,7 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, window:
   let trials = 0;
   const topology = { window, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades, replay: options.replay };
   const traceOf = (items: readonly Item[]): TraceSettings | undefined =>
-    traceWithin(options.trace, `${window.start}-${window.end}_t${items[0].trial}-${items[items.length - 1].trial}`);
+    traceWithin(options.trace, `${window.start}-${window.end}_t${items[0].trial}-${items[items.length - 1].trial}`, items.map((i) => i.trial));
 
   const commit = (o: Outcome): void => {
     trials++;

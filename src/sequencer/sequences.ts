@@ -108,7 +108,7 @@ export async function runSequence(phase: ValidatedPhase, data: MarketData, execu
   let testMetrics: MetricsJson | null = null;
   if (best !== null && !outcome.interrupted) {
     const set = trialSet(phase, best.trial);
-    const trace = traceWithin(options.trace, `${test.start}-${test.end}_test`);
+    const trace = traceWithin(options.trace, `${test.start}-${test.end}_test`, [best.trial]);
     const [r] = await executor.runBatch(data, [set], { window: test, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades, trace });
     testMetrics = metricsJson(r.metrics);
     options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(r.trades ? { trades: r.trades } : {}) }, trialKey(set, data.hash, test), test);

@@ -74,7 +74,7 @@ export async function runGeneration(phase: ValidatedPhase, data: MarketData, win
   const inFlight = new Set<Promise<void>>();
   for (let i = 0; i < todo.length; i += BATCH) {
     const batch = todo.slice(i, i + BATCH);
-    const trace = traceWithin(options.trace, `${window.start}-${window.end}_s${i}-${i + batch.length - 1}`);
+    const trace = traceWithin(options.trace, `${window.start}-${window.end}_s${i}-${i + batch.length - 1}`, []);
     const task = executor.generateSignals(data, batch.map((b) => b.set), { window, dir: options.dir, trace }).then((infos) => {
       infos.forEach((info, j) => rows.set(info.key, { ...info, params: batch[j].params }));
     });

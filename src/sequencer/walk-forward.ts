@@ -79,7 +79,7 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
     const test = { start: w.test[0], end: w.test[1] };
     if (best !== null) {
       const set = trialSet(phase, best.trial);
-      const trace = traceWithin(options.trace, `${test.start}-${test.end}_test`);
+      const trace = traceWithin(options.trace, `${test.start}-${test.end}_test`, [best.trial]);
       const r = runBacktest(data, set, { window: test, periodsPerYear, storeTrades: true, recordCurves: true, trace });
       testMetrics = metricsJson(r.metrics);
       options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(options.storeTrades && r.trades ? { trades: r.trades } : {}) }, trialKey(set, data.hash, test), test);

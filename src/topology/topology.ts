@@ -2,6 +2,7 @@ import type { MarketData } from '../data/series.js';
 import { inferPeriodsPerYear } from '../data/load.js';
 import { FeatureHub } from '../features/hub.js';
 import { EventBus } from '../engine/bus.js';
+import type { RoutedEvent } from '../engine/events.js';
 import { Container, runLifecycle, type Component, type LifecyclePhase } from '../engine/container.js';
 import { DataHandler } from '../engine/components/data-handler.js';
 import { Execution } from '../engine/components/execution.js';
@@ -18,7 +19,7 @@ import { UserError } from '../errors.js';
 import { loadSignalSet } from '../signals/cache.js';
 import { signalKey } from '../signals/key.js';
 import { EventTracer } from '../tracing/tracer.js';
-import { ruleFor, traceFolder, type TraceSettings } from '../tracing/settings.js';
+import { perSetName, PER_SET_CONTAINER, ruleFor, traceFolder, type TraceSettings } from '../tracing/settings.js';
 
 export type TopologyKind = 'backtest' | 'optimization' | 'signal_generation' | 'signal_replay';
 export const TOPOLOGIES: readonly { name: TopologyKind; description: string; containers: readonly string[] }[] = [
@@ -64,8 +65,11 @@ export class Topology {
   private readonly portfolio: PortfolioManager | null = null;
   /** signal_generation: the dense targets per set × symbol. */
   readonly recorder: SignalRecorder | null = null;
-  /** The tracer of each traced container. */
+  /** The tracer of each traced container (and of each traced set's `portfolio_<trial>`). */
   readonly tracers: EventTracer[] = [];
+  /** By container name, and for the per-set container by set index. */
+  private readonly tracerOf = new Map<string, EventTracer>();
+  private readonly setTracers: (EventTracer | null)[] = [];
   readonly window: BarWindow;
 
   constructor(
@@ -123,6 +127,11 @@ export class Topology {
       }
     }
     this.containers = groups.map(([name, component]) => new Container(name, this.traced(name, [component])));
+    if (this.tracers.length > 0) {
+      const { tracerOf, setTracers } = this;
+      // Events the per-set container publishes are routed events: their portfolio is the set index.
+      bus.tracer = (event, publisher) => (publisher === PER_SET_CONTAINER ? setTracers[(event as RoutedEvent).portfolio] : tracerOf.get(publisher))?.record(event);
+    }
     this.containers.push(...(options.extraContainers ?? []));
     options.onBus?.(bus);
   }
@@ -145,12 +154,22 @@ export class Topology {
   private traced(name: string, components: Component[]): Component[] {
     const settings = this.options.trace;
     if (settings === undefined) return components;
+    const folder = traceFolder(settings);
+    if (name === PER_SET_CONTAINER) {
+      for (let i = 0; i < this.sets.length; i++) {
+        const setName = perSetName(settings.trials?.[i] ?? i);
+        const rule = ruleFor(setName, settings);
+        this.setTracers.push(rule.enabled ? new EventTracer(setName, rule, folder) : null);
+      }
+      const traced = this.setTracers.filter((t) => t !== null);
+      this.tracers.push(...traced);
+      return [...traced, ...components];
+    }
     const rule = ruleFor(name, settings);
     if (!rule.enabled) return components;
-    const tracer = new EventTracer(name, rule, traceFolder(settings));
+    const tracer = new EventTracer(name, rule, folder);
     this.tracers.push(tracer);
-    const byContainer = new Map(this.tracers.map((t) => [t.container, t]));
-    this.bus.tracer = (event, publisher) => byContainer.get(publisher)?.record(event);
+    this.tracerOf.set(name, tracer);
     return [tracer, ...components];
   }
 

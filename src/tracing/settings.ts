@@ -23,6 +23,8 @@ export interface TraceSettings {
   readonly traceDir: string;
   /** Sub-folders below the trace id (phase, window, trials) when a workflow runs several topologies. */
   readonly part?: readonly string[];
+  /** The trial number of each parameter set of the topology run (its per-set container names); absent: the set's index. */
+  readonly trials?: readonly number[];
   /** Default bound of each container's buffer; later events are counted, not stored. */
   readonly maxEvents: number;
   /** Glob pattern over container names → settings, in the order written. */
@@ -74,7 +76,29 @@ export function traceFolder(settings: TraceSettings): string {
   return folder;
 }
 
-/** The settings of one topology run inside a phase's trace: `segment` names its sub-folder. */
-export function traceWithin(settings: TraceSettings | undefined, segment: string): TraceSettings | undefined {
-  return settings && { ...settings, part: [...(settings.part ?? []), segment] };
+/** The settings of one topology run inside a phase's trace: `segment` names its sub-folder, `trials` its sets. */
+export function traceWithin(settings: TraceSettings | undefined, segment: string, trials: readonly number[]): TraceSettings | undefined {
+  return settings && { ...settings, part: [...(settings.part ?? []), segment], trials };
+}
+
+/**
+ * The container that exists once per parameter set, as in a topology where every set has its own
+ * portfolio: its events are traced as `portfolio_<trial>` (the set's trial number in its phase), so
+ * `portfolio_*` traces all of them and `portfolio_17` one.
+ */
+export const PER_SET_CONTAINER = 'portfolio';
+
+export function perSetName(trial: number): string {
+  return `${PER_SET_CONTAINER}_${trial}`;
+}
+
+/** How a topology's container is named in traces and listings. */
+export function containerLabel(container: string): string {
+  return container === PER_SET_CONTAINER ? `${PER_SET_CONTAINER}_<trial>` : container;
+}
+
+/** Whether a container_settings pattern can match a container of the list (per-set names probed for trials 0–999). */
+export function patternMatchesAny(pattern: string, containers: readonly string[]): boolean {
+  const matches = picomatch(pattern, { dot: true });
+  return containers.some((c) => (c === PER_SET_CONTAINER ? Array.from({ length: 1000 }, (_, t) => perSetName(t)).some((n) => n === pattern || matches(n)) : c === pattern || matches(c)));
 }
