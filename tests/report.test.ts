@@ -239,6 +239,56 @@ describe('report of a composed run', () => {
   });
 });
 
+/** The body rows of the report's table with this class. */
+function tableRows(html: string, cls: string): string[] {
+  const start = html.indexOf(`<table class="${cls}">`);
+  expect(start).toBeGreaterThan(-1);
+  const body = html.slice(html.indexOf('<tbody>', start) + 7, html.indexOf('</tbody>', start));
+  return body.split('<tr').slice(1);
+}
+
+describe('report of k_fold, composed and signal runs: their own tables', () => {
+  it('k_fold: one row per fold with its test dates, chosen set and test metrics', async () => {
+    const { result } = await runWorkflow(await openWorkflow(join(root, 'configs', 'k_fold.yaml')), { out: join(tmp, 'kf'), executor: 'inline' });
+    const written = await writeReport(result.results_dir);
+    const phase = result.phases[0];
+    const k = phase.k_fold as { folds: { test_dates: [string, string]; test_metrics: { sharpe: number | null } | null }[] };
+    expect(written.model.phases[0].kFold).toEqual(phase.k_fold);
+    const html = readFileSync(written.file, 'utf8');
+    const rows = tableRows(html, 'folds');
+    expect(rows).toHaveLength(k.folds.length);
+    k.folds.forEach((f, i) => {
+      expect(rows[i]).toContain(`${f.test_dates[0]} → ${f.test_dates[1]}`);
+      const sharpe = f.test_metrics?.sharpe ?? null;
+      // Formatted by hand: 3 decimals, grouped, '—' for undefined.
+      expect(rows[i]).toContain(`<td class="num">${sharpe === null ? '—' : sharpe.toLocaleString('en-US', { minimumFractionDigits: 3, maximumFractionDigits: 3 })}</td>`);
+    });
+  });
+
+  it('composed: one row per iteration and one per branch, skipped branches with their reason', async () => {
+    const { result } = await runWorkflow(await openWorkflow(join(root, 'configs', 'composed.yaml')), { out: join(tmp, 'composed-tables'), executor: 'inline' });
+    const html = readFileSync((await writeReport(result.results_dir)).file, 'utf8');
+    const expected = result.phases.map((p) => (p.compose as { iterations: { branches: unknown[] }[] }).iterations.reduce((n, it) => n + 1 + it.branches.length, 0));
+    const tables = html.split('<table class="compose">').slice(1).map((t) => t.slice(t.indexOf('<tbody>'), t.indexOf('</tbody>')).split('<tr').length - 1);
+    expect(tables).toEqual(expected);
+    // costs: one iteration, two branches (expensive, free).
+    expect(expected[2]).toBe(3);
+  });
+
+  it('signal_generation: one row per stored signal set with its change count and status', async () => {
+    const { result } = await runWorkflow(await openWorkflow(join(root, 'configs', 'signal_replay.yaml')), { out: join(tmp, 'signals'), executor: 'inline' });
+    const html = readFileSync((await writeReport(result.results_dir)).file, 'utf8');
+    const signals = result.phases[0].signals!;
+    const rows = tableRows(html, 'signals');
+    expect(rows).toHaveLength(signals.length);
+    signals.forEach((sig, i) => {
+      expect(rows[i]).toContain(`<td class="num">${sig.changes.toLocaleString('en-US')}</td>`);
+      expect(rows[i]).toContain(`<td>${sig.status}</td>`);
+      expect(rows[i]).toContain(sig.key.slice(0, 16));
+    });
+  });
+});
+
 describe('report input errors and changed data', () => {
   it('a missing, non-run or incomplete directory is a UserError naming the problem', () => {
     expect(() => readRunDirectory(join(tmp, 'nowhere'))).toThrow(UserError);

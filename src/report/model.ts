@@ -4,7 +4,9 @@ import type { MarketData } from '../data/series.js';
 import { UserError } from '../errors.js';
 import { METRIC_NAMES, type MetricName } from '../metrics/metrics.js';
 import type { Objective } from '../reduce/leaderboard.js';
-import type { BestJson, MetricsJson, PhaseJson, WindowJson } from '../results/contract.js';
+import type { ComposeJson } from '../coordinator/composable/run-composed.js';
+import type { BestJson, MetricsJson, PhaseJson, SignalJson, WindowJson } from '../results/contract.js';
+import type { KFoldSummary } from '../sequencer/k-fold.js';
 import type { MonteCarloSummary } from '../sequencer/monte-carlo.js';
 import type { ParamStability } from '../sequencer/walk-forward.js';
 import { reloadData, rerunBest, type ReloadedData } from './best-run.js';
@@ -79,6 +81,12 @@ export interface PhaseReport {
     readonly stability: Record<string, ParamStability>;
   } | null;
   readonly monteCarlo: MonteCarloSummary | null;
+  /** k_fold: each fold's chosen set with its combined train and its test metrics, the aggregate over folds. */
+  readonly kFold: KFoldSummary | null;
+  /** A composed phase: its iterations and branches. */
+  readonly compose: ComposeJson | null;
+  /** signal_generation: the signal sets stored (or reused). */
+  readonly signals: readonly SignalJson[] | null;
   readonly failures: { readonly total: number; readonly rows: readonly Failure[] };
 }
 
@@ -242,6 +250,9 @@ async function phaseReport(
     windows,
     walkForward,
     monteCarlo: (result?.monte_carlo as MonteCarloSummary | undefined) ?? null,
+    kFold: (result?.k_fold as KFoldSummary | undefined) ?? null,
+    compose: (result?.compose as ComposeJson | undefined) ?? null,
+    signals: result?.signals ?? null,
     failures: query.failures(name),
   };
 }

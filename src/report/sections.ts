@@ -76,6 +76,9 @@ export function phaseSection(p: PhaseReport, i: number, model: ReportModel): str
   parts.push(bestBlock(p, id));
   if (p.windows !== null) parts.push(windowsBlock(p, id));
   if (p.monteCarlo !== null) parts.push(monteCarloBlock(p, id));
+  if (p.kFold !== null) parts.push(kFoldBlock(p));
+  if (p.compose !== null) parts.push(composeBlock(p));
+  if (p.signals !== null) parts.push(signalsBlock(p));
   if (p.scope !== null) parts.push(trialsBlock(p, id, model));
   parts.push(failuresBlock(p, model));
   return `<section id="${id}" class="phase">${parts.join('')}</section>`;
@@ -228,6 +231,66 @@ function monteCarloBlock(p: PhaseReport, id: string): string {
   }
   out.push(table(['Quantity', ...pcts.map((k) => `${k.slice(1)}th pct`)], rows, 'class="montecarlo"'));
   return out.join('');
+}
+
+const paramsText = (params: Record<string, unknown> | undefined): string =>
+  params && Object.keys(params).length > 0 ? Object.entries(params).map(([k, v]) => `<code>${h(k)}</code>=${h(formatParam(v))}`).join(' ') : '—';
+
+function kFoldBlock(p: PhaseReport): string {
+  const k = p.kFold!;
+  const metric = p.objective.metric;
+  const agg = k.aggregate[metric];
+  const out = [`<h3>Folds (${k.folds.length})</h3>`];
+  out.push(note(`Each fold's set is chosen on its train segments (metrics combined over them) and run on the fold. ${METRIC_LABELS[metric]} on the test folds: mean ${formatMetric(metric, agg.mean)}, sd ${formatMetric(metric, agg.std)}, min ${formatMetric(metric, agg.min)}, max ${formatMetric(metric, agg.max)} over ${agg.n} fold${agg.n === 1 ? '' : 's'}.`));
+  out.push(
+    table(
+      ['Fold', 'Test dates', 'Train segments', 'Chosen set', `${METRIC_LABELS[metric]} (train)`, `${METRIC_LABELS[metric]} (test)`, 'Return (test)', 'Trades (test)'],
+      k.folds.map((f) => [
+        td(String(f.fold), 'num'),
+        td(`${h(f.test_dates[0])} → ${h(f.test_dates[1])}`),
+        td(f.train_segments.map(([a, b]) => `${a}–${b - 1}`).join(', ')),
+        td(paramsText(f.best?.params), 'wrap'),
+        td(formatMetric(metric, f.best?.metrics[metric] ?? null), 'num'),
+        td(formatMetric(metric, f.test_metrics?.[metric] ?? null), 'num'),
+        td(formatMetric('total_return', f.test_metrics?.total_return ?? null), 'num'),
+        td(formatMetric('trades', f.test_metrics?.trades ?? null), 'num'),
+      ]),
+      'class="folds"',
+    ),
+  );
+  return out.join('');
+}
+
+function composeBlock(p: PhaseReport): string {
+  const c = p.compose!;
+  const metric = p.objective.metric;
+  const stopped = c.stopped === 'done' ? 'the workflow stopped itself' : c.stopped === 'max_iterations' ? `it reached max_iterations (${c.max_iterations})` : 'the run was interrupted';
+  const rows: string[][] = [];
+  for (const it of c.iterations) {
+    rows.push([td(String(it.iteration), 'num'), td('—'), td(it.trials.toLocaleString('en-US'), 'num'), td(paramsText(it.best?.params), 'wrap'), td(formatMetric(metric, it.best?.metrics[metric] ?? null), 'num')]);
+    for (const b of it.branches) {
+      rows.push([td(''), td(h(b.name)), td(b.skipped ? h(b.skipped) : b.trials.toLocaleString('en-US'), b.skipped ? '' : 'num'), td(paramsText(b.best?.params), 'wrap'), td(formatMetric(metric, b.best?.metrics[metric] ?? null), 'num')]);
+    }
+  }
+  return [
+    `<h3>Composed workflow <code>${h(c.type)}</code>: ${c.iterations.length} iteration${c.iterations.length === 1 ? '' : 's'}</h3>`,
+    note(`Stopped because ${stopped}. The phase's best set is the best of the last iteration and its branches; the leaderboard below shows the trials of the one it came from.`),
+    table(['Iteration', 'Branch', 'Trials', 'Best set', METRIC_LABELS[metric]], rows, 'class="compose"'),
+  ].join('');
+}
+
+function signalsBlock(p: PhaseReport): string {
+  const signals = p.signals!;
+  const created = signals.filter((s) => s.status === 'created').length;
+  return [
+    `<h3>Signal sets (${signals.length})</h3>`,
+    note(`${created} generated, ${signals.length - created} reused from the signal store; each file holds only the bars where a strategy's target changes.`),
+    table(
+      ['Strategy', 'Parameters', 'Changes', 'Bytes', 'Status', 'Key'],
+      signals.map((s) => [td(h(String(s.strategy.type))), td(paramsText(s.params), 'wrap'), td(s.changes.toLocaleString('en-US'), 'num'), td(s.bytes.toLocaleString('en-US'), 'num'), td(h(s.status)), td(`<code class="hash">${h(s.key.slice(0, 16))}…</code>`)]),
+      'class="signals"',
+    ),
+  ].join('');
 }
 
 function failuresBlock(p: PhaseReport, model: ReportModel): string {
