@@ -254,6 +254,13 @@ describe('report of k_fold, composed and signal runs: their own tables', () => {
     const phase = result.phases[0];
     const k = phase.k_fold as { folds: { test_dates: [string, string]; test_metrics: { sharpe: number | null } | null }[] };
     expect(written.model.phases[0].kFold).toEqual(phase.k_fold);
+    // The leaderboard shows the last fold's longest train segment: every trial stored for that window.
+    const segments = (phase.k_fold as { folds: { train_segments: [number, number][] }[] }).folds.at(-1)!.train_segments;
+    const longest = [...segments].sort((a, b) => b[1] - b[0] - (a[1] - a[0]))[0];
+    expect(written.model.phases[0].scope!.window).toEqual(longest);
+    const stored = queryDb<{ n: number }>(result.results_dir, "SELECT count(*) AS n FROM trials WHERE status = 'ok' AND window_start = ? AND window_end = ?", ...longest)[0].n;
+    expect(stored).toBeGreaterThan(1);
+    expect(written.model.phases[0].leaderboard).toHaveLength(stored);
     const html = readFileSync(written.file, 'utf8');
     const rows = tableRows(html, 'folds');
     expect(rows).toHaveLength(k.folds.length);

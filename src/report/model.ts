@@ -166,7 +166,10 @@ async function phaseReport(
   const lastTrain = windows?.[windows.length - 1]?.train;
   // A composed phase stores its trials per iteration and branch (`name#i`, `name#i/branch`): show the winner's.
   const stored = bestRun?.label ?? name;
-  const window = lastTrain ?? bestRun?.window ?? query.lastWindow(stored);
+  // k_fold stores each train segment's trials on their own: show the last fold's longest segment.
+  const kFold = (result?.k_fold as KFoldSummary | undefined) ?? null;
+  const segment = kFold?.folds.at(-1)?.train_segments.reduce<[number, number] | undefined>((a, s) => (a === undefined || s[1] - s[0] > a[1] - a[0] ? s : a), undefined);
+  const window = lastTrain ?? segment ?? bestRun?.window ?? query.lastWindow(stored);
   const needsData = best !== null || result?.walk_forward !== undefined;
   const reloaded = needsData ? await dataOf(dataRecord) : null;
   const data = reloaded && 'data' in reloaded ? reloaded.data : null;
@@ -178,7 +181,8 @@ async function phaseReport(
   const heatmap = { axes: [] as Axis[], tooMany: [] as string[], pairs: [] as HeatmapPair[] };
   if (window !== null && window !== undefined) {
     const s: Scope = { phase: stored, window: [window[0], window[1]] };
-    const label = `${stored !== name ? `${stored}: ` : ''}${scopeLabel(result?.sequence ?? '', windows, window, dataRecord, data)}`;
+    const where = segment ? `a train segment of fold ${kFold!.folds.length - 1} (its folds' sets are chosen on all their segments combined), ` : stored !== name ? `${stored}: ` : '';
+    const label = `${where}${scopeLabel(result?.sequence ?? '', windows, window, dataRecord, data)}`;
     scope = { ...s, label, counts: query.counts(s, objective.metric) };
     params = query.paramNames(s);
     leaderboard = query.leaderboard(s, objective);
@@ -250,7 +254,7 @@ async function phaseReport(
     windows,
     walkForward,
     monteCarlo: (result?.monte_carlo as MonteCarloSummary | undefined) ?? null,
-    kFold: (result?.k_fold as KFoldSummary | undefined) ?? null,
+    kFold,
     compose: (result?.compose as ComposeJson | undefined) ?? null,
     signals: result?.signals ?? null,
     failures: query.failures(name),
