@@ -254,6 +254,14 @@ describe('redis executor', () => {
     await until('the orphaned batches to finish', async () => (await observer.getActiveCount()) === 0 && (await observer.getWaitingCount()) === 0);
     const orphaned = await observer.getCompletedCount();
     await observer.close();
+    // Then the workers close their consumers of the coordinator-less run (no idle connection per dead run) ...
+    const left = `worker: run ${queue} has no coordinator and no batch left here; left until it is resumed`;
+    await until('workers leaving the orphaned run', () => a.log().includes(left) && b.log().includes(left));
+    const names = ((await redis.client.client('LIST')) as string).split('\n').flatMap((l) => /(?:^| )name=(\S+)/.exec(l)?.[1] ?? []);
+    expect(names.filter((n) => n.includes(queue))).toEqual([]);
+    // ... a worker started now does not take it ...
+    const late = await worker();
+    await until('the late worker passing over the run', () => late.log().includes(`worker: not taking run ${queue}: no coordinator is connected (it resumes when one is)`));
     const lines: string[] = [];
     const { result } = await runWorkflow(await openWorkflow(long), { executor: 'redis', redis: redis.url, resume: dir, log: (l) => lines.push(l) });
     const { run_id: _id, results_dir: _dir, ...json } = result;
@@ -263,7 +271,9 @@ describe('redis executor', () => {
     expect(orphaned).toBeGreaterThan(0);
     expect(lines.some((l) => /^redis: reusing \d+ results of \d+ batches finished while no coordinator listened$/.test(l))).toBe(true);
     expect(await allKeys(redis.client)).toEqual([]);
-    await Promise.all([stopWorker(a, 'SIGTERM'), stopWorker(b, 'SIGTERM')]);
+    // ... and all three served the resumed run.
+    for (const w of [a, b, late]) expect(w.log().split(`taking batches of run ${queue}`).length - 1).toBe(w === late ? 1 : 2);
+    await Promise.all([stopWorker(a, 'SIGTERM'), stopWorker(b, 'SIGTERM'), stopWorker(late, 'SIGTERM')]);
   });
 });
 

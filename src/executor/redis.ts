@@ -8,7 +8,7 @@ import { VERSION } from '../version.js';
 import { generateSignals, type SignalInfo } from '../signals/generate.js';
 import type { Executor, GenerateOptions, RunEnd } from './executor.js';
 import { bullConnection, checkRedis } from './redis/connect.js';
-import { batchJobId, marketDataKey, QUEUE_REGISTRY, resultScope, runDataPattern, runMetaKey } from './redis/keys.js';
+import { batchJobId, coordinatorClientName, marketDataKey, QUEUE_REGISTRY, resultScope, runDataPattern, runMetaKey } from './redis/keys.js';
 import { packMarketData } from './redis/market-wire.js';
 import { pluginsHash } from './redis/plugins-hash.js';
 import { redactedUrl } from './redis/url.js';
@@ -64,7 +64,7 @@ export class RedisExecutor implements Executor {
   static async open(options: RedisExecutorOptions): Promise<RedisExecutor> {
     const log = options.log ?? (() => {});
     await checkRedis(options.url, log);
-    const connection = bullConnection(options.url, `fanfold-coordinator-${options.queue}`);
+    const connection = bullConnection(options.url, coordinatorClientName(options.queue));
     const queue = new Queue(options.queue, { connection });
     const eventsConnection = bullConnection(options.url, `fanfold-events-${options.queue}`);
     const events = new QueueEvents(options.queue, { connection: eventsConnection });

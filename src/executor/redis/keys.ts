@@ -8,6 +8,14 @@ export function queueNameFor(workflow: string, runId: string): string {
   return `fanfold-${workflow}-${runId}`.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
+/**
+ * The Redis client name of a run's coordinator connection: while Redis lists a client of this name,
+ * the run has a live coordinator (a killed one's connections close with its process).
+ */
+export function coordinatorClientName(queue: string): string {
+  return `fanfold-coordinator-${queue}`;
+}
+
 /** Facts a worker checks before consuming a queue (the coordinator's fanfold version). */
 export function runMetaKey(queue: string): string {
   return `fanfold:run:${queue}`;

@@ -3,11 +3,14 @@ import { hostname } from 'node:os';
 import { PoolExecutor } from '../pool.js';
 import { VERSION } from '../../version.js';
 import { bullConnection, checkRedis } from './connect.js';
-import { QUEUE_REGISTRY, runMetaKey } from './keys.js';
+import { coordinatorClientName, QUEUE_REGISTRY, runMetaKey } from './keys.js';
 import { MarketCache } from './market-cache.js';
 import { pluginsHash } from './plugins-hash.js';
 import { redactedUrl } from './url.js';
 import { decodePayload, encodeReply, type BatchJobData } from './wire.js';
+
+/** How long a consumer of a run without a coordinator must have had nothing to do before it is closed. */
+const ORPHAN_IDLE_MS = 3_000;
 
 export interface WorkerServiceOptions {
   readonly url: string;
@@ -42,6 +45,11 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
   const consumers = new Map<string, Worker>();
   const refused = new Set<string>();
   const closing = new Set<Promise<void>>();
+  // Per consumed run: batches running here and when the last one ended (to tell an idle consumer).
+  const activity = new Map<string, { running: number; last: number }>();
+  // Runs found registered without a coordinator (told once each).
+  const orphans = new Set<string>();
+  let clientListRefused = false;
 
   const runJob = async (job: Job<BatchJobData>): Promise<string> => {
     const data = job.data;
@@ -51,12 +59,49 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
     return encodeReply(await pool.runBatch(bars, sets, topology, plugins));
   };
 
+  const tracked = (queue: string) => async (job: Job<BatchJobData>): Promise<string> => {
+    const a = activity.get(queue) ?? { running: 0, last: Date.now() };
+    a.running++;
+    try {
+      return await runJob(job);
+    } finally {
+      a.running--;
+      a.last = Date.now();
+    }
+  };
+
+  /** Names of the clients Redis lists (CLIENT LIST), or null where that is refused (a managed Redis). */
+  const clientNames = async (): Promise<Set<string> | null> => {
+    if (clientListRefused) return null;
+    try {
+      const list = (await connection.client('LIST')) as string;
+      return new Set(list.split('\n').flatMap((line) => /(?:^| )name=(\S+)/.exec(line)?.[1] ?? []));
+    } catch (error) {
+      clientListRefused = true;
+      log(`worker: CLIENT LIST refused (${error instanceof Error ? error.message : String(error)}); runs whose coordinator died are served until they are removed`);
+      return null;
+    }
+  };
+
+  const leave = (queue: string, worker: Worker, why: string): void => {
+    consumers.delete(queue);
+    activity.delete(queue);
+    // In the background: a batch still running must not hold up discovering other runs (or this
+    // one again, should it re-register after a Redis restart or be resumed).
+    const closed = worker.close().then(
+      () => log(`worker: run ${queue} ${why}`),
+      (e: unknown) => log(`worker: closing run ${queue}: ${e instanceof Error ? e.message : String(e)}`),
+    );
+    closing.add(closed);
+    void closed.finally(() => closing.delete(closed));
+  };
+
   const consume = (queue: string): Worker => {
     // A connection of its own: BullMQ names a worker's connections after its queue, and the
     // coordinator waits for those names to disappear before deleting the queue.
     const own = bullConnection(options.url, `${name}-${queue}`);
     own.on('error', () => {});
-    const worker = new Worker<BatchJobData, string>(queue, runJob, {
+    const worker = new Worker<BatchJobData, string>(queue, tracked(queue), {
       connection: own,
       name,
       concurrency: options.workers,
@@ -70,34 +115,44 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
     worker.on('error', (e) => log(`worker ${queue}: ${e.message}`));
     worker.on('failed', (job, e) => log(`worker ${queue}: batch ${job?.id ?? '?'} failed: ${e.message}`));
     worker.on('closed', () => own.disconnect());
+    activity.set(queue, { running: 0, last: Date.now() });
     return worker;
   };
 
   const poll = async (): Promise<void> => {
     const live = new Set(await connection.smembers(QUEUE_REGISTRY));
+    const clients = live.size > 0 ? await clientNames() : null;
     for (const queue of live) {
-      if (consumers.has(queue) || refused.has(queue)) continue;
+      // A run whose coordinator died stays registered (and keeps its queue) for --resume. Batches
+      // already queued are still run (a resumed run reuses them); then its consumer is closed, so
+      // runs nobody resumes do not pile up idle consumers and connections here.
+      const coordinated = clients === null || clients.has(coordinatorClientName(queue));
+      if (coordinated) orphans.delete(queue);
+      const consumer = consumers.get(queue);
+      if (consumer !== undefined) {
+        const a = activity.get(queue);
+        if (!coordinated && a !== undefined && a.running === 0 && Date.now() - a.last >= ORPHAN_IDLE_MS) {
+          orphans.add(queue);
+          leave(queue, consumer, 'has no coordinator and no batch left here; left until it is resumed');
+        }
+        continue;
+      }
+      if (refused.has(queue)) continue;
       const reason = mismatch(await connection.hgetall(runMetaKey(queue)));
       if (reason !== null) {
         refused.add(queue);
         log(`worker: not taking run ${queue}: ${reason}`);
         continue;
       }
+      if (!coordinated) {
+        if (!orphans.has(queue)) log(`worker: not taking run ${queue}: no coordinator is connected (it resumes when one is)`);
+        orphans.add(queue);
+        continue;
+      }
       consumers.set(queue, consume(queue));
       log(`worker: taking batches of run ${queue}`);
     }
-    for (const [queue, worker] of consumers) {
-      if (live.has(queue)) continue;
-      consumers.delete(queue);
-      // In the background: a batch still running must not hold up discovering other runs (or this
-      // one again, should it re-register after a Redis restart).
-      const closed = worker.close().then(
-        () => log(`worker: run ${queue} ended`),
-        (e: unknown) => log(`worker: closing run ${queue}: ${e instanceof Error ? e.message : String(e)}`),
-      );
-      closing.add(closed);
-      void closed.finally(() => closing.delete(closed));
-    }
+    for (const [queue, worker] of consumers) if (!live.has(queue)) leave(queue, worker, 'ended');
   };
 
   log(`fanfold worker ${name}: ${options.workers} thread${options.workers === 1 ? '' : 's'}, waiting for runs on ${redactedUrl(options.url)}`);
