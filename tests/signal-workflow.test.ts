@@ -59,7 +59,7 @@ async function run(path: string, options: RunOptions): Promise<{ phases: PhaseJs
   return { phases: result.phases, dir: result.results_dir };
 }
 
-function signalRows(runDir: string): { signal_key: string; status: string; strategy: string; changes: number; bytes: number; params: string }[] {
+function signalRows(runDir: string): { signal_key: string; status: string; strategy: string; changes: number; bytes: number; params: string; resolved: string }[] {
   const db = new Database(join(runDir, 'results.db'), { readonly: true });
   try {
     return db.prepare('SELECT * FROM signals ORDER BY rowid').all() as never;
@@ -69,6 +69,15 @@ function signalRows(runDir: string): { signal_key: string; status: string; strat
 }
 
 describe('signal_generation → signal_replay workflow', () => {
+  it('--resume of a finished run lists each signal set once in results.db (reused) and gives the same replay', async () => {
+    const out = tmp();
+    const first = await run(GEN_REPLAY, { out });
+    const again = await run(GEN_REPLAY, { out, resume: first.dir });
+    expect(again.dir).toBe(first.dir);
+    expect(signalRows(first.dir).map((r) => [r.signal_key, r.status])).toEqual(first.phases[0].signals!.map((s) => [s.key, 'reused']));
+    expect(again.phases[1].runs).toEqual(first.phases[1].runs);
+  });
+
   it('replays the stored signals into exactly the runs of the full backtests; the next run reuses the files; --force recomputes them', async () => {
     const out = tmp();
     const first = await run(GEN_REPLAY, { out });
@@ -89,6 +98,8 @@ describe('signal_generation → signal_replay workflow', () => {
     }
     const rows = signalRows(first.dir);
     expect(rows.map((r) => [r.signal_key, r.status, r.strategy, r.changes, r.bytes])).toEqual(gen.signals!.map((s) => [s.key, 'created', 'sma_crossover', s.changes, s.bytes]));
+    // The swept parameters and the resolved strategy, each in its column.
+    expect(rows.map((r) => [JSON.parse(r.params), JSON.parse(r.resolved)])).toEqual(gen.signals!.map((s) => [s.params, s.strategy]));
 
     // 4 strategies × 2 × 2 × 2 × 2 × 2 risk/broker settings, the same grid order as the full backtests.
     expect(replay.topology).toBe('signal_replay');
