@@ -321,14 +321,16 @@ describe('redis executor: signal generation and replay, composed phases, tracing
     await stopWorker(w, 'SIGTERM');
   });
 
-  it('event tracing with the redis executor is refused with a clear error', async () => {
-    const traced = write('traced.yaml', readFileSync(sweep, 'utf8').replace('results: {store_trades: true}', 'results: {store_trades: true}\nexecution: {enable_event_tracing: true}'));
+  it('event tracing with the redis executor is refused with a clear error, before any phase runs', async () => {
+    // Only the second phase traces: the first must not run (and be lost) first.
+    const traced = write('traced.yaml', readFileSync(sweep, 'utf8').replace('    strategy: {fast: [4, 12]}', '    strategy: {fast: [4, 12]}\n    execution: {enable_event_tracing: true}'));
     const error = await runWorkflow(await openWorkflow(traced), { executor: 'redis', redis: redis.url, out: join(tmp, 'traced') }).then(
       () => null,
       (e: unknown) => e,
     );
     expect((error as Error).name).toBe('UserError');
-    expect((error as Error).message).toBe("phase 'sweep': event tracing writes traces where the topology runs; the redis executor's workers run on other machines. Trace with --executor pool or inline");
+    expect((error as Error).message).toBe("phase 'holdout': event tracing writes traces where the topology runs; the redis executor's workers run on other machines. Trace with --executor pool or inline");
+    expect(existsSync(join(tmp, 'traced'))).toBe(false);
     expect(await allKeys(redis.client)).toEqual([]);
   });
 });
@@ -405,6 +407,12 @@ describe('redis executor: misconfigured Redis gives a clear error (exit code 2) 
     const bad = spawnSync(process.execPath, [CLI, 'run', sweep, '--executor', 'redis', '--redis', 'http://127.0.0.1:6379'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe("error: --redis: expected a redis:// or rediss:// URL, got 'http://127.0.0.1:6379'\n");
+    // A mistyped URL's password is not echoed, by run or by worker.
+    for (const args of [['run', sweep, '--executor', 'redis', '--redis', 'redis//:s3cret@host:6379'], ['worker', '--redis', 'redis//:s3cret@host:6379']]) {
+      const typo = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+      expect(typo.status).toBe(2);
+      expect(typo.stderr).toBe("error: --redis: expected a redis:// or rediss:// URL, got 'redis//***@host:6379'\n");
+    }
     const config = write('bad-url.yaml', `name: bad_url\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: 5, slow: 20}\nexecution:\n  executor: redis\n  redis: {url: 'localhost:6379'}\n`);
     const v = spawnSync(process.execPath, [CLI, 'validate', config], { encoding: 'utf8' });
     expect(v.status).toBe(2);

@@ -12,7 +12,7 @@ import { downsample, drawdownOf } from '../src/report/downsample.js';
 import { writeReport } from '../src/report/index.js';
 import type { PhaseReport } from '../src/report/model.js';
 import type { ResultJson } from '../src/results/contract.js';
-import { queryDb, root, runFixture } from './report-helpers.js';
+import { fixtures, queryDb, root, runFixture } from './report-helpers.js';
 
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-report-'));
@@ -230,12 +230,79 @@ describe('report of a composed run', () => {
       // Trials live under `<phase>#<iteration>` or `<phase>#<iteration>/<branch>`, never under the bare phase name.
       expect(label).toMatch(new RegExp(`^${json.name}#\\d+(/\\w+)?$`));
       expect(p.scope!.phase).toBe(label);
+      // The leaderboard is every ok trial stored under that label (all fewer than the 500-row limit), the best first.
       const stored = queryDb<{ n: number }>(dir, "SELECT count(*) AS n FROM trials WHERE phase = ? AND status = 'ok'", label)[0].n;
-      expect(p.leaderboard.length).toBe(Math.min(stored, p.leaderboard.length));
-      expect(p.leaderboard.length).toBeGreaterThan(0);
+      expect(stored).toBeGreaterThan(0);
+      expect(p.leaderboard.length).toBe(stored);
+      for (const [k, v] of Object.entries(p.leaderboard[0].params)) expect([json.name, k, json.best!.params[k]]).toEqual([json.name, k, v]);
+      expect(p.leaderboard[0].metrics).toEqual(json.best!.metrics);
       const curve = p.bestCurve as { equity: [number, number][] };
       expect([json.name, curve.equity.at(-1)![1]]).toEqual([json.name, json.best!.metrics.final_equity]);
     }
+  });
+
+  it('a branch that changes the data: its best set is re-run on its own data; failures of every iteration are listed', async () => {
+    const file = join(tmp, 'composed-data.yaml');
+    writeFileSync(
+      file,
+      `name: composed_data
+plugins: [${join(fixtures, 'plugins')}]
+data: {synthetic: {bars: 600, symbols: [AAA], seed: 3}}
+strategy: {type: fragile_crossover, fast: "range(2, 9, 1)", slow: [30, 60]}
+search: {objective: final_equity}
+phases:
+  - name: br
+    compose:
+      type: branch
+      branches:
+        - {name: other, changes: {data.synthetic.seed: 99}}
+`,
+    );
+    const { result } = await runWorkflow(await openWorkflow(file), { out: join(tmp, 'composed-data'), executor: 'inline' });
+    const json = result.phases[0];
+    const p = (await buildReportModel(readRunDirectory(result.results_dir))).phases[0];
+    const record = JSON.parse(readFileSync(join(result.results_dir, 'run.json'), 'utf8')) as { best_runs: { label: string; data: { hash: string } }[]; data: { hash: string }[] };
+    // The branch on seed 99 happens to end richer than the base data (checked: the label says which won).
+    expect(record.best_runs[0].label).toBe('br#0/other');
+    expect(record.best_runs[0].data.hash).not.toBe(record.data[0].hash);
+    const curve = p.bestCurve as { equity: [number, number][] };
+    expect(curve.equity.at(-1)![1]).toBe(json.best!.metrics.final_equity);
+    // fast 4 and 8 fail (× 2 slow) in the iteration and in the branch: 8 failures, listed with where they ran.
+    expect(json.failed).toBe(8);
+    expect(p.failures.total).toBe(8);
+    expect(p.failures.rows.map((f) => f.stage).sort()).toEqual([...Array(4).fill('br#0'), ...Array(4).fill('br#0/other')]);
+  });
+});
+
+describe('report after a failure in a later phase', () => {
+  it("keeps the finished phases' results: best set, curve and leaderboard of the phase that completed", async () => {
+    const file = join(tmp, 'late-failure.yaml');
+    writeFileSync(
+      file,
+      `name: late_failure
+data: {synthetic: {bars: 500, symbols: [AAA], seed: 5}}
+strategy: {type: sma_crossover, fast: [5, 10], slow: [30, 60]}
+phases:
+  - name: first
+  - name: second
+    topology: backtest
+`,
+    );
+    const out = join(tmp, 'late-failure');
+    let dir = '';
+    const error = await runWorkflow(await openWorkflow(file), { out, executor: 'inline', onRunDirectory: (d) => (dir = d) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(/phase 'second' uses the backtest topology \(one parameter set\) but its parameter space has 4 points/);
+    const record = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { status: string; result: ResultJson };
+    expect(record.status).toBe('failed');
+    expect(record.result.phases.map((ph) => ph.name)).toEqual(['first']);
+    const model = await buildReportModel(readRunDirectory(dir));
+    const first = model.phases.find((ph) => ph.name === 'first')!;
+    expect(first.best).toEqual(record.result.phases[0].best);
+    expect(first.leaderboard).toHaveLength(4);
+    expect((first.bestCurve as { equity: [number, number][] }).equity.at(-1)![1]).toBe(record.result.phases[0].best!.metrics.final_equity);
   });
 });
 
@@ -261,6 +328,9 @@ describe('report of k_fold, composed and signal runs: their own tables', () => {
     const stored = queryDb<{ n: number }>(result.results_dir, "SELECT count(*) AS n FROM trials WHERE status = 'ok' AND window_start = ? AND window_end = ?", ...longest)[0].n;
     expect(stored).toBeGreaterThan(1);
     expect(written.model.phases[0].leaderboard).toHaveLength(stored);
+    const lastFold = (phase.k_fold as { folds: { fold: number }[] }).folds.at(-1)!.fold;
+    expect(lastFold).toBe(k.folds.length);
+    expect(written.model.phases[0].scope!.label.startsWith(`a train segment of fold ${lastFold} `)).toBe(true);
     const html = readFileSync(written.file, 'utf8');
     const rows = tableRows(html, 'folds');
     expect(rows).toHaveLength(k.folds.length);

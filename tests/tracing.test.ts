@@ -246,7 +246,7 @@ execution:
     expect(table.status).toBe(0);
     const rows = table.stdout.trimEnd().split('\n');
     expect(rows).toHaveLength(3);
-    expect(rows[0]).toMatch(/^id\s+cause\s+corr\s+container\s+type\s+bar\s+set\s+sym\s+details$/);
+    expect(rows[0]).toMatch(/^id\s+cause\s+corr\s+container\s+type\s+bar\s+trial\s+set\s+sym\s+details$/);
     expect(rows[1]).toMatch(/^1\s+0\s+1\s+data\s+BAR\s+0\s+time=2000-01-03T00:00:00\.000Z$/);
     expect(traceTable(readTrace(folder, { container: 'data', limit: 2 }))).toBe(table.stdout.trimEnd());
     const bad = spawnSync(process.execPath, [CLI, 'trace', folder, '--type', 'NOPE'], { encoding: 'utf8' });
@@ -298,7 +298,7 @@ execution:
     // Trial 4 is the first set of its batch: its events carry portfolio index 0 and the container of trial 4.
     const events = readTrace(root, { container: 'portfolio_*' });
     expect(events.length).toBeGreaterThan(0);
-    expect(events.every((e) => e.container === 'portfolio_4' && e.portfolio === 0 && e.type === 'POSITION')).toBe(true);
+    expect(events.every((e) => e.container === 'portfolio_4' && e.portfolio === 0 && e.trial === 4 && e.type === 'POSITION')).toBe(true);
     // Trial 4 is fast 10 × slow 30 (the first dimension varies slowest); its POSITION events are its backtest's fills.
     const fills: number[] = [];
     runBacktest(generateSynthetic({ bars: 200, symbols: ['A'], seed: 4 }), makeSet('sma_crossover', { fast: 10, slow: 30 }), { onBus: (bus) => bus.observe(EventType.FILL, 't', (f) => fills.push(f.index)) });

@@ -65,13 +65,13 @@ export function readTrace(dir: string, query: TraceQuery = {}): TraceRecord[] {
   return query.limit === undefined ? all : all.slice(0, query.limit);
 }
 
-const FIXED = ['run', 'id', 'causation', 'correlation', 'container', 'type', 'index', 'portfolio', 'symbol'] as const;
+const FIXED = ['run', 'id', 'causation', 'correlation', 'container', 'type', 'index', 'trial', 'portfolio', 'symbol'] as const;
 
-/** A fixed-column table: ids, container, type, bar, portfolio, symbol, then the event's own fields (times as ISO). */
+/** A fixed-column table: ids, container, type, bar, trial, set (index in its topology run), symbol, then the event's own fields (times as ISO). */
 export function traceTable(records: readonly TraceRecord[]): string {
   const runs = new Set(records.map((r) => r.run));
   const cols = FIXED.filter((c) => c !== 'run' || runs.size > 1);
-  const head: Record<string, string> = { run: 'run', id: 'id', causation: 'cause', correlation: 'corr', container: 'container', type: 'type', index: 'bar', portfolio: 'set', symbol: 'sym' };
+  const head: Record<string, string> = { run: 'run', id: 'id', causation: 'cause', correlation: 'corr', container: 'container', type: 'type', index: 'bar', trial: 'trial', portfolio: 'set', symbol: 'sym' };
   const cell = (v: unknown): string => (v === undefined ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)))) : String(v));
   const rows = records.map((r) => [
     ...cols.map((c) => cell(r[c])),

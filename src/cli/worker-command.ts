@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import { runWorkerService } from '../executor/redis/worker-service.js';
-import { REDIS_URL_PATTERN } from '../executor/redis/url.js';
+import { REDIS_URL_PATTERN, redactedUrl } from '../executor/redis/url.js';
 
 export interface WorkerArgs {
   readonly redis: string;
@@ -17,7 +17,7 @@ export interface WorkerArgs {
  * their locks expire).
  */
 export async function workerCommand(args: WorkerArgs): Promise<void> {
-  if (!REDIS_URL_PATTERN.test(args.redis)) throw new UserError(`--redis: expected a redis:// or rediss:// URL, got '${args.redis}'`);
+  if (!REDIS_URL_PATTERN.test(args.redis)) throw new UserError(`--redis: expected a redis:// or rediss:// URL, got '${redactedUrl(args.redis)}'`);
   const workers = args.workers === undefined || args.workers === 'auto' ? availableParallelism() : Number(args.workers);
   if (!Number.isInteger(workers) || workers < 1) throw new UserError(`--workers: expected 'auto' or a positive integer, got '${args.workers}'`);
   for (const [flag, v] of [['--lock-ms', args.lockMs], ['--stalled-ms', args.stalledMs], ['--poll-ms', args.pollMs]] as const) {

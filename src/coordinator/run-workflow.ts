@@ -14,7 +14,7 @@ import type { RunEnd } from '../executor/executor.js';
 import { PoolExecutor, type PoolOptions } from '../executor/pool.js';
 import { RedisExecutor } from '../executor/redis.js';
 import { queueNameFor } from '../executor/redis/keys.js';
-import { REDIS_URL_PATTERN } from '../executor/redis/url.js';
+import { REDIS_URL_PATTERN, redactedUrl } from '../executor/redis/url.js';
 import { progressLine } from '../reduce/progress.js';
 import type { PhaseJson, ResultJson } from '../results/contract.js';
 import { newRunId, RunDirectory } from '../results/run-dir.js';
@@ -83,8 +83,12 @@ function redisUrlOf(workflow: Workflow, base: Config | null, options: RunOptions
   if (url === undefined) {
     throw new UserError(`executor 'redis' needs a Redis URL: pass --redis redis://host:6379 or set execution.redis.url in ${workflow.file}`);
   }
-  if (!REDIS_URL_PATTERN.test(url)) throw new UserError(`--redis: expected a redis:// or rediss:// URL, got '${url}'`);
+  if (!REDIS_URL_PATTERN.test(url)) throw new UserError(`${options.redis !== undefined ? '--redis' : `execution.redis.url in ${workflow.file}`}: expected a redis:// or rediss:// URL, got '${redactedUrl(url)}'`);
   return url;
+}
+
+function redisRefusesTracing(phase: string): string {
+  return `phase '${phase}': event tracing writes traces where the topology runs; the redis executor's workers run on other machines. Trace with --executor pool or inline`;
 }
 
 /** A phase's config with earlier outputs substituted: templates, then `inputs.params`. */
@@ -133,6 +137,9 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const resumeDir = options.resume === undefined ? null : resolve(options.resume);
   if (resumeDir !== null && !existsSync(join(resumeDir, 'run.json'))) throw new UserError(`--resume: ${resumeDir} is not a run directory (no run.json)`);
   const runId = resumeDir !== null ? basename(resumeDir) : (options.runId ?? newRunId(started));
+  // Refused before a phase runs: a later traced phase must not end a long distributed run.
+  const traced = redisUrl === null ? undefined : workflow.phases.find((d) => d.validated?.config.execution.enable_event_tracing);
+  if (traced !== undefined) throw new UserError(redisRefusesTracing(traced.name));
   // Redis is checked (reachable, credentials, eviction policy) before the run directory is made.
   const remote =
     redisUrl === null
@@ -202,7 +209,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     const data = await dataCache.get(dataKey)!;
     const trace = traceSettings(config, runId, label);
     if (trace) {
-      if (executor.name === 'redis') throw new UserError(`phase '${decl.name}': event tracing writes traces where the topology runs; the redis executor's workers run on other machines. Trace with --executor pool or inline`);
+      if (executor.name === 'redis') throw new UserError(redisRefusesTracing(decl.name));
       const containers = TOPOLOGIES.find((t) => t.name === topology)!.containers;
       for (const [pattern] of trace.containers ?? []) {
         if (!patternMatchesAny(pattern, containers)) log(`phase ${label}: trace_settings.container_settings: '${pattern}' matches no container of the ${topology} topology (${containers.map(containerLabel).join(', ')})`);
@@ -267,7 +274,22 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
       ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
     };
-    return { json, config, data, dataSpec, phase, bestRun: best && !run.kFold ? bestRunOf(label, phase, best.trial, run, data) : null, interrupted: run.interrupted };
+    return { json, config, data, dataSpec, phase, bestRun: best && !run.kFold ? bestRunOf(label, phase, best.trial, run, data, dataSpec) : null, interrupted: run.interrupted };
+  };
+  /** run.json at the end of a run: provenance, status, timings and what the phases that ran produced. */
+  const ending = (status: 'completed' | 'interrupted' | 'failed', result: ResultJson): Record<string, unknown> => {
+    const finished = new Date();
+    return {
+      ...provenance,
+      status,
+      finished: finished.toISOString(),
+      seconds: (finished.getTime() - started.getTime()) / 1000,
+      workers: executor.concurrency,
+      data: ran.map((r) => ({ phase: r.name, ...describeData(r.data), spec: r.dataSpec })),
+      // What a report re-runs to draw the best set's equity curve (not part of the --json contract).
+      best_runs: ran.flatMap((r) => (r.bestRun ? [{ phase: r.name, ...r.bestRun }] : [])),
+      result,
+    };
   };
   try {
     for (const decl of workflow.phases) {
@@ -292,23 +314,14 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       }
     }
     const result: ResultJson = { workflow: workflow.name, run_id: runId, results_dir: dir.path, phases: phasesJson };
-    const finished = new Date();
     store.flush();
-    dir.writeJson('run.json', {
-      ...provenance,
-      status: interrupted ? 'interrupted' : 'completed',
-      finished: finished.toISOString(),
-      seconds: (finished.getTime() - started.getTime()) / 1000,
-      workers: executor.concurrency,
-      data: ran.map((r) => ({ phase: r.name, ...describeData(r.data), spec: r.dataSpec })),
-      // What a report re-runs to draw the best set's equity curve (not part of the --json contract).
-      best_runs: ran.flatMap((r) => (r.bestRun ? [{ phase: r.name, ...r.bestRun }] : [])),
-      result,
-    });
+    dir.writeJson('run.json', ending(interrupted ? 'interrupted' : 'completed', result));
     end = interrupted ? 'interrupted' : 'completed';
     return { result, phases: ran, interrupted };
   } catch (error) {
-    dir.writeJson('run.json', { ...provenance, status: 'failed', workers: executor.concurrency, error: error instanceof Error ? error.message : String(error) });
+    // The phases that finished keep their results (a report of the failed run shows them).
+    const partial: ResultJson = { workflow: workflow.name, run_id: runId, results_dir: dir.path, phases: phasesJson };
+    dir.writeJson('run.json', { ...ending('failed', partial), error: error instanceof Error ? error.message : String(error) });
     throw error;
   } finally {
     store.close();
@@ -332,10 +345,10 @@ function keepTopTrades(store: ResultsStore, phase: ValidatedPhase, name: string,
 }
 
 /** The resolved parameter set of a stage's best trial, where it is stored and the window it was chosen on. */
-function bestRunOf(label: string, phase: ValidatedPhase, trial: number, run: PhaseRun, data: MarketData): BestRun {
+function bestRunOf(label: string, phase: ValidatedPhase, trial: number, run: PhaseRun, data: MarketData, spec: Config['data']): BestRun {
   // Windowed sequences choose on a train window; walk-forward's leaderboard is its last window's.
   const train = run.windows?.[run.windows.length - 1]?.train;
-  return { label, trial, window: train ? [train[0], train[1]] : [0, data.time.length], periods_per_year: phase.config.periods_per_year ?? null, set: trialSet(phase, trial) };
+  return { label, trial, window: train ? [train[0], train[1]] : [0, data.time.length], periods_per_year: phase.config.periods_per_year ?? null, set: trialSet(phase, trial), data: { spec, hash: data.hash } };
 }
 
 /**

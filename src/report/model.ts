@@ -173,6 +173,10 @@ async function phaseReport(
   const needsData = best !== null || result?.walk_forward !== undefined;
   const reloaded = needsData ? await dataOf(dataRecord) : null;
   const data = reloaded && 'data' in reloaded ? reloaded.data : null;
+  // A composed branch may have run on other data than the phase: re-run the best set on its own.
+  const bestRecord = bestRun?.data && dataRecord && bestRun.data.hash !== dataRecord.hash ? { ...dataRecord, spec: bestRun.data.spec, hash: bestRun.data.hash } : dataRecord;
+  const reloadedBest = best !== null && bestRecord !== dataRecord ? await dataOf(bestRecord) : reloaded;
+  const bestData = reloadedBest && 'data' in reloadedBest ? reloadedBest.data : null;
 
   let scope: PhaseReport['scope'] = null;
   let params: string[] = [];
@@ -181,7 +185,7 @@ async function phaseReport(
   const heatmap = { axes: [] as Axis[], tooMany: [] as string[], pairs: [] as HeatmapPair[] };
   if (window !== null && window !== undefined) {
     const s: Scope = { phase: stored, window: [window[0], window[1]] };
-    const where = segment ? `a train segment of fold ${kFold!.folds.length - 1} (its folds' sets are chosen on all their segments combined), ` : stored !== name ? `${stored}: ` : '';
+    const where = segment ? `a train segment of fold ${kFold!.folds.at(-1)!.fold} (its folds' sets are chosen on all their segments combined), ` : stored !== name ? `${stored}: ` : '';
     const label = `${where}${scopeLabel(result?.sequence ?? '', windows, window, dataRecord, data)}`;
     scope = { ...s, label, counts: query.counts(s, objective.metric) };
     params = query.paramNames(s);
@@ -206,10 +210,10 @@ async function phaseReport(
   if (best !== null) {
     if (result?.sequence === 'k_fold') bestCurve = { reason: "a k_fold phase chooses a set per fold on its combined train segments; the folds' out-of-sample metrics are in the JSON result (k_fold.folds)" };
     else if (bestRun === undefined) bestCurve = { reason: 'run.json does not record the best set to re-run (a run made before reports existed)' };
-    else if (data === null) bestCurve = { reason: (reloaded as { reason: string }).reason };
+    else if (bestData === null) bestCurve = { reason: (reloadedBest as { reason: string }).reason };
     else {
       try {
-        const curve = await rerunBest(contents.record, bestRun, data);
+        const curve = await rerunBest(contents.record, bestRun, bestData);
         const times = curve.time;
         bestCurve = {
           equity: downsample(times, curve.equity),
@@ -257,7 +261,7 @@ async function phaseReport(
     kFold,
     compose: (result?.compose as ComposeJson | undefined) ?? null,
     signals: result?.signals ?? null,
-    failures: query.failures(name),
+    failures: query.failures(name, result?.compose !== undefined),
   };
 }
 

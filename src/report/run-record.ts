@@ -27,6 +27,8 @@ export interface BestRunRecord {
   readonly window: readonly [number, number];
   readonly periods_per_year: number | null;
   readonly set: ParameterSet;
+  /** The data the best set ran on, when it differs from the phase's (a composed branch may change it; absent in older runs). */
+  readonly data?: { readonly spec: DataSpec; readonly hash: string };
 }
 
 /** `run.json` of a results directory (written by the coordinator; DESIGN.md section 8). */

@@ -301,7 +301,7 @@ function failuresBlock(p: PhaseReport, model: ReportModel): string {
   out.push(
     table(
       ['Trial', 'Bars', ...names.map((n) => `<code>${h(n)}</code>`), 'Error'],
-      p.failures.rows.map((f) => [td(String(f.trial), 'num'), td(`${f.window[0]}–${f.window[1] - 1}`), ...names.map((n) => td(h(formatParam(f.params[n])))), td(`<code class="error-text">${h(f.error)}</code>`, 'wrap')]),
+      p.failures.rows.map((f) => [td(f.stage === p.name ? String(f.trial) : `${h(f.stage)} · ${f.trial}`, 'num'), td(`${f.window[0]}–${f.window[1] - 1}`), ...names.map((n) => td(h(formatParam(f.params[n])))), td(`<code class="error-text">${h(f.error)}</code>`, 'wrap')]),
       'class="failures scroll"',
     ),
   );

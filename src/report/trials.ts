@@ -73,6 +73,8 @@ export interface HeatmapPair {
 }
 
 export interface Failure {
+  /** Where it is stored: the phase, or a composed phase's iteration or branch. */
+  readonly stage: string;
   readonly trial: number;
   readonly window: readonly [number, number];
   readonly params: Record<string, unknown>;
@@ -226,12 +228,15 @@ export class TrialsQuery {
     return { x: x.name, y: y.name, cells: rows.map((r) => [xi.get(r.x)!, yi.get(r.y)!, r.best, r.mean, r.fixed, r.n]) };
   }
 
-  failures(phase: string, limit = FAILURE_ROWS): { total: number; rows: Failure[] } {
-    const total = (this.db.prepare("SELECT count(*) AS n FROM trials WHERE phase = ? AND status = 'failed'").get(phase) as { n: number }).n;
-    const rows = this.db.prepare("SELECT trial, window_start, window_end, params, error FROM trials WHERE phase = ? AND status = 'failed' ORDER BY window_start, trial LIMIT ?").all(phase, limit) as Record<string, unknown>[];
+  /** Failed trials of a phase; of a composed phase, those of all its iterations and branches (`phase#…`). */
+  failures(phase: string, composed = false, limit = FAILURE_ROWS): { total: number; rows: Failure[] } {
+    const where = composed ? "substr(phase, 1, length(?)) = ? AND status = 'failed'" : "phase = ? AND status = 'failed'";
+    const args = composed ? [`${phase}#`, `${phase}#`] : [phase];
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM trials WHERE ${where}`).get(...args) as { n: number }).n;
+    const rows = this.db.prepare(`SELECT phase, trial, window_start, window_end, params, error FROM trials WHERE ${where} ORDER BY ${composed ? 'rowid' : 'window_start, trial'} LIMIT ?`).all(...args, limit) as Record<string, unknown>[];
     return {
       total,
-      rows: rows.map((r) => ({ trial: r.trial as number, window: [r.window_start as number, r.window_end as number], params: JSON.parse(r.params as string) as Record<string, unknown>, error: String(r.error ?? '') })),
+      rows: rows.map((r) => ({ stage: r.phase as string, trial: r.trial as number, window: [r.window_start as number, r.window_end as number], params: JSON.parse(r.params as string) as Record<string, unknown>, error: String(r.error ?? '') })),
     };
   }
 }

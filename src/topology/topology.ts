@@ -159,7 +159,7 @@ export class Topology {
       for (let i = 0; i < this.sets.length; i++) {
         const setName = perSetName(settings.trials?.[i] ?? i);
         const rule = ruleFor(setName, settings);
-        this.setTracers.push(rule.enabled ? new EventTracer(setName, rule, folder) : null);
+        this.setTracers.push(rule.enabled ? new EventTracer(setName, rule, folder, settings.trials) : null);
       }
       const traced = this.setTracers.filter((t) => t !== null);
       this.tracers.push(...traced);
@@ -167,7 +167,7 @@ export class Topology {
     }
     const rule = ruleFor(name, settings);
     if (!rule.enabled) return components;
-    const tracer = new EventTracer(name, rule, folder);
+    const tracer = new EventTracer(name, rule, folder, settings.trials);
     this.tracers.push(tracer);
     this.tracerOf.set(name, tracer);
     return [tracer, ...components];

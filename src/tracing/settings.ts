@@ -97,8 +97,9 @@ export function containerLabel(container: string): string {
   return container === PER_SET_CONTAINER ? `${PER_SET_CONTAINER}_<trial>` : container;
 }
 
-/** Whether a container_settings pattern can match a container of the list (per-set names probed for trials 0–999). */
+/** Whether a container_settings pattern can match a container of the list (a per-set name, or one of trials 0–999). */
 export function patternMatchesAny(pattern: string, containers: readonly string[]): boolean {
   const matches = picomatch(pattern, { dot: true });
-  return containers.some((c) => (c === PER_SET_CONTAINER ? Array.from({ length: 1000 }, (_, t) => perSetName(t)).some((n) => n === pattern || matches(n)) : c === pattern || matches(c)));
+  const perSet = (): boolean => new RegExp(`^${PER_SET_CONTAINER}_\\d+$`).test(pattern) || Array.from({ length: 1000 }, (_, t) => perSetName(t)).some((n) => matches(n));
+  return containers.some((c) => (c === PER_SET_CONTAINER ? perSet() : c === pattern || matches(c)));
 }

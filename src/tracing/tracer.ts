@@ -23,6 +23,8 @@ export class EventTracer implements Component {
     readonly container: string,
     private readonly rule: ContainerTraceRule,
     private readonly folder: string,
+    /** The trial number of each set of the topology run: events of a set carry it as `trial`. */
+    private readonly trials?: readonly number[],
   ) {}
 
   initialize(): void {
@@ -37,6 +39,8 @@ export class EventTracer implements Component {
       return;
     }
     const copy: Record<string, unknown> = { ...e, type: EVENT_NAMES[e.type] };
+    // `portfolio` is the set's index within this topology run; the trial names it within the phase.
+    if ('portfolio' in e && e.portfolio >= 0) copy.trial = this.trials?.[e.portfolio] ?? e.portfolio;
     copy.container = this.container;
     this.records.push(copy);
   }

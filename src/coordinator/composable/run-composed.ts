@@ -25,6 +25,8 @@ export interface BestRun {
   readonly window: [number, number];
   readonly periods_per_year: number | null;
   readonly set: ParameterSet;
+  /** The data it ran on (a branch may change the phase's data). */
+  readonly data: { readonly spec: Config['data']; readonly hash: string };
 }
 
 /** One run of a phase config's sequence (run-workflow.ts, runStage). */
@@ -126,6 +128,9 @@ export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, fi
   let branchStages = new Map<string, Stage>();
   let stopped: ComposeJson['stopped'] = 'max_iterations';
   for (let i = 0; i < spec.maxIterations; i++) {
+    // The best is chosen among the last iteration and its own branches only.
+    lastBranches = [];
+    branchStages = new Map();
     const stage = await runStage(decl, `${decl.name}#${i}`, phase, storage, true);
     last = stage;
     trials += stage.json.trials;
