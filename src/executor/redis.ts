@@ -5,7 +5,8 @@ import type { ParameterSet } from '../engine/spec.js';
 import { trialKey } from '../search/trial-key.js';
 import type { SetResult, TopologyOptions } from '../topology/topology.js';
 import { VERSION } from '../version.js';
-import { generateSignals, type SignalInfo } from '../signals/generate.js';
+import type { SignalInfo } from '../signals/generate.js';
+import { PoolExecutor } from './pool.js';
 import type { Executor, GenerateOptions, RunEnd } from './executor.js';
 import { bullConnection, checkRedis } from './redis/connect.js';
 import { batchJobId, coordinatorClientName, marketDataKey, QUEUE_REGISTRY, resultScope, runDataPattern, runMetaKey } from './redis/keys.js';
@@ -45,6 +46,8 @@ export class RedisExecutor implements Executor {
   /** Results of jobs a previous coordinator of this run left finished, by scope and trial key. */
   private readonly leftover = new Map<string, SetResult>();
   private toldReplay = false;
+  /** This machine's pool for signal generation (made on first use). */
+  private generator: PoolExecutor | null = null;
 
   private constructor(
     private readonly options: RedisExecutorOptions,
@@ -119,11 +122,13 @@ export class RedisExecutor implements Executor {
   }
 
   /**
-   * Signal generation runs here on the coordinator: the signal store is a folder of this machine, and
-   * one pass per strategy is cheap next to the sweep that replays it.
+   * Signal generation runs on this machine's cores (a local pool): the signal store is a folder of
+   * this machine, which workers elsewhere cannot write, and one pass per strategy is cheap next to
+   * the sweep that replays it.
    */
   async generateSignals(data: MarketData, sets: readonly ParameterSet[], options: GenerateOptions): Promise<SignalInfo[]> {
-    return generateSignals(data, sets, options);
+    this.generator ??= new PoolExecutor({ workers: 'auto', plugins: this.options.plugins, maxBatch: 4096 });
+    return this.generator.generateSignals(data, sets, options);
   }
 
   async runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions): Promise<SetResult[]> {
@@ -255,7 +260,7 @@ export class RedisExecutor implements Executor {
   }
 
   private async disconnect(): Promise<void> {
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    await Promise.allSettled([this.events.close(), this.queue.close(), this.generator?.close()]);
     this.connection.disconnect();
     this.eventsConnection.disconnect();
   }
