@@ -12,7 +12,6 @@ import { featuresCommand } from './features-command.js';
 import { LIST_KINDS, listText, type ListKind } from './list-command.js';
 import { formatSummary } from './summary.js';
 import { writeReport } from '../report/index.js';
-import { workerCommand } from './worker-command.js';
 import { traceCommand } from './trace-command.js';
 
 /** Prints a failure the way a user needs it and returns the exit code (2 = fix your input, 1 = runtime). */
@@ -187,7 +186,8 @@ await yargs(hideBin(process.argv))
         .option('lock-ms', { type: 'number', describe: 'job lock duration; a dead worker\'s batch is requeued after about this long (default 30000)' })
         .option('stalled-ms', { type: 'number', describe: 'how often to look for batches of dead workers (default 30000)' })
         .option('poll-ms', { type: 'number', describe: 'how often to look for new and ended runs (default 250)' }),
-    (argv) => guarded(() => workerCommand({ redis: argv.redis, workers: argv.workers, lockMs: argv.lockMs, stalledMs: argv.stalledMs, pollMs: argv.pollMs })),
+    // Imported on use: BullMQ and ioredis are slow to load and only workers need them.
+    (argv) => guarded(async () => (await import('./worker-command.js')).workerCommand({ redis: argv.redis, workers: argv.workers, lockMs: argv.lockMs, stalledMs: argv.stalledMs, pollMs: argv.pollMs })),
   )
   .command(
     'validate <config>',

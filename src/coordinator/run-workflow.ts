@@ -12,7 +12,6 @@ import type { Executor } from '../executor/executor.js';
 import { InlineExecutor } from '../executor/inline.js';
 import type { RunEnd } from '../executor/executor.js';
 import { PoolExecutor, type PoolOptions } from '../executor/pool.js';
-import { RedisExecutor } from '../executor/redis.js';
 import { queueNameFor } from '../executor/redis/keys.js';
 import { REDIS_URL_PATTERN, redactedUrl } from '../executor/redis/url.js';
 import { progressLine } from '../reduce/progress.js';
@@ -144,7 +143,8 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const remote =
     redisUrl === null
       ? null
-      : await RedisExecutor.open({ url: redisUrl, queue: queueNameFor(workflow.name, runId), inFlight: options.inFlight ?? base?.execution.redis?.in_flight ?? 8, plugins: workflow.plugins, log: options.log, watchMs: options.redisWatchMs });
+      : // Loaded only here: BullMQ and ioredis add a quarter of a second to every start.
+        await (await import('../executor/redis.js')).RedisExecutor.open({ url: redisUrl, queue: queueNameFor(workflow.name, runId), inFlight: options.inFlight ?? base?.execution.redis?.in_flight ?? 8, plugins: workflow.plugins, log: options.log, watchMs: options.redisWatchMs });
   const outRoot = resumeDir !== null ? dirname(dirname(resumeDir)) : resolve(options.out ?? 'runs');
   // Content-addressed by strategy, data and window: shared by every run written to the same --out.
   const signalsDir = join(outRoot, 'signals');

@@ -69,7 +69,8 @@ export class ResultsStore {
       signal_key TEXT NOT NULL, phase TEXT NOT NULL, strategy TEXT NOT NULL, resolved TEXT NOT NULL, params TEXT NOT NULL, symbols TEXT NOT NULL,
       changes INTEGER NOT NULL, bytes INTEGER NOT NULL, status TEXT NOT NULL, file TEXT NOT NULL, created TEXT NOT NULL)`);
     const cols = ['trial_key', 'phase', 'window_start', 'window_end', 'trial', 'params', 'status', 'error', 'trades_file', ...METRIC_NAMES];
-    this.insert = this.db.prepare(`INSERT INTO trials (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
+    // Positional: binding an array costs less per row than a named object (a row per trial).
+    this.insert = this.db.prepare(`INSERT INTO trials (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     this.replace = this.db.prepare('DELETE FROM trials WHERE phase = ? AND trial_key = ?');
     // A store reopened after a completed run already has its index (and keeps it up to date).
     this.indexed = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'trials_key'").get() !== undefined;
@@ -104,24 +105,23 @@ export class ResultsStore {
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
+    // One array reused for every row (better-sqlite3 copies the values when it binds them).
+    const args: (string | number | null)[] = new Array(9 + METRIC_NAMES.length);
     this.db.transaction(() => {
       for (const r of rows) {
         // Once indexed, a row for a key already stored (hybrid's top-k trades, a re-run failure) replaces it.
         if (this.indexed) this.replace.run(r.phase, r.trialKey);
-        const metrics: Record<string, number | null> = {};
-        for (const m of METRIC_NAMES) metrics[m] = r.metrics === null ? null : r.metrics[m];
-        this.insert.run({
-          trial_key: r.trialKey,
-          phase: r.phase,
-          window_start: r.window[0],
-          window_end: r.window[1],
-          trial: r.trial,
-          params: JSON.stringify(r.params),
-          status: r.error === null ? 'ok' : 'failed',
-          error: r.error,
-          trades_file: r.tradesFile,
-          ...metrics,
-        });
+        args[0] = r.trialKey;
+        args[1] = r.phase;
+        args[2] = r.window[0];
+        args[3] = r.window[1];
+        args[4] = r.trial;
+        args[5] = JSON.stringify(r.params);
+        args[6] = r.error === null ? 'ok' : 'failed';
+        args[7] = r.error;
+        args[8] = r.tradesFile;
+        for (let m = 0; m < METRIC_NAMES.length; m++) args[9 + m] = r.metrics === null ? null : r.metrics[METRIC_NAMES[m]];
+        this.insert.run(args);
       }
     })();
   }
