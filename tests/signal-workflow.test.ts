@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openWorkflow } from '../src/coordinator/open.js';
 import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js';
-import { ConfigError, UserError } from '../src/errors.js';
+import { UserError } from '../src/errors.js';
 import type { PhaseJson } from '../src/results/contract.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src', 'cli', 'main.js');
@@ -38,15 +38,17 @@ function file(text: string): string {
   return path;
 }
 
-const GEN_REPLAY = file(`${BASE}
-phases:
+const GEN_REPLAY_PHASES = `phases:
   - name: generate
     topology: signal_generation
   - name: replay
     topology: signal_replay
     depends_on: generate
     inputs: {signals: generate}
-${RISK_BROKER}`);
+${RISK_BROKER}`;
+
+const GEN_REPLAY = file(`${BASE}
+${GEN_REPLAY_PHASES}`);
 
 const FULL = file(`${BASE}
 phases:
@@ -177,7 +179,7 @@ phases:
     expect((error as Error).message).toMatch(/no usable stored signals for strategy .*run a signal_generation phase/);
   });
 
-  it('config errors: inputs.signals naming a phase that does not generate, or outside depends_on; windowed sequences', async () => {
+  it('config errors: inputs.signals naming a phase that does not generate, or outside depends_on', async () => {
     const notGen = file(`${BASE}
 phases:
   - name: sweep
@@ -196,15 +198,57 @@ phases:
     inputs: {signals: generate}
 `);
     await expect(openWorkflow(notDep)).rejects.toThrow(/inputs\.signals refers to phase 'generate', which is not among this phase's depends_on/);
-    const windowed = file(`${BASE}
+  });
+
+  // Windowed sequences: signals are generated for every window the sequence searches and the replay
+  // searches those same windows; its phase equals the optimization with that sequence.
+  const SEQUENCES: [string, string, number][] = [
+    ['train_test', '{type: train_test, split: 0.6}', 1],
+    ['walk_forward', '{type: walk_forward, train: 300, test: 100, step: 100}', 5],
+    ['k_fold', '{type: k_fold, folds: 4, purge: 5, embargo: 5}', 6],
+  ];
+  for (const [name, sequence, windows] of SEQUENCES) {
+    it(`${name}: replay through the windows equals the full backtests, trade for trade; each window's signals are stored once`, async () => {
+      const seq = `sequence: ${sequence}\n`;
+      const out = tmp();
+      const replayed = await run(file(`${BASE}${seq}${GEN_REPLAY_PHASES}`), { out });
+      const full = await run(file(`${BASE}${seq}phases:\n  - name: replay\n    topology: optimization\n${RISK_BROKER}`), { out: tmp() });
+      const [gen, replay] = replayed.phases;
+      // 4 strategies × the windows searched (k_fold: 4 folds, two train segments each but the first and the last: 6).
+      expect(gen.signals!.length).toBe(4 * windows);
+      expect(new Set(gen.signals!.map((s) => s.window.join('-'))).size).toBe(windows);
+      expect(signalRows(replayed.dir).map((r) => r.signal_key)).toEqual(gen.signals!.map((s) => s.key));
+      const { topology: t1, ...rest } = replay;
+      const { topology: t2, ...expected } = full.phases[0];
+      expect([t1, t2]).toEqual(['signal_replay', 'optimization']);
+      expect(rest).toEqual(expected);
+      expect(replay.sequence).toBe(name);
+      expect(replay.trials).toBe(128 * windows);
+    });
+  }
+
+  it('walk_forward replay through the pool equals the inline run', async () => {
+    const text = `${BASE}sequence: ${SEQUENCES[1][1]}\n${GEN_REPLAY_PHASES}`;
+    const inline = await run(file(text), { out: tmp() });
+    const pool = await run(file(text), { out: tmp(), executor: 'pool', workers: 2, maxBatch: 16 });
+    const strip = (phases: PhaseJson[]): unknown => phases.map((p) => (p.signals ? { ...p, signals: p.signals.map(({ file: _f, ...rest }) => rest) } : p));
+    expect(strip(pool.phases)).toEqual(strip(inline.phases));
+  });
+
+  it('a replay with another sequence than its generation names the window it misses', async () => {
+    const mixed = file(`${BASE}
 phases:
   - name: generate
     topology: signal_generation
+  - name: replay
+    topology: signal_replay
+    depends_on: generate
+    inputs: {signals: generate}
     sequence: {type: train_test, split: 0.5}
 `);
-    const error = await run(windowed, { out: tmp() }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/wf\.yaml:\d+:\d+: sequence: the signal_generation topology runs over the whole data/);
+    const error = await run(mixed, { out: tmp() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toMatch(/^signal_replay: phase 'generate' did not generate signals for strategy \{.*\} in bars 0–399; add the strategy to that phase's parameter space and give it this phase's sequence$/);
   });
 
   it('fanfold run: the second run reuses the stored signals, --force generates them again', () => {

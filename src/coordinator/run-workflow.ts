@@ -19,7 +19,7 @@ import type { PhaseJson, ResultJson } from '../results/contract.js';
 import { newRunId, RunDirectory } from '../results/run-dir.js';
 import { evaluateCondition, type ExprValue } from '../search/expression.js';
 import { canonicalJson } from '../search/trial-key.js';
-import { runSequence, sequenceName, type PhaseRun } from '../sequencer/sequences.js';
+import { runSequence, searchedWindows, sequenceName, type PhaseRun } from '../sequencer/sequences.js';
 import { checkReplaySignals, runGeneration } from '../sequencer/signals.js';
 import { containerLabel, patternMatchesAny, type TraceSettings } from '../tracing/settings.js';
 import { TOPOLOGIES } from '../topology/topology.js';
@@ -196,11 +196,6 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       sink.at([], `phase '${decl.name}' uses the backtest topology (one parameter set) but its parameter space has ${sampler.grid.size} points`);
       throw new ConfigError(sink.issues);
     }
-    if ((topology === 'signal_generation' || topology === 'signal_replay') && sequenceName(config.sequence) !== 'single_pass') {
-      const sink = new IssueSink(decl.tree, workflow.file);
-      sink.at(['sequence'], `the ${topology} topology runs over the whole data (sequence: single_pass); '${sequenceName(config.sequence)}' is not supported with it`);
-      throw new ConfigError(sink.issues);
-    }
     const accepted = sampler.countAccepted();
     log(`phase ${label}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}`);
     const dataSpec = resolveDataPaths(decl, workflow, config.data);
@@ -215,9 +210,10 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
         if (!patternMatchesAny(pattern, containers)) log(`phase ${label}: trace_settings.container_settings: '${pattern}' matches no container of the ${topology} topology (${containers.map(containerLabel).join(', ')})`);
       }
     }
-    const whole = { start: 0, end: data.time.length };
+    // Signals are stored per window: those the phase's sequence searches (a replay with the same sequence finds them).
+    const windows = topology === 'signal_generation' || topology === 'signal_replay' ? searchedWindows(phase, data) : [];
     if (topology === 'signal_generation') {
-      const gen = await runGeneration(phase, data, whole, executor, { dir: signalsDir, force: options.force ?? false, trace, log, signal: options.signal });
+      const gen = await runGeneration(phase, data, windows, executor, { dir: signalsDir, force: options.force ?? false, trace, log, signal: options.signal });
       const rows = gen.signals.map((s) => ({ ...s, file: join(signalsDir, `${s.key}.msgpack`) }));
       store.addSignals(label, rows);
       const created = rows.filter((r) => r.status === 'created').length;
@@ -225,18 +221,18 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       const json: PhaseJson = {
         name: label,
         topology,
-        sequence: 'single_pass',
+        sequence: sequenceName(config.sequence),
         storage,
         trials: gen.trials,
         failed: 0,
-        signals: rows.map((r) => ({ key: r.key, params: r.params, strategy: r.strategy, changes: r.changes, bytes: r.bytes, status: r.status, file: r.file })),
+        signals: rows.map((r) => ({ key: r.key, params: r.params, strategy: r.strategy, window: r.window, changes: r.changes, bytes: r.bytes, status: r.status, file: r.file })),
       };
       return { json, config, data, dataSpec, phase, bestRun: null, signals: rows.map((r) => r.key), interrupted: options.signal?.aborted ?? false };
     }
     if (topology === 'signal_replay') {
       const from = decl.signalsFrom === null ? null : { name: decl.signalsFrom, keys: new Set(outputs.get(decl.signalsFrom)?.signals ?? []) };
-      const strategies = checkReplaySignals(phase, data, whole, signalsDir, from);
-      log(`phase ${label}: replaying the stored signals of ${strategies} strateg${strategies === 1 ? 'y' : 'ies'}`);
+      const strategies = checkReplaySignals(phase, data, windows, signalsDir, from);
+      log(`phase ${label}: replaying the stored signals of ${strategies} strateg${strategies === 1 ? 'y' : 'ies'}${windows.length > 1 ? ` in ${windows.length} windows` : ''}`);
     }
     const storeTrades = config.results.store_trades;
     const sink = storeSink(store, label, storage, storeTrades);

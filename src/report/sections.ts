@@ -286,8 +286,8 @@ function signalsBlock(p: PhaseReport): string {
     `<h3>Signal sets (${signals.length})</h3>`,
     note(`${created} generated, ${signals.length - created} reused from the signal store; each file holds only the bars where a strategy's target changes.`),
     table(
-      ['Strategy', 'Parameters', 'Changes', 'Bytes', 'Status', 'Key'],
-      signals.map((s) => [td(h(String(s.strategy.type))), td(paramsText(s.params), 'wrap'), td(s.changes.toLocaleString('en-US'), 'num'), td(s.bytes.toLocaleString('en-US'), 'num'), td(h(s.status)), td(`<code class="hash">${h(s.key.slice(0, 16))}…</code>`)]),
+      ['Strategy', 'Parameters', 'Bars', 'Changes', 'Bytes', 'Status', 'Key'],
+      signals.map((s) => [td(h(String(s.strategy.type))), td(paramsText(s.params), 'wrap'), td(s.window ? `${s.window[0]}–${s.window[1] - 1}` : '—'), td(s.changes.toLocaleString('en-US'), 'num'), td(s.bytes.toLocaleString('en-US'), 'num'), td(h(s.status)), td(`<code class="hash">${h(s.key.slice(0, 16))}…</code>`)]),
       'class="signals"',
     ),
   ].join('');

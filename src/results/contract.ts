@@ -48,6 +48,8 @@ export interface SignalJson {
   params: ParamsJson;
   /** The resolved strategy (type, params with defaults, regime filter). */
   strategy: Record<string, unknown>;
+  /** The bars [start, end) it covers (a signal serves only its window). */
+  window: [number, number];
   changes: number;
   bytes: number;
   status: 'created' | 'reused';

@@ -19,6 +19,7 @@ export interface SignalIndexRow {
   readonly params: Readonly<Record<string, unknown>>;
   /** The resolved strategy (type, params with defaults, regime filter). */
   readonly strategy: Readonly<Record<string, unknown>>;
+  readonly window: readonly [number, number];
   readonly symbols: readonly string[];
   readonly changes: number;
   readonly bytes: number;
@@ -66,7 +67,8 @@ export class ResultsStore {
       trial INTEGER NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL, error TEXT,
       trades_file TEXT, ${metricColumns})`);
     this.db.exec(`CREATE TABLE IF NOT EXISTS signals (
-      signal_key TEXT NOT NULL, phase TEXT NOT NULL, strategy TEXT NOT NULL, resolved TEXT NOT NULL, params TEXT NOT NULL, symbols TEXT NOT NULL,
+      signal_key TEXT NOT NULL, phase TEXT NOT NULL, strategy TEXT NOT NULL, resolved TEXT NOT NULL, params TEXT NOT NULL,
+      window_start INTEGER NOT NULL, window_end INTEGER NOT NULL, symbols TEXT NOT NULL,
       changes INTEGER NOT NULL, bytes INTEGER NOT NULL, status TEXT NOT NULL, file TEXT NOT NULL, created TEXT NOT NULL)`);
     const cols = ['trial_key', 'phase', 'window_start', 'window_end', 'trial', 'params', 'status', 'error', 'trades_file', ...METRIC_NAMES];
     // Positional: binding an array costs less per row than a named object (a row per trial).
@@ -161,19 +163,19 @@ export class ResultsStore {
    * reused); `file` is the set's path in the shared signal store.
    */
   addSignals(phase: string, rows: readonly SignalIndexRow[]): void {
-    const insert = this.db.prepare('INSERT INTO signals (signal_key, phase, strategy, resolved, params, symbols, changes, bytes, status, file, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare('INSERT INTO signals (signal_key, phase, strategy, resolved, params, window_start, window_end, symbols, changes, bytes, status, file, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     // A resumed run lists its signal sets again: one row per (phase, key), the latest.
     const drop = this.db.prepare('DELETE FROM signals WHERE phase = ? AND signal_key = ?');
     const now = new Date().toISOString();
     this.db.transaction(() => {
       for (const r of rows) {
         drop.run(phase, r.key);
-        insert.run(r.key, phase, String(r.strategy.type), JSON.stringify(r.strategy), JSON.stringify(r.params), JSON.stringify(r.symbols), r.changes, r.bytes, r.status, r.file, now);
+        insert.run(r.key, phase, String(r.strategy.type), JSON.stringify(r.strategy), JSON.stringify(r.params), r.window[0], r.window[1], JSON.stringify(r.symbols), r.changes, r.bytes, r.status, r.file, now);
       }
     })();
   }
 
-  signals(phase?: string): (Omit<SignalIndexRow, 'strategy' | 'params' | 'symbols'> & { phase: string; strategy: string; resolved: Record<string, unknown>; params: Record<string, unknown>; symbols: string[] })[] {
+  signals(phase?: string): (Omit<SignalIndexRow, 'strategy' | 'params' | 'symbols' | 'window'> & { phase: string; strategy: string; resolved: Record<string, unknown>; params: Record<string, unknown>; window: [number, number]; symbols: string[] })[] {
     const rows = (phase === undefined ? this.db.prepare('SELECT * FROM signals ORDER BY rowid').all() : this.db.prepare('SELECT * FROM signals WHERE phase = ? ORDER BY rowid').all(phase)) as Record<string, unknown>[];
     return rows.map((r) => ({
       key: r.signal_key as string,
@@ -181,6 +183,7 @@ export class ResultsStore {
       strategy: r.strategy as string,
       resolved: JSON.parse(r.resolved as string) as Record<string, unknown>,
       params: JSON.parse(r.params as string) as Record<string, unknown>,
+      window: [r.window_start as number, r.window_end as number],
       symbols: JSON.parse(r.symbols as string) as string[],
       changes: r.changes as number,
       bytes: r.bytes as number,

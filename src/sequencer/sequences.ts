@@ -12,10 +12,10 @@ import { runWalkForward, type WalkForwardSummary } from './walk-forward.js';
 import { monteCarlo, type MonteCarloSpec, type MonteCarloSummary } from './monte-carlo.js';
 import { inferPeriodsPerYear } from '../data/load.js';
 import { runBacktest } from '../topology/run.js';
-import type { WalkForwardSpec } from './windows.js';
+import { walkForwardWindows, type WalkForwardSpec } from './windows.js';
 import { trialKey } from '../search/trial-key.js';
 import { runKFold, type KFoldSummary } from './k-fold.js';
-import type { KFoldSpec } from './folds.js';
+import { kFolds, type KFoldSpec } from './folds.js';
 import { traceWithin } from '../tracing/settings.js';
 
 export interface WindowResult {
@@ -90,6 +90,22 @@ export function windowResult(data: MarketData, train: BarWindow, test: BarWindow
 }
 
 /** Runs a phase's sequence: the search over its windows, and the out-of-sample runs. */
+/**
+ * The windows a phase's sequence searches its parameter space on, in the order it searches them:
+ * the whole data (single_pass, monte_carlo), the train window (train_test), every window's train
+ * range (walk_forward), every fold's train segments (k_fold). Test runs are single backtests of a
+ * chosen set, not searches. What signal_generation must store for a signal_replay with this sequence.
+ */
+export function searchedWindows(phase: ValidatedPhase, data: MarketData): BarWindow[] {
+  const n = data.time.length;
+  const name = sequenceName(phase.config.sequence);
+  const periodsPerYear = (): number => phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
+  if (name === 'walk_forward') return walkForwardWindows(n, phase.config.sequence as WalkForwardSpec, periodsPerYear()).map((w) => ({ start: w.train[0], end: w.train[1] }));
+  if (name === 'k_fold') return kFolds(n, phase.config.sequence as KFoldSpec, periodsPerYear()).flatMap((f) => f.train);
+  if (name === 'train_test') return [{ start: 0, end: trainTestSplit(phase.config.sequence, data.time) }];
+  return [{ start: 0, end: n }];
+}
+
 export async function runSequence(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions): Promise<PhaseRun> {
   const n = data.time.length;
   const name = sequenceName(phase.config.sequence);

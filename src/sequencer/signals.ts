@@ -11,9 +11,11 @@ import { canonicalJson } from '../search/trial-key.js';
 import { traceWithin, type TraceSettings } from '../tracing/settings.js';
 import { pointSet, samplerOf } from './search.js';
 
-/** A stored signal set as a phase reports it: the index row plus the point's swept parameters. */
+/** A stored signal set as a phase reports it: the index row plus the point's swept parameters and its window. */
 export interface SignalRow extends SignalInfo {
   readonly params: Record<string, unknown>;
+  /** The bars [start, end) it covers: a signal serves only the window it was generated for. */
+  readonly window: [number, number];
 }
 
 export interface GenerationRun {
@@ -36,18 +38,18 @@ const BATCH = 32;
 
 /**
  * The signal_generation phase: every point of the parameter space names a strategy; each distinct
- * strategy (by signal key) is generated once — or reused when the store already holds a file for
- * its key that decodes and matches this data, unless `force` — in batches through the executor
- * (one pass over the bars per batch, features shared).
+ * strategy is generated once per window (by signal key) — or reused when the store already holds a
+ * file for its key that decodes and matches this data, unless `force` — in batches through the
+ * executor (one pass over the bars per batch, features shared). `windows` are the windows the
+ * replaying phase's sequence searches (searchedWindows).
  */
-export async function runGeneration(phase: ValidatedPhase, data: MarketData, window: BarWindow, executor: Executor, options: GenerationOptions): Promise<GenerationRun> {
+export async function runGeneration(phase: ValidatedPhase, data: MarketData, windows: readonly BarWindow[], executor: Executor, options: GenerationOptions): Promise<GenerationRun> {
   const sampler = samplerOf(phase);
   const store = new SignalStore(options.dir);
   const symbols = data.symbols.map((s) => s.symbol);
-  const expect = { dataHash: data.hash, window: [window.start, window.end] as const, symbols };
   const order: string[] = [];
   const rows = new Map<string, SignalRow>();
-  const todo: { key: string; set: ParameterSet; params: Record<string, unknown> }[] = [];
+  const todo: { window: BarWindow; key: string; set: ParameterSet; params: Record<string, unknown> }[][] = windows.map(() => []);
   const queued = new Set<string>();
   const indices = new Int32Array(phase.dimensions.length);
   let trials = 0;
@@ -56,31 +58,37 @@ export async function runGeneration(phase: ValidatedPhase, data: MarketData, win
     trials++;
     sampler.indicesAt(k, indices);
     const { set, params } = pointSet(phase, indices);
-    const key = signalKey(set.strategy, data.hash, window);
-    if (rows.has(key) || queued.has(key)) continue;
-    order.push(key);
-    if (!options.force && store.has(key)) {
-      try {
-        const { set: stored, bytes } = store.read(key, expect);
-        rows.set(key, { key, strategy: stored.strategy, symbols, changes: stored.series.reduce((n, s) => n + s.index.length, 0), bytes, status: 'reused', params });
-        continue;
-      } catch (error) {
-        options.log?.(`signals ${key.slice(0, 12)}…: stored file unusable (${error instanceof Error ? error.message : String(error)}); generating it again`);
+    windows.forEach((window, w) => {
+      const key = signalKey(set.strategy, data.hash, window);
+      if (rows.has(key) || queued.has(key)) return;
+      order.push(key);
+      const span: [number, number] = [window.start, window.end];
+      if (!options.force && store.has(key)) {
+        try {
+          const { set: stored, bytes } = store.read(key, { dataHash: data.hash, window: span, symbols });
+          rows.set(key, { key, strategy: stored.strategy, symbols, changes: stored.series.reduce((n, s) => n + s.index.length, 0), bytes, status: 'reused', params, window: span });
+          return;
+        } catch (error) {
+          options.log?.(`signals ${key.slice(0, 12)}…: stored file unusable (${error instanceof Error ? error.message : String(error)}); generating it again`);
+        }
       }
-    }
-    todo.push({ key, set, params });
-    queued.add(key);
+      todo[w].push({ window, key, set, params });
+      queued.add(key);
+    });
   }
   const inFlight = new Set<Promise<void>>();
-  for (let i = 0; i < todo.length; i += BATCH) {
-    const batch = todo.slice(i, i + BATCH);
-    const trace = traceWithin(options.trace, `${window.start}-${window.end}_s${i}-${i + batch.length - 1}`, []);
-    const task = executor.generateSignals(data, batch.map((b) => b.set), { window, dir: options.dir, trace }).then((infos) => {
-      infos.forEach((info, j) => rows.set(info.key, { ...info, params: batch[j].params }));
-    });
-    const tracked = task.finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
-    while (inFlight.size > executor.concurrency) await Promise.race(inFlight);
+  for (const pending of todo) {
+    for (let i = 0; i < pending.length; i += BATCH) {
+      const batch = pending.slice(i, i + BATCH);
+      const window = batch[0].window;
+      const trace = traceWithin(options.trace, `${window.start}-${window.end}_s${i}-${i + batch.length - 1}`, []);
+      const task = executor.generateSignals(data, batch.map((b) => b.set), { window, dir: options.dir, trace }).then((infos) => {
+        infos.forEach((info, j) => rows.set(info.key, { ...info, params: batch[j].params, window: [window.start, window.end] }));
+      });
+      const tracked = task.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      while (inFlight.size > executor.concurrency) await Promise.race(inFlight);
+    }
   }
   await Promise.all(inFlight);
   return { trials, signals: order.filter((k) => rows.has(k)).map((k) => rows.get(k)!) };
@@ -92,7 +100,7 @@ export async function runGeneration(phase: ValidatedPhase, data: MarketData, win
  * are told apart by the indices of the strategy dimensions only, so a sweep of risk and broker
  * settings costs one signal-key hash per strategy, not per point.
  */
-export function checkReplaySignals(phase: ValidatedPhase, data: MarketData, window: BarWindow, dir: string, from: { name: string; keys: ReadonlySet<string> } | null): number {
+export function checkReplaySignals(phase: ValidatedPhase, data: MarketData, windows: readonly BarWindow[], dir: string, from: { name: string; keys: ReadonlySet<string> } | null): number {
   const sampler = samplerOf(phase);
   const strategyDims = phase.dimensions.flatMap((d, i) => (d.path[0] === 'strategy' ? [i] : []));
   const seen = new Set<string>();
@@ -104,13 +112,16 @@ export function checkReplaySignals(phase: ValidatedPhase, data: MarketData, wind
     if (seen.has(id)) continue;
     seen.add(id);
     const { set } = pointSet(phase, indices);
-    const key = signalKey(set.strategy, data.hash, window);
     const what = canonicalJson(resolvedStrategy(set.strategy));
-    if (from !== null && !from.keys.has(key)) throw new UserError(`signal_replay: phase '${from.name}' did not generate signals for strategy ${what}; add it to that phase's parameter space`);
-    try {
-      loadSignalSet(dir, key, { dataHash: data.hash, window: [window.start, window.end], symbols });
-    } catch (error) {
-      throw new UserError(`signal_replay: no usable stored signals for strategy ${what} on this data: ${error instanceof Error ? error.message : String(error)}`);
+    for (const window of windows) {
+      const key = signalKey(set.strategy, data.hash, window);
+      const where = window.start === 0 && window.end === data.time.length ? '' : ` in bars ${window.start}–${window.end - 1}`;
+      if (from !== null && !from.keys.has(key)) throw new UserError(`signal_replay: phase '${from.name}' did not generate signals for strategy ${what}${where}; add the strategy to that phase's parameter space and give it this phase's sequence`);
+      try {
+        loadSignalSet(dir, key, { dataHash: data.hash, window: [window.start, window.end], symbols });
+      } catch (error) {
+        throw new UserError(`signal_replay: no usable stored signals for strategy ${what}${where} on this data: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
   }
   return seen.size;
