@@ -1,7 +1,7 @@
 /**
  * Signal replay against full backtests, and tracing off against on.
  *
- *   node dist/bench/replay.js [--reps K]
+ *   node dist/bench/replay.js [--reps K] [--skip-workflow]
  *
  * One process, every mode warmed first, then K rounds in which each mode runs once (interleaved, so
  * machine load hits every mode alike); figures are medians over the rounds.
@@ -11,10 +11,16 @@
  *    backtests, (c) replayed from the stored signal (plus the one-off generation, reported apart);
  *    replay and backtests are checked equal on every metric first.
  *  - tracing: one backtest with execution tracing off and on (every container, default max_events).
+ *  - walk-forward workflow (runWorkflow, pool executor): a risk/broker sweep of the gated
+ *    bollinger_reversion over 16 walk-forward windows as an optimization phase vs as
+ *    signal_generation + signal_replay into a fresh store each round (generation included); the
+ *    two phases' JSON is checked equal first. `--skip-workflow` leaves it out.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadWorkflow } from '../src/config/workflow.js';
+import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
 import type { BrokerSpec, ParameterSet, RiskSpec, Sizing, StrategySpec } from '../src/engine/spec.js';
 import type { Metrics } from '../src/metrics/metrics.js';
@@ -113,3 +119,54 @@ for (const [label, strategy] of Object.entries(SCENARIOS)) {
   console.log(`  sweep via replay vs 200 separate backtests:  ${(ms('200 separate backtests') / replay).toFixed(2)}× faster (with generation: ${(ms('200 separate backtests') / (replay + gen)).toFixed(2)}×)`);
   console.log(`  single backtest, tracing on / off:           ${(ms('backtest, tracing on') / ms('backtest, tracing off')).toFixed(2)}× the time`);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// A walk-forward workflow: optimization phase against generation + replay, end to end.
+
+const WF_BASE = `name: bench_wf_replay
+data: {synthetic: {bars: ${BARS}, symbols: [AAA, BBB], seed: 9}}
+strategy:
+  type: bollinger_reversion
+  n: [20, 40]
+  k: 2
+  allow_short: true
+  regime_filter: {type: trend_regime, fast: 20, slow: 100, threshold: 0.02, allow: [ranging]}
+sequence: {type: walk_forward, train: 1000, test: 250}
+results: {storage: memory, store_trades: false}
+`;
+const WF_SWEEP = `    risk: {sizing: [{percent_equity: 0.25}, {percent_equity: 0.5}, {percent_equity: 1.0}, {fixed: 50}, {fixed: 100}], stop_loss: [null, 0.02, 0.05, 0.1], trailing_stop: [null, 0.1]}
+    broker: {commission: [{percent: 0.0005}, {percent: 0.001}, {percent: 0.002}, {per_share: 0.005}, {per_share: 0.01}]}
+`;
+
+async function workflowBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fanfold-bench-wf-'));
+  const full = join(dir, 'full.yaml');
+  const replay = join(dir, 'replay.yaml');
+  writeFileSync(full, `${WF_BASE}phases:\n  - name: sweep\n${WF_SWEEP}`);
+  writeFileSync(replay, `${WF_BASE}phases:\n  - {name: generate, topology: signal_generation}\n  - name: sweep\n    topology: signal_replay\n    depends_on: generate\n    inputs: {signals: generate}\n${WF_SWEEP}`);
+  let round = 0;
+  // A fresh --out each time: the replay run generates its signals (a reused store would flatter it).
+  const run = async (file: string) => (await runWorkflow(loadWorkflow(file), { out: join(dir, `out${round++}`), executor: 'pool' })).result.phases.at(-1)!;
+  const { topology: _a, ...a } = await run(full);
+  const { topology: _b, ...b } = await run(replay);
+  if (JSON.stringify(a) !== JSON.stringify(b)) {
+    process.stderr.write('bench/replay: the walk-forward replay phase differs from the optimization phase\n');
+    process.exit(2);
+  }
+  const times: Record<'optimization' | 'generation + replay', number[]> = { optimization: [], 'generation + replay': [] };
+  const rounds = Math.max(3, Math.ceil(REPS / 3));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, file] of [['optimization', full], ['generation + replay', replay]] as const) {
+      const t0 = performance.now();
+      await run(file);
+      times[name].push(performance.now() - t0);
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  console.log('');
+  console.log(`walk-forward workflow (pool, ${a.windows?.length ?? 0} windows × 400 risk/broker sets of the gated bollinger_reversion, ${a.trials} trials): replay phase JSON === optimization phase JSON; ${rounds} interleaved rounds`);
+  for (const [name, xs] of Object.entries(times)) console.log(`  ${name.padEnd(32)} ${(median(xs) / 1000).toFixed(2).padStart(9)} s    [${(Math.min(...xs) / 1000).toFixed(2)}–${(Math.max(...xs) / 1000).toFixed(2)}]`);
+  console.log(`  generation + replay vs optimization:          ${(median(times.optimization) / median(times['generation + replay'])).toFixed(2)}× faster`);
+}
+
+if (!process.argv.includes('--skip-workflow')) await workflowBench();
