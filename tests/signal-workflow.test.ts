@@ -235,6 +235,28 @@ phases:
     expect(strip(pool.phases)).toEqual(strip(inline.phases));
   });
 
+  it('a strategy whose generation throws fails alone: the others are stored, its replay trials fail with the error, the rest equal full backtests', async () => {
+    const plugins = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'report', 'plugins');
+    // fragile_crossover throws when fast is a multiple of 4: fast 4 of [3, 4, 5] × slow [30, 60].
+    const head = `name: fragile\nplugins: [${plugins}]\ndata: {synthetic: {bars: 600, symbols: [AAA], seed: 2}}\nstrategy: {type: fragile_crossover, fast: [3, 4, 5], slow: [30, 60]}\nresults: {storage: memory}\n`;
+    const risk = `    risk: {stop_loss: [null, 0.05]}\n`;
+    const replayed = await run(file(`${head}phases:\n  - {name: generate, topology: signal_generation}\n  - name: replay\n    topology: signal_replay\n    depends_on: generate\n    inputs: {signals: generate}\n${risk}`), { out: tmp(), maxBatch: 8 });
+    const full = await run(file(`${head}phases:\n  - name: replay\n${risk}`), { out: tmp(), maxBatch: 8 });
+    const [gen, replay] = replayed.phases;
+    expect(gen.signals!.map((sig) => sig.params['strategy.fast'])).toEqual([3, 3, 5, 5]);
+    expect(gen.failed).toBe(2);
+    expect(gen.failures!.map((f) => [f.params['strategy.fast'], f.params['strategy.slow']])).toEqual([[4, 30], [4, 60]]);
+    for (const f of gen.failures!) expect(f.error).toMatch(/^bars 0–599: .*fragile_crossover: fast=4 is a multiple of 4/);
+    // The replay: 12 trials, the 4 of fast 4 failed; the others are exactly the full backtests' runs.
+    expect(replay.trials).toBe(12);
+    expect(replay.failed).toBe(4);
+    expect(full.phases[0].failed).toBe(4);
+    expect(replay.runs).toEqual(full.phases[0].runs);
+    expect(replay.best).toEqual(full.phases[0].best);
+    expect(replay.failures!.map((f) => f.params['strategy.fast'])).toEqual([4, 4, 4, 4]);
+    for (const f of replay.failures!) expect(f.error).toBe("no signals to replay: its generation in phase 'generate' failed: container 'strategy' failed in execute: fragile_crossover: fast=4 is a multiple of 4");
+  });
+
   it('a replay with another sequence than its generation names the window it misses', async () => {
     const mixed = file(`${BASE}
 phases:

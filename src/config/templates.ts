@@ -11,6 +11,8 @@ export interface PhaseOutput {
   readonly failed: number;
   /** signal_generation: the keys of the signal sets it stored or reused. */
   readonly signals?: readonly string[];
+  /** signal_generation: why the generation of a key failed (a replay records its trials as failed with it). */
+  readonly failedSignals?: Readonly<Record<string, string>>;
 }
 
 export interface TemplateUse {

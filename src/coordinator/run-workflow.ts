@@ -217,20 +217,22 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       const rows = gen.signals.map((s) => ({ ...s, file: join(signalsDir, `${s.key}.msgpack`) }));
       store.addSignals(label, rows);
       const created = rows.filter((r) => r.status === 'created').length;
-      log(`phase ${label}: ${rows.length} signal set${rows.length === 1 ? '' : 's'} in ${signalsDir}: ${created} generated, ${rows.length - created} reused`);
+      log(`phase ${label}: ${rows.length} signal set${rows.length === 1 ? '' : 's'} in ${signalsDir}: ${created} generated, ${rows.length - created} reused${gen.failures.length > 0 ? `, ${gen.failures.length} failed` : ''}`);
       const json: PhaseJson = {
         name: label,
         topology,
         sequence: sequenceName(config.sequence),
         storage,
         trials: gen.trials,
-        failed: 0,
+        failed: gen.failures.length,
         signals: rows.map((r) => ({ key: r.key, params: r.params, strategy: r.strategy, window: r.window, changes: r.changes, bytes: r.bytes, status: r.status, file: r.file })),
+        ...(gen.failures.length > 0 ? { failures: gen.failures.map((f) => ({ params: f.params, error: `bars ${f.window[0]}–${f.window[1] - 1}: ${f.error}` })) } : {}),
       };
-      return { json, config, data, dataSpec, phase, bestRun: null, signals: rows.map((r) => r.key), interrupted: options.signal?.aborted ?? false };
+      return { json, config, data, dataSpec, phase, bestRun: null, signals: rows.map((r) => r.key), failedSignals: Object.fromEntries(gen.failures.map((f) => [f.key, `its generation in phase '${decl.name}' failed: ${f.error}`])), interrupted: options.signal?.aborted ?? false };
     }
     if (topology === 'signal_replay') {
-      const from = decl.signalsFrom === null ? null : { name: decl.signalsFrom, keys: new Set(outputs.get(decl.signalsFrom)?.signals ?? []) };
+      const source = decl.signalsFrom === null ? undefined : outputs.get(decl.signalsFrom);
+      const from = decl.signalsFrom === null ? null : { name: decl.signalsFrom, keys: new Set(source?.signals ?? []), failed: new Set(Object.keys(source?.failedSignals ?? {})) };
       const strategies = checkReplaySignals(phase, data, windows, signalsDir, from);
       log(`phase ${label}: replaying the stored signals of ${strategies} strateg${strategies === 1 ? 'y' : 'ies'}${windows.length > 1 ? ` in ${windows.length} windows` : ''}`);
     }
@@ -248,7 +250,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       signal: options.signal,
       maxBatch: options.maxBatch,
       trace,
-      replay: topology === 'signal_replay' ? { dir: signalsDir } : undefined,
+      replay: topology === 'signal_replay' ? { dir: signalsDir, failed: decl.signalsFrom === null ? undefined : outputs.get(decl.signalsFrom)?.failedSignals } : undefined,
       progress: bar ? (done, failed, best) => bar.update(done, failed, best) : undefined,
     });
     bar?.end();
@@ -301,7 +303,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       }
       const { phase, plain } = resolvePhase(decl, outputs, workflow.file);
       const stage = decl.compose ? await runComposed(decl, plain, phase, storage, workflow.file, runStage) : await runStage(decl, decl.name, phase, storage, true);
-      outputs.set(decl.name, { best: stage.json.best ?? null, trials: stage.json.trials, failed: stage.json.failed, ...(stage.signals ? { signals: stage.signals } : {}) });
+      outputs.set(decl.name, { best: stage.json.best ?? null, trials: stage.json.trials, failed: stage.json.failed, ...(stage.signals ? { signals: stage.signals, failedSignals: stage.failedSignals } : {}) });
       phasesJson.push({ ...stage.json, name: decl.name });
       ran.push({ name: decl.name, config: stage.config, data: stage.data, dataSpec: stage.dataSpec, bestRun: stage.bestRun });
       if (stage.interrupted) {

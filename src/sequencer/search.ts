@@ -13,6 +13,7 @@ import { assign, Grid, sweptParams } from '../search/space.js';
 import { valueAtPath } from '../config/validate.js';
 import { trialKey } from '../search/trial-key.js';
 import { traceWithin, type TraceSettings } from '../tracing/settings.js';
+import type { TopologyOptions } from '../topology/topology.js';
 
 export interface TrialResult {
   /** Grid index of the point: stable identity of the trial within its phase. */
@@ -57,7 +58,7 @@ export interface SearchOptions {
   /** Trace each batch's topology (a sub-folder per batch below the settings' part). */
   readonly trace?: TraceSettings;
   /** signal_replay: replay stored signals from this signal store instead of running strategies. */
-  readonly replay?: { readonly dir: string };
+  readonly replay?: TopologyOptions['replay'];
   /** Largest batch (default 4096; tests force small batches). */
   readonly maxBatch?: number;
   /** Called after each committed batch: trials done, failed, best so far. */

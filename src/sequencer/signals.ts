@@ -18,11 +18,20 @@ export interface SignalRow extends SignalInfo {
   readonly window: [number, number];
 }
 
+/** A strategy whose generation threw: it alone fails, the others are stored. */
+export interface GenerationFailure {
+  readonly key: string;
+  readonly params: Record<string, unknown>;
+  readonly window: [number, number];
+  readonly error: string;
+}
+
 export interface GenerationRun {
   /** Points of the parameter space visited. */
   readonly trials: number;
   /** One row per distinct signal key, in the order of the points that first needed it. */
   readonly signals: SignalRow[];
+  readonly failures: GenerationFailure[];
 }
 
 export interface GenerationOptions {
@@ -76,22 +85,36 @@ export async function runGeneration(phase: ValidatedPhase, data: MarketData, win
       queued.add(key);
     });
   }
+  const failures = new Map<string, GenerationFailure>();
+  type Todo = (typeof todo)[number][number];
+  // A batch that throws is generated again one strategy at a time, so only the strategies that
+  // throw fail (as a search isolates its failing sets).
+  const generate = async (batch: readonly Todo[], first: number): Promise<void> => {
+    const window = batch[0].window;
+    const trace = traceWithin(options.trace, `${window.start}-${window.end}_s${first}-${first + batch.length - 1}`, []);
+    try {
+      const infos = await executor.generateSignals(data, batch.map((b) => b.set), { window, dir: options.dir, trace });
+      infos.forEach((info, j) => rows.set(info.key, { ...info, params: batch[j].params, window: [window.start, window.end] }));
+    } catch (error) {
+      if (batch.length > 1) {
+        for (let j = 0; j < batch.length; j++) await generate([batch[j]], first + j);
+        return;
+      }
+      const b = batch[0];
+      failures.set(b.key, { key: b.key, params: b.params, window: [window.start, window.end], error: error instanceof Error ? error.message : String(error) });
+    }
+  };
   const inFlight = new Set<Promise<void>>();
   for (const pending of todo) {
     for (let i = 0; i < pending.length; i += BATCH) {
-      const batch = pending.slice(i, i + BATCH);
-      const window = batch[0].window;
-      const trace = traceWithin(options.trace, `${window.start}-${window.end}_s${i}-${i + batch.length - 1}`, []);
-      const task = executor.generateSignals(data, batch.map((b) => b.set), { window, dir: options.dir, trace }).then((infos) => {
-        infos.forEach((info, j) => rows.set(info.key, { ...info, params: batch[j].params, window: [window.start, window.end] }));
-      });
+      const task = generate(pending.slice(i, i + BATCH), i);
       const tracked = task.finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
       while (inFlight.size > executor.concurrency) await Promise.race(inFlight);
     }
   }
   await Promise.all(inFlight);
-  return { trials, signals: order.filter((k) => rows.has(k)).map((k) => rows.get(k)!) };
+  return { trials, signals: order.filter((k) => rows.has(k)).map((k) => rows.get(k)!), failures: order.filter((k) => failures.has(k)).map((k) => failures.get(k)!) };
 }
 
 /**
@@ -100,7 +123,7 @@ export async function runGeneration(phase: ValidatedPhase, data: MarketData, win
  * are told apart by the indices of the strategy dimensions only, so a sweep of risk and broker
  * settings costs one signal-key hash per strategy, not per point.
  */
-export function checkReplaySignals(phase: ValidatedPhase, data: MarketData, windows: readonly BarWindow[], dir: string, from: { name: string; keys: ReadonlySet<string> } | null): number {
+export function checkReplaySignals(phase: ValidatedPhase, data: MarketData, windows: readonly BarWindow[], dir: string, from: { name: string; keys: ReadonlySet<string>; failed: ReadonlySet<string> } | null): number {
   const sampler = samplerOf(phase);
   const strategyDims = phase.dimensions.flatMap((d, i) => (d.path[0] === 'strategy' ? [i] : []));
   const seen = new Set<string>();
@@ -115,6 +138,8 @@ export function checkReplaySignals(phase: ValidatedPhase, data: MarketData, wind
     const what = canonicalJson(resolvedStrategy(set.strategy));
     for (const window of windows) {
       const key = signalKey(set.strategy, data.hash, window);
+      // Its generation failed: the replay's trials of this strategy fail with the search's isolation.
+      if (from?.failed.has(key)) continue;
       const where = window.start === 0 && window.end === data.time.length ? '' : ` in bars ${window.start}–${window.end - 1}`;
       if (from !== null && !from.keys.has(key)) throw new UserError(`signal_replay: phase '${from.name}' did not generate signals for strategy ${what}${where}; add the strategy to that phase's parameter space and give it this phase's sequence`);
       try {

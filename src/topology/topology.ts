@@ -45,8 +45,11 @@ export interface TopologyOptions {
   readonly trace?: TraceSettings;
   /** Keep each set's equity curve (walk-forward test windows). */
   readonly recordCurves?: boolean;
-  /** signal_replay: the signal store folder each set's stored signals are read from (by signal key). */
-  readonly replay?: { readonly dir: string };
+  /**
+   * signal_replay: the signal store folder each set's stored signals are read from (by signal key),
+   * and why the generation of a key failed (its sets fail with that reason).
+   */
+  readonly replay?: { readonly dir: string; readonly failed?: Readonly<Record<string, string>> };
 }
 
 export type { SetResult };
@@ -95,7 +98,13 @@ export class Topology {
     const groups: [string, Component][] = [['data', this.data]];
 
     if (kind === 'signal_replay') {
-      const signals = sets.map((s) => loadSignalSet(options.replay!.dir, signalKey(s.strategy, market.hash, window), { dataHash: market.hash, window: [window.start, window.end], symbols }).series);
+      const { dir, failed } = options.replay!;
+      const signals = sets.map((s) => {
+        const key = signalKey(s.strategy, market.hash, window);
+        const reason = failed?.[key];
+        if (reason !== undefined) throw new UserError(`no signals to replay: ${reason}`);
+        return loadSignalSet(dir, key, { dataHash: market.hash, window: [window.start, window.end], symbols }).series;
+      });
       const source = new SignalSource(bus, signals, symbols.length, window);
       const { risk, portfolio, execution } = this.trading(state, window, periodsPerYear, symbols);
       execution.wire('execution');

@@ -37,8 +37,9 @@ export interface Stage {
   readonly dataSpec: Config['data'];
   readonly phase: ValidatedPhase;
   readonly bestRun: BestRun | null;
-  /** signal_generation: the keys of the signal sets it stored (what `inputs.signals` replays). */
+  /** signal_generation: the keys of the signal sets it stored (what `inputs.signals` replays), and those whose generation failed. */
   readonly signals?: readonly string[];
+  readonly failedSignals?: Readonly<Record<string, string>>;
   readonly interrupted: boolean;
 }
 
