@@ -16,6 +16,8 @@ import { FAILURE_ROWS, HEATMAP_MAX_VALUES, LEADERBOARD_ROWS, TrialsQuery, type A
 
 /** Trades of the best set listed in a report; the rest are counted. */
 export const TRADE_ROWS = 1000;
+/** Signal sets listed per signal_generation phase (one per strategy and window; a walk-forward has many). */
+export const SIGNAL_ROWS = 500;
 
 /** Everything a report shows, as plain JSON: the page renders it and embeds it (`window.fanfoldReport`). */
 export interface ReportModel {
@@ -85,8 +87,8 @@ export interface PhaseReport {
   readonly kFold: KFoldSummary | null;
   /** A composed phase: its iterations and branches. */
   readonly compose: ComposeJson | null;
-  /** signal_generation: the signal sets stored (or reused). */
-  readonly signals: readonly SignalJson[] | null;
+  /** signal_generation: the first SIGNAL_ROWS signal sets stored (or reused), and how many there are. */
+  readonly signals: { readonly total: number; readonly created: number; readonly rows: readonly SignalJson[] } | null;
   readonly failures: { readonly total: number; readonly rows: readonly Failure[] };
 }
 
@@ -260,7 +262,7 @@ async function phaseReport(
     monteCarlo: (result?.monte_carlo as MonteCarloSummary | undefined) ?? null,
     kFold,
     compose: (result?.compose as ComposeJson | undefined) ?? null,
-    signals: result?.signals ?? null,
+    signals: result?.signals ? { total: result.signals.length, created: result.signals.filter((s) => s.status === 'created').length, rows: result.signals.slice(0, SIGNAL_ROWS) } : null,
     failures: query.failures(name, result?.compose !== undefined),
   };
 }

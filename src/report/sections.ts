@@ -280,11 +280,10 @@ function composeBlock(p: PhaseReport): string {
 }
 
 function signalsBlock(p: PhaseReport): string {
-  const signals = p.signals!;
-  const created = signals.filter((s) => s.status === 'created').length;
+  const { total, created, rows: signals } = p.signals!;
   return [
-    `<h3>Signal sets (${signals.length})</h3>`,
-    note(`${created} generated, ${signals.length - created} reused from the signal store; each file holds only the bars where a strategy's target changes.`),
+    `<h3>Signal sets (${total.toLocaleString('en-US')})</h3>`,
+    note(`${created.toLocaleString('en-US')} generated, ${(total - created).toLocaleString('en-US')} reused from the signal store; each file holds only the bars where a strategy's target changes.${total > signals.length ? ` The first ${signals.length} are listed.` : ''}`),
     table(
       ['Strategy', 'Parameters', 'Bars', 'Changes', 'Bytes', 'Status', 'Key'],
       signals.map((s) => [td(h(String(s.strategy.type))), td(paramsText(s.params), 'wrap'), td(s.window ? `${s.window[0]}–${s.window[1] - 1}` : '—'), td(s.changes.toLocaleString('en-US'), 'num'), td(s.bytes.toLocaleString('en-US'), 'num'), td(h(s.status)), td(`<code class="hash">${h(s.key.slice(0, 16))}…</code>`)]),
