@@ -258,16 +258,8 @@ phases:
   });
 
   it('a replay with another sequence than its generation names the window it misses', async () => {
-    const mixed = file(`${BASE}
-phases:
-  - name: generate
-    topology: signal_generation
-  - name: replay
-    topology: signal_replay
-    depends_on: generate
-    inputs: {signals: generate}
-    sequence: {type: train_test, split: 0.5}
-`);
+    // The replay phase (last in GEN_REPLAY_PHASES) gets a sequence of its own.
+    const mixed = file(`${BASE}${GEN_REPLAY_PHASES}    sequence: {type: train_test, split: 0.5}\n`);
     const error = await run(mixed, { out: tmp() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(/^signal_replay: phase 'generate' did not generate signals for strategy \{.*\} in bars 0–399; add the strategy to that phase's parameter space and give it this phase's sequence$/);
