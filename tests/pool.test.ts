@@ -9,7 +9,7 @@ import { PoolExecutor } from '../src/executor/pool.js';
 import { runBatch } from '../src/topology/run.js';
 import { makeSet, writeIn, writeTwoPhaseSweep } from './helpers.js';
 
-// The pool runs the compiled worker (dist/workers/batch.js); `npm test` builds it first.
+// The pool runs the compiled worker (dist/workers/entry.cjs, which imports batch.js); `npm test` builds it first.
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-pool-'));
 
 const write = (name: string, text: string): string => writeIn(tmp, name, text);

@@ -27,7 +27,7 @@ export interface PoolOptions {
   readonly maxBatch?: number;
 }
 
-export const WORKER_FILE = join(packageRoot(), 'dist', 'workers', 'batch.js');
+export const WORKER_FILE = join(packageRoot(), 'dist', 'workers', 'entry.cjs');
 
 /**
  * Parameter-set batches on a Piscina pool of worker threads. Market data travels as
