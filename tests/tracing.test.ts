@@ -254,6 +254,20 @@ execution:
     expect(bad.stderr).toMatch(/unknown event type 'NOPE'/);
   });
 
+  it("a monte_carlo phase traces the best set's backtest its resamples are drawn from", async () => {
+    const d = tmp();
+    const file = join(d, 'mc.yaml');
+    writeFileSync(file, `name: mc\ndata: {synthetic: {bars: 300, symbols: [A], seed: 6}}\nstrategy: {type: sma_crossover, fast: [5, 10], slow: 30}\nsequence: {type: monte_carlo, paths: 20, seed: 1}\nexecution: {executor: inline, enable_event_tracing: true, trace_settings: {trace_id: m, trace_dir: ${join(d, 'tr')}, container_settings: {'{data,features,strategy,risk}': {enabled: false}}}}\n`);
+    const { result } = await runWorkflow(await openWorkflow(file), { out: join(d, 'runs') });
+    const best = result.phases[0].best!;
+    const trial = best.params['strategy.fast'] === 5 ? 0 : 1;
+    const folder = join(d, 'tr', 'm', 'mc', '0-300_monte_carlo');
+    expect(readdirSync(folder).sort()).toEqual(['execution.jsonl', `portfolio_${trial}.jsonl`]);
+    const marks = lines(join(folder, `portfolio_${trial}.jsonl`)).filter((e) => e.type === 'PORTFOLIO');
+    expect(marks.every((e) => e.trial === trial)).toBe(true);
+    expect(marks.at(-1)!.equity).toBe(best.metrics.final_equity);
+  });
+
   it('a failing trial still leaves its trace (the run goes on)', async () => {
     const d = tmp();
     const file = join(d, 'boom.yaml');

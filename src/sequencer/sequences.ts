@@ -142,7 +142,8 @@ async function runMonteCarlo(phase: ValidatedPhase, data: MarketData, executor: 
   if (best === null || outcome.interrupted) return { sequence: 'monte_carlo', ...outcome };
   const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
   const set = trialSet(phase, best.trial);
-  const r = runBacktest(data, set, { periodsPerYear, storeTrades: true, recordCurves: true });
+  // The resamples are drawn from this run's curve and trades: its trace is the one topology run to keep.
+  const r = runBacktest(data, set, { periodsPerYear, storeTrades: true, recordCurves: true, trace: traceWithin(options.trace, `0-${n}_monte_carlo`, [best.trial]) });
   const trades = r.trades ?? [];
   const entryEquity = trades.map((t) => {
     const entry = lowerBound(data.time, Date.parse(t.entry_time));
