@@ -83,3 +83,18 @@ phases:
 `,
   );
 }
+
+/**
+ * YAML `phases:` with a signal_generation phase `generate` and a signal_replay phase `replay` of its
+ * signals; `replay` holds the replay phase's own keys (indented four spaces, newline-terminated).
+ */
+export function generateAndReplay(replay: string): string {
+  return `phases:
+  - name: generate
+    topology: signal_generation
+  - name: replay
+    topology: signal_replay
+    depends_on: generate
+    inputs: {signals: generate}
+${replay}`;
+}

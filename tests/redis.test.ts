@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorkflow } from '../src/coordinator/open.js';
 import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js';
 import { queueNameFor, QUEUE_REGISTRY } from '../src/executor/redis/keys.js';
-import { writeIn, writeTwoPhaseSweep } from './helpers.js';
+import { generateAndReplay, writeIn, writeTwoPhaseSweep } from './helpers.js';
 import { allKeys, CLI, freePort, makeCertificates, startRedis, startWorker, stopWorker, type RedisServer, type WorkerProcess } from './support/redis.js';
 
 // Against a real redis-server (started here, on a free port) and real `fanfold worker` processes
@@ -285,15 +285,7 @@ const later = write(
 data: {synthetic: {bars: 1200, symbols: [A, B], seed: 8}}
 strategy: {type: sma_crossover, fast: [5, 10], slow: [30, 60]}
 broker: {commission: {percent: 0.001}}
-phases:
-  - name: generate
-    topology: signal_generation
-  - name: replay
-    topology: signal_replay
-    depends_on: generate
-    inputs: {signals: generate}
-    risk: {sizing: [{percent_equity: 0.5}, {fixed: 100}], stop_loss: [null, 0.05]}
-  - name: refine
+${generateAndReplay('    risk: {sizing: [{percent_equity: 0.5}, {fixed: 100}], stop_loss: [null, 0.05]}\n')}  - name: refine
     strategy: {type: ema_crossover, fast: "range(4, 20, 4)", slow: "range(30, 90, 15)"}
     search: {constraints: ["strategy.fast < strategy.slow"]}
     compose: {type: refine, max_iterations: 3}

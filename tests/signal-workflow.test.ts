@@ -9,6 +9,7 @@ import { openWorkflow } from '../src/coordinator/open.js';
 import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js';
 import { UserError } from '../src/errors.js';
 import type { PhaseJson } from '../src/results/contract.js';
+import { generateAndReplay } from './helpers.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src', 'cli', 'main.js');
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'fanfold-sigwf-'));
@@ -38,14 +39,7 @@ function file(text: string): string {
   return path;
 }
 
-const GEN_REPLAY_PHASES = `phases:
-  - name: generate
-    topology: signal_generation
-  - name: replay
-    topology: signal_replay
-    depends_on: generate
-    inputs: {signals: generate}
-${RISK_BROKER}`;
+const GEN_REPLAY_PHASES = generateAndReplay(RISK_BROKER);
 
 const GEN_REPLAY = file(`${BASE}
 ${GEN_REPLAY_PHASES}`);
@@ -240,7 +234,7 @@ phases:
     // fragile_crossover throws when fast is a multiple of 4: fast 4 of [3, 4, 5] × slow [30, 60].
     const head = `name: fragile\nplugins: [${plugins}]\ndata: {synthetic: {bars: 600, symbols: [AAA], seed: 2}}\nstrategy: {type: fragile_crossover, fast: [3, 4, 5], slow: [30, 60]}\nresults: {storage: memory}\n`;
     const risk = `    risk: {stop_loss: [null, 0.05]}\n`;
-    const replayed = await run(file(`${head}phases:\n  - {name: generate, topology: signal_generation}\n  - name: replay\n    topology: signal_replay\n    depends_on: generate\n    inputs: {signals: generate}\n${risk}`), { out: tmp(), maxBatch: 8 });
+    const replayed = await run(file(`${head}${generateAndReplay(risk)}`), { out: tmp(), maxBatch: 8 });
     const full = await run(file(`${head}phases:\n  - name: replay\n${risk}`), { out: tmp(), maxBatch: 8 });
     const [gen, replay] = replayed.phases;
     expect(gen.signals!.map((sig) => sig.params['strategy.fast'])).toEqual([3, 3, 5, 5]);

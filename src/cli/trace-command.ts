@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import picomatch from 'picomatch';
 import { EVENT_NAMES } from '../engine/events.js';
 import { UserError } from '../errors.js';
+import { globMatcher } from '../tracing/settings.js';
 
 export interface TraceQuery {
   readonly types?: readonly string[];
@@ -39,7 +39,7 @@ export function readTrace(dir: string, query: TraceQuery = {}): TraceRecord[] {
   if (query.limit !== undefined && !(Number.isInteger(query.limit) && query.limit >= 0)) throw new UserError(`trace --limit: expected a whole number ≥ 0, got ${query.limit}`);
   const files = traceFiles(dir);
   if (files.length === 0) throw new UserError(`trace: no <container>.jsonl trace files under ${dir}`);
-  const match = query.container === undefined ? null : picomatch(query.container, { dot: true });
+  const match = query.container === undefined ? null : globMatcher(query.container);
   const byRun = new Map<string, TraceRecord[]>();
   for (const file of files) {
     const run = relative(dir, file).split(sep).slice(0, -1).join('/') || '.';

@@ -230,9 +230,10 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       };
       return { json, config, data, dataSpec, phase, bestRun: null, signals: rows.map((r) => r.key), failedSignals: Object.fromEntries(gen.failures.map((f) => [f.key, `its generation in phase '${decl.name}' failed: ${f.error}`])), interrupted: options.signal?.aborted ?? false };
     }
+    // signal_replay: what the `inputs.signals` phase stored, and why its failed keys failed.
+    const source = topology === 'signal_replay' && decl.signalsFrom !== null ? outputs.get(decl.signalsFrom) : undefined;
     if (topology === 'signal_replay') {
-      const source = decl.signalsFrom === null ? undefined : outputs.get(decl.signalsFrom);
-      const from = decl.signalsFrom === null ? null : { name: decl.signalsFrom, keys: new Set(source?.signals ?? []), failed: new Set(Object.keys(source?.failedSignals ?? {})) };
+      const from = decl.signalsFrom === null ? null : { name: decl.signalsFrom, keys: new Set(source?.signals ?? []), failed: source?.failedSignals ?? {} };
       const strategies = checkReplaySignals(phase, data, windows, signalsDir, from);
       log(`phase ${label}: replaying the stored signals of ${strategies} strateg${strategies === 1 ? 'y' : 'ies'}${windows.length > 1 ? ` in ${windows.length} windows` : ''}`);
     }
@@ -250,7 +251,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
       signal: options.signal,
       maxBatch: options.maxBatch,
       trace,
-      replay: topology === 'signal_replay' ? { dir: signalsDir, failed: decl.signalsFrom === null ? undefined : outputs.get(decl.signalsFrom)?.failedSignals } : undefined,
+      replay: topology === 'signal_replay' ? { dir: signalsDir, failed: source?.failedSignals } : undefined,
       progress: bar ? (done, failed, best) => bar.update(done, failed, best) : undefined,
     });
     bar?.end();

@@ -20,7 +20,7 @@ export class EventBus {
   private readonly observers: Subscription[][] = EVENT_NAMES.map(() => []);
   /** The container whose handler runs now (for error reports and to attribute traced events). */
   current = '';
-  /** Id of the last published event; the next one gets `seq + 1` (a publisher starting a chain uses that as its correlation). */
+  /** Id of the last published event. */
   seq = 0;
   /**
    * Sees every event with the container that publishes it (the event tracer); null when tracing is
@@ -47,8 +47,10 @@ export class EventBus {
     return this.tracer !== null || this.broadcast[type].length > 0 || this.observers[type].length > 0 || (portfolio >= 0 && (this.routed[type][portfolio]?.length ?? 0) > 0);
   }
 
+  /** Assigns the event its id; a correlation of 0 means the event starts its own chain (it becomes its id). */
   publish(event: EngineEvent): void {
     event.id = ++this.seq;
+    if (event.correlation === 0) event.correlation = event.id;
     const type = event.type;
     if (this.tracer !== null) this.tracer(event, this.current);
     // Observers first, so a trace lists an event before the events its handlers cause.

@@ -123,7 +123,7 @@ export async function runGeneration(phase: ValidatedPhase, data: MarketData, win
  * are told apart by the indices of the strategy dimensions only, so a sweep of risk and broker
  * settings costs one signal-key hash per strategy, not per point.
  */
-export function checkReplaySignals(phase: ValidatedPhase, data: MarketData, windows: readonly BarWindow[], dir: string, from: { name: string; keys: ReadonlySet<string>; failed: ReadonlySet<string> } | null): number {
+export function checkReplaySignals(phase: ValidatedPhase, data: MarketData, windows: readonly BarWindow[], dir: string, from: { name: string; keys: ReadonlySet<string>; failed: Readonly<Record<string, string>> } | null): number {
   const sampler = samplerOf(phase);
   const strategyDims = phase.dimensions.flatMap((d, i) => (d.path[0] === 'strategy' ? [i] : []));
   const seen = new Set<string>();
@@ -139,7 +139,7 @@ export function checkReplaySignals(phase: ValidatedPhase, data: MarketData, wind
     for (const window of windows) {
       const key = signalKey(set.strategy, data.hash, window);
       // Its generation failed: the replay's trials of this strategy fail with the search's isolation.
-      if (from?.failed.has(key)) continue;
+      if (from !== null && from.failed[key] !== undefined) continue;
       const where = window.start === 0 && window.end === data.time.length ? '' : ` in bars ${window.start}–${window.end - 1}`;
       if (from !== null && !from.keys.has(key)) throw new UserError(`signal_replay: phase '${from.name}' did not generate signals for strategy ${what}${where}; add the strategy to that phase's parameter space and give it this phase's sequence`);
       try {

@@ -65,7 +65,7 @@ export class Topology {
   readonly bus = new EventBus();
   readonly containers: Container[];
   private readonly data: DataHandler;
-  private readonly portfolio: PortfolioManager | null = null;
+  private portfolio: PortfolioManager | null = null;
   /** signal_generation: the dense targets per set × symbol. */
   readonly recorder: SignalRecorder | null = null;
   /** The tracer of each traced container (and of each traced set's `portfolio_<trial>`). */
@@ -106,13 +106,12 @@ export class Topology {
         return loadSignalSet(dir, key, { dataHash: market.hash, window: [window.start, window.end], symbols }).series;
       });
       const source = new SignalSource(bus, signals, symbols.length, window);
-      const { risk, portfolio, execution } = this.trading(state, window, periodsPerYear, symbols);
-      execution.wire('execution');
-      risk.wire('risk', sets.length);
-      source.wire('signals');
-      portfolio.wire('portfolio');
-      this.portfolio = portfolio;
-      groups.push(['signals', source], ['risk', risk], ['portfolio', portfolio], ['execution', execution]);
+      groups.push(
+        ...this.trading(state, window, periodsPerYear, symbols, () => {
+          source.wire('signals');
+          return [['signals', source]];
+        }),
+      );
     } else {
       const hub = new FeatureHub(symbols.length, sets.flatMap((s) => featureKeysOf(s.strategy)));
       const features = new FeatureStage(bus, state, hub);
@@ -125,14 +124,16 @@ export class Topology {
         this.recorder = recorder;
         groups.push(['features', features], ['strategy', strategy], ['signals', recorder]);
       } else {
-        const { risk, portfolio, execution } = this.trading(state, window, periodsPerYear, symbols);
-        execution.wire('execution');
-        risk.wire('risk', sets.length);
-        features.wire('features');
-        strategy.wire('strategy');
-        portfolio.wire('portfolio');
-        this.portfolio = portfolio;
-        groups.push(['features', features], ['strategy', strategy], ['risk', risk], ['portfolio', portfolio], ['execution', execution]);
+        groups.push(
+          ...this.trading(state, window, periodsPerYear, symbols, () => {
+            features.wire('features');
+            strategy.wire('strategy');
+            return [
+              ['features', features],
+              ['strategy', strategy],
+            ];
+          }),
+        );
       }
     }
     this.containers = groups.map(([name, component]) => new Container(name, this.traced(name, [component])));
@@ -145,14 +146,23 @@ export class Topology {
     options.onBus?.(bus);
   }
 
-  private trading(state: MarketState, window: BarWindow, periodsPerYear: number, symbols: string[]) {
+  /**
+   * Risk, execution and portfolio around the components that emit SIGNALs (`signalling` wires them
+   * and returns their containers), subscribed in the order a bar unfolds: execution, risk, the
+   * signalling components, portfolio last.
+   */
+  private trading(state: MarketState, window: BarWindow, periodsPerYear: number, symbols: string[], signalling: () => [string, Component][]): [string, Component][] {
     const { sets, bus, options } = this;
     const portfolios = sets.map((s) => new Portfolio(s.capital, symbols, options.storeTrades ?? false));
-    return {
-      risk: new RiskManager(bus, state, sets.map((s) => s.risk), window),
-      portfolio: new PortfolioManager(bus, state, portfolios, window, periodsPerYear, options.recordCurves ?? false),
-      execution: new Execution(bus, state, sets, portfolios, window),
-    };
+    const risk = new RiskManager(bus, state, sets.map((s) => s.risk), window);
+    const portfolio = new PortfolioManager(bus, state, portfolios, window, periodsPerYear, options.recordCurves ?? false);
+    const execution = new Execution(bus, state, sets, portfolios, window);
+    execution.wire('execution');
+    risk.wire('risk', sets.length);
+    const signals = signalling();
+    portfolio.wire('portfolio');
+    this.portfolio = portfolio;
+    return [...signals, ['risk', risk], ['portfolio', portfolio], ['execution', execution]];
   }
 
   /**

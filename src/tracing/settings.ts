@@ -41,6 +41,22 @@ export interface ContainerTraceRule {
   readonly pattern: string | null;
 }
 
+const matchers = new Map<string, (name: string) => boolean>();
+
+/**
+ * A container-name glob (picomatch syntax: `*`, `?`, `[abc]`, `{a,b}`), compiled once: rules are
+ * resolved per container and per parameter set of every traced topology run.
+ */
+export function globMatcher(pattern: string): (name: string) => boolean {
+  let m = matchers.get(pattern);
+  if (m === undefined) {
+    const compiled = picomatch(pattern, { dot: true });
+    m = (name) => compiled(name);
+    matchers.set(pattern, m);
+  }
+  return m;
+}
+
 /**
  * The rule for one container: a pattern equal to the container's name wins; otherwise the first
  * pattern, in the order written, whose glob matches the name (picomatch syntax: `*`, `?`,
@@ -49,7 +65,7 @@ export interface ContainerTraceRule {
  */
 export function ruleFor(container: string, settings: TraceSettings): ContainerTraceRule {
   const entries = settings.containers ?? [];
-  const found = entries.find(([pattern]) => pattern === container) ?? entries.find(([pattern]) => picomatch(pattern, { dot: true })(container));
+  const found = entries.find(([pattern]) => pattern === container) ?? entries.find(([pattern]) => globMatcher(pattern)(container));
   const s: ContainerTraceSettings = found?.[1] ?? {};
   const keep = new Uint8Array(EVENT_NAMES.length);
   if (s.events === undefined) keep.fill(1);
@@ -99,7 +115,7 @@ export function containerLabel(container: string): string {
 
 /** Whether a container_settings pattern can match a container of the list (a per-set name, or one of trials 0–999). */
 export function patternMatchesAny(pattern: string, containers: readonly string[]): boolean {
-  const matches = picomatch(pattern, { dot: true });
-  const perSet = (): boolean => new RegExp(`^${PER_SET_CONTAINER}_\\d+$`).test(pattern) || Array.from({ length: 1000 }, (_, t) => perSetName(t)).some((n) => matches(n));
+  const matches = globMatcher(pattern);
+  const perSet = (): boolean => new RegExp(`^${PER_SET_CONTAINER}_\\d+$`).test(pattern) || Array.from({ length: 1000 }, (_, t) => perSetName(t)).some(matches);
   return containers.some((c) => (c === PER_SET_CONTAINER ? perSet() : c === pattern || matches(c)));
 }

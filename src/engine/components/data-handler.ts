@@ -24,7 +24,7 @@ export class DataHandler implements Component {
       market.advance(t);
       event.index = t;
       event.time = market.time;
-      event.correlation = bus.seq + 1;
+      event.correlation = 0;
       bus.publish(event);
     }
   }

@@ -94,11 +94,11 @@ export class RiskManager implements Component {
     }
   }
 
-  /** `correlation` 0: the order starts its own chain (a risk exit). */
+  /** `correlation` 0: the order starts its own chain (a risk exit; the bus gives it the order's id). */
   private publish(portfolio: number, symbol: number, index: number, target: number, reason: OrderReason, price: number, causation: number, correlation: number): void {
     const o = this.order;
     o.causation = causation;
-    o.correlation = correlation === 0 ? this.bus.seq + 1 : correlation;
+    o.correlation = correlation;
     o.portfolio = portfolio;
     o.symbol = symbol;
     o.index = index;

@@ -54,7 +54,7 @@ export class SignalSource implements Component {
       ev.index = t;
       ev.target = value[i][c];
       ev.causation = e.id;
-      ev.correlation = this.bus.seq + 1;
+      ev.correlation = 0;
       this.bus.publish(ev);
     }
   }

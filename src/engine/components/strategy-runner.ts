@@ -150,7 +150,7 @@ export class StrategyRunner implements Component {
           ev.index = e.index;
           ev.target = want;
           ev.causation = e.id;
-          ev.correlation = this.bus.seq + 1;
+          ev.correlation = 0;
           this.bus.publish(ev);
         }
       }
