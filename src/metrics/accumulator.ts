@@ -54,28 +54,53 @@ export class MetricsAccumulator {
   }
 
   finish(periodsPerYear: number): Metrics {
-    const n = this.returns;
-    const finalEquity = this.bars > 0 ? this.prevEquity : this.capital;
-    const totalReturn = finalEquity / this.capital - 1;
-    const growth = 1 + totalReturn;
-    const cagr = n > 0 && growth > 0 ? Math.pow(growth, periodsPerYear / n) - 1 : n > 0 && growth === 0 ? -1 : null;
-    const sd = n > 1 ? Math.sqrt(this.m2 / (n - 1)) : NaN;
-    const rootPpy = Math.sqrt(periodsPerYear);
-    const downside = n > 0 ? Math.sqrt(this.downsideSquares / n) : NaN;
-    const profitFactor = this.trades === 0 || (this.grossLoss === 0 && this.grossProfit === 0) ? null : this.grossLoss === 0 ? Infinity : this.grossProfit / this.grossLoss;
-    return {
-      final_equity: finalEquity,
-      total_return: totalReturn,
-      cagr,
-      volatility: sd === sd ? sd * rootPpy : null,
-      sharpe: sd > 0 ? (rootPpy * this.mean) / sd : null,
-      sortino: downside > 0 ? (rootPpy * this.mean) / downside : null,
-      max_drawdown: this.maxDrawdown,
-      calmar: cagr !== null && this.maxDrawdown > 0 ? cagr / this.maxDrawdown : null,
-      trades: this.trades,
-      win_rate: this.trades > 0 ? this.wins / this.trades : null,
-      profit_factor: profitFactor,
-      exposure: this.bars > 0 ? this.exposedBars / this.bars : null,
-    };
+    return finishMetrics(this.capital, this.bars, this.exposedBars, this.prevEquity, this.returns, this.mean, this.m2, this.downsideSquares, this.maxDrawdown, this.trades, this.wins, this.grossProfit, this.grossLoss, periodsPerYear);
   }
+}
+
+/**
+ * The metric table (DESIGN.md section 5) from the streaming state of one portfolio over one window:
+ * `returns` bar returns with Welford mean and sum of squared deviations `m2`, the sum of squared
+ * negative returns, the running maximum drawdown and the trade tallies. Shared by the accumulator
+ * and the batch kernel's struct-of-arrays state, so both give the same bits.
+ */
+export function finishMetrics(
+  capital: number,
+  bars: number,
+  exposedBars: number,
+  lastEquity: number,
+  returns: number,
+  mean: number,
+  m2: number,
+  downsideSquares: number,
+  maxDrawdown: number,
+  trades: number,
+  wins: number,
+  grossProfit: number,
+  grossLoss: number,
+  periodsPerYear: number,
+): Metrics {
+  const n = returns;
+  const finalEquity = bars > 0 ? lastEquity : capital;
+  const totalReturn = finalEquity / capital - 1;
+  const growth = 1 + totalReturn;
+  const cagr = n > 0 && growth > 0 ? Math.pow(growth, periodsPerYear / n) - 1 : n > 0 && growth === 0 ? -1 : null;
+  const sd = n > 1 ? Math.sqrt(m2 / (n - 1)) : NaN;
+  const rootPpy = Math.sqrt(periodsPerYear);
+  const downside = n > 0 ? Math.sqrt(downsideSquares / n) : NaN;
+  const profitFactor = trades === 0 || (grossLoss === 0 && grossProfit === 0) ? null : grossLoss === 0 ? Infinity : grossProfit / grossLoss;
+  return {
+    final_equity: finalEquity,
+    total_return: totalReturn,
+    cagr,
+    volatility: sd === sd ? sd * rootPpy : null,
+    sharpe: sd > 0 ? (rootPpy * mean) / sd : null,
+    sortino: downside > 0 ? (rootPpy * mean) / downside : null,
+    max_drawdown: maxDrawdown,
+    calmar: cagr !== null && maxDrawdown > 0 ? cagr / maxDrawdown : null,
+    trades,
+    win_rate: trades > 0 ? wins / trades : null,
+    profit_factor: profitFactor,
+    exposure: bars > 0 ? exposedBars / bars : null,
+  };
 }
