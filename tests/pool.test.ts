@@ -6,8 +6,9 @@ import { openWorkflow } from '../src/coordinator/open.js';
 import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
 import { PoolExecutor } from '../src/executor/pool.js';
-import { runBatch } from '../src/topology/run.js';
-import { makeSet, writeIn, writeTwoPhaseSweep } from './helpers.js';
+import { runWork } from '../src/batch/work.js';
+import { writeIn, writeTwoPhaseSweep } from './helpers.js';
+import { phaseOf, planFor } from './support/plan.js';
 
 // The pool runs the compiled worker (dist/workers/entry.cjs, which imports batch.js); `npm test` builds it first.
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-pool-'));
@@ -40,13 +41,16 @@ describe('pool executor', () => {
 
   it('recycled workers give the same results', async () => {
     const data = generateSynthetic({ bars: 800, seed: 4 });
-    const sets = [5, 8, 13, 21].flatMap((fast) => [34, 55].map((slow) => makeSet('sma_crossover', { fast, slow })));
-    const expected = runBatch(data, sets, { storeTrades: true });
+    const phase = phaseOf(tmp, 'recycle', 'name: recycle\ndata: {synthetic: {bars: 800, seed: 4}}\nstrategy: {type: sma_crossover, fast: [5, 8, 13, 21], slow: [34, 55]}\nresults: {store_trades: true}\n');
+    const plan = planFor(phase, data.hash, [{ start: 0, end: 800 }], { storeTrades: true }, true);
+    const task = (from: number) => ({ plan, data, range: { from, to: from + 2, points: null }, skip: null });
     const pool = new PoolExecutor({ workers: 2, maxTasksPerWorker: 1 });
     try {
-      for (let i = 0; i < sets.length; i += 2) {
-        const got = await pool.runBatch(data, sets.slice(i, i + 2), { storeTrades: true });
-        expect(got).toEqual(expected.slice(i, i + 2));
+      for (let i = 0; i < 8; i += 2) {
+        const got = await pool.run(task(i), 0);
+        const { ms: _a, ...expected } = runWork(task(i));
+        const { ms: _b, ...rest } = got;
+        expect(rest).toEqual(expected);
       }
       expect(pool.recycled).toBeGreaterThanOrEqual(3);
     } finally {
@@ -54,15 +58,21 @@ describe('pool executor', () => {
     }
   });
 
-  it('more concurrent batches than shared slots wait for them instead of failing', async () => {
+  it('more tasks at once than threads queue and all equal the inline results; rows come back on buffers of their own', async () => {
     const data = generateSynthetic({ bars: 600, seed: 6 });
-    const sets = [3, 5, 8, 13, 21, 34, 55, 89, 144, 233].map((slow) => makeSet('sma_crossover', { fast: 2, slow }));
-    const expected = runBatch(data, sets);
-    // 1 worker, batches of at most 2: (1 + 1) × 2 = 4 slots for 5 batches of 2 sets in flight at once.
-    const pool = new PoolExecutor({ workers: 1, maxBatch: 2 });
+    const phase = phaseOf(tmp, 'queue', 'name: queue\ndata: {synthetic: {bars: 600, seed: 6}}\nstrategy: {type: sma_crossover, fast: 2, slow: [3, 5, 8, 13, 21, 34, 55, 89, 144, 233]}\n');
+    const plan = planFor(phase, data.hash, [{ start: 0, end: 600 }], {}, true);
+    const task = (from: number) => ({ plan, data, range: { from, to: from + 2, points: null }, skip: null });
+    const pool = new PoolExecutor({ workers: 1 });
     try {
-      const got = await Promise.all([0, 2, 4, 6, 8].map((i) => pool.runBatch(data, sets.slice(i, i + 2), {})));
-      expect(got.flat()).toEqual(expected);
+      const got = await Promise.all([0, 2, 4, 6, 8].map((i) => pool.run(task(i), 0)));
+      for (const [n, reply] of got.entries()) {
+        const { ms: _a, ...expected } = runWork(task(2 * n));
+        const { ms: _b, ...rest } = reply;
+        expect(rest).toEqual(expected);
+        expect(reply.rows.byteOffset).toBe(0);
+        expect(reply.rows.buffer.byteLength).toBe(reply.rows.byteLength);
+      }
     } finally {
       await pool.close();
     }

@@ -3,51 +3,62 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSynthetic } from '../src/data/synthetic.js';
-import { batchJobId, QUEUE_REGISTRY, queueNameFor, runMetaKey } from '../src/executor/redis/keys.js';
+import { QUEUE_REGISTRY, queueNameFor, runMetaKey, taskJobId } from '../src/executor/redis/keys.js';
 import { MarketCache } from '../src/executor/redis/market-cache.js';
 import { pluginsHash } from '../src/executor/redis/plugins-hash.js';
 import { packMarketData, unpackMarketData } from '../src/executor/redis/market-wire.js';
 import { redactedUrl } from '../src/executor/redis/url.js';
-import { decodePayload, decodeReply, encodePayload, encodeReply } from '../src/executor/redis/wire.js';
+import { decodeTestReply, decodeWorkReply, encodeReply } from '../src/executor/redis/wire.js';
+import { decodePlan } from '../src/batch/plan.js';
+import { packRows, runTest, runWork, unpackRows } from '../src/batch/work.js';
+import { phaseOf, planFor } from './support/plan.js';
 import { runWorkerService } from '../src/executor/redis/worker-service.js';
-import { METRIC_NAMES, type Metrics } from '../src/metrics/metrics.js';
+import { METRIC_NAMES } from '../src/metrics/metrics.js';
+import type { MetricsJson } from '../src/results/contract.js';
 import { ResultsStore } from '../src/results/store.js';
-import { runBatch } from '../src/topology/run.js';
 import { VERSION } from '../src/version.js';
-import { makeSet } from './helpers.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 
-function metrics(values: readonly (number | null)[]): Metrics {
-  return Object.fromEntries(METRIC_NAMES.map((m, i) => [m, values[i % values.length]])) as unknown as Metrics;
+function metrics(values: readonly (number | null)[]): MetricsJson {
+  return Object.fromEntries(METRIC_NAMES.map((m, i) => [m, values[i % values.length]])) as unknown as MetricsJson;
 }
 
+const tmp = mkdtempSync(join(tmpdir(), 'fanfold-wire-'));
+
 describe('redis wire formats', () => {
-  it('metric rows come back bit for bit: -0, ±Infinity, subnormals; null stays null', () => {
-    const rows = [metrics([-0, Infinity, -Infinity, 5e-324, null, 0.1 + 0.2]), metrics([1.5, null, -0])];
-    const back = decodeReply(encodeReply(rows.map((m) => ({ metrics: m, trades: null }))));
-    expect(back).toHaveLength(2);
-    for (let i = 0; i < 2; i++) {
-      for (const m of METRIC_NAMES) expect([m, Object.is(back[i].metrics[m], rows[i][m])]).toEqual([m, true]);
-      expect(back[i].trades).toBe(null);
-    }
+  it('metric rows come back bit for bit: -0, ±Infinity, subnormals; null (NaN) stays null', () => {
+    const values = [-0, Infinity, -Infinity, 5e-324, NaN, 0.1 + 0.2, 1.5, NaN, -0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+    const rows = packRows({ label: 'p', windows: [[0, 10]], window: Int32Array.of(0, 0), trial: Float64Array.of(3, 9), keys: 'a'.repeat(64) + 'b'.repeat(64), params: ['{"x":1}', '{"x":2}'], metrics: Float64Array.from(values), trades: null });
+    const back = unpackRows(decodeWorkReply(encodeReply({ points: 2, ms: 1.25, top: [], rows })).rows);
+    expect(back.metrics.length).toBe(values.length);
+    values.forEach((v, i) => expect([i, Object.is(back.metrics[i], v)]).toEqual([i, true]));
+    expect(Array.from(back.trial)).toEqual([3, 9]);
+    expect(back.params).toEqual(['{"x":1}', '{"x":2}']);
     // JSON, what BullMQ would use for a plain return value, loses exactly these.
     expect(JSON.parse(JSON.stringify({ x: -0, y: Infinity }))).toEqual({ x: 0, y: null });
   });
 
-  it('a real batch through encodeReply/decodeReply equals the topology output, trades included', () => {
+  it('a real task through encodeReply/decode equals the worker output, top-k trades and test curves included', () => {
     const data = generateSynthetic({ bars: 600, seed: 3 });
-    const sets = [5, 8, 13].map((fast) => makeSet('sma_crossover', { fast, slow: 34 }));
-    const results = runBatch(data, sets, { storeTrades: true });
-    expect(results.some((r) => (r.trades?.length ?? 0) > 0)).toBe(true);
-    expect(decodeReply(encodeReply(results))).toEqual(results.map((r) => ({ metrics: r.metrics, trades: r.trades })));
+    const phase = phaseOf(tmp, 'wire', 'name: wire\ndata: {synthetic: {bars: 600, seed: 3}}\nstrategy: {type: sma_crossover, fast: [5, 8, 13], slow: 34}\nresults: {store_trades: true}\n');
+    const plan = planFor(phase, data.hash, [{ start: 0, end: 600 }], { storeTrades: true, tradesTopOnly: true });
+    const reply = runWork({ plan, data, range: { from: 0, to: 3, points: null }, skip: null });
+    expect(reply.top.some((e) => (e.trades?.length ?? 0) > 0)).toBe(true);
+    expect(decodeWorkReply(encodeReply(reply))).toEqual(reply);
+    const test = runTest({ plan, data, trial: 1, window: { start: 300, end: 600 }, recordCurve: true, trades: true, traceSegment: 'x' });
+    const back = decodeTestReply(encodeReply(test));
+    expect(back).toEqual(test);
+    expect(back.curve!.equity).toBeInstanceOf(Float64Array);
   });
 
-  it('job payloads keep non-JSON numbers of parameter sets', () => {
-    const set = makeSet('sma_crossover', { fast: 5, slow: 20 }, { risk: { stopLoss: Infinity as number } });
-    const back = decodePayload(encodePayload({ sets: [set], options: { window: { start: 10, end: 500 }, periodsPerYear: 252, storeTrades: true }, plugins: ['/p'] }));
-    expect(back.sets[0].risk.stopLoss).toBe(Infinity);
-    expect(back.options).toEqual({ window: { start: 10, end: 500 }, periodsPerYear: 252, storeTrades: true });
-    expect(back.plugins).toEqual(['/p']);
+  it('plans keep non-JSON numbers of the template', () => {
+    const data = generateSynthetic({ bars: 100, seed: 3 });
+    const phase = phaseOf(tmp, 'inf', 'name: inf\ndata: {synthetic: {bars: 100, seed: 3}}\nstrategy: {type: sma_crossover, fast: [5, 8], slow: 34}\n');
+    const stopLoss = { ...phase, config: { ...phase.config, risk: { ...phase.config.risk, stop_loss: Infinity } } };
+    const back = decodePlan(planFor(stopLoss, data.hash, [{ start: 10, end: 100 }]));
+    expect(back.template.config.risk.stop_loss).toBe(Infinity);
+    expect(back.windows).toEqual([{ start: 10, end: 100 }]);
+    expect(back.dataHash).toBe(data.hash);
   });
 
   it('market data round-trips onto shared memory with the same hash; tampered bytes are refused', () => {
@@ -66,17 +77,11 @@ describe('redis wire formats', () => {
     expect(() => unpackMarketData(packMarketData(other), data.hash)).toThrow(/refusing it/);
   });
 
-  it('job ids depend on every input of the batch; queue names are BullMQ-safe; passwords never printed', () => {
-    const base = batchJobId('h', { start: 0, end: 10 }, 252, true, ['k1', 'k2']);
+  it('job ids depend on every input of the task; queue names are BullMQ-safe; passwords never printed', () => {
+    const base = taskJobId(['work', 'plan', 'h', '0-10', 0]);
     expect(base).toMatch(/^b[0-9a-f]{64}$/);
-    expect(batchJobId('h', { start: 0, end: 10 }, 252, true, ['k1', 'k2'])).toBe(base);
-    for (const other of [
-      batchJobId('h2', { start: 0, end: 10 }, 252, true, ['k1', 'k2']),
-      batchJobId('h', { start: 1, end: 10 }, 252, true, ['k1', 'k2']),
-      batchJobId('h', { start: 0, end: 10 }, 52, true, ['k1', 'k2']),
-      batchJobId('h', { start: 0, end: 10 }, 252, false, ['k1', 'k2']),
-      batchJobId('h', { start: 0, end: 10 }, 252, true, ['k2', 'k1']),
-    ])
+    expect(taskJobId(['work', 'plan', 'h', '0-10', 0])).toBe(base);
+    for (const other of [taskJobId(['test', 'plan', 'h', '0-10', 0]), taskJobId(['work', 'plan2', 'h', '0-10', 0]), taskJobId(['work', 'plan', 'h2', '0-10', 0]), taskJobId(['work', 'plan', 'h', '0-11', 0]), taskJobId(['work', 'plan', 'h', '0-10', 5])])
       expect(other).not.toBe(base);
     expect(queueNameFor('my.flow', '20260101-000000000-ab:cd')).toBe('fanfold-my.flow-20260101-000000000-ab_cd');
     expect(redactedUrl('rediss://alice:p%40ss@h.example:6380/2')).toBe('rediss://alice:***@h.example:6380/2');
@@ -98,7 +103,7 @@ describe('at-least-once is harmless to the store', () => {
     reopened.add(row(3));
     reopened.flush();
     expect(reopened.count()).toBe(1);
-    expect(reopened.stored('sweep').get('k'.repeat(64))?.metrics.sharpe).toBe(3);
+    expect([...reopened.storedRows('sweep', [{ start: 0, end: 100 }])].map((r) => r.metrics.sharpe)).toEqual([3]);
     // Another phase's row for the same key is its own.
     reopened.add({ ...row(4), phase: 'holdout' });
     reopened.flush();

@@ -80,7 +80,7 @@ describe('walk-forward optimisation', () => {
     const phase = loadWorkflow(config).phases[0].validated!;
     const data = generateSynthetic({ bars: 300, seed: 1 });
     seen.length = 0;
-    await runSearch(phase, data, { start: 100, end: 200 }, new InlineExecutor(), { storeTrades: false, topK: 1, keepAll: true });
+    await runSearch(phase, data, { start: 100, end: 200 }, new InlineExecutor(), { results: null, label: 'peek', resume: false, storeTrades: false, topK: 1, keepAll: false });
     expect(Math.max(...seen)).toBe(199);
     expect(Math.min(...seen)).toBe(0); // warm-up on the bars before the window
   });

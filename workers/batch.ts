@@ -1,58 +1,67 @@
 /**
- * The worker Piscina loads (compiled to dist/workers/batch.js): runs one batch of parameter sets as
- * one optimization topology over market data shared by SharedArrayBuffer, writes each set's metric
- * row into its summary slot and returns only what the metrics row cannot carry (the trades, packed).
+ * The task module of Piscina's workers (compiled to dist/workers/batch.js, loaded by entry.cjs):
+ * runs a part of a search (batch/work.ts) — building its parameter sets from the plan, running
+ * them over market data shared by SharedArrayBuffer with feature columns shared by every worker —
+ * and hands back the packed rows by transfer, so neither thread copies them.
  */
 import { threadId } from 'node:worker_threads';
-import { pack } from 'msgpackr';
-import { loadPlugins } from '../src/coordinator/plugins.js';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { runTest, runWork, type TestReply, type TestTask, type WorkReply, type WorkTask } from '../src/batch/work.js';
 import type { MarketData } from '../src/data/series.js';
 import type { ParameterSet } from '../src/engine/spec.js';
-import { SummaryBuffer, type SummaryHandle } from '../src/reduce/summary.js';
-import { runBatch } from '../src/topology/run.js';
+import { SharedColumns, type SharedColumnsHandle } from '../src/features/shared-columns.js';
+import { loadPluginsOnce } from '../src/plugins/load.js';
 import { generateSignals, type SignalInfo } from '../src/signals/generate.js';
+import { useColumns } from '../src/topology/run.js';
 import type { TopologyOptions } from '../src/topology/topology.js';
 
-export interface BatchTask {
-  /** run: backtest the sets (optimization or signal_replay topology); generate: store their signals in `dir`. */
-  readonly kind: 'run' | 'generate';
-  readonly data: MarketData;
-  readonly sets: readonly ParameterSet[];
-  readonly options: Pick<TopologyOptions, 'window' | 'periodsPerYear' | 'storeTrades' | 'trace' | 'replay'>;
-  readonly dir?: string;
-  readonly summary: SummaryHandle;
-  readonly capacity: number;
-  readonly slots: Int32Array;
+interface Common {
   readonly plugins: readonly string[];
+  readonly columns: SharedColumnsHandle;
 }
 
-export interface BatchReply {
+export type PoolTaskBody =
+  | { readonly kind: 'work'; readonly task: WorkTask }
+  | { readonly kind: 'test'; readonly task: TestTask }
+  | { readonly kind: 'generate'; readonly data: MarketData; readonly sets: readonly ParameterSet[]; readonly options: Pick<TopologyOptions, 'window' | 'trace'>; readonly dir: string };
+
+export type PoolTask = PoolTaskBody & Common;
+
+export interface PoolReply {
   readonly threadId: number;
   readonly heapUsed: number;
-  /** msgpack of the sets' trade lists, in order, when trades were asked for. */
-  readonly trades: Uint8Array | null;
-  /** generate: the stored signal sets' index rows. */
+  readonly work?: WorkReply;
+  readonly test?: TestReply;
   readonly signals?: SignalInfo[];
 }
 
-let summary: SummaryBuffer | null = null;
-let summaryOf: SharedArrayBuffer | null = null;
+/** A reply whose packed rows travel by transfer (Piscina's Transferable protocol). */
+class Carrier {
+  constructor(
+    private readonly value: PoolReply,
+    private readonly buffers: ArrayBuffer[],
+  ) {}
+  get [transferableSymbol](): ArrayBuffer[] {
+    return this.buffers;
+  }
+  get [valueSymbol](): PoolReply {
+    return this.value;
+  }
+}
 
-export default async function runTask(task: BatchTask): Promise<BatchReply> {
-  if (task.plugins.length > 0) await loadPlugins(task.plugins);
-  if (summaryOf !== task.summary.metrics) {
-    summary = new SummaryBuffer(task.capacity, task.summary);
-    summaryOf = task.summary.metrics;
+let columnsOf: SharedArrayBuffer | null = null;
+
+export default async function runTask(t: PoolTask): Promise<PoolReply> {
+  if (t.plugins.length > 0) await loadPluginsOnce(t.plugins);
+  if (columnsOf !== t.columns.table) {
+    useColumns(new SharedColumns(t.columns));
+    columnsOf = t.columns.table;
   }
-  if (task.kind === 'generate') {
-    const signals = generateSignals(task.data, task.sets, { ...task.options, dir: task.dir! });
-    return { threadId, heapUsed: process.memoryUsage().heapUsed, trades: null, signals };
+  const base = (): { threadId: number; heapUsed: number } => ({ threadId, heapUsed: process.memoryUsage().heapUsed });
+  if (t.kind === 'work') {
+    const work = runWork(t.task);
+    return move(new Carrier({ ...base(), work }, [work.rows.buffer as ArrayBuffer])) as unknown as PoolReply;
   }
-  const results = runBatch(task.data, task.sets, task.options);
-  for (let i = 0; i < results.length; i++) summary!.write(task.slots[i], results[i].metrics);
-  return {
-    threadId,
-    heapUsed: process.memoryUsage().heapUsed,
-    trades: task.options.storeTrades ? pack(results.map((r) => r.trades)) : null,
-  };
+  if (t.kind === 'test') return { ...base(), test: runTest(t.task) };
+  return { ...base(), signals: generateSignals(t.data, t.sets, { ...t.options, dir: t.dir }) };
 }

@@ -5,7 +5,7 @@ import { getClassifier, getStrategy, listClassifiers, listStrategies } from '../
 import { ParamError } from '../strategies/params.js';
 import type { RawParams } from '../strategies/strategy.js';
 import { compileExpression, ExpressionError, type CompiledExpression } from '../search/expression.js';
-import { assign, findDimensions, setAt, type Dimension } from '../search/space.js';
+import { assign, findDimensions, setAt, valueAtPath, type Dimension } from '../search/space.js';
 import { configSchema, type Config } from './schema.js';
 import { METRIC_NAMES } from '../metrics/metrics.js';
 import { didYouMean } from './suggest.js';
@@ -110,14 +110,7 @@ export function validatePhase(plain: Record<string, unknown>, sink: IssueSink, s
   return { config: parsed, dimensions, constraints };
 }
 
-export function valueAtPath(root: unknown, path: Path): unknown {
-  let v: unknown = root;
-  for (const p of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[p];
-  }
-  return v;
-}
+export { valueAtPath } from '../search/space.js';
 
 function checkSchema(candidate: Record<string, unknown>, shown: unknown, report: (path: Path, message: string, atKey?: boolean) => void): Config | null {
   const parsed = configSchema.safeParse(candidate);

@@ -1,17 +1,20 @@
+import { runTest, runWork, type TestReply, type TestTask, type WorkReply, type WorkTask } from '../batch/work.js';
 import type { MarketData } from '../data/series.js';
 import type { ParameterSet } from '../engine/spec.js';
-import { runBatch } from '../topology/run.js';
-import type { SetResult, TopologyOptions } from '../topology/topology.js';
 import { generateSignals, type SignalInfo } from '../signals/generate.js';
 import type { Executor, GenerateOptions } from './executor.js';
 
-/** Same thread, one optimization topology per batch: for debugging and as the reference. */
+/** Same thread, the same task code the workers run: for debugging and as the reference. */
 export class InlineExecutor implements Executor {
   readonly name = 'inline';
   readonly concurrency = 1;
 
-  async runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions): Promise<SetResult[]> {
-    return runBatch(data, sets, options);
+  async run(task: WorkTask): Promise<WorkReply> {
+    return runWork(task);
+  }
+
+  async test(task: TestTask): Promise<TestReply> {
+    return runTest(task);
   }
 
   async generateSignals(data: MarketData, sets: readonly ParameterSet[], options: GenerateOptions): Promise<SignalInfo[]> {

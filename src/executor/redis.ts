@@ -1,19 +1,19 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { PlanRef } from '../batch/plan.js';
+import type { TestReply, TestTask, WorkReply, WorkTask } from '../batch/work.js';
 import type { MarketData } from '../data/series.js';
 import type { ParameterSet } from '../engine/spec.js';
-import { trialKey } from '../search/trial-key.js';
-import type { SetResult, TopologyOptions } from '../topology/topology.js';
 import { VERSION } from '../version.js';
 import type { SignalInfo } from '../signals/generate.js';
 import { PoolExecutor } from './pool.js';
 import type { Executor, GenerateOptions, RunEnd } from './executor.js';
 import { bullConnection, checkRedis } from './redis/connect.js';
-import { batchJobId, coordinatorClientName, marketDataKey, QUEUE_REGISTRY, resultScope, runDataPattern, runMetaKey } from './redis/keys.js';
+import { coordinatorClientName, marketDataKey, planKey, QUEUE_REGISTRY, runDataPattern, runMetaKey, skipKey, taskJobId } from './redis/keys.js';
 import { packMarketData } from './redis/market-wire.js';
 import { pluginsHash } from './redis/plugins-hash.js';
 import { redactedUrl } from './redis/url.js';
-import { decodeReply, encodePayload, type BatchJobData } from './redis/wire.js';
+import { decodeTestReply, decodeWorkReply, encodeFloats, type JobData } from './redis/wire.js';
 
 export interface RedisExecutorOptions {
   readonly url: string;
@@ -33,19 +33,20 @@ const CLEANUP_TIMEOUT_MS = 15_000;
 const WORKERS_LEAVE_MS = 5_000;
 
 /**
- * Batches as BullMQ jobs on one queue per run, run by `fanfold worker` processes on any machine.
- * Market data goes to Redis once per content hash; a job carries only the sets, the topology
- * options, plugin folders and the data's key and hash. Job ids are content hashes, so an identical
- * batch enqueued again is one job. Results finished while no coordinator was listening (it was
- * killed) are picked up when the run resumes, by trial key, whatever the new batching.
+ * Tasks as BullMQ jobs on one queue per run, run by `fanfold worker` processes on any machine.
+ * Market data and each search's plan go to Redis once (by content hash); a job carries only a
+ * range of the plan's grid indices (or packed point indices) and keys, so what the coordinator
+ * sends per job does not grow with its sets. A reply is the workers' packed rows, handed to the
+ * results store as they are. Job ids are content hashes, so an identical task enqueued again is
+ * one job. Rows finished while no coordinator was listening (it was killed) are committed to the
+ * store when the run resumes (`adopt`), so the resumed searches skip them whatever the new batching.
  */
 export class RedisExecutor implements Executor {
   readonly name = 'redis';
   readonly concurrency: number;
   private readonly published = new Map<string, Promise<void>>();
-  /** Results of jobs a previous coordinator of this run left finished, by scope and trial key. */
-  private readonly leftover = new Map<string, SetResult>();
-  private toldReplay = false;
+  /** Packed rows of tasks a previous coordinator of this run left finished (committed by `adopt`). */
+  private leftover: Uint8Array[] = [];
   /** This machine's pool for signal generation (made on first use). */
   private generator: PoolExecutor | null = null;
 
@@ -90,17 +91,29 @@ export class RedisExecutor implements Executor {
 
   private async takeOver(log: (line: string) => void): Promise<void> {
     const finished = await this.queue.getJobs(['completed']);
+    let points = 0;
     for (const job of finished) {
-      const data = job.data as BatchJobData;
-      if (typeof job.returnvalue !== 'string' || !Array.isArray(data.keys)) continue;
-      const results = decodeReply(job.returnvalue);
-      data.keys.forEach((key, i) => this.leftover.set(`${data.scope}|${key}`, results[i]));
-      await job.remove();
+      const data = job.data as JobData;
+      if (typeof job.returnvalue !== 'string' || data.kind !== 'work') continue;
+      const reply = decodeWorkReply(job.returnvalue);
+      if (reply.points > 0) this.leftover.push(reply.rows);
+      points += reply.points;
     }
-    if (finished.length > 0) log(`redis: reusing ${this.leftover.size} results of ${finished.length} batches finished while no coordinator listened`);
+    if (finished.length > 0) log(`redis: keeping ${points} results of ${finished.length} batches finished while no coordinator listened`);
     // Waiting batches were cut for the old coordinator's batching; this one enqueues its own.
     await this.queue.drain(true);
     await this.queue.clean(0, 0, 'failed');
+  }
+
+  /**
+   * Hands the rows of tasks finished while no coordinator listened to the store (before the
+   * resumed searches ask it what they can skip); their jobs are removed once committed.
+   */
+  async adopt(commit: (rows: Uint8Array) => Promise<void>): Promise<void> {
+    for (const rows of this.leftover) await commit(rows);
+    this.leftover = [];
+    const finished = await this.queue.getJobs(['completed']);
+    for (const job of finished) await job.remove();
   }
 
   /** Makes the run known to workers, with what they must match (fanfold version, plugin code). */
@@ -110,15 +123,29 @@ export class RedisExecutor implements Executor {
     await this.connection.sadd(QUEUE_REGISTRY, this.options.queue);
   }
 
-  /** Stores the data under the run once per content hash (SET NX: a resumed run's copy stays). */
-  private publish(data: MarketData): Promise<void> {
-    let done = this.published.get(data.hash);
+  /** Stores a value under the run once per key (SET NX: a resumed run's copy stays). */
+  private publish(key: string, value: () => Buffer | Uint8Array): Promise<void> {
+    let done = this.published.get(key);
     if (!done) {
-      done = this.connection.set(marketDataKey(this.options.queue, data.hash), packMarketData(data), 'NX').then(() => undefined);
-      done.catch(() => this.published.delete(data.hash));
-      this.published.set(data.hash, done);
+      done = this.connection.set(key, Buffer.from(value()), 'NX').then(() => undefined);
+      done.catch(() => this.published.delete(key));
+      this.published.set(key, done);
     }
     return done;
+  }
+
+  /** The market data, the plan and the skipped points of a task, in Redis; the job data naming them. */
+  private async stage(data: MarketData, plan: PlanRef, skip: Float64Array | null): Promise<Omit<JobData, 'kind'>> {
+    const q = this.options.queue;
+    const dataKey = marketDataKey(q, data.hash);
+    const planAt = planKey(q, plan.id);
+    const skipAt = skip === null ? null : skipKey(q, plan.id);
+    await Promise.all([
+      this.publish(dataKey, () => packMarketData(data)),
+      this.publish(planAt, () => plan.bytes),
+      skipAt === null ? Promise.resolve() : this.publish(skipAt, () => new Uint8Array(skip!.buffer, skip!.byteOffset, skip!.byteLength)),
+    ]);
+    return { version: VERSION, dataKey, dataHash: data.hash, planKey: planAt, planId: plan.id, plugins: this.options.plugins ?? [], skipKey: skipAt };
   }
 
   /**
@@ -127,44 +154,30 @@ export class RedisExecutor implements Executor {
    * the sweep that replays it.
    */
   async generateSignals(data: MarketData, sets: readonly ParameterSet[], options: GenerateOptions): Promise<SignalInfo[]> {
-    this.generator ??= new PoolExecutor({ workers: 'auto', plugins: this.options.plugins, maxBatch: 4096 });
+    this.generator ??= new PoolExecutor({ workers: 'auto', plugins: this.options.plugins, });
     return this.generator.generateSignals(data, sets, options);
   }
 
-  async runBatch(data: MarketData, sets: readonly ParameterSet[], options: TopologyOptions): Promise<SetResult[]> {
-    if (options.replay && !this.toldReplay) {
-      // Remote machines cannot read this machine's signal store; a replay equals the full backtest trade for trade, so they run that.
-      this.toldReplay = true;
-      this.options.log?.('signal_replay through redis: workers run the full backtest topology (same results; the signal store is on this machine)');
-    }
-    const window = options.window ?? { start: 0, end: data.time.length };
-    const storeTrades = options.storeTrades ?? false;
-    const scope = resultScope(options.periodsPerYear, storeTrades);
-    const keys = sets.map((s) => trialKey(s, data.hash, window));
-    const results: (SetResult | undefined)[] = keys.map((k) => this.leftover.get(`${scope}|${k}`));
-    const missing = sets.flatMap((_, i) => (results[i] === undefined ? [i] : []));
-    if (missing.length > 0) {
-      const computed = await this.enqueue(data, missing.map((i) => sets[i]), missing.map((i) => keys[i]), { window, periodsPerYear: options.periodsPerYear, storeTrades }, scope);
-      missing.forEach((i, j) => (results[i] = computed[j]));
-    }
-    for (const k of keys) this.leftover.delete(`${scope}|${k}`);
-    return results as SetResult[];
+  async run(task: WorkTask): Promise<WorkReply> {
+    const base = await this.stage(task.data, task.plan, task.skip);
+    const range = task.range;
+    const jobData: JobData = { ...base, kind: 'work', ...(range.points === null ? { from: range.from, to: range.to } : { points: encodeFloats(range.points) }) };
+    const jobId = taskJobId(['work', task.plan.id, task.data.hash, range.points === null ? `${range.from}-${range.to}` : jobData.points!, task.skip?.length ?? 0]);
+    return decodeWorkReply(await this.finish(jobId, jobData));
   }
 
-  private async enqueue(data: MarketData, sets: readonly ParameterSet[], keys: readonly string[], options: { window: { start: number; end: number }; periodsPerYear?: number; storeTrades: boolean }, scope: string): Promise<SetResult[]> {
-    await this.publish(data);
-    const jobId = batchJobId(data.hash, options.window, options.periodsPerYear, options.storeTrades, keys);
-    const jobData: BatchJobData = {
-      version: VERSION,
-      dataKey: marketDataKey(this.options.queue, data.hash),
-      dataHash: data.hash,
-      keys,
-      scope,
-      payload: encodePayload({ sets, options, plugins: this.options.plugins ?? [] }),
-    };
+  async test(task: TestTask): Promise<TestReply> {
+    const base = await this.stage(task.data, task.plan, null);
+    const jobData: JobData = { ...base, kind: 'test', trial: task.trial, window: task.window, recordCurve: task.recordCurve, trades: task.trades, traceSegment: task.traceSegment };
+    const jobId = taskJobId(['test', task.plan.id, task.data.hash, task.trial, task.window.start, task.window.end, task.recordCurve ? 1 : 0, task.trades ? 1 : 0]);
+    return decodeTestReply(await this.finish(jobId, jobData));
+  }
+
+  /** Enqueues a job and waits for its packed reply; the job is removed once read (or failed). */
+  private async finish(jobId: string, jobData: JobData): Promise<string> {
     // Finished jobs are removed once read (a million-trial run must not pile results up in Redis);
     // a failed one too, so that the search's retry enqueues it afresh.
-    const job = await this.queue.add('batch', jobData, { jobId, removeOnComplete: false, removeOnFail: false });
+    const job = await this.queue.add(jobData.kind, jobData, { jobId, removeOnComplete: false, removeOnFail: false });
     let reply: unknown;
     try {
       reply = await this.watch(jobId, job.waitUntilFinished(this.events));
@@ -173,10 +186,8 @@ export class RedisExecutor implements Executor {
       throw error;
     }
     await this.queue.remove(jobId).catch(() => 0);
-    if (typeof reply !== 'string') throw new Error(`job ${jobId} returned ${typeof reply}, not a packed batch reply`);
-    const results = decodeReply(reply);
-    if (results.length !== sets.length) throw new Error(`job ${jobId} returned ${results.length} results for ${sets.length} sets`);
-    return results;
+    if (typeof reply !== 'string') throw new Error(`job ${jobId} returned ${typeof reply}, not a packed reply`);
+    return reply;
   }
 
   /**

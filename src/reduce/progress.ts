@@ -1,4 +1,4 @@
-import type { TrialResult } from '../sequencer/search.js';
+import type { TrialResult } from '../types.js';
 
 /**
  * The live progress line on stderr (a TTY only): trials done of the total, failed, sets per second,

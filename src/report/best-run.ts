@@ -1,4 +1,4 @@
-import { loadPlugins } from '../coordinator/plugins.js';
+import { loadPlugins } from '../plugins/load.js';
 import { inferPeriodsPerYear, loadMarketData } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import type { Trade } from '../engine/trade.js';

@@ -8,7 +8,7 @@ import type { ComposeJson } from '../coordinator/composable/run-composed.js';
 import type { BestJson, MetricsJson, PhaseJson, SignalJson, WindowJson } from '../results/contract.js';
 import type { KFoldSummary } from '../sequencer/k-fold.js';
 import type { MonteCarloSummary } from '../sequencer/monte-carlo.js';
-import type { ParamStability } from '../sequencer/walk-forward.js';
+import type { ParamStability } from '../sequencer/phase-run.js';
 import { reloadData, rerunBest, type ReloadedData } from './best-run.js';
 import { CURVE_MAX_POINTS, downsample, drawdownOf, type Points } from './downsample.js';
 import type { DataRecord, RunDirectoryContents } from './run-record.js';

@@ -1,16 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pack, unpack } from 'msgpackr';
+import { pack } from 'msgpackr';
 import { METRIC_NAMES } from '../metrics/metrics.js';
 import type { MetricsJson } from './contract.js';
-import type { Trade } from '../engine/trade.js';
+import type { StoredRows } from '../batch/work.js';
 
-/** Stored results of a phase by trial key; `trial` is filled in by the caller (the point's grid index). */
-export interface StoredTrials {
-  readonly size: number;
-  get(key: string): { trial: number; params: Record<string, unknown>; metrics: MetricsJson; trades?: Trade[] } | undefined;
-}
 import { writeAtomic } from './run-dir.js';
 
 export interface SignalIndexRow {
@@ -130,32 +125,73 @@ export class ResultsStore {
 
   /** Writes a msgpack blob atomically under `<kind>/<key>.msgpack`; returns its path relative to the run directory. */
   writeBlob(kind: 'trades' | 'equity', key: string, value: unknown): string {
-    mkdirSync(join(this.dir, kind), { recursive: true });
+    return this.writeBlobBytes(kind, key, pack(value));
+  }
+
+  /** A blob already packed (a worker packs a batch's trade lists): written atomically, path relative to the run directory. */
+  writeBlobBytes(kind: 'trades' | 'equity', key: string, bytes: Uint8Array): string {
+    if (!this.blobDirs.has(kind)) {
+      mkdirSync(join(this.dir, kind), { recursive: true });
+      this.blobDirs.add(kind);
+    }
     const rel = `${kind}/${key}.msgpack`;
-    writeAtomic(join(this.dir, rel), pack(value));
+    writeAtomic(join(this.dir, rel), bytes);
     return rel;
   }
 
+  private readonly blobDirs = new Set<string>();
+
   /**
-   * The successful trials a run already stored for a phase, looked up by trial key one at a time
-   * (for --resume): a million stored trials are never all in memory.
+   * A batch's rows as workers pack them (batch/work.ts): one transaction, params already JSON, each
+   * row's trades blob (if any) written first so a committed row never names a missing file.
    */
-  stored(phase: string): StoredTrials {
+  insertRows(rows: StoredRows): void {
+    this.flush();
+    const n = rows.trial.length;
+    const width = METRIC_NAMES.length;
+    const files: (string | null)[] = new Array(n).fill(null);
+    if (rows.trades !== null) for (let r = 0; r < n; r++) {
+      const blob = rows.trades[r];
+      if (blob) files[r] = this.writeBlobBytes('trades', rows.keys.substr(r * 64, 64), blob);
+    }
+    const args: (string | number | null)[] = new Array(9 + width);
+    args[1] = rows.label;
+    args[6] = 'ok';
+    args[7] = null;
+    this.db.transaction(() => {
+      for (let r = 0; r < n; r++) {
+        const key = rows.keys.substr(r * 64, 64);
+        const [start, end] = rows.windows[rows.window[r]];
+        if (this.indexed) this.replace.run(rows.label, key);
+        args[0] = key;
+        args[2] = start;
+        args[3] = end;
+        args[4] = rows.trial[r];
+        args[5] = rows.params[r];
+        args[8] = files[r];
+        for (let m = 0; m < width; m++) {
+          const v = rows.metrics[r * width + m];
+          args[9 + m] = v !== v ? null : v;
+        }
+        this.insert.run(args);
+      }
+    })();
+  }
+
+  /**
+   * The successful rows of a phase on the given windows, streamed in grid order (and window order
+   * within a trial), for resuming and for a memory-storage phase's runs.
+   */
+  *storedRows(phase: string, windows: readonly { start: number; end: number }[]): Generator<{ trial: number; trialKey: string; window: [number, number]; params: string; tradesFile: string | null; metrics: MetricsJson }> {
+    if (windows.length === 0) return;
     this.ensureIndex();
-    const byKey = this.db.prepare(`SELECT params, trades_file, ${METRIC_NAMES.join(', ')} FROM trials WHERE trial_key = ? AND phase = ? AND status = 'ok'`);
-    const size = (this.db.prepare("SELECT count(*) AS n FROM trials WHERE phase = ? AND status = 'ok'").get(phase) as { n: number }).n;
-    return {
-      size,
-      get: (key) => {
-        const row = byKey.get(key, phase) as Record<string, unknown> | undefined;
-        if (row === undefined) return undefined;
-        const metrics = {} as MetricsJson;
-        for (const m of METRIC_NAMES) metrics[m] = row[m] as number | null;
-        const file = row.trades_file as string | null;
-        const trades = file ? (unpack(readFileSync(join(this.dir, file))) as Trade[]) : undefined;
-        return { trial: -1, params: JSON.parse(row.params as string) as Record<string, unknown>, metrics, ...(trades ? { trades } : {}) };
-      },
-    };
+    const where = windows.map(() => '(window_start = ? AND window_end = ?)').join(' OR ');
+    const query = this.db.prepare(`SELECT trial, trial_key, window_start, window_end, params, trades_file, ${METRIC_NAMES.join(', ')} FROM trials WHERE phase = ? AND status = 'ok' AND (${where}) ORDER BY trial, window_start`);
+    for (const row of query.iterate(phase, ...windows.flatMap((w) => [w.start, w.end])) as IterableIterator<Record<string, unknown>>) {
+      const metrics = {} as MetricsJson;
+      for (const m of METRIC_NAMES) metrics[m] = row[m] as number | null;
+      yield { trial: row.trial as number, trialKey: row.trial_key as string, window: [row.window_start as number, row.window_end as number], params: row.params as string, tradesFile: row.trades_file as string | null, metrics };
+    }
   }
 
   /**

@@ -80,6 +80,16 @@ export function assign(config: Readonly<Record<string, unknown>>, dimensions: re
   return out;
 }
 
+/** The value at a key path of a plain config (undefined where the path does not exist). */
+export function valueAtPath(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
 export function setAt(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
   let node = target;
   for (let i = 0; i < path.length - 1; i++) {

@@ -3,6 +3,15 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { EquityCurve } from '../engine/components/portfolio-manager.js';
 import type { Trade } from '../engine/trade.js';
 import { MetricsAccumulator } from '../metrics/accumulator.js';
+import type { PlanRef } from '../batch/plan.js';
+import type { TestReply } from '../batch/work.js';
+import type { ValidatedPhase } from '../config/validate.js';
+import { inferPeriodsPerYear } from '../data/load.js';
+import type { MarketData } from '../data/series.js';
+import type { Executor } from '../executor/executor.js';
+import { trialSet } from '../search/template.js';
+import type { PhaseRun } from './phase-run.js';
+import { runSearch, type SearchOptions } from './search.js';
 
 export interface MonteCarloSpec {
   readonly paths: number;
@@ -99,4 +108,46 @@ export function monteCarlo(curve: EquityCurve, trades: readonly Trade[], entryEq
     bars: { final_equity: bands(final, spec.percentiles), max_drawdown: bands(drawdown, spec.percentiles), sharpe: bands(sharpe, spec.percentiles) },
     trades: tradeBands,
   };
+}
+
+/**
+ * The monte_carlo sequence: searches all bars, then resamples the best set — a block bootstrap of
+ * its bar returns and a bootstrap of its trades (seeded from the config). The best set's base run
+ * (its curve and trades) goes to the executor like a test run.
+ */
+export async function runMonteCarlo(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions, spec: MonteCarloSpec): Promise<PhaseRun> {
+  const n = data.time.length;
+  const outcome = await runSearch(phase, data, { start: 0, end: n }, executor, options);
+  const best = outcome.leaderboard.best?.item ?? null;
+  if (best === null || outcome.interrupted) return { sequence: 'monte_carlo', ...outcome };
+  const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
+  const capital = trialSet(phase, best.trial).capital;
+  // The resamples are drawn from this run's curve and trades: its trace is the one topology run to keep.
+  const r = await baseRun(outcome.plan, data, executor, options, best.trial, n);
+  const trades = r.trades ?? [];
+  const entryEquity = trades.map((t) => {
+    const entry = lowerBound(data.time, Date.parse(t.entry_time));
+    return entry > 0 ? r.curve!.equity[entry - 1] : capital;
+  });
+  return { sequence: 'monte_carlo', ...outcome, monteCarlo: monteCarlo(r.curve!, trades, entryEquity, capital, periodsPerYear, spec) };
+}
+
+async function baseRun(plan: PlanRef, data: MarketData, executor: Executor, options: SearchOptions, trial: number, n: number): Promise<TestReply> {
+  const release = options.dispatcher ? await options.dispatcher.acquire(options.priority ?? 0) : () => {};
+  try {
+    return await executor.test({ plan, data, trial, window: { start: 0, end: n }, recordCurve: true, trades: true, traceSegment: `0-${n}_monte_carlo` });
+  } finally {
+    release();
+  }
+}
+
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

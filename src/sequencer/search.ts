@@ -1,70 +1,63 @@
-import { parameterSetOf } from '../config/resolve.js';
+import { encodePlan, type PlanRef, type PointRange, type SearchPlan } from '../batch/plan.js';
+import type { WorkReply } from '../batch/work.js';
 import type { Config } from '../config/schema.js';
 import type { ValidatedPhase } from '../config/validate.js';
 import type { MarketData } from '../data/series.js';
-import type { BarWindow, ParameterSet } from '../engine/spec.js';
-import type { Trade } from '../engine/trade.js';
 import type { Executor } from '../executor/executor.js';
-import { Leaderboard, type Objective } from '../reduce/leaderboard.js';
+import { SearchReducer, type BatchOutcome } from '../reduce/reducer.js';
+import type { Leaderboard, Objective } from '../reduce/leaderboard.js';
 import type { MetricName } from '../metrics/metrics.js';
-import { metricsJson, type MetricsJson } from '../results/contract.js';
-import { Sampler } from '../search/sampler.js';
-import { assign, Grid, sweptParams } from '../search/space.js';
-import { valueAtPath } from '../config/validate.js';
+import type { Results } from '../results/thread.js';
+import { samplerOf, trialPoint } from '../search/template.js';
 import { trialKey } from '../search/trial-key.js';
-import { traceWithin, type TraceSettings } from '../tracing/settings.js';
-import type { TopologyOptions } from '../topology/topology.js';
+import type { TraceSettings } from '../tracing/settings.js';
+import type { BarWindow, FailedTrial, TrialResult } from '../types.js';
+import { Dispatcher } from './dispatch.js';
 
-export interface TrialResult {
-  /** Grid index of the point: stable identity of the trial within its phase. */
-  readonly trial: number;
-  readonly params: Record<string, unknown>;
-  readonly metrics: MetricsJson;
-  readonly trades?: Trade[];
-}
-
-export interface FailedTrial {
-  readonly trial: number;
-  readonly params: Record<string, unknown>;
-  readonly error: string;
-}
+export type { FailedTrial, TrialResult };
 
 export interface SearchOutcome {
-  /** Every result, in evaluation order, when the caller asked to keep them (memory storage). */
+  /** Every result (memory storage: read back from the store, in grid order per window), else null. */
   readonly results: TrialResult[] | null;
   readonly trials: number;
   readonly failures: FailedTrial[];
   readonly leaderboard: Leaderboard<TrialResult>;
   /** The signal stopped the search before every point was evaluated. */
   readonly interrupted: boolean;
-}
-
-/** Where finished trials go as they complete (the results store); `batchDone` marks a transaction boundary. */
-export interface TrialSink {
-  /** `key`: the trial key of the set on this window (computed once, by the search). */
-  result(r: TrialResult, key: string, window: BarWindow): void;
-  failure(f: FailedTrial, key: string, window: BarWindow): void;
-  batchDone(): void;
+  /** The search's plan: test runs of its chosen sets name it. */
+  readonly plan: PlanRef;
 }
 
 export interface SearchOptions {
+  /** Where trials are stored (the run's results store); null: nowhere (the library's own searches). */
+  readonly results: Results | null;
+  /** The store label (phase, or a composed phase's iteration or branch). */
+  readonly label: string;
+  /** A resumed run: points the store already holds for a search's plan are not computed again. */
+  readonly resume: boolean;
   readonly storeTrades: boolean;
+  /** hybrid storage: trades travel with the batches' top-k only (the phase keeps the top-k's). */
+  readonly tradesTopOnly?: boolean;
   readonly topK: number;
+  /** memory storage: list every result (read back from the store). */
   readonly keepAll: boolean;
-  readonly sink?: TrialSink;
-  /** Results already stored by an interrupted run, by trial key (resume). */
-  readonly stored?: { get(key: string): TrialResult | undefined };
   readonly signal?: AbortSignal;
   /** Trace each batch's topology (a sub-folder per batch below the settings' part). */
   readonly trace?: TraceSettings;
   /** signal_replay: replay stored signals from this signal store instead of running strategies. */
-  readonly replay?: TopologyOptions['replay'];
+  readonly replay?: { readonly dir: string; readonly failed?: Readonly<Record<string, string>> };
   /** Largest batch (default 4096; tests force small batches). */
   readonly maxBatch?: number;
   /** Called after each committed batch: trials done, failed, best so far. */
   readonly progress?: (done: number, failed: number, best: { readonly item: TrialResult } | null) => void;
-  /** Every successful result as it is committed, restored ones included (sequences that combine windows). */
-  readonly onResult?: (r: TrialResult) => void;
+  /** Shared by every search of a run, so several searches at once keep just enough tasks in flight. */
+  readonly dispatcher?: Dispatcher;
+  /** Shared by the searches of a phase: what a point costs, measured. */
+  readonly sizer?: BatchSizer;
+  /** Dispatch priority of this search's tasks (lower goes first): a windowed sequence's window index. */
+  readonly priority?: number;
+  /** Told how many trials a resumed search found stored. */
+  readonly onRestored?: (trials: number) => void;
 }
 
 /** The objective of a phase's config (sharpe, maximised, when `search` is absent). */
@@ -74,179 +67,175 @@ export function objectiveOf(config: Config): Objective {
   return { metric: (s?.objective ?? 'sharpe') as MetricName, direction: s?.direction ?? 'max', minTrades: s?.min_trades, maxDrawdown: s?.max_drawdown };
 }
 
-/** Builds the parameter set of grid point `indices` from the validated template. */
-export function pointSet(phase: ValidatedPhase, indices: ArrayLike<number>): { set: ParameterSet; params: Record<string, unknown> } {
-  const config = assign(phase.config as unknown as Record<string, unknown>, phase.dimensions, indices);
-  return { set: parameterSetOf(config as unknown as Config), params: sweptParams(phase.dimensions, indices) };
-}
-
-/** The parameter set of a trial: its number is its grid index (best sets, top-k runs). */
-export function trialSet(phase: ValidatedPhase, trial: number): ParameterSet {
-  return pointSet(phase, new Grid(phase.dimensions).indicesAt(trial, new Int32Array(phase.dimensions.length))).set;
-}
-
-export function samplerOf(phase: ValidatedPhase): Sampler {
-  const search = phase.config.search;
-  return new Sampler(phase.dimensions, phase.constraints, { method: search?.method ?? 'grid', trials: search?.trials, seed: search?.seed ?? 0 }, (name) =>
-    valueAtPath(phase.config, name.split('.')),
-  );
-}
-
-/** Batch sizing: aim for tasks of about this long, within these bounds (sets per batch). */
+/** Batch sizing: aim for tasks of about this long, within these bounds (points per batch). */
 const TARGET_TASK_MS = 200;
 const MIN_BATCH = 4;
 const MAX_BATCH = 4096;
 const FIRST_BATCH = 16;
 
-interface Item {
-  readonly trial: number;
-  readonly set: ParameterSet;
-  readonly params: Record<string, unknown>;
-  readonly key: string;
+/**
+ * Measures what a point costs per bar streamed (a point on a window streams the bars up to the
+ * window's end: the bars before it warm the strategies) and sizes batches to last about 200 ms,
+ * smaller towards the end of a search so the last tasks do not leave workers idle.
+ */
+export class BatchSizer {
+  private msPerPointBar = NaN;
+
+  observe(points: number, barsPerPoint: number, ms: number): void {
+    if (points <= 0 || !(ms > 0)) return;
+    const m = ms / (points * barsPerPoint);
+    this.msPerPointBar = this.msPerPointBar !== this.msPerPointBar ? m : 0.5 * this.msPerPointBar + 0.5 * m;
+  }
+
+  size(barsPerPoint: number, remaining: number | null, concurrency: number, max: number): number {
+    const target = this.msPerPointBar !== this.msPerPointBar ? FIRST_BATCH : Math.round(TARGET_TASK_MS / (this.msPerPointBar * barsPerPoint));
+    const tail = remaining === null ? Infinity : Math.ceil(remaining / (2 * concurrency));
+    // The caller's maximum wins over the minimum (tests force tiny batches).
+    return Math.min(max, Math.max(MIN_BATCH, Math.min(target, tail)));
+  }
 }
 
-type Outcome = { readonly item: Item; readonly result: TrialResult; readonly restored?: boolean } | { readonly item: Item; readonly failure: FailedTrial };
+/** The plan of a search: the template, the windows, how results are kept and ranked. */
+export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonly BarWindow[], combine: boolean, options: SearchOptions): SearchPlan {
+  return {
+    label: options.label,
+    dataHash,
+    template: { config: phase.config, dimensions: phase.dimensions },
+    windows,
+    combine,
+    periodsPerYear: phase.config.periods_per_year ?? null,
+    storeTrades: options.storeTrades,
+    tradesIn: !options.storeTrades ? 'none' : options.tradesTopOnly ? (combine ? 'none' : 'top') : 'rows',
+    objective: objectiveOf(phase.config),
+    topK: options.topK,
+    replay: options.replay ?? null,
+    trace: options.trace ?? null,
+  };
+}
 
 /**
- * Evaluates every point of a phase's parameter space on one window, in batches through the
- * executor, keeping `executor.concurrency + 1` batches in flight and sizing batches from the measured
- * time per set. Results are committed in point order whatever order batches finish in, so the
- * output never depends on timing. A failing batch is retried once, then split in halves until the
- * failing set(s) stand alone and are recorded as failed; the others complete. Points whose trial
- * key is in `stored` (a resumed run) are not computed again. An aborted `signal` stops dispatching;
- * batches in flight finish and are committed.
+ * Evaluates every point of a phase's parameter space on a window (or, with `combine`, on one k_fold
+ * fold's train segments, their metrics combined), in batches through the executor. The coordinator
+ * sends compact work — the plan once, then ranges of grid indices (a random sample: packed point
+ * indices) — and workers build the sets, their trial keys and the rows to store. Batches are
+ * committed in dispatch order whatever order they finish in, so the output never depends on
+ * timing. A failing batch is retried once, then split in halves until the failing sets stand alone
+ * and are recorded as failed; the others complete. A resumed run skips what the store holds. An
+ * aborted `signal` stops dispatching; batches in flight finish and are committed.
  */
-export async function runSearch(phase: ValidatedPhase, data: MarketData, window: BarWindow, executor: Executor, options: SearchOptions): Promise<SearchOutcome> {
-  const sampler = samplerOf(phase);
-  const leaderboard = new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK);
-  const results: TrialResult[] | null = options.keepAll ? [] : null;
-  const failures: FailedTrial[] = [];
-  let trials = 0;
-  const topology = { window, periodsPerYear: phase.config.periods_per_year, storeTrades: options.storeTrades, replay: options.replay };
-  const traceOf = (items: readonly Item[]): TraceSettings | undefined =>
-    traceWithin(options.trace, `${window.start}-${window.end}_t${items[0].trial}-${items[items.length - 1].trial}`, items.map((i) => i.trial));
+export async function runSearch(phase: ValidatedPhase, data: MarketData, windows: BarWindow | readonly BarWindow[], executor: Executor, options: SearchOptions, combine = false): Promise<SearchOutcome> {
+  const list = Array.isArray(windows) ? (windows as readonly BarWindow[]) : [windows as BarWindow];
+  const plan = encodePlan(planOf(phase, data.hash, list, combine, options), executor.name === 'pool');
+  const sampler = samplerOf(phase, phase.constraints);
+  const reducer = new SearchReducer(objectiveOf(phase.config), options.topK, options.results, list.length, options.progress);
+  const dispatcher = options.dispatcher ?? new Dispatcher(executor.concurrency + 1);
+  const sizer = options.sizer ?? new BatchSizer();
+  const barsPerPoint = list.reduce((a, w) => a + w.end, 0);
+  const priority = options.priority ?? 0;
 
-  const commit = (o: Outcome): void => {
-    trials++;
-    if ('failure' in o) {
-      failures.push(o.failure);
-      options.sink?.failure(o.failure, o.item.key, window);
-      return;
-    }
-    results?.push(o.result);
-    options.onResult?.(o.result);
-    leaderboard.offer(o.item.trial, o.result.metrics, o.result);
-    if (!o.restored) options.sink?.result(o.result, o.item.key, window);
+  let skip: Float64Array | null = null;
+  if (options.resume && options.results !== null) {
+    const restored = await options.results.restore(plan, data.hash);
+    reducer.restore(restored.skip.length, restored.top);
+    options.onRestored?.(restored.skip.length * list.length);
+    if (restored.skip.length > 0) skip = shared(restored.skip, executor.name === 'pool');
+  }
+
+  const failureOf = (k: number, error: unknown): BatchOutcome => {
+    const { set, params } = trialPoint(phase, k);
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      replies: [],
+      // One failed trial per window, as a search per window would have recorded.
+      failures: list.map(() => ({ trial: k, params, error: message })),
+      failureRows: list.map((w) => ({ trialKey: trialKey(set, data.hash, w), phase: options.label, window: [w.start, w.end] as const, trial: k, params, metrics: null, error: message })),
+    };
   };
+  const skipped = (k: number): boolean => skip !== null && skip.includes(k);
+  const empty: BatchOutcome = { replies: [], failures: [], failureRows: [] };
 
-  const evaluate = async (items: Item[], retried: boolean): Promise<Outcome[]> => {
+  const evaluate = async (range: PointRange, retried: boolean): Promise<BatchOutcome> => {
+    const count = range.points === null ? range.to - range.from : range.points.length;
     try {
-      const outcomes = await executor.runBatch(data, items.map((i) => i.set), { ...topology, trace: traceOf(items) });
-      return items.map((item, i) => ({ item, result: { trial: item.trial, params: item.params, metrics: metricsJson(outcomes[i].metrics), ...(outcomes[i].trades ? { trades: outcomes[i].trades! } : {}) } }));
+      const reply: WorkReply = await executor.run({ plan, data, range, skip }, count * barsPerPoint);
+      sizer.observe(count, barsPerPoint, reply.ms);
+      return { replies: [reply], failures: [], failureRows: [] };
     } catch (error) {
-      if (!retried) return evaluate(items, true);
-      if (items.length === 1) return [{ item: items[0], failure: { trial: items[0].trial, params: items[0].params, error: error instanceof Error ? error.message : String(error) } }];
-      const half = items.length >> 1;
-      return [...(await evaluate(items.slice(0, half), true)), ...(await evaluate(items.slice(half), true))];
+      if (!retried) return evaluate(range, true);
+      if (count === 1) {
+        const k = range.points === null ? range.from : range.points[0];
+        return skipped(k) || (range.points === null && !sampler.accepts(k)) ? empty : failureOf(k, error);
+      }
+      const half = count >> 1;
+      const [a, b] =
+        range.points === null
+          ? [{ from: range.from, to: range.from + half, points: null } as const, { from: range.from + half, to: range.to, points: null } as const]
+          : [{ from: 0, to: 0, points: range.points.subarray(0, half) } as const, { from: 0, to: 0, points: range.points.subarray(half) } as const];
+      const first = await evaluate(a, true);
+      const second = await evaluate(b, true);
+      return { replies: [...first.replies, ...second.replies], failures: [...first.failures, ...second.failures], failureRows: [...first.failureRows, ...second.failureRows] };
     }
   };
 
-  // Reorder buffer: batch n is committed only after batches 0..n-1.
-  const finished = new Map<number, Outcome[]>();
-  let nextToCommit = 0;
-  let dispatched = 0;
-  const inFlight = new Set<Promise<void>>();
-  let batchSize = Math.min(FIRST_BATCH, options.maxBatch ?? MAX_BATCH);
-  const launch = (items: Item[], ready: Outcome[] | null): void => {
-    const seq = dispatched++;
-    const started = performance.now();
-    const task = (ready ? Promise.resolve(ready) : evaluate(items, false)).then((outcomes) => {
-      if (!ready && items.length > 0) {
-        const perSet = (performance.now() - started) / items.length;
-        // The caller's maximum wins over the minimum: the pool's shared slots are sized from it.
-        batchSize = Math.min(options.maxBatch ?? MAX_BATCH, Math.max(MIN_BATCH, Math.round(TARGET_TASK_MS / Math.max(perSet, 1e-3))));
-      }
-      finished.set(seq, outcomes);
-      while (finished.has(nextToCommit)) {
-        for (const o of finished.get(nextToCommit)!) commit(o);
-        finished.delete(nextToCommit++);
-      }
-      options.sink?.batchDone();
-      options.progress?.(trials, failures.length, leaderboard.best);
-    });
-    const tracked = task.finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
+  // Grid order (every point, constraints applied by the workers) or a random sample drawn here.
+  const size = sampler.grid.size;
+  const method = phase.config.search?.method ?? 'grid';
+  const trials = method === 'random' ? Math.min(phase.config.search?.trials ?? size, size) : size;
+  const sampled = method === 'random' && trials < size ? sampler.points() : null;
+  let cursor = 0;
+  const nextRange = (n: number): PointRange | null => {
+    if (sampled === null) {
+      if (cursor >= size) return null;
+      const from = cursor;
+      cursor = Math.min(size, cursor + n);
+      return { from, to: cursor, points: null };
+    }
+    const points: number[] = [];
+    for (let r = sampled.next(); !r.done; r = points.length < n ? sampled.next() : { done: true, value: undefined }) points.push(r.value);
+    cursor += points.length;
+    return points.length === 0 ? null : { from: 0, to: 0, points: Float64Array.from(points) };
   };
 
-  const indices = new Int32Array(phase.dimensions.length);
-  let batch: Item[] = [];
-  let restored: Outcome[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let seq = 0;
   let interrupted = false;
-  for (const k of sampler.points()) {
+  for (;;) {
+    await reducer.room();
+    const release = await dispatcher.acquire(priority);
     if (options.signal?.aborted) {
-      interrupted = true;
+      release();
+      interrupted = cursor < trials;
       break;
     }
-    sampler.indicesAt(k, indices);
-    const point = pointSet(phase, indices);
-    const key = trialKey(point.set, data.hash, window);
-    const stored = options.stored?.get(key);
-    if (stored !== undefined) {
-      // Already computed by the interrupted run: flows through the same ordered commit.
-      if (batch.length > 0) {
-        launch(batch, null);
-        batch = [];
-      }
-      restored.push({ item: { trial: k, key, ...point }, result: { ...stored, trial: k }, restored: true });
-      continue;
+    const range = nextRange(sizer.size(barsPerPoint, trials - cursor, executor.concurrency, options.maxBatch ?? MAX_BATCH));
+    if (range === null) {
+      release();
+      break;
     }
-    if (restored.length > 0) {
-      launch([], restored);
-      restored = [];
-    }
-    batch.push({ trial: k, key, ...point });
-    if (batch.length >= batchSize) {
-      launch(batch, null);
-      batch = [];
-      // One batch more than the executor runs at once: a worker that finishes finds the next one
-      // waiting instead of idling while the main thread commits and builds.
-      while (inFlight.size > executor.concurrency) await Promise.race(inFlight);
-    }
+    const n = seq++;
+    const task = evaluate(range, false).then(
+      (outcome) => {
+        release();
+        reducer.accept(n, outcome);
+      },
+      (error: unknown) => {
+        release();
+        throw error;
+      },
+    );
+    const tracked = task.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
   }
-  if (restored.length > 0) launch([], restored);
-  if (batch.length > 0 && !interrupted) launch(batch, null);
-  while (inFlight.size > 0) await Promise.race(inFlight);
-  return { results, trials, failures, leaderboard, interrupted };
+  await Promise.all(inFlight);
+  await reducer.settle();
+  const results = options.keepAll && options.results !== null ? await options.results.runs(options.label, list, options.storeTrades) : null;
+  return { results, trials: reducer.trials, failures: reducer.failures, leaderboard: reducer.leaderboard, interrupted, plan };
 }
 
-/**
- * Searches several windows at once through the executor, so every worker stays busy; each search
- * commits in its own grid order, so the outcomes equal searching the windows one by one. Progress
- * reports the sums over all windows; `onResult` hears every window's results (restored included).
- */
-export function searchWindows(
-  phase: ValidatedPhase,
-  data: MarketData,
-  windows: readonly BarWindow[],
-  executor: Executor,
-  options: SearchOptions,
-  onResult?: (window: number, r: TrialResult) => void,
-): Promise<SearchOutcome[]> {
-  const done = new Array<number>(windows.length).fill(0);
-  const failed = new Array<number>(windows.length).fill(0);
-  return Promise.all(
-    windows.map((w, i) =>
-      runSearch(phase, data, w, executor, {
-        ...options,
-        onResult: onResult ? (r) => onResult(i, r) : undefined,
-        progress: options.progress
-          ? (d, f, best) => {
-              done[i] = d;
-              failed[i] = f;
-              options.progress!(done.reduce((a, b) => a + b, 0), failed.reduce((a, b) => a + b, 0), best);
-            }
-          : undefined,
-      }),
-    ),
-  );
+/** A sorted list of grid indices, on shared memory for a pool (every task of the search names it). */
+function shared(values: Float64Array, onShared: boolean): Float64Array {
+  if (!onShared) return values;
+  const out = new Float64Array(new SharedArrayBuffer(values.byteLength));
+  out.set(values);
+  return out;
 }

@@ -9,7 +9,7 @@ import type { SignalInfo } from '../signals/generate.js';
 import { resolvedStrategy, signalKey } from '../signals/key.js';
 import { canonicalJson } from '../search/trial-key.js';
 import { traceWithin, type TraceSettings } from '../tracing/settings.js';
-import { pointSet, samplerOf } from './search.js';
+import { pointSet, samplerOf } from '../search/template.js';
 
 /** A stored signal set as a phase reports it: the index row plus the point's swept parameters and its window. */
 export interface SignalRow extends SignalInfo {

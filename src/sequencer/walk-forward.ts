@@ -3,69 +3,60 @@ import { inferPeriodsPerYear } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
 import { MetricsAccumulator } from '../metrics/accumulator.js';
+import { metricsJson } from '../results/contract.js';
+import type { TrialResult } from '../types.js';
+import { aggregate } from './aggregate.js';
+import { stabilityOf, testRun, windowResult, type PhaseRun, type WalkForwardSummary, type WindowResult } from './phase-run.js';
+import { BatchSizer, objectiveOf, runSearch, type SearchOptions, type SearchOutcome } from './search.js';
 import { Leaderboard } from '../reduce/leaderboard.js';
-import { metricsJson, type MetricsJson } from '../results/contract.js';
-import { trialKey } from '../search/trial-key.js';
-import { runBacktest } from '../topology/run.js';
-import { objectiveOf, searchWindows, trialSet, type FailedTrial, type SearchOptions, type TrialResult } from './search.js';
-import { windowResult, type PhaseRun, type WindowResult } from './sequences.js';
-import { aggregate, type Aggregate } from './aggregate.js';
 import { walkForwardWindows, type WalkForwardSpec } from './windows.js';
-import { traceWithin } from '../tracing/settings.js';
-
-export interface ParamStability {
-  /** The chosen value in each window (null where no set qualified). */
-  readonly values: unknown[];
-  readonly distinct: number;
-  readonly mean?: number;
-  readonly std?: number;
-  readonly min?: number;
-  readonly max?: number;
-}
-
-export interface WalkForwardSummary {
-  /** Metrics of the stitched out-of-sample equity: each test window compounds on the previous one's end. */
-  readonly oos_metrics: MetricsJson;
-  /** Stitched out-of-sample equity at each test bar's close (from the first test bar). */
-  readonly oos_equity: number[];
-  /** Annualised out-of-sample return / mean annualised in-sample return of the chosen sets; null when undefined. */
-  readonly efficiency: number | null;
-  readonly stability: Record<string, ParamStability>;
-  /** The windows' test metrics summarised (a window without a qualifying set is left out). */
-  readonly aggregate: Aggregate;
-}
+import type { TestReply } from '../batch/work.js';
 
 /**
  * Walk-forward optimisation: for each window, search the train part, pick the best set by the
  * objective under the result constraints, run it on the test part (features warm on every bar
- * before it; it starts with the full capital). The test runs are single sets, run in this thread
- * with their equity curves recorded so the out-of-sample curve can be stitched.
+ * before it; it starts with the full capital). Every window's search and test run go to the
+ * executor at once — earlier windows first — so no window waits for another and a window's test
+ * runs as soon as its search is done; the out-of-sample curve is stitched at the end.
  */
 export async function runWalkForward(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions, spec: WalkForwardSpec): Promise<PhaseRun & { walkForward: WalkForwardSummary }> {
   const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
   const windows = walkForwardWindows(data.time.length, spec, periodsPerYear);
   const capital = phase.config.capital;
+  const sizer = options.sizer ?? new BatchSizer();
+  const done = windows.map(() => ({ trials: 0, failed: 0 }));
+  const runs = await Promise.all(
+    windows.map(async (w, wi): Promise<{ outcome: SearchOutcome; test: TestReply | null }> => {
+      const perWindow: SearchOptions = {
+        ...options,
+        sizer,
+        priority: wi,
+        progress: options.progress
+          ? (d, f, best) => {
+              done[wi] = { trials: d, failed: f };
+              options.progress!(done.reduce((a, x) => a + x.trials, 0), done.reduce((a, x) => a + x.failed, 0), best);
+            }
+          : undefined,
+      };
+      const outcome = await runSearch(phase, data, { start: w.train[0], end: w.train[1] }, executor, perWindow);
+      const best = outcome.leaderboard.best?.item ?? null;
+      if (best === null || outcome.interrupted) return { outcome, test: null };
+      return { outcome, test: await testRun(outcome.plan, data, executor, perWindow, best, { start: w.test[0], end: w.test[1] }, { recordCurve: true, trades: true }) };
+    }),
+  );
   const results: TrialResult[] | null = options.keepAll ? [] : null;
-  const failures: FailedTrial[] = [];
+  const failures = [];
   let trials = 0;
-  let last = new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK);
+  let last = runs[0]?.outcome.leaderboard ?? new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK);
   const windowResults: WindowResult[] = [];
   const oos = new MetricsAccumulator(capital);
   const oosEquity: number[] = [];
   const inSampleCagr: number[] = [];
   let level = capital;
   let interrupted = false;
-
-  const outcomes = await searchWindows(
-    phase,
-    data,
-    windows.map((w) => ({ start: w.train[0], end: w.train[1] })),
-    executor,
-    options,
-  );
   for (let wi = 0; wi < windows.length; wi++) {
     const w = windows[wi];
-    const outcome = outcomes[wi];
+    const { outcome, test: r } = runs[wi];
     trials += outcome.trials;
     failures.push(...outcome.failures);
     results?.push(...(outcome.results ?? []));
@@ -75,15 +66,8 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
       break;
     }
     const best = outcome.leaderboard.best?.item ?? null;
-    let testMetrics: MetricsJson | null = null;
     const test = { start: w.test[0], end: w.test[1] };
-    if (best !== null) {
-      const set = trialSet(phase, best.trial);
-      const trace = traceWithin(options.trace, `${test.start}-${test.end}_test`, [best.trial]);
-      const r = runBacktest(data, set, { window: test, periodsPerYear, storeTrades: true, recordCurves: true, trace });
-      testMetrics = metricsJson(r.metrics);
-      options.sink?.result({ trial: best.trial, params: best.params, metrics: testMetrics, ...(options.storeTrades && r.trades ? { trades: r.trades } : {}) }, trialKey(set, data.hash, test), test);
-      options.sink?.batchDone();
+    if (best !== null && r !== null) {
       if (best.metrics.cagr !== null) inSampleCagr.push(best.metrics.cagr);
       const curve = r.curve!;
       const scale = level / capital;
@@ -102,7 +86,7 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
         oosEquity.push(level);
       }
     }
-    windowResults.push(windowResult(data, { start: w.train[0], end: w.train[1] }, test, best, testMetrics));
+    windowResults.push(windowResult(data, { start: w.train[0], end: w.train[1] }, test, best, r?.metrics ?? null));
   }
   const oosMetrics = metricsJson(oos.finish(periodsPerYear));
   const meanIs = inSampleCagr.length > 0 ? inSampleCagr.reduce((a, b) => a + b, 0) / inSampleCagr.length : null;
@@ -117,24 +101,4 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
     interrupted,
     walkForward: { oos_metrics: oosMetrics, oos_equity: oosEquity, efficiency, stability: stabilityOf(windowResults), aggregate: aggregate(windowResults.map((w) => w.test_metrics)) },
   };
-}
-
-/** How the chosen parameters moved across windows. */
-export function stabilityOf(windows: readonly Pick<WindowResult, 'best'>[]): Record<string, ParamStability> {
-  const names = new Set<string>();
-  for (const w of windows) for (const k of Object.keys(w.best?.params ?? {})) names.add(k);
-  const out: Record<string, ParamStability> = {};
-  for (const name of names) {
-    const values = windows.map((w) => (w.best ? (w.best.params[name] ?? null) : null));
-    const distinct = new Set(values.filter((v) => v !== null).map((v) => JSON.stringify(v))).size;
-    const nums = values.filter((v): v is number => typeof v === 'number');
-    if (nums.length > 0 && nums.length === values.filter((v) => v !== null).length) {
-      const mean = nums.reduce((a, b) => a + b, 0) / nums.length;
-      const std = Math.sqrt(nums.reduce((a, b) => a + (b - mean) ** 2, 0) / nums.length);
-      out[name] = { values, distinct, mean, std, min: Math.min(...nums), max: Math.max(...nums) };
-    } else {
-      out[name] = { values, distinct };
-    }
-  }
-  return out;
 }

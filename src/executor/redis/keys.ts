@@ -31,20 +31,24 @@ export function runDataPattern(queue: string): string {
   return `fanfold:data:${queue}:*`;
 }
 
-/**
- * A batch's job id: a hash of everything its results depend on (data, window, periods per year,
- * whether trades are kept, and the sets' trial keys in order). The same batch enqueued again (a
- * restarted coordinator) gets the same id, so BullMQ keeps one job and a finished one is reused.
- */
-export function batchJobId(dataHash: string, window: { start: number; end: number }, periodsPerYear: number | undefined, storeTrades: boolean, keys: readonly string[]): string {
-  const h = createHash('sha256');
-  h.update(`${dataHash}|${window.start}|${window.end}|${periodsPerYear ?? ''}|${storeTrades ? 1 : 0}`);
-  for (const k of keys) h.update(`|${k}`);
-  // A letter first: BullMQ treats purely numeric ids specially.
-  return `b${h.digest('hex')}`;
+/** Where a search's plan (its template, windows and ranking) waits for workers, one key per plan id. */
+export function planKey(queue: string, planId: string): string {
+  return `fanfold:data:${queue}:plan:${planId}`;
 }
 
-/** What a result depends on besides the set's trial key (two phases may differ only in these). */
-export function resultScope(periodsPerYear: number | undefined, storeTrades: boolean): string {
-  return `${periodsPerYear ?? ''}|${storeTrades ? 1 : 0}`;
+/** A resumed search's stored points (skipped by every task of the plan). */
+export function skipKey(queue: string, planId: string): string {
+  return `fanfold:data:${queue}:skip:${planId}`;
+}
+
+/**
+ * A task's job id: a hash of everything its results depend on (the plan, its points, the points
+ * it skips). The same task enqueued again (a restarted coordinator) gets the same id, so BullMQ
+ * keeps one job.
+ */
+export function taskJobId(parts: readonly (string | number)[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(`${p}|`);
+  // A letter first: BullMQ treats purely numeric ids specially.
+  return `b${h.digest('hex')}`;
 }

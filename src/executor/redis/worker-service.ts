@@ -7,7 +7,8 @@ import { coordinatorClientName, QUEUE_REGISTRY, runMetaKey } from './keys.js';
 import { MarketCache } from './market-cache.js';
 import { pluginsHash } from './plugins-hash.js';
 import { redactedUrl } from './url.js';
-import { decodePayload, encodeReply, type BatchJobData } from './wire.js';
+import { decodeFloats, encodeReply, type JobData } from './wire.js';
+import { PlanCache } from './plan-cache.js';
 
 /** How long a consumer of a run without a coordinator must have had nothing to do before it is closed. */
 const ORPHAN_IDLE_MS = 3_000;
@@ -40,8 +41,9 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
   const name = `fanfold-worker-${hostname()}-${process.pid}`;
   const connection = bullConnection(options.url, name);
   connection.on('error', (e) => log(`redis: ${e.message}`));
-  const pool = new PoolExecutor({ workers: options.workers, maxBatch: 4096 });
+  const pool = new PoolExecutor({ workers: options.workers });
   const market = new MarketCache(connection);
+  const plans = new PlanCache(connection);
   const consumers = new Map<string, Worker>();
   const refused = new Set<string>();
   const closing = new Set<Promise<void>>();
@@ -51,15 +53,18 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
   const orphans = new Set<string>();
   let clientListRefused = false;
 
-  const runJob = async (job: Job<BatchJobData>): Promise<string> => {
+  const runJob = async (job: Job<JobData>): Promise<string> => {
     const data = job.data;
     if (data.version !== VERSION) throw new Error(`worker ${name} runs fanfold ${VERSION}, the run's coordinator ${data.version}`);
-    const bars = await market.get(data.dataKey, data.dataHash);
-    const { sets, options: topology, plugins } = decodePayload(data.payload);
-    return encodeReply(await pool.runBatch(bars, sets, topology, plugins));
+    const [bars, plan, skip] = await Promise.all([market.get(data.dataKey, data.dataHash), plans.plan(data.planKey, data.planId), data.skipKey ? plans.skip(data.skipKey) : null]);
+    if (data.kind === 'test') {
+      return encodeReply(await pool.test({ plan, data: bars, trial: data.trial!, window: data.window!, recordCurve: data.recordCurve!, trades: data.trades!, traceSegment: data.traceSegment! }, data.plugins));
+    }
+    const range = data.points !== undefined ? ({ from: 0, to: 0, points: decodeFloats(data.points) } as const) : ({ from: data.from!, to: data.to!, points: null } as const);
+    return encodeReply(await pool.run({ plan, data: bars, range, skip }, 0, data.plugins));
   };
 
-  const tracked = (queue: string) => async (job: Job<BatchJobData>): Promise<string> => {
+  const tracked = (queue: string) => async (job: Job<JobData>): Promise<string> => {
     const a = activity.get(queue) ?? { running: 0, last: Date.now() };
     a.running++;
     try {
@@ -101,7 +106,7 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
     // coordinator waits for those names to disappear before deleting the queue.
     const own = bullConnection(options.url, `${name}-${queue}`);
     own.on('error', () => {});
-    const worker = new Worker<BatchJobData, string>(queue, tracked(queue), {
+    const worker = new Worker<JobData, string>(queue, tracked(queue), {
       connection: own,
       name,
       concurrency: options.workers,

@@ -1,0 +1,183 @@
+import { dirname, resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { IssueSink, type ValidatedPhase } from '../config/validate.js';
+import type { PhaseDeclaration, Workflow } from '../config/workflow.js';
+import type { PhaseOutput } from '../config/templates.js';
+import { locateIn } from '../config/tree.js';
+import { loadMarketData } from '../data/load.js';
+import type { MarketData } from '../data/series.js';
+import { ConfigError, UserError } from '../errors.js';
+import type { Executor } from '../executor/executor.js';
+import { progressLine } from '../reduce/progress.js';
+import type { PhaseJson } from '../results/contract.js';
+import type { Results } from '../results/thread.js';
+import { canonicalJson, trialKey } from '../search/trial-key.js';
+import { samplerOf, trialSet } from '../search/template.js';
+import type { Dispatcher } from '../sequencer/dispatch.js';
+import { BatchSizer, objectiveOf } from '../sequencer/search.js';
+import { runSequence, searchedWindows, type PhaseRun } from '../sequencer/sequences.js';
+import { checkReplaySignals } from '../sequencer/signals.js';
+import { TOPOLOGIES } from '../topology/topology.js';
+import { containerLabel, patternMatchesAny, type TraceSettings } from '../tracing/settings.js';
+import type { BestRun, RunStage, Stage } from './composable/run-composed.js';
+import { redisRefusesTracing } from './execution.js';
+import { runGenerationStage } from './generation.js';
+
+/** What every stage of a run shares. */
+export interface StageContext {
+  readonly workflow: Workflow;
+  readonly executor: Executor;
+  readonly results: Results;
+  /** The run is a resume: searches skip what the store holds. */
+  readonly resume: boolean;
+  readonly runId: string;
+  /** Content-addressed by strategy, data and window: shared by every run written to the same --out. */
+  readonly signalsDir: string;
+  readonly outputs: ReadonlyMap<string, PhaseOutput>;
+  readonly dispatcher: Dispatcher;
+  readonly log: (line: string) => void;
+  readonly signal?: AbortSignal;
+  readonly progress: boolean;
+  readonly maxBatch?: number;
+  readonly force: boolean;
+}
+
+/**
+ * The unit a workflow runs, repeats and branches: one phase config's sequence, its trials stored
+ * under `label` (the phase name, or a composed phase's iteration or branch).
+ */
+export function stageRunner(ctx: StageContext): RunStage {
+  const dataCache = new Map<string, Promise<MarketData>>();
+  const dataOf = (decl: PhaseDeclaration, config: Config): { spec: Config['data']; data: Promise<MarketData> } => {
+    const spec = resolveDataPaths(decl, ctx.workflow, config.data);
+    const key = canonicalJson(spec);
+    if (!dataCache.has(key)) dataCache.set(key, loadMarketData(spec, ctx.workflow.baseDir));
+    return { spec, data: dataCache.get(key)! };
+  };
+  return async (decl, label, phase, storage, live) => {
+    const config = phase.config;
+    const sampler = samplerOf(phase, phase.constraints);
+    const topology = decl.topology ?? (sampler.grid.size > 1 ? 'optimization' : 'backtest');
+    if (topology === 'backtest' && sampler.grid.size > 1) {
+      const sink = new IssueSink(decl.tree, ctx.workflow.file);
+      sink.at([], `phase '${decl.name}' uses the backtest topology (one parameter set) but its parameter space has ${sampler.grid.size} points`);
+      throw new ConfigError(sink.issues);
+    }
+    const accepted = sampler.countAccepted();
+    ctx.log(`phase ${label}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}`);
+    const { spec: dataSpec, data: loading } = dataOf(decl, config);
+    const data = await loading;
+    const trace = traceSettings(config, ctx.runId, label);
+    if (trace) {
+      if (ctx.executor.name === 'redis') throw new UserError(redisRefusesTracing(decl.name));
+      const containers = TOPOLOGIES.find((t) => t.name === topology)!.containers;
+      for (const [pattern] of trace.containers ?? []) {
+        if (!patternMatchesAny(pattern, containers)) ctx.log(`phase ${label}: trace_settings.container_settings: '${pattern}' matches no container of the ${topology} topology (${containers.map(containerLabel).join(', ')})`);
+      }
+    }
+    // Signals are stored per window: those the phase's sequence searches (a replay with the same sequence finds them).
+    const windows = topology === 'signal_generation' || topology === 'signal_replay' ? searchedWindows(phase, data) : [];
+    if (topology === 'signal_generation') return runGenerationStage(ctx, decl, label, phase, storage, { data, dataSpec, windows, trace });
+    // signal_replay: what the `inputs.signals` phase stored, and why its failed keys failed.
+    const source = topology === 'signal_replay' && decl.signalsFrom !== null ? ctx.outputs.get(decl.signalsFrom) : undefined;
+    if (topology === 'signal_replay') {
+      const from = decl.signalsFrom === null ? null : { name: decl.signalsFrom, keys: new Set(source?.signals ?? []), failed: source?.failedSignals ?? {} };
+      const strategies = checkReplaySignals(phase, data, windows, ctx.signalsDir, from);
+      ctx.log(`phase ${label}: replaying the stored signals of ${strategies} strateg${strategies === 1 ? 'y' : 'ies'}${windows.length > 1 ? ` in ${windows.length} windows` : ''}`);
+      // Other machines cannot read this machine's signal store; a replay equals the full backtest trade for trade, so they run that.
+      if (ctx.executor.name === 'redis') ctx.log('signal_replay through redis: workers run the full backtest topology (same results; the signal store is on this machine)');
+    }
+    const storeTrades = config.results.store_trades;
+    const bar = live && ctx.progress && process.stderr.isTTY ? progressLine(label, config.search?.method === 'random' ? Math.min(config.search.trials ?? 0, accepted ?? Infinity) : accepted, objectiveOf(config).metric) : null;
+    let restored = 0;
+    const run = await runSequence(phase, data, ctx.executor, {
+      onRestored: (n) => (restored += n),
+      results: ctx.results,
+      label,
+      resume: ctx.resume,
+      storeTrades,
+      tradesTopOnly: storage === 'hybrid',
+      topK: config.results.top_k,
+      keepAll: storage === 'memory',
+      signal: ctx.signal,
+      maxBatch: ctx.maxBatch,
+      trace,
+      replay: topology === 'signal_replay' && ctx.executor.name !== 'redis' ? { dir: ctx.signalsDir, failed: source?.failedSignals } : undefined,
+      dispatcher: ctx.dispatcher,
+      sizer: new BatchSizer(),
+      progress: bar ? (done, failed, best) => bar.update(done, failed, best) : undefined,
+    });
+    bar?.end();
+    if (restored > 0) ctx.log(`phase ${label}: ${restored} trials already stored, not recomputed`);
+    if (storage === 'hybrid' && storeTrades) await keepTopTrades(ctx.results, phase, label, data, run);
+    const best = run.leaderboard.best?.item ?? null;
+    const kept = storage === 'memory' ? run.results : storage === 'hybrid' ? run.leaderboard.ranked.map((r) => r.item) : null;
+    const json: PhaseJson = {
+      name: label,
+      topology,
+      sequence: run.sequence,
+      storage,
+      trials: run.trials,
+      failed: run.failures.length,
+      ...(best ? { best: { params: best.params, metrics: best.metrics } } : {}),
+      ...(run.windows ? { windows: run.windows } : {}),
+      ...(run.walkForward ? { walk_forward: run.walkForward } : {}),
+      ...(run.monteCarlo ? { monte_carlo: run.monteCarlo } : {}),
+      ...(run.kFold ? { k_fold: run.kFold } : {}),
+      ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
+      ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
+    };
+    return { json, config, data, dataSpec, phase, bestRun: best && !run.kFold ? bestRunOf(label, phase, best.trial, run, data, dataSpec) : null, interrupted: run.interrupted } satisfies Stage;
+  };
+}
+
+/** The window the phase's leaderboard ranks on: walk-forward's is its last train window. */
+function leaderboardWindow(run: PhaseRun, data: MarketData): { start: number; end: number } {
+  const trained = run.windows?.[run.windows.length - 1]?.train;
+  return trained ? { start: trained[0], end: trained[1] } : { start: 0, end: data.time.length };
+}
+
+/** hybrid storage: the top-k trials of a phase get their trades blob (the store holds every summary). */
+async function keepTopTrades(results: Results, phase: ValidatedPhase, label: string, data: MarketData, run: PhaseRun): Promise<void> {
+  const window = leaderboardWindow(run, data);
+  const rows = run.leaderboard.ranked.flatMap(({ item }) =>
+    item.trades ? [{ trialKey: trialKey(trialSet(phase, item.trial), data.hash, window), phase: label, window: [window.start, window.end] as const, trial: item.trial, params: item.params, metrics: item.metrics, error: null, trades: item.trades }] : [],
+  );
+  if (rows.length > 0) await results.keepTop(rows);
+}
+
+/** The resolved parameter set of a stage's best trial, where it is stored and the window it was chosen on. */
+function bestRunOf(label: string, phase: ValidatedPhase, trial: number, run: PhaseRun, data: MarketData, spec: Config['data']): BestRun {
+  const window = leaderboardWindow(run, data);
+  return { label, trial, window: [window.start, window.end], periods_per_year: phase.config.periods_per_year ?? null, set: trialSet(phase, trial), data: { spec, hash: data.hash } };
+}
+
+/**
+ * The data spec with every relative path resolved against the folder of the file that wrote that
+ * path (an `extends` base may), or the working directory for a path given with `--set`.
+ */
+function resolveDataPaths(decl: PhaseDeclaration, workflow: Workflow, data: Config['data']): Config['data'] {
+  const against = (path: readonly (string | number)[], value: string): string => {
+    const pos = locateIn(decl.tree, path, workflow.file);
+    return resolve(pos.file.startsWith('--set ') ? process.cwd() : dirname(resolve(pos.file)), value);
+  };
+  if ('path' in data) return { ...data, path: against(['data', 'path'], data.path) };
+  if ('symbols' in data) return { symbols: data.symbols.map((s, i) => ({ ...s, path: against(['data', 'symbols', i, 'path'], s.path) })) };
+  return data;
+}
+
+/**
+ * A phase's trace settings when execution.enable_event_tracing is on: under
+ * `<trace_dir>/<trace_id or run id>/<phase>/`, one sub-folder per topology run.
+ */
+function traceSettings(config: Config, runId: string, phase: string): TraceSettings | undefined {
+  if (!config.execution.enable_event_tracing) return undefined;
+  const t = config.execution.trace_settings;
+  return {
+    traceId: t?.trace_id ?? runId,
+    traceDir: resolve(t?.trace_dir ?? './traces'),
+    maxEvents: t?.max_events ?? 10_000,
+    part: [phase],
+    containers: Object.entries(t?.container_settings ?? {}).map(([pattern, s]) => [pattern, { enabled: s.enabled, events: s.events, maxEvents: s.max_events }] as const),
+  };
+}

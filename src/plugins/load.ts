@@ -1,0 +1,134 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UserError } from '../errors.js';
+import { parseFeatureKey } from '../features/registry.js';
+import { findDefinition, registerClassifier, registerStrategy } from '../strategies/registry.js';
+import type { ClassifierDefinition, ParamSpec, StrategyDefinition } from '../strategies/strategy.js';
+
+/**
+ * Where composable-workflow exports are registered: the coordinator's registry. Workers pass none
+ * (they run strategies and classifiers only); the exports are still checked.
+ */
+export interface WorkflowRegistry {
+  find(name: string): unknown;
+  register(definition: object): void;
+}
+
+export interface LoadedPlugins {
+  readonly strategies: string[];
+  readonly classifiers: string[];
+  readonly workflows: string[];
+}
+
+/** What is wrong with a composable workflow export (null when it has the protocol's shape). */
+function checkWorkflow(value: Record<string, unknown>): string | null {
+  if (typeof value.name !== 'string' || !NAME.test(value.name)) return `name must be lower_snake_case, got ${JSON.stringify(value.name)}`;
+  if (typeof value.description !== 'string') return 'description must be a string';
+  for (const fn of ['prepare', 'shouldContinue', 'modifyConfigForNext']) if (typeof value[fn] !== 'function') return `${fn} must be a function`;
+  if (value.getBranches !== undefined && typeof value.getBranches !== 'function') return 'getBranches must be a function when present';
+  return null;
+}
+
+const NAME = /^[a-z][a-z0-9_]*$/;
+const PARAM_TYPES = ['int', 'number', 'bool', 'enum'];
+
+/** What is wrong with a plugin export's metadata (null when it is a valid definition). */
+function checkDefinition(value: Record<string, unknown>): string | null {
+  const kind = value.kind;
+  if (typeof value.name !== 'string' || !NAME.test(value.name)) return `name must be lower_snake_case, got ${JSON.stringify(value.name)}`;
+  if (typeof value.description !== 'string') return 'description must be a string';
+  if (!Number.isInteger(value.stateSize) || (value.stateSize as number) < 0) return 'stateSize must be a non-negative integer';
+  for (const fn of ['prepare', 'features', kind === 'strategy' ? 'signal' : 'classify']) if (typeof value[fn] !== 'function') return `${fn} must be a function`;
+  if (kind === 'classifier' && !(Array.isArray(value.labels) && value.labels.length > 0 && value.labels.every((l) => typeof l === 'string'))) return 'labels must be a non-empty list of strings';
+  if (!Array.isArray(value.params)) return 'params must be a list of parameter specs';
+  for (const p of value.params as ParamSpec[]) {
+    if (typeof p?.name !== 'string' || !NAME.test(p.name)) return `parameter name must be lower_snake_case, got ${JSON.stringify(p?.name)}`;
+    if (!PARAM_TYPES.includes(p.type)) return `parameter ${p.name}: type must be one of ${PARAM_TYPES.join(', ')}`;
+    const ok = p.type === 'bool' ? typeof p.default === 'boolean' : p.type === 'enum' ? Array.isArray(p.choices) && p.choices.includes(p.default as string) : typeof p.default === 'number';
+    if (!ok) return `parameter ${p.name}: default ${JSON.stringify(p.default)} does not fit type ${p.type}${p.type === 'enum' ? ' and its choices' : ''}`;
+  }
+  // The defaults must prepare and name real features, so a broken plugin fails here and not mid-run.
+  try {
+    const prepared = (value.prepare as (raw: object) => unknown)({});
+    for (const key of (value.features as (p: unknown) => string[])(prepared)) parseFeatureKey(key);
+  } catch (e) {
+    return `its defaults do not prepare: ${(e as Error).message}`;
+  }
+  return null;
+}
+
+/**
+ * Loads user plugins: every `.js`/`.mjs` ES module directly inside the given folders (and nowhere
+ * else). Each export with `kind: 'strategy'` or `'classifier'` is checked and registered; a name
+ * already taken by a built-in or another plugin is refused with the file that tried to take it.
+ */
+export async function loadPlugins(folders: readonly string[], workflows: WorkflowRegistry | null = null): Promise<LoadedPlugins> {
+  const loaded: LoadedPlugins = { strategies: [], classifiers: [], workflows: [] };
+  for (const folder of folders) {
+    let files: string[];
+    try {
+      if (!statSync(folder).isDirectory()) throw new Error('not a folder');
+      files = readdirSync(folder).filter((f) => /\.(m?js)$/.test(f)).sort();
+    } catch (e) {
+      throw new UserError(`plugins: cannot read folder ${folder}: ${(e as Error).message}`);
+    }
+    for (const f of files) {
+      const file = join(folder, f);
+      let module: Record<string, unknown>;
+      try {
+        module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      } catch (e) {
+        throw new UserError(`plugin ${file}: cannot load: ${(e as Error).message}`);
+      }
+      let found = 0;
+      for (const [exportName, value] of Object.entries(module)) {
+        if (value === null || typeof value !== 'object') continue;
+        const def = value as Record<string, unknown>;
+        if (def.kind === 'workflow') {
+          found++;
+          const problem = checkWorkflow(def);
+          if (problem) throw new UserError(`plugin ${file}: export '${exportName}': ${problem}`);
+          if (workflows === null) continue;
+          const existing = workflows.find(def.name as string);
+          if (existing === value) continue;
+          if (existing) throw new UserError(`plugin ${file}: export '${exportName}': the name '${def.name as string}' is already registered (composable workflow); rename it`);
+          workflows.register(value);
+          loaded.workflows.push(def.name as string);
+          continue;
+        }
+        if (def.kind !== 'strategy' && def.kind !== 'classifier') continue;
+        found++;
+        const problem = checkDefinition(def);
+        if (problem) throw new UserError(`plugin ${file}: export '${exportName}': ${problem}`);
+        const name = def.name as string;
+        const existing = findDefinition(name);
+        if (existing === value) continue; // the same module loaded again
+        if (existing) throw new UserError(`plugin ${file}: export '${exportName}': the name '${name}' is already registered (${existing.kind === 'strategy' ? 'strategy' : 'classifier'}); rename it`);
+        if (def.kind === 'strategy') {
+          registerStrategy(value as StrategyDefinition);
+          loaded.strategies.push(name);
+        } else {
+          registerClassifier(value as ClassifierDefinition);
+          loaded.classifiers.push(name);
+        }
+      }
+      if (found === 0) throw new UserError(`plugin ${file}: exports no strategy, classifier or workflow (an object with kind: 'strategy', 'classifier' or 'workflow')`);
+    }
+  }
+  return loaded;
+}
+
+const loadedOnce = new Map<string, Promise<LoadedPlugins>>();
+
+/** Loads a set of plugin folders once per thread (a worker's tasks all name the same folders). */
+export function loadPluginsOnce(folders: readonly string[]): Promise<LoadedPlugins> {
+  const id = folders.join('\0');
+  let loaded = loadedOnce.get(id);
+  if (loaded === undefined) {
+    loaded = loadPlugins(folders);
+    loadedOnce.set(id, loaded);
+    loaded.catch(() => loadedOnce.delete(id));
+  }
+  return loaded;
+}

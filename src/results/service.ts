@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { unpack } from 'msgpackr';
+import type { PlanRef } from '../batch/plan.js';
+import { preparedPlan, unpackRows, type TopEntry } from '../batch/work.js';
+import type { Trade } from '../engine/trade.js';
+import { combineSegments } from '../metrics/combine.js';
+import { Leaderboard } from '../reduce/leaderboard.js';
+import { trialPoint, trialSet } from '../search/template.js';
+import { trialKey } from '../search/trial-key.js';
+import type { MetricsJson } from './contract.js';
+import { ResultsStore, type SignalIndexRow, type TrialRow } from './store.js';
+
+/** What a resumed run already has of a search: the points to skip and the best of them. */
+export interface Restored {
+  /** Grid indices stored on every window of the plan, sorted ascending. */
+  readonly skip: Float64Array;
+  readonly top: TopEntry[];
+}
+
+/** A stored trial as the `runs` of a memory-storage phase list it. */
+export interface StoredRun {
+  readonly trial: number;
+  readonly params: Record<string, unknown>;
+  readonly metrics: MetricsJson;
+  readonly trades?: Trade[];
+}
+
+/**
+ * The run's results store as one long-lived service: every batch's rows, test runs and failures are
+ * written here, resumed searches are read from here. It is the state the results thread keeps
+ * (results/thread.ts runs it there and the coordinator talks to it over a comlink channel); the
+ * inline executor uses it in its own thread. Rows arrive packed by the workers, so writing a batch
+ * costs this service one transaction and the coordinator nothing per set.
+ */
+export class ResultsService {
+  private store: ResultsStore | null = null;
+
+  open(dir: string): void {
+    this.store = new ResultsStore(dir);
+  }
+
+  private get db(): ResultsStore {
+    if (this.store === null) throw new Error('results store not open');
+    return this.store;
+  }
+
+  /** A batch's packed rows (batch/work.ts `StoredRows`), in one transaction. */
+  commit(rows: Uint8Array): void {
+    this.db.insertRows(unpackRows(rows));
+  }
+
+  /** Rows built by the coordinator itself (test runs, failed trials), in one transaction. */
+  add(rows: readonly (Omit<TrialRow, 'tradesFile'> & { readonly trades?: Trade[] | null })[]): void {
+    const db = this.db;
+    for (const r of rows) {
+      const { trades, ...row } = r;
+      db.add({ ...row, tradesFile: trades ? db.writeBlob('trades', r.trialKey, trades) : null });
+    }
+    db.flush();
+  }
+
+  /**
+   * Resume: the points of a plan the store already holds on every window of the plan, found by
+   * grid index and checked by trial key (a set whose key differs, because the config or the data
+   * changed, is computed again), and the plan's top-k among them.
+   */
+  restore(ref: PlanRef, dataHash: string): Restored {
+    const { plan, capital } = preparedPlan(ref);
+    const db = this.db;
+    const windows = plan.windows;
+    const board = new Leaderboard<StoredRun>(plan.objective, plan.topK);
+    const skip: number[] = [];
+    let current = -1;
+    let parts: (MetricsJson | null)[] = [];
+    let tradesFile: string | null = null;
+    const finish = (): void => {
+      if (current < 0 || parts.some((m) => m === null)) return;
+      const metrics = plan.combine ? combineSegments(parts.map((m, w) => ({ metrics: m!, bars: windows[w].end - windows[w].start })), capital) : parts[0]!;
+      skip.push(current);
+      const trades = plan.tradesIn === 'top' && tradesFile !== null ? (unpack(readFileSync(join(db.dir, tradesFile))) as Trade[]) : undefined;
+      board.offer(current, metrics, { trial: current, params: trialPoint(plan.template, current).params, metrics, ...(trades ? { trades } : {}) });
+    };
+    for (const row of db.storedRows(plan.label, windows)) {
+      if (row.trial !== current) {
+        finish();
+        current = row.trial;
+        parts = windows.map(() => null);
+        tradesFile = null;
+      }
+      const w = windows.findIndex((x) => x.start === row.window[0] && x.end === row.window[1]);
+      if (trialKey(trialSet(plan.template, row.trial), dataHash, windows[w]) !== row.trialKey) continue;
+      parts[w] = row.metrics;
+      if (w === 0) tradesFile = row.tradesFile;
+    }
+    finish();
+    return { skip: Float64Array.from(skip), top: board.ranked.map((e) => e.item) };
+  }
+
+  /** The successful trials of a label on each window (in the order given), by grid index: a memory-storage phase's runs. */
+  runs(label: string, windows: readonly { start: number; end: number }[], withTrades: boolean): StoredRun[] {
+    const db = this.db;
+    const out: StoredRun[] = [];
+    for (const w of windows) {
+      for (const row of db.storedRows(label, [w])) {
+        const trades = withTrades && row.tradesFile !== null ? (unpack(readFileSync(join(db.dir, row.tradesFile))) as Trade[]) : undefined;
+        out.push({ trial: row.trial, params: JSON.parse(row.params) as Record<string, unknown>, metrics: row.metrics, ...(trades ? { trades } : {}) });
+      }
+    }
+    return out;
+  }
+
+  /** hybrid storage: the top-k trials of a search get their trades blob (their summary rows are replaced). */
+  keepTop(rows: readonly (Omit<TrialRow, 'tradesFile'> & { readonly trades: Trade[] })[]): void {
+    const db = this.db;
+    db.ensureIndex();
+    for (const r of rows) {
+      const { trades, ...row } = r;
+      db.add({ ...row, tradesFile: db.writeBlob('trades', r.trialKey, trades) });
+    }
+    db.flush();
+  }
+
+  addSignals(phase: string, rows: readonly SignalIndexRow[]): void {
+    this.db.addSignals(phase, rows);
+  }
+
+  count(phase?: string): number {
+    return this.db.count(phase);
+  }
+
+  close(): void {
+    this.store?.close();
+    this.store = null;
+  }
+}

@@ -1,0 +1,93 @@
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import * as Comlink from 'comlink';
+import { nodeEndpoint } from './comlink-node.js';
+
+import type { PlanRef } from '../batch/plan.js';
+import { packageRoot } from '../version.js';
+import { ResultsService, type Restored, type StoredRun } from './service.js';
+import type { SignalIndexRow, TrialRow } from './store.js';
+import type { Trade } from '../engine/trade.js';
+
+type CoordinatorRow = Omit<TrialRow, 'tradesFile'> & { readonly trades?: Trade[] | null };
+
+/**
+ * The coordinator's handle on the run's results store: every call is asynchronous, whether the
+ * store lives in the results thread (`threaded`) or in this thread (`local`, for small runs and
+ * the inline executor, where a thread's start-up would cost more than it saves). Calls are
+ * carried out in the order they are made.
+ */
+export interface Results {
+  /** A batch's packed rows; the bytes are handed over (their buffer is transferred to the thread). */
+  commit(rows: Uint8Array): Promise<void>;
+  add(rows: readonly CoordinatorRow[]): Promise<void>;
+  restore(plan: PlanRef, dataHash: string): Promise<Restored>;
+  runs(label: string, windows: readonly { start: number; end: number }[], withTrades: boolean): Promise<StoredRun[]>;
+  keepTop(rows: readonly (Omit<TrialRow, 'tradesFile'> & { readonly trades: Trade[] })[]): Promise<void>;
+  addSignals(phase: string, rows: readonly SignalIndexRow[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const RESULTS_WORKER = join(packageRoot(), 'dist', 'workers', 'results.js');
+
+/** The store in this thread. */
+export function localResults(dir: string): Results {
+  const service = new ResultsService();
+  service.open(dir);
+  const call = <T>(f: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(f());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  return {
+    commit: (rows) => call(() => service.commit(rows)),
+    add: (rows) => call(() => service.add(rows)),
+    restore: (plan, hash) => call(() => service.restore(plan, hash)),
+    runs: (label, windows, withTrades) => call(() => service.runs(label, windows, withTrades)),
+    keepTop: (rows) => call(() => service.keepTop(rows)),
+    addSignals: (phase, rows) => call(() => service.addSignals(phase, rows)),
+    close: () => call(() => service.close()),
+  };
+}
+
+/**
+ * The store in its own thread, reached through comlink. If the thread dies, every call still
+ * waiting (and every later one) fails with the reason instead of waiting forever.
+ */
+export async function threadedResults(dir: string): Promise<Results> {
+  const worker = new Worker(RESULTS_WORKER);
+  const remote = Comlink.wrap<ResultsService>(nodeEndpoint(worker));
+  let died: Error | null = null;
+  const death = new Promise<never>((_, reject) => {
+    const fail = (error: Error): void => {
+      died ??= error;
+      reject(died);
+    };
+    worker.once('error', fail);
+    worker.once('exit', (code) => fail(new Error(`the results thread exited (code ${code})`)));
+  });
+  death.catch(() => {});
+  const guard = <T>(p: Promise<T>): Promise<T> => (died !== null ? Promise.reject(died) : Promise.race([p, death]));
+  await guard(remote.open(dir));
+  let closed = false;
+  return {
+    commit: (rows) => guard(remote.commit(Comlink.transfer(rows, [rows.buffer]))),
+    add: (rows) => guard(remote.add(rows)),
+    restore: (plan, hash) => guard(remote.restore(plan, hash)),
+    runs: (label, windows, withTrades) => guard(remote.runs(label, windows, withTrades)),
+    keepTop: (rows) => guard(remote.keepTop(rows)),
+    addSignals: (phase, rows) => guard(remote.addSignals(phase, rows)),
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        if (died === null) await guard(remote.close());
+      } finally {
+        remote[Comlink.releaseProxy]();
+        await worker.terminate();
+      }
+    },
+  };
+}
