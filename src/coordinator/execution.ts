@@ -8,11 +8,14 @@ import { REDIS_URL_PATTERN, redactedUrl } from '../executor/redis/url.js';
 import { Grid } from '../search/space.js';
 
 /**
- * A run whose every task is this small (points × bars streamed) runs in the coordinator's thread
- * until the pool is needed — when the executor was left to its default. About 40 ms of work: less
- * than starting the worker threads would cost.
+ * A search this small (points × bars streamed) runs in the coordinator's thread while no worker is
+ * started — when the executor was left to its default. About 40 ms of work: less than starting
+ * the worker threads would cost.
  */
 export const INLINE_SET_BARS = 2_000_000;
+
+/** A run expected to hold more points than this starts its workers at once (they boot while the data loads). */
+export const EAGER_POOL_ABOVE = 200;
 
 /** Trials a run must be expected to store for its results to get a thread of their own. */
 export const THREADED_RESULTS_ABOVE = 5_000;
@@ -32,7 +35,8 @@ export function executionOf(workflow: Workflow, base: Config | null, options: { 
 
 export function localExecutor(choice: ExecutionChoice, workflow: Workflow, pool: Omit<PoolOptions, 'workers' | 'plugins'> = {}): Executor {
   if (choice.name === 'inline') return new InlineExecutor();
-  return new PoolExecutor({ inlineBelow: choice.explicit ? 0 : INLINE_SET_BARS, ...pool, workers: choice.workers, plugins: workflow.plugins });
+  const small = !choice.explicit && expectedTrials(workflow) <= EAGER_POOL_ABOVE;
+  return new PoolExecutor({ inlineBelow: small ? INLINE_SET_BARS : 0, eager: !small, ...pool, workers: choice.workers, plugins: workflow.plugins });
 }
 
 /** The redis executor's URL: --redis, else execution.redis.url; a clear error when neither is given. */

@@ -16,7 +16,7 @@ export interface Executor {
   readonly name: 'inline' | 'pool' | 'redis';
   /** Tasks worth keeping in flight at once. */
   readonly concurrency: number;
-  /** `setBars` (points × bars) tells how much work the task is, for executors that start lazily. */
+  /** `setBars` (points × bars of the whole search) tells how much work the search is, for executors that start lazily. */
   run(task: WorkTask, setBars: number): Promise<WorkReply>;
   /** One chosen set on one window: a test window, the base run of a Monte Carlo resampling. */
   test(task: TestTask): Promise<TestReply>;

@@ -29,6 +29,8 @@ export interface PoolOptions {
    * thread (a small run is then not dominated by starting threads). 0 (the default): always the pool.
    */
   readonly inlineBelow?: number;
+  /** Start the worker threads now (they boot while the coordinator reads the config and the data); default: on the first task. */
+  readonly eager?: boolean;
 }
 
 export const WORKER_FILE = join(packageRoot(), 'dist', 'workers', 'entry.cjs');
@@ -51,6 +53,7 @@ export class PoolExecutor implements Executor {
 
   constructor(private readonly options: PoolOptions = {}) {
     this.concurrency = options.workers === undefined || options.workers === 'auto' ? availableParallelism() : options.workers;
+    if (options.eager) this.started();
   }
 
   private started(): { pool: Piscina<PoolTask, PoolReply>; columns: SharedColumnsHandle } {
@@ -68,7 +71,7 @@ export class PoolExecutor implements Executor {
     return { pool: this.pool, columns: this.columns! };
   }
 
-  /** Tiny work before any worker exists runs here: same code, same bits, no thread start-up. */
+  /** A tiny search before any worker exists runs here: same code, same bits, no thread start-up. */
   private inline(setBars: number): boolean {
     const below = this.options.inlineBelow ?? 0;
     return this.pool === null && below > 0 && setBars <= below && (this.options.plugins ?? []).length === 0;
@@ -91,7 +94,10 @@ export class PoolExecutor implements Executor {
     }
   }
 
-  /** `plugins`: this task's plugin folders (a `fanfold worker` serves runs of different workflows). */
+  /**
+   * `setBars`: the whole search's points × bars (a small search runs inline while no worker is
+   * started); `plugins`: this task's plugin folders (a `fanfold worker` serves runs of different workflows).
+   */
   async run(task: WorkTask, setBars: number, plugins?: readonly string[]): Promise<WorkReply> {
     if (plugins === undefined && this.inline(setBars)) return runWork(task);
     return (await this.send({ kind: 'work', task }, plugins)).work!;

@@ -157,7 +157,7 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
   const evaluate = async (range: PointRange, retried: boolean): Promise<BatchOutcome> => {
     const count = range.points === null ? range.to - range.from : range.points.length;
     try {
-      const reply: WorkReply = await executor.run({ plan, data, range, skip }, count * barsPerPoint);
+      const reply: WorkReply = await executor.run({ plan, data, range, skip }, trials * barsPerPoint);
       sizer.observe(count, barsPerPoint, reply.ms);
       return { replies: [reply], failures: [], failureRows: [] };
     } catch (error) {
