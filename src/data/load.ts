@@ -60,13 +60,47 @@ function computePeriodsPerYear(time: Float64Array): number {
   if (time.length < 2) return 252;
   const gaps = new Float64Array(time.length - 1);
   for (let i = 1; i < time.length; i++) gaps[i - 1] = time[i] - time[i - 1];
-  gaps.sort();
   const mid = gaps.length >> 1;
-  const median = gaps.length % 2 === 1 ? gaps[mid] : (gaps[mid - 1] + gaps[mid]) / 2;
+  // Selection, not a sort: a 3M-bar series would spend a tenth of a second sorting its gaps.
+  const upper = select(gaps, mid);
+  const median = gaps.length % 2 === 1 ? upper : (maxBelow(gaps, mid) + upper) / 2;
   const days = median / DAY_MS;
   if (median >= 20 * HOUR_MS && days <= 4) return 252;
   if (days >= 5 && days <= 8) return 52;
   if (days >= 25 && days <= 35) return 12;
   if (median > 0 && median < 20 * HOUR_MS) return Math.round((252 * 6.5 * HOUR_MS) / median);
   return Math.max(1, Math.round(365.25 / days));
+}
+
+/** The k-th smallest value of `a` (0-based), reordering `a` so that a[0..k) ≤ a[k] ≤ a[k+1..] (Hoare partitioning). */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/** After `select(a, k)`: the largest of a[0..k), i.e. the (k−1)-th smallest. */
+function maxBelow(a: Float64Array, k: number): number {
+  let m = -Infinity;
+  for (let i = 0; i < k; i++) if (a[i] > m) m = a[i];
+  return m;
 }

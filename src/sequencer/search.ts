@@ -3,6 +3,7 @@ import type { WorkReply } from '../batch/work.js';
 import type { Config } from '../config/schema.js';
 import type { ValidatedPhase } from '../config/validate.js';
 import type { MarketData } from '../data/series.js';
+import { inferPeriodsPerYear } from '../data/load.js';
 import type { Executor } from '../executor/executor.js';
 import { SearchReducer, type BatchOutcome } from '../reduce/reducer.js';
 import type { Leaderboard, Objective } from '../reduce/leaderboard.js';
@@ -96,14 +97,14 @@ export class BatchSizer {
 }
 
 /** The plan of a search: the template, the windows, how results are kept and ranked. */
-export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonly BarWindow[], combine: boolean, options: SearchOptions): SearchPlan {
+export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonly BarWindow[], combine: boolean, options: SearchOptions, periodsPerYear: number | null = phase.config.periods_per_year ?? null): SearchPlan {
   return {
     label: options.label,
     dataHash,
     template: { config: phase.config, dimensions: phase.dimensions },
     windows,
     combine,
-    periodsPerYear: phase.config.periods_per_year ?? null,
+    periodsPerYear,
     storeTrades: options.storeTrades,
     tradesIn: !options.storeTrades ? 'none' : options.tradesTopOnly ? (combine ? 'none' : 'top') : 'rows',
     objective: objectiveOf(phase.config),
@@ -125,7 +126,8 @@ export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonl
  */
 export async function runSearch(phase: ValidatedPhase, data: MarketData, windows: BarWindow | readonly BarWindow[], executor: Executor, options: SearchOptions, combine = false): Promise<SearchOutcome> {
   const list = Array.isArray(windows) ? (windows as readonly BarWindow[]) : [windows as BarWindow];
-  const plan = encodePlan(planOf(phase, data.hash, list, combine, options), executor.name === 'pool');
+  // Inferred here once: a worker sees each task's data afresh and would infer it per task.
+  const plan = encodePlan(planOf(phase, data.hash, list, combine, options, phase.config.periods_per_year ?? inferPeriodsPerYear(data.time)), executor.name === 'pool');
   const sampler = samplerOf(phase, phase.constraints);
   const reducer = new SearchReducer(objectiveOf(phase.config), options.topK, options.results, list.length, options.progress);
   const dispatcher = options.dispatcher ?? new Dispatcher(executor.concurrency + 1);

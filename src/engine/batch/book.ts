@@ -316,20 +316,27 @@ export class Book {
     const symbols = this.symbols;
     const prices = this.market.lastClose;
     const { cash, openCount, quantity, prevEquity, mean, m2, downside, peak, maxDrawdown, exposedBars, curves } = this;
-    const first = this.bars === 0;
     const k = this.bars; // the return count after this bar
-    for (let p = 0; p < n; p++) {
-      const open = openCount[p];
-      let equity = cash[p];
-      if (open !== 0) for (let s = 0; s < symbols; s++) {
-        const q = quantity[p * symbols + s];
-        if (q !== 0) equity += q * prices[s];
-      }
-      if (first) {
+    if (k === 0) {
+      for (let p = 0; p < n; p++) {
+        const equity = this.equity(p, prices);
         peak[p] = equity;
         const dd = 1 - equity / equity;
         if (dd > maxDrawdown[p]) maxDrawdown[p] = dd;
-      } else {
+        prevEquity[p] = equity;
+        if (openCount[p] > 0) exposedBars[p]++;
+      }
+    } else {
+      const price0 = prices[0];
+      for (let p = 0; p < n; p++) {
+        const open = openCount[p];
+        let equity = cash[p];
+        if (open !== 0) {
+          if (symbols === 1) {
+            const q = quantity[p];
+            if (q !== 0) equity += q * price0;
+          } else equity = this.equity(p, prices);
+        }
         const prev = prevEquity[p];
         // An unchanged (finite, non-zero) equity returns exactly 0 and leaves the drawdown as it was.
         const same = equity === prev && equity !== 0 && equity - equity === 0;
@@ -344,16 +351,30 @@ export class Book {
           if (equity > peak[p]) peak[p] = equity;
           const dd = 1 - equity / peak[p];
           if (dd > maxDrawdown[p]) maxDrawdown[p] = dd;
+          prevEquity[p] = equity;
         }
+        if (open > 0) exposedBars[p]++;
       }
-      prevEquity[p] = equity;
-      if (open > 0) exposedBars[p]++;
-      if (curves !== null) {
-        curves[p].equity[t - this.start] = equity;
-        curves[p].exposed[t - this.start] = open > 0 ? 1 : 0;
+    }
+    if (curves !== null) {
+      const at = t - this.start;
+      for (let p = 0; p < n; p++) {
+        curves[p].equity[at] = prevEquity[p];
+        curves[p].exposed[at] = openCount[p] > 0 ? 1 : 0;
       }
     }
     this.bars++;
+  }
+
+  /** cash + Σ position × price (the portfolio's equity), positions in symbol order. */
+  private equity(p: number, prices: Float64Array): number {
+    let equity = this.cash[p];
+    if (this.openCount[p] === 0) return equity;
+    for (let s = 0; s < this.symbols; s++) {
+      const q = this.quantity[p * this.symbols + s];
+      if (q !== 0) equity += q * prices[s];
+    }
+    return equity;
   }
 
   metrics(p: number, periodsPerYear: number): Metrics {
