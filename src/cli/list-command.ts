@@ -7,8 +7,9 @@ import { UserError } from '../errors.js';
 import { SEQUENCES } from '../sequencer/sequences.js';
 import { listWorkflows } from '../coordinator/composable/registry.js';
 
-export const LIST_KINDS = ['strategies', 'classifiers', 'features', 'sequences', 'topologies', 'workflows'] as const;
-export type ListKind = (typeof LIST_KINDS)[number];
+import { LIST_KINDS, type ListKind } from './list-kinds.js';
+
+export { LIST_KINDS, type ListKind };
 
 
 const WORKFLOWS = [
