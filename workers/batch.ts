@@ -18,6 +18,8 @@ import type { TopologyOptions } from '../src/topology/topology.js';
 interface Common {
   readonly plugins: readonly string[];
   readonly columns: SharedColumnsHandle;
+  /** The pool recycles workers past a heap ceiling: report the heap used (reading it costs a system call). */
+  readonly measureHeap: boolean;
 }
 
 export type PoolTaskBody =
@@ -57,7 +59,7 @@ export default async function runTask(t: PoolTask): Promise<PoolReply> {
     useColumns(new SharedColumns(t.columns));
     columnsOf = t.columns.table;
   }
-  const base = (): { threadId: number; heapUsed: number } => ({ threadId, heapUsed: process.memoryUsage().heapUsed });
+  const base = (): { threadId: number; heapUsed: number } => ({ threadId, heapUsed: t.measureHeap ? process.memoryUsage().heapUsed : 0 });
   if (t.kind === 'work') {
     const work = runWork(t.task);
     return move(new Carrier({ ...base(), work }, [work.rows.buffer as ArrayBuffer])) as unknown as PoolReply;

@@ -1,17 +1,19 @@
-import { Packr } from 'msgpackr';
+import { packRows, packTrades, ROW_WIDTH } from './rows.js';
+import { preparedPlan, type Prepared } from './prepared.js';
 import type { MarketData } from '../data/series.js';
 import type { BarWindow, ParameterSet } from '../engine/spec.js';
 import type { Trade } from '../engine/trade.js';
 import { combineSegments } from '../metrics/combine.js';
 import { METRIC_NAMES } from '../metrics/metrics.js';
 import { Leaderboard } from '../reduce/leaderboard.js';
+export { packRows, unpackRows, type StoredRows } from './rows.js';
+export { preparedPlan } from './prepared.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
-import type { Sampler } from '../search/sampler.js';
-import { pointSet, samplerOf, trialPoint } from '../search/template.js';
+import { pointSet, trialPoint } from '../search/template.js';
 import { trialKey } from '../search/trial-key.js';
 import { runBatch } from '../topology/run.js';
 import { traceWithin } from '../tracing/settings.js';
-import { decodePlan, type PlanRef, type PointRange, type SearchPlan } from './plan.js';
+import type { PlanRef, PointRange } from './plan.js';
 
 /** A part of a search for one worker: the plan (by reference), the data, which points, and which of them are already stored. */
 export interface WorkTask {
@@ -39,59 +41,6 @@ export interface WorkReply {
   readonly top: TopEntry[];
   /** The rows to store, packed (see {@link StoredRows}); an ArrayBuffer of its own, so it can be transferred. */
   readonly rows: Uint8Array;
-}
-
-/**
- * The rows a batch adds to results.db, column by column: row r is point `trial[r]` on plan window
- * `window[r]`. Metrics are the JSON metrics with null as NaN; `keys` holds 64 hex digits per row;
- * `trades`, when rows carry them, is each row's msgpack-packed trade list (the blob file's bytes).
- */
-export interface StoredRows {
-  readonly label: string;
-  readonly windows: readonly (readonly [number, number])[];
-  readonly window: Int32Array;
-  readonly trial: Float64Array;
-  readonly keys: string;
-  readonly params: readonly string[];
-  readonly metrics: Float64Array;
-  readonly trades: readonly (Uint8Array | null)[] | null;
-}
-
-export const ROW_WIDTH = METRIC_NAMES.length;
-
-const packr = new Packr({ moreTypes: true, useRecords: false });
-
-export function packRows(rows: StoredRows): Uint8Array {
-  const packed = packr.pack(rows);
-  // A copy on its own buffer: msgpackr's output may share its internal buffer, which must not be transferred.
-  const own = new Uint8Array(packed.byteLength);
-  own.set(packed);
-  return own;
-}
-
-export function unpackRows(bytes: Uint8Array): StoredRows {
-  return packr.unpack(bytes) as StoredRows;
-}
-
-interface Prepared {
-  readonly plan: SearchPlan;
-  readonly sampler: Sampler;
-  readonly capital: number;
-}
-
-/** Plans decoded in this thread, by id (a task names its plan; a worker decodes each once). */
-const prepared = new Map<string, Prepared>();
-const KEEP_PLANS = 64;
-
-export function preparedPlan(ref: PlanRef): Prepared {
-  let p = prepared.get(ref.id);
-  if (p === undefined) {
-    const plan = decodePlan(ref);
-    p = { plan, sampler: samplerOf(plan.template), capital: plan.template.config.capital };
-    if (prepared.size >= KEEP_PLANS) prepared.delete(prepared.keys().next().value!);
-    prepared.set(ref.id, p);
-  }
-  return p;
 }
 
 /** Whether sorted `list` holds x. */
@@ -131,68 +80,106 @@ export function runWork(task: WorkTask): WorkReply {
   const p = preparedPlan(task.plan);
   const { plan } = p;
   const points = taskPoints(p, task.range, task.skip);
+  const built = buildSets(p, points);
+  const rows = new RowsBuilder(plan.label, plan.windows, points.length, plan.tradesIn === 'rows');
+  const byWindow: MetricsJson[][] = [];
+  let tradesOf: readonly (Trade[] | null)[] = [];
+  for (let wi = 0; wi < plan.windows.length && points.length > 0; wi++) {
+    const window = plan.windows[wi];
+    const trace = plan.trace === null ? undefined : traceWithin(plan.trace, `${window.start}-${window.end}_t${points[0]}-${points[points.length - 1]}`, points);
+    const results = runBatch(task.data, built.sets, { window, periodsPerYear: plan.periodsPerYear ?? undefined, storeTrades: plan.storeTrades, trace, replay: plan.replay ?? undefined });
+    const json = results.map((r) => metricsJson(r.metrics));
+    byWindow.push(json);
+    if (wi === 0) tradesOf = results.map((r) => r.trades);
+    rows.window(wi, points, built, json, results, task.data.hash);
+  }
+  return { points: points.length, ms: performance.now() - started, top: topOf(p, points, built.params, byWindow, tradesOf), rows: rows.pack() };
+}
+
+/** Each point's parameter set and swept params (as JSON too), from the plan's template. */
+function buildSets(p: Prepared, points: readonly number[]): { sets: ParameterSet[]; params: Record<string, unknown>[]; paramsText: string[] } {
   const n = points.length;
-  const indices = new Int32Array(plan.template.dimensions.length);
+  const indices = new Int32Array(p.plan.template.dimensions.length);
   const sets: ParameterSet[] = new Array(n);
   const params: Record<string, unknown>[] = new Array(n);
   const paramsText: string[] = new Array(n);
   for (let i = 0; i < n; i++) {
     p.sampler.indicesAt(points[i], indices);
-    const point = pointSet(plan.template, indices);
+    const point = pointSet(p.plan.template, indices);
     sets[i] = point.set;
     params[i] = point.params;
     paramsText[i] = JSON.stringify(point.params);
   }
-  const w = plan.windows.length;
-  const rowCount = n * w;
-  const rowWindow = new Int32Array(rowCount);
-  const rowTrial = new Float64Array(rowCount);
-  const rowMetrics = new Float64Array(rowCount * ROW_WIDTH);
-  const rowParams: string[] = new Array(rowCount);
-  const rowTrades: (Uint8Array | null)[] | null = plan.tradesIn === 'rows' ? new Array(rowCount).fill(null) : null;
-  let keys = '';
-  const byWindow: MetricsJson[][] = [];
-  let tradesOf: (Trade[] | null)[] = [];
-  for (let wi = 0; wi < w && n > 0; wi++) {
-    const window = plan.windows[wi];
-    const trace = plan.trace === null ? undefined : traceWithin(plan.trace, `${window.start}-${window.end}_t${points[0]}-${points[n - 1]}`, points);
-    const results = runBatch(task.data, sets, { window, periodsPerYear: plan.periodsPerYear ?? undefined, storeTrades: plan.storeTrades, trace, replay: plan.replay ?? undefined });
-    const json = results.map((r) => metricsJson(r.metrics));
-    byWindow.push(json);
-    if (wi === 0) tradesOf = results.map((r) => r.trades);
+  return { sets, params, paramsText };
+}
+
+/** A batch's rows, window after window (small functions, so each compiles on its own). */
+class RowsBuilder {
+  private readonly rowWindow: Int32Array;
+  private readonly rowTrial: Float64Array;
+  private readonly rowMetrics: Float64Array;
+  private readonly rowParams: string[];
+  private readonly rowTrades: (Uint8Array | null)[] | null;
+  private keys = '';
+
+  constructor(
+    private readonly label: string,
+    private readonly windows: readonly { start: number; end: number }[],
+    private readonly n: number,
+    withTrades: boolean,
+  ) {
+    const count = n * windows.length;
+    this.rowWindow = new Int32Array(count);
+    this.rowTrial = new Float64Array(count);
+    this.rowMetrics = new Float64Array(count * ROW_WIDTH);
+    this.rowParams = new Array(count);
+    this.rowTrades = withTrades ? new Array(count).fill(null) : null;
+  }
+
+  window(wi: number, points: readonly number[], built: { sets: ParameterSet[]; paramsText: string[] }, json: readonly MetricsJson[], results: readonly { trades: Trade[] | null }[], dataHash: string): void {
+    const window = this.windows[wi];
+    const n = this.n;
     for (let i = 0; i < n; i++) {
       const r = wi * n + i;
-      rowWindow[r] = wi;
-      rowTrial[r] = points[i];
-      rowParams[r] = paramsText[i];
-      const m = json[i];
-      for (let j = 0; j < ROW_WIDTH; j++) rowMetrics[r * ROW_WIDTH + j] = m[METRIC_NAMES[j]] ?? NaN;
-      keys += trialKey(sets[i], task.data.hash, window);
-      if (rowTrades !== null && results[i].trades !== null) rowTrades[r] = packr.pack(results[i].trades);
+      this.rowWindow[r] = wi;
+      this.rowTrial[r] = points[i];
+      this.rowParams[r] = built.paramsText[i];
+      writeMetrics(this.rowMetrics, r * ROW_WIDTH, json[i]);
+      this.keys += trialKey(built.sets[i], dataHash, window);
+      const trades = results[i].trades;
+      if (this.rowTrades !== null && trades !== null) this.rowTrades[r] = packTrades(trades);
     }
   }
-  const board = new Leaderboard<number>(plan.objective, plan.topK);
-  for (let i = 0; i < n; i++) {
-    const metrics = plan.combine ? combineSegments(byWindow.map((m, wi) => ({ metrics: m[i], bars: plan.windows[wi].end - plan.windows[wi].start })), p.capital) : byWindow[0][i];
-    board.offer(points[i], metrics, i);
+
+  pack(): Uint8Array {
+    return packRows({
+      label: this.label,
+      windows: this.windows.map((x) => [x.start, x.end] as const),
+      window: this.rowWindow,
+      trial: this.rowTrial,
+      keys: this.keys,
+      params: this.rowParams,
+      metrics: this.rowMetrics,
+      trades: this.rowTrades,
+    });
   }
-  const top: TopEntry[] = board.ranked.map((e) => {
+}
+
+function writeMetrics(out: Float64Array, at: number, m: MetricsJson): void {
+  for (let j = 0; j < ROW_WIDTH; j++) out[at + j] = m[METRIC_NAMES[j]] ?? NaN;
+}
+
+/** The batch's top-k eligible points by the plan's objective (combined over segments for k_fold). */
+function topOf(p: Prepared, points: readonly number[], params: readonly Record<string, unknown>[], byWindow: readonly MetricsJson[][], tradesOf: readonly (Trade[] | null)[]): TopEntry[] {
+  const { plan } = p;
+  const metricsOf = (i: number): MetricsJson => (plan.combine ? combineSegments(byWindow.map((m, wi) => ({ metrics: m[i], bars: plan.windows[wi].end - plan.windows[wi].start })), p.capital) : byWindow[0][i]);
+  const board = new Leaderboard<number>(plan.objective, plan.topK);
+  for (let i = 0; i < points.length; i++) board.offer(points[i], metricsOf(i), i);
+  return board.ranked.map((e) => {
     const i = e.item;
-    const metrics = plan.combine ? combineSegments(byWindow.map((m, wi) => ({ metrics: m[i], bars: plan.windows[wi].end - plan.windows[wi].start })), p.capital) : byWindow[0][i];
     const trades = plan.tradesIn === 'top' ? tradesOf[i] : null;
-    return { trial: points[i], params: params[i], metrics, ...(trades ? { trades } : {}) };
+    return { trial: points[i], params: params[i], metrics: metricsOf(i), ...(trades ? { trades } : {}) };
   });
-  const rows = packRows({
-    label: plan.label,
-    windows: plan.windows.map((x) => [x.start, x.end] as const),
-    window: rowWindow,
-    trial: rowTrial,
-    keys,
-    params: rowParams,
-    metrics: rowMetrics,
-    trades: rowTrades,
-  });
-  return { points: n, ms: performance.now() - started, top, rows };
 }
 
 /** One chosen set on one window (a test window, the best set's Monte Carlo base run). */

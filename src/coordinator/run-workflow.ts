@@ -145,7 +145,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     runId,
     signalsDir: join(outRoot, 'signals'),
     outputs,
-    dispatcher: new Dispatcher(executor.concurrency + 1),
+    dispatcher: Dispatcher.for(executor.concurrency),
     log,
     signal: options.signal,
     progress: options.progress ?? false,

@@ -83,7 +83,7 @@ export class PoolExecutor implements Executor {
     const abort = new AbortController();
     const timer = this.options.taskTimeoutMs ? setTimeout(() => abort.abort(), this.options.taskTimeoutMs) : null;
     try {
-      const reply = await pool.run({ ...task, plugins, columns }, { signal: abort.signal });
+      const reply = await pool.run({ ...task, plugins, columns, measureHeap: this.options.heapCeilingMb !== undefined }, { signal: abort.signal });
       this.afterTask(reply);
       return reply;
     } catch (error) {

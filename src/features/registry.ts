@@ -58,6 +58,19 @@ const KEY = /^\s*([a-z_]+)\s*(?:\(([^)]*)\))?\s*(?:\.([a-z]+))?\s*$/;
 
 /** Parses `sma(20)`, `macd(12, 26, 9).signal`, `tr`, `bbands` into a canonical key. */
 export function parseFeatureKey(text: string): ParsedFeatureKey {
+  // Every set of every batch names its features: parse each key text once per thread.
+  let parsed = parsedKeys.get(text);
+  if (parsed === undefined) {
+    parsed = parseKey(text);
+    if (parsedKeys.size >= 100_000) parsedKeys.clear();
+    parsedKeys.set(text, parsed);
+  }
+  return parsed;
+}
+
+const parsedKeys = new Map<string, ParsedFeatureKey>();
+
+function parseKey(text: string): ParsedFeatureKey {
   const m = KEY.exec(text);
   if (!m) throw new UserError(`invalid feature '${text}': expected name(args), e.g. sma(20)`);
   const [, name, argText, output] = m;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pack } from 'msgpackr';
 import { METRIC_NAMES } from '../metrics/metrics.js';
 import type { MetricsJson } from './contract.js';
-import type { StoredRows } from '../batch/work.js';
+import type { StoredRows } from '../batch/rows.js';
 
 import { writeAtomic } from './run-dir.js';
 
@@ -35,6 +35,8 @@ export interface TrialRow {
 }
 
 const metricColumns = METRIC_NAMES.map((m) => `${m} REAL`).join(', ');
+/** Rows per multi-row INSERT of a batch. */
+const GROUP = 32;
 
 /**
  * The results store of a run directory (DESIGN.md section 8): `results.db` (SQLite, one row per
@@ -44,6 +46,8 @@ const metricColumns = METRIC_NAMES.map((m) => `${m} REAL`).join(', ');
 export class ResultsStore {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
+  private readonly insertGroup: Database.Statement;
+  private readonly width: number;
   private pending: TrialRow[] = [];
 
   constructor(readonly dir: string) {
@@ -68,6 +72,10 @@ export class ResultsStore {
     const cols = ['trial_key', 'phase', 'window_start', 'window_end', 'trial', 'params', 'status', 'error', 'trades_file', ...METRIC_NAMES];
     // Positional: binding an array costs less per row than a named object (a row per trial).
     this.insert = this.db.prepare(`INSERT INTO trials (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    // A batch's rows go in groups: one statement per group binds its values in one call.
+    const row = `(${cols.map(() => '?').join(', ')})`;
+    this.insertGroup = this.db.prepare(`INSERT INTO trials (${cols.join(', ')}) VALUES ${new Array(GROUP).fill(row).join(', ')}`);
+    this.width = cols.length;
     this.replace = this.db.prepare('DELETE FROM trials WHERE phase = ? AND trial_key = ?');
     // A store reopened after a completed run already has its index (and keeps it up to date).
     this.indexed = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'trials_key'").get() !== undefined;
@@ -86,8 +94,13 @@ export class ResultsStore {
     if (this.indexed) return;
     this.flush();
     this.db.transaction(() => {
-      this.db.exec('DELETE FROM trials WHERE rowid NOT IN (SELECT max(rowid) FROM trials GROUP BY phase, trial_key)');
-      this.db.exec('CREATE UNIQUE INDEX IF NOT EXISTS trials_key ON trials (phase, trial_key)');
+      try {
+        this.db.exec('CREATE UNIQUE INDEX IF NOT EXISTS trials_key ON trials (phase, trial_key)');
+      } catch {
+        // Only when duplicates exist (the slow query is not run on the usual path).
+        this.db.exec('DELETE FROM trials WHERE rowid NOT IN (SELECT max(rowid) FROM trials GROUP BY phase, trial_key)');
+        this.db.exec('CREATE UNIQUE INDEX IF NOT EXISTS trials_key ON trials (phase, trial_key)');
+      }
       this.db.exec('CREATE INDEX IF NOT EXISTS trials_phase ON trials (phase, window_start, trial)');
     })();
     this.indexed = true;
@@ -154,26 +167,38 @@ export class ResultsStore {
       const blob = rows.trades[r];
       if (blob) files[r] = this.writeBlobBytes('trades', rows.keys.substr(r * 64, 64), blob);
     }
-    const args: (string | number | null)[] = new Array(9 + width);
-    args[1] = rows.label;
-    args[6] = 'ok';
-    args[7] = null;
+    const cols = this.width;
+    const group: (string | number | null)[] = new Array(GROUP * cols);
+    const one: (string | number | null)[] = new Array(cols);
+    const fill = (args: (string | number | null)[], at: number, r: number): void => {
+      const [start, end] = rows.windows[rows.window[r]];
+      args[at] = rows.keys.substr(r * 64, 64);
+      args[at + 1] = rows.label;
+      args[at + 2] = start;
+      args[at + 3] = end;
+      args[at + 4] = rows.trial[r];
+      args[at + 5] = rows.params[r];
+      args[at + 6] = 'ok';
+      args[at + 7] = null;
+      args[at + 8] = files[r];
+      for (let m = 0; m < width; m++) {
+        const v = rows.metrics[r * width + m];
+        args[at + 9 + m] = v !== v ? null : v;
+      }
+    };
     this.db.transaction(() => {
-      for (let r = 0; r < n; r++) {
-        const key = rows.keys.substr(r * 64, 64);
-        const [start, end] = rows.windows[rows.window[r]];
-        if (this.indexed) this.replace.run(rows.label, key);
-        args[0] = key;
-        args[2] = start;
-        args[3] = end;
-        args[4] = rows.trial[r];
-        args[5] = rows.params[r];
-        args[8] = files[r];
-        for (let m = 0; m < width; m++) {
-          const v = rows.metrics[r * width + m];
-          args[9 + m] = v !== v ? null : v;
+      let r = 0;
+      // Once indexed, a row for a key already stored (a re-run) replaces it: one row at a time.
+      if (!this.indexed) {
+        for (; r + GROUP <= n; r += GROUP) {
+          for (let g = 0; g < GROUP; g++) fill(group, g * cols, r + g);
+          this.insertGroup.run(group);
         }
-        this.insert.run(args);
+      }
+      for (; r < n; r++) {
+        if (this.indexed) this.replace.run(rows.label, rows.keys.substr(r * 64, 64));
+        fill(one, 0, r);
+        this.insert.run(one);
       }
     })();
   }

@@ -1,7 +1,8 @@
 /**
  * How many tasks a run keeps in flight, whatever the number of searches running at once (the
- * windows of a walk-forward, the folds of a k_fold, a composed phase's branches): one slot more
- * than the executor runs at once, so a worker that finishes finds the next task waiting. Waiting
+ * windows of a walk-forward, the folds of a k_fold, a composed phase's branches): twice what the
+ * executor runs at once (at least two more), so a worker that finishes finds the next task
+ * waiting while the coordinator handles the reply it just sent. Waiting
  * searches get slots by priority (lower first, then first come): earlier windows finish first, and
  * a window's test run goes ahead of later windows' batches, so nothing waits for the end.
  */
@@ -10,8 +11,18 @@ export class Dispatcher {
   private readonly waiting: { priority: number; order: number; resolve: () => void }[] = [];
   private arrivals = 0;
 
+  /** The slots for an executor running `concurrency` tasks at once. */
+  static for(concurrency: number): Dispatcher {
+    return new Dispatcher(Math.max(2 * concurrency, concurrency + 2));
+  }
+
   constructor(readonly slots: number) {
     this.free = slots;
+  }
+
+  /** Whether searches are waiting for a slot (then no search needs to shrink its batches for its own tail). */
+  get contended(): boolean {
+    return this.waiting.length > 0;
   }
 
   /** Resolves when a slot is free; call the returned function to give it back. */

@@ -130,7 +130,7 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
   const plan = encodePlan(planOf(phase, data.hash, list, combine, options, phase.config.periods_per_year ?? inferPeriodsPerYear(data.time)), executor.name === 'pool');
   const sampler = samplerOf(phase, phase.constraints);
   const reducer = new SearchReducer(objectiveOf(phase.config), options.topK, options.results, list.length, options.progress);
-  const dispatcher = options.dispatcher ?? new Dispatcher(executor.concurrency + 1);
+  const dispatcher = options.dispatcher ?? Dispatcher.for(executor.concurrency);
   const sizer = options.sizer ?? new BatchSizer();
   const barsPerPoint = list.reduce((a, w) => a + w.end, 0);
   const priority = options.priority ?? 0;
@@ -209,7 +209,7 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
       interrupted = cursor < trials;
       break;
     }
-    const range = nextRange(sizer.size(barsPerPoint, trials - cursor, executor.concurrency, options.maxBatch ?? MAX_BATCH));
+    const range = nextRange(sizer.size(barsPerPoint, dispatcher.contended ? null : trials - cursor, executor.concurrency, options.maxBatch ?? MAX_BATCH));
     if (range === null) {
       release();
       break;

@@ -3,7 +3,7 @@ import type { ColumnSource } from '../../features/columns.js';
 import { FeatureLayout } from '../../features/layout.js';
 import type { SetResult } from '../components/portfolio-manager.js';
 import { MarketState } from '../market.js';
-import { canonicalJson } from '../../search/trial-key.js';
+import { canonicalStrategy } from '../../search/trial-key.js';
 import type { BarWindow, ParameterSet } from '../spec.js';
 import { featureKeysOf, StrategyBank } from '../strategy-bank.js';
 import { Book } from './book.js';
@@ -36,7 +36,7 @@ export function runKernel(market: MarketData, sets: readonly ParameterSet[], opt
   const specs: ParameterSet['strategy'][] = [];
   const instanceOfSet = new Int32Array(sets.length);
   sets.forEach((set, p) => {
-    const key = canonicalJson(set.strategy);
+    const key = canonicalStrategy(set.strategy);
     let i = instanceOf.get(key);
     if (i === undefined) {
       i = specs.length;
