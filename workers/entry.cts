@@ -6,9 +6,10 @@
  */
 type RunTask = (typeof import('./batch.js'))['default'];
 
-let runTask: Promise<RunTask> | null = null;
+// Loaded as soon as the worker starts (not on its first task): a pool starts its workers while the
+// coordinator still reads the config and the data, so they are ready (and warm) when work arrives.
+const runTask: Promise<RunTask> = import('./batch.js').then((m) => m.default);
 
 export = function run(task: Parameters<RunTask>[0]): ReturnType<RunTask> {
-  runTask ??= import('./batch.js').then((m) => m.default);
   return runTask.then((f) => f(task));
 };

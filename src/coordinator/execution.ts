@@ -17,8 +17,12 @@ export const INLINE_SET_BARS = 2_000_000;
 /** A run expected to hold more points than this starts its workers at once (they boot while the data loads). */
 export const EAGER_POOL_ABOVE = 200;
 
-/** Trials a run must be expected to store for its results to get a thread of their own. */
-export const THREADED_RESULTS_ABOVE = 5_000;
+/**
+ * Trials a run must be expected to store for its results to get a thread of their own. A thread
+ * costs about a quarter of a second of CPU to start and warm up (another isolate loading and
+ * compiling the store), what writing some 30,000 rows costs the coordinator's thread (4–5 µs each).
+ */
+export const THREADED_RESULTS_ABOVE = 20_000;
 
 export interface ExecutionChoice {
   readonly name: 'inline' | 'pool' | 'redis';

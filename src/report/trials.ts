@@ -102,6 +102,8 @@ export class TrialsQuery {
 
   constructor(file: string) {
     this.db = new Database(file, { fileMustExist: true });
+    // A run leaves results.db without indexes (building them is the report's or a resume's job).
+    this.db.exec('CREATE INDEX IF NOT EXISTS trials_phase ON trials (phase, window_start, trial)');
   }
 
   close(): void {

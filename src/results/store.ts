@@ -59,7 +59,7 @@ export class ResultsStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('wal_autocheckpoint = 20000');
     // Rows are appended in rowid order while a run writes; the index on the (random) trial key is
-    // built once when it is needed (resume, hybrid's top-k update, close), which is far cheaper than
+    // built once when it is needed (resume, hybrid's top-k update, a count), which is far cheaper than
     // maintaining it under a million random inserts.
     this.db.exec(`CREATE TABLE IF NOT EXISTS trials (
       trial_key TEXT NOT NULL, phase TEXT NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
@@ -253,13 +253,20 @@ export class ResultsStore {
     }));
   }
 
+  /** Trials stored (for a phase): one per (phase, trial key). */
   count(phase?: string): number {
+    this.ensureIndex();
     const row = (phase === undefined ? this.db.prepare('SELECT count(*) AS n FROM trials').get() : this.db.prepare('SELECT count(*) AS n FROM trials WHERE phase = ?').get(phase)) as { n: number };
     return row.n;
   }
 
+  /**
+   * Closes the store. Its indexes are not built here: a million-row run would spend seconds on
+   * them at its very end; a resume builds them when it first looks up a trial, a report when it
+   * opens the file.
+   */
   close(): void {
-    this.ensureIndex();
+    this.flush();
     this.db.close();
   }
 }
