@@ -1,8 +1,7 @@
 import { affordableQuantity } from '../src/engine/sizing.js';
-import type { Commission } from '../src/engine/spec.js';
+import type { Commission, Metrics } from '../src/types.js';
 import { ExactSum } from '../src/features/exact-sum.js';
 import { MetricsAccumulator } from '../src/metrics/accumulator.js';
-import type { Metrics } from '../src/metrics/metrics.js';
 
 export interface BaselineSpec {
   readonly fast: number;

@@ -13,8 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { generateSynthetic } from '../src/data/synthetic.js';
 import { inferPeriodsPerYear } from '../src/data/load.js';
 import type { MarketData } from '../src/data/series.js';
-import type { ParameterSet } from '../src/engine/spec.js';
-import type { Metrics } from '../src/metrics/metrics.js';
+import type { ParameterSet, Metrics } from '../src/types.js';
 import { runBacktest, runBatch } from '../src/topology/run.js';
 import { baselineSmaCrossover, type BaselineSpec } from './baseline.js';
 

@@ -22,8 +22,7 @@ import { join } from 'node:path';
 import { loadWorkflow } from '../src/config/workflow.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
-import type { BrokerSpec, ParameterSet, RiskSpec, Sizing, StrategySpec } from '../src/engine/spec.js';
-import type { Metrics } from '../src/metrics/metrics.js';
+import type { BrokerSpec, ParameterSet, RiskSpec, Sizing, StrategySpec, Metrics } from '../src/types.js';
 import { generateSignals } from '../src/signals/generate.js';
 import { runBacktest, runBatch } from '../src/topology/run.js';
 

@@ -10,8 +10,8 @@ export type { DataSpec, MarketData, RawSeries, SymbolBars, SyntheticOptions } fr
 export { computeFeatureColumns, expandOutputs, FEATURE_KINDS, FeatureHub, parseFeatureKey, type Feature, type FeatureKind } from './features/index.js';
 export { getClassifier, getStrategy, listClassifiers, listStrategies, registerClassifier, registerStrategy } from './strategies/index.js';
 export type { BarView, ClassifierDefinition, ParamSpec, ParamValue, RawParams, StrategyDefinition } from './strategies/index.js';
-export type { BarWindow, BrokerSpec, Commission, ParameterSet, RiskSpec, Sizing, Slippage, StrategySpec } from './engine/spec.js';
-export type { Trade } from './engine/trade.js';
+export type { BarWindow, BrokerSpec, Commission, ParameterSet, RiskSpec, Sizing, Slippage, StrategySpec } from './types.js';
+export type { Trade } from './types.js';
 export { METRIC_NAMES, MetricsAccumulator, type MetricName, type Metrics } from './metrics/index.js';
 export { loadWorkflow, type PhaseDeclaration, type Workflow } from './config/workflow.js';
 export { parameterSetOf } from './config/resolve.js';

@@ -9,7 +9,7 @@ import { computeColumns } from '../src/features/columns.js';
 import { parseFeatureKey } from '../src/features/registry.js';
 import { SharedColumns, sharedColumnsHandle } from '../src/features/shared-columns.js';
 import { combineSegments } from '../src/metrics/combine.js';
-import { METRIC_NAMES } from '../src/metrics/metrics.js';
+import { METRIC_NAMES } from '../src/types.js';
 import { metricsJson } from '../src/results/contract.js';
 import { pointSet, samplerOf } from '../src/search/template.js';
 import { canonicalJson, canonicalSet, canonicalStrategy, trialKey } from '../src/search/trial-key.js';

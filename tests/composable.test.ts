@@ -13,7 +13,7 @@ import type { Config } from '../src/config/schema.js';
 import { metricsJson } from '../src/results/contract.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
 import { runBacktest } from '../src/topology/run.js';
-import type { ParameterSet } from '../src/engine/spec.js';
+import type { ParameterSet } from '../src/types.js';
 import { aggregate } from '../src/sequencer/aggregate.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-compose-'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MarketData } from '../src/data/series.js';
 import { EventType } from '../src/engine/events.js';
-import type { ParameterSet } from '../src/engine/spec.js';
+import type { ParameterSet } from '../src/types.js';
 import { MetricsAccumulator } from '../src/metrics/accumulator.js';
 import { runBacktest } from '../src/topology/run.js';
 import type { TopologyOptions } from '../src/topology/topology.js';

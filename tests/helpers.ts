@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alignSeries } from '../src/data/align.js';
 import type { MarketData } from '../src/data/series.js';
-import type { BrokerSpec, ParameterSet, RiskSpec, StrategySpec } from '../src/engine/spec.js';
+import type { BrokerSpec, ParameterSet, RiskSpec, StrategySpec } from '../src/types.js';
 
 const DAY = 86_400_000;
 

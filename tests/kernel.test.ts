@@ -3,11 +3,10 @@ import { loadMarketData } from '../src/data/load.js';
 import type { MarketData } from '../src/data/series.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
 import { runKernel } from '../src/engine/batch/kernel.js';
-import type { BarWindow, ParameterSet } from '../src/engine/spec.js';
+import { type BarWindow, type ParameterSet, METRIC_NAMES } from '../src/types.js';
 import { randomSets } from './support/random-sets.js';
 import { LocalColumns } from '../src/features/columns.js';
 import { inferPeriodsPerYear } from '../src/data/load.js';
-import { METRIC_NAMES } from '../src/metrics/metrics.js';
 import { Topology, type SetResult } from '../src/topology/topology.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MetricsAccumulator } from '../src/metrics/accumulator.js';
-import type { Metrics } from '../src/metrics/metrics.js';
+import type { Metrics } from '../src/types.js';
 import { runBacktest } from '../src/topology/run.js';
 import { bars, closes, makeSet } from './helpers.js';
 

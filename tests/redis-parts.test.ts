@@ -13,7 +13,7 @@ import { decodePlan } from '../src/batch/plan.js';
 import { packRows, runTest, runWork, unpackRows } from '../src/batch/work.js';
 import { phaseOf, planFor } from './support/plan.js';
 import { runWorkerService } from '../src/executor/redis/worker-service.js';
-import { METRIC_NAMES } from '../src/metrics/metrics.js';
+import { METRIC_NAMES } from '../src/types.js';
 import type { MetricsJson } from '../src/results/contract.js';
 import { ResultsStore } from '../src/results/store.js';
 import { VERSION } from '../src/version.js';

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { METRIC_NAMES } from '../src/metrics/metrics.js';
+import { METRIC_NAMES } from '../src/types.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-resume-'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MarketData } from '../src/data/series.js';
 import { EventType } from '../src/engine/events.js';
-import type { ParameterSet } from '../src/engine/spec.js';
+import type { ParameterSet } from '../src/types.js';
 import { UserError } from '../src/errors.js';
 import { trendRegime } from '../src/strategies/classifiers.js';
 import { emaCrossover, smaCrossover } from '../src/strategies/crossover.js';

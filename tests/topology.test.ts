@@ -4,7 +4,7 @@ import type { MarketData } from '../src/data/series.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
 import { EventBus } from '../src/engine/bus.js';
 import { barEvent, EventType, fillEvent, portfolioEvent, signalEvent } from '../src/engine/events.js';
-import type { ParameterSet } from '../src/engine/spec.js';
+import type { ParameterSet } from '../src/types.js';
 import { UserError } from '../src/errors.js';
 import { runBacktest, runBatch } from '../src/topology/run.js';
 import { Topology, type SetResult } from '../src/topology/topology.js';

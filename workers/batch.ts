@@ -8,7 +8,7 @@ import { threadId } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { runTest, runWork, type TestReply, type TestTask, type WorkReply, type WorkTask } from '../src/batch/work.js';
 import type { MarketData } from '../src/data/series.js';
-import type { ParameterSet } from '../src/engine/spec.js';
+import type { ParameterSet } from '../src/types.js';
 import { SharedColumns, type SharedColumnsHandle } from '../src/features/shared-columns.js';
 import { loadPluginsOnce } from '../src/plugins/load.js';
 import { generateSignals, type SignalInfo } from '../src/signals/generate.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Packr } from 'msgpackr';
-import type { BarWindow } from '../engine/spec.js';
+import type { BarWindow } from '../types.js';
 import type { Objective } from '../reduce/leaderboard.js';
 import type { PhaseTemplate } from '../search/template.js';
 import type { TraceSettings } from '../tracing/settings.js';

@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { METRIC_NAMES } from '../metrics/metrics.js';
+import { METRIC_NAMES } from '../types.js';
 
 /**
  * The rows a batch adds to results.db, column by column: row r is point `trial[r]` on plan window

@@ -1,5 +1,5 @@
 import { generateSynthetic } from '../data/synthetic.js';
-import type { ParameterSet } from '../engine/spec.js';
+import type { ParameterSet } from '../types.js';
 import { trialKey } from '../search/trial-key.js';
 import { runBatch } from '../topology/run.js';
 import { packRows, unpackRows, ROW_WIDTH } from './rows.js';

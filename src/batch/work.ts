@@ -1,10 +1,8 @@
 import { packRows, packTrades, ROW_WIDTH } from './rows.js';
 import { preparedPlan, type Prepared } from './prepared.js';
 import type { MarketData } from '../data/series.js';
-import type { BarWindow, ParameterSet } from '../engine/spec.js';
-import type { Trade } from '../engine/trade.js';
+import { type BarWindow, type ParameterSet, type Trade, METRIC_NAMES } from '../types.js';
 import { combineSegments } from '../metrics/combine.js';
-import { METRIC_NAMES } from '../metrics/metrics.js';
 import { Leaderboard } from '../reduce/leaderboard.js';
 export { packRows, unpackRows, type StoredRows } from './rows.js';
 export { preparedPlan } from './prepared.js';

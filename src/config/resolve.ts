@@ -1,4 +1,4 @@
-import type { Commission, ParameterSet, Sizing, Slippage } from '../engine/spec.js';
+import type { Commission, ParameterSet, Sizing, Slippage } from '../types.js';
 import type { RawParams } from '../strategies/strategy.js';
 import type { Config } from './schema.js';
 

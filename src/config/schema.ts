@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { METRIC_NAMES } from '../metrics/metrics.js';
+import { METRIC_NAMES } from '../types.js';
 import { REDIS_URL_PATTERN } from '../executor/redis/url.js';
-import { EVENT_NAMES } from '../engine/events.js';
+import { EVENT_NAMES } from '../types.js';
 
 /**
  * The config schema of DESIGN.md section 6: the single source of the config's types, of validation

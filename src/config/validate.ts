@@ -7,7 +7,7 @@ import type { RawParams } from '../strategies/strategy.js';
 import { compileExpression, ExpressionError, type CompiledExpression } from '../search/expression.js';
 import { assign, findDimensions, setAt, valueAtPath, type Dimension } from '../search/space.js';
 import { configSchema, type Config } from './schema.js';
-import { METRIC_NAMES } from '../metrics/metrics.js';
+import { METRIC_NAMES } from '../types.js';
 import { didYouMean } from './suggest.js';
 import { locateNode } from './tree.js';
 

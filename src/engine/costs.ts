@@ -1,4 +1,4 @@
-import type { Commission, Slippage } from './spec.js';
+import type { Commission, Slippage } from '../types.js';
 
 /** Commission of one fill of |quantity| at price (DESIGN.md section 5, Costs). */
 export function commissionFor(spec: Commission | null, quantity: number, price: number): number {

@@ -20,7 +20,7 @@ export const EventType = {
   PORTFOLIO: 6,
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
-export const EVENT_NAMES = ['BAR', 'FEATURES', 'SIGNAL', 'ORDER', 'FILL', 'POSITION', 'PORTFOLIO'] as const;
+export { EVENT_NAMES } from '../types.js';
 
 /** A new bar index on the timeline: every symbol's bar at that time (NaN fields = no bar). */
 interface Identified {

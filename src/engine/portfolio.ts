@@ -1,6 +1,6 @@
 import { MetricsAccumulator } from '../metrics/accumulator.js';
 import type { FillEvent } from './events.js';
-import type { Trade } from './trade.js';
+import type { Trade } from '../types.js';
 
 /**
  * One parameter set's account: cash, a position per symbol, the open positions' entry details, the

@@ -1,5 +1,5 @@
 import { commissionFor } from './costs.js';
-import type { Commission } from './spec.js';
+import type { Commission } from '../types.js';
 
 /**
  * The largest quantity q (whole shares unless `fractional`) with q·price + commission(q, price) ≤ budget;

@@ -3,7 +3,7 @@ import { getClassifier, getStrategy } from '../strategies/registry.js';
 import type { BarView, ClassifierDefinition, StrategyDefinition } from '../strategies/strategy.js';
 import { UserError } from '../errors.js';
 import type { MarketState } from './market.js';
-import type { StrategySpec } from './spec.js';
+import type { StrategySpec } from '../types.js';
 
 /** A strategy (or classifier) bound to one spec: typed params and per-symbol columns and state. */
 interface Bound<D> {

@@ -1,6 +1,6 @@
 import type { TestReply, TestTask, WorkReply, WorkTask } from '../batch/work.js';
 import type { MarketData } from '../data/series.js';
-import type { ParameterSet } from '../engine/spec.js';
+import type { ParameterSet } from '../types.js';
 import type { SignalInfo } from '../signals/generate.js';
 import type { TopologyOptions } from '../topology/topology.js';
 

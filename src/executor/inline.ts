@@ -1,6 +1,6 @@
 import { runTest, runWork, type TestReply, type TestTask, type WorkReply, type WorkTask } from '../batch/work.js';
 import type { MarketData } from '../data/series.js';
-import type { ParameterSet } from '../engine/spec.js';
+import type { ParameterSet } from '../types.js';
 import { generateSignals, type SignalInfo } from '../signals/generate.js';
 import type { Executor, GenerateOptions } from './executor.js';
 

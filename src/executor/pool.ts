@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { runTest, runWork, type TestReply, type TestTask, type WorkReply, type WorkTask } from '../batch/work.js';
 import type { MarketData } from '../data/series.js';
-import type { ParameterSet } from '../engine/spec.js';
+import type { ParameterSet } from '../types.js';
 import { DEFAULT_COLUMN_BYTES } from '../features/columns.js';
 import { sharedColumnsHandle, type SharedColumnsHandle } from '../features/shared-columns.js';
 import { packageRoot } from '../version.js';

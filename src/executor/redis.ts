@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { PlanRef } from '../batch/plan.js';
 import type { TestReply, TestTask, WorkReply, WorkTask } from '../batch/work.js';
 import type { MarketData } from '../data/series.js';
-import type { ParameterSet } from '../engine/spec.js';
+import type { ParameterSet } from '../types.js';
 import { VERSION } from '../version.js';
 import type { SignalInfo } from '../signals/generate.js';
 import { PoolExecutor } from './pool.js';

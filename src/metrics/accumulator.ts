@@ -1,4 +1,4 @@
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../types.js';
 
 /**
  * Streaming state for the metrics of one portfolio over one window: running sums (Welford for the

@@ -1,2 +1,2 @@
 export { MetricsAccumulator } from './accumulator.js';
-export { METRIC_NAMES, type MetricName, type Metrics } from './metrics.js';
+export { METRIC_NAMES, type MetricName, type Metrics } from '../types.js';

@@ -1,4 +1,4 @@
-import type { MetricName } from '../metrics/metrics.js';
+import type { MetricName } from '../types.js';
 import type { MetricsJson } from '../results/contract.js';
 
 export interface Objective {

@@ -1,5 +1,4 @@
-import { METRIC_NAMES } from '../metrics/metrics.js';
-import type { Metrics } from '../metrics/metrics.js';
+import { METRIC_NAMES, type Metrics } from '../types.js';
 
 /** Slot states, published with Atomics. */
 export const SLOT_FREE = 0;

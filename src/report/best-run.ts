@@ -1,7 +1,7 @@
 import { loadPlugins } from '../plugins/load.js';
 import { inferPeriodsPerYear, loadMarketData } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
-import type { Trade } from '../engine/trade.js';
+import type { Trade } from '../types.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { runBacktest } from '../topology/run.js';
 import type { BestRunRecord, DataRecord, RunRecord } from './run-record.js';

@@ -1,4 +1,4 @@
-import type { MetricName } from '../metrics/metrics.js';
+import type { MetricName } from '../types.js';
 
 /** Metrics that are fractions (DESIGN.md section 5): shown as percentages. */
 export const FRACTION_METRICS: ReadonlySet<MetricName> = new Set(['total_return', 'cagr', 'volatility', 'max_drawdown', 'win_rate', 'exposure']);

@@ -1,8 +1,7 @@
 import { stringify } from 'yaml';
-import type { Trade } from '../engine/trade.js';
+import { type Trade, METRIC_NAMES, type MetricName } from '../types.js';
 import type { MarketData } from '../data/series.js';
 import { UserError } from '../errors.js';
-import { METRIC_NAMES, type MetricName } from '../metrics/metrics.js';
 import type { Objective } from '../reduce/leaderboard.js';
 import type { ComposeJson } from '../coordinator/composable/run-composed.js';
 import type { BestJson, MetricsJson, PhaseJson, SignalJson, WindowJson } from '../results/contract.js';

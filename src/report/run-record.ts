@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DataSpec } from '../data/load.js';
-import type { ParameterSet } from '../engine/spec.js';
+import type { ParameterSet } from '../types.js';
 import { UserError } from '../errors.js';
 import type { ResultJson } from '../results/contract.js';
 

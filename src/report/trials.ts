@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { METRIC_NAMES, type MetricName } from '../metrics/metrics.js';
+import { METRIC_NAMES, type MetricName } from '../types.js';
 import type { MetricsJson } from '../results/contract.js';
 import type { Objective } from '../reduce/leaderboard.js';
 

@@ -1,10 +1,7 @@
-import type { Trade } from '../engine/trade.js';
-import { METRIC_NAMES, type MetricName, type Metrics } from '../metrics/metrics.js';
+import { METRIC_NAMES, type Metrics, type MetricsJson, type ParamsJson, type Trade } from '../types.js';
 
-/** The `--json` document of DESIGN.md section 7. */
-export type MetricsJson = Record<MetricName, number | null>;
-/** Swept parameters by dotted path; a choice between variants (`risk.sizing`) has a map as its value. */
-export type ParamsJson = Record<string, unknown>;
+export type { MetricsJson, ParamsJson };
+
 
 export interface RunJson {
   params: ParamsJson;

@@ -5,7 +5,7 @@ import type { PlanRef } from '../batch/plan.js';
 import type { TopEntry } from '../batch/work.js';
 import { preparedPlan } from '../batch/prepared.js';
 import { unpackRows } from '../batch/rows.js';
-import type { Trade } from '../engine/trade.js';
+import type { Trade } from '../types.js';
 import { combineSegments } from '../metrics/combine.js';
 import { Leaderboard } from '../reduce/leaderboard.js';
 import { trialPoint, trialSet } from '../search/template.js';

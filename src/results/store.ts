@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack } from 'msgpackr';
-import { METRIC_NAMES } from '../metrics/metrics.js';
+import { METRIC_NAMES } from '../types.js';
 import type { MetricsJson } from './contract.js';
 import type { StoredRows } from '../batch/rows.js';
 

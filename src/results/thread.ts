@@ -7,7 +7,7 @@ import type { PlanRef } from '../batch/plan.js';
 import { packageRoot } from '../version.js';
 import { ResultsService, type Restored, type StoredRun } from './service.js';
 import type { SignalIndexRow, TrialRow } from './store.js';
-import type { Trade } from '../engine/trade.js';
+import type { Trade } from '../types.js';
 
 type CoordinatorRow = Omit<TrialRow, 'tradesFile'> & { readonly trades?: Trade[] | null };
 

@@ -1,6 +1,6 @@
 import { parameterSetOf } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
-import type { ParameterSet } from '../engine/spec.js';
+import type { ParameterSet } from '../types.js';
 import { compileExpression, type CompiledExpression } from './expression.js';
 import { Sampler } from './sampler.js';
 import { assign, Grid, sweptParams, valueAtPath, type Dimension } from './space.js';

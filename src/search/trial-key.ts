@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { BarWindow, ParameterSet } from '../engine/spec.js';
+import type { BarWindow, ParameterSet } from '../types.js';
 
 /**
  * JSON with object keys sorted at every level, so equal values always give equal text. Written by

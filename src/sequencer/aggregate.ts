@@ -1,4 +1,4 @@
-import { METRIC_NAMES, type MetricName } from '../metrics/metrics.js';
+import { METRIC_NAMES, type MetricName } from '../types.js';
 import type { MetricsJson } from '../results/contract.js';
 import { percentile } from './monte-carlo.js';
 

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import type { BarWindow } from '../engine/spec.js';
+import type { BarWindow } from '../types.js';
 import { barsOf } from './windows.js';
 
 /**

@@ -1,7 +1,7 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { EquityCurve } from '../engine/components/portfolio-manager.js';
-import type { Trade } from '../engine/trade.js';
+import type { Trade } from '../types.js';
 import { MetricsAccumulator } from '../metrics/accumulator.js';
 import type { PlanRef } from '../batch/plan.js';
 import type { TestReply } from '../batch/work.js';

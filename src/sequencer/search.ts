@@ -7,12 +7,11 @@ import { inferPeriodsPerYear } from '../data/load.js';
 import type { Executor } from '../executor/executor.js';
 import { SearchReducer, type BatchOutcome } from '../reduce/reducer.js';
 import type { Leaderboard, Objective } from '../reduce/leaderboard.js';
-import type { MetricName } from '../metrics/metrics.js';
+import type { MetricName, BarWindow, FailedTrial, TrialResult } from '../types.js';
 import type { Results } from '../results/thread.js';
 import { samplerOf, trialPoint } from '../search/template.js';
 import { trialKey } from '../search/trial-key.js';
 import type { TraceSettings } from '../tracing/settings.js';
-import type { BarWindow, FailedTrial, TrialResult } from '../types.js';
 import { Dispatcher } from './dispatch.js';
 
 export type { FailedTrial, TrialResult };

@@ -1,6 +1,6 @@
 import type { ValidatedPhase } from '../config/validate.js';
 import type { MarketData } from '../data/series.js';
-import type { BarWindow, ParameterSet } from '../engine/spec.js';
+import type { BarWindow, ParameterSet } from '../types.js';
 import { UserError } from '../errors.js';
 import type { Executor } from '../executor/executor.js';
 import { loadSignalSet } from '../signals/cache.js';

@@ -1,5 +1,5 @@
 import type { MarketData } from '../data/series.js';
-import type { ParameterSet } from '../engine/spec.js';
+import type { ParameterSet } from '../types.js';
 import { Topology, type TopologyOptions } from '../topology/topology.js';
 import { SignalStore } from './file.js';
 import { resolvedStrategy, signalKey } from './key.js';

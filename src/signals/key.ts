@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { BarWindow, StrategySpec } from '../engine/spec.js';
+import type { BarWindow, StrategySpec } from '../types.js';
 import { resolveParams } from '../strategies/params.js';
 import { getClassifier, getStrategy } from '../strategies/registry.js';
 import { canonicalJson } from '../search/trial-key.js';

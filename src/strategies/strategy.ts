@@ -3,8 +3,9 @@
  * parameters and a small per-(parameter set, symbol) state array. They allocate nothing per bar.
  */
 
-export type ParamValue = number | string | boolean;
-export type RawParams = Readonly<Record<string, ParamValue>>;
+import type { ParamValue, RawParams } from '../types.js';
+
+export type { ParamValue, RawParams };
 
 export interface ParamSpec {
   readonly name: string;

@@ -1,7 +1,7 @@
 import type { MarketData } from '../data/series.js';
 import { inferPeriodsPerYear } from '../data/load.js';
 import { runKernel } from '../engine/batch/kernel.js';
-import type { ParameterSet } from '../engine/spec.js';
+import type { ParameterSet } from '../types.js';
 import { LocalColumns, type ColumnSource } from '../features/columns.js';
 import { Topology, type SetResult, type TopologyOptions } from './topology.js';
 

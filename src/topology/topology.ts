@@ -14,7 +14,7 @@ import { SignalSource } from '../engine/components/signal-source.js';
 import { StrategyRunner, featureKeysOf } from '../engine/components/strategy-runner.js';
 import { MarketState } from '../engine/market.js';
 import { Portfolio } from '../engine/portfolio.js';
-import type { BarWindow, ParameterSet } from '../engine/spec.js';
+import type { BarWindow, ParameterSet } from '../types.js';
 import { UserError } from '../errors.js';
 import { loadSignalSet } from '../signals/cache.js';
 import { signalKey } from '../signals/key.js';

@@ -1,6 +1,6 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import type { ParameterSet, RegimeFilterSpec } from '../../src/engine/spec.js';
+import type { ParameterSet, RegimeFilterSpec } from '../../src/types.js';
 
 /**
  * Seeded random parameter sets over every built-in strategy, regime filters and switches, every

@@ -3,7 +3,7 @@ import { outputValue } from '../../config/templates.js';
 import { IssueSink, validatePhase, valueAtPath, type ValidatedPhase } from '../../config/validate.js';
 import type { PhaseDeclaration } from '../../config/workflow.js';
 import type { MarketData } from '../../data/series.js';
-import type { ParameterSet } from '../../engine/spec.js';
+import type { ParameterSet } from '../../types.js';
 import { formatConfigIssue, UserError } from '../../errors.js';
 import { eligible, type Objective } from '../../reduce/leaderboard.js';
 import type { BestJson, PhaseJson } from '../../results/contract.js';

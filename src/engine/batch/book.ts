@@ -1,11 +1,9 @@
 import { finishMetrics } from '../../metrics/accumulator.js';
-import type { Metrics } from '../../metrics/metrics.js';
+import type { Metrics, ParameterSet, Trade } from '../../types.js';
 import { commissionFor, slippedPrice } from '../costs.js';
 import type { MarketState } from '../market.js';
 import type { OrderReason } from '../events.js';
 import { affordableQuantity } from '../sizing.js';
-import type { ParameterSet } from '../spec.js';
-import type { Trade } from '../trade.js';
 
 /**
  * The accounts of a batch of parameter sets, one per set, as typed arrays: cash and positions, the

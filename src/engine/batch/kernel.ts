@@ -4,7 +4,7 @@ import { FeatureLayout } from '../../features/layout.js';
 import type { SetResult } from '../components/portfolio-manager.js';
 import { MarketState } from '../market.js';
 import { canonicalStrategy } from '../../search/trial-key.js';
-import type { BarWindow, ParameterSet } from '../spec.js';
+import type { BarWindow, ParameterSet } from '../../types.js';
 import { featureKeysOf, StrategyBank } from '../strategy-bank.js';
 import { Book } from './book.js';
 import { BatchFeatures } from './features.js';

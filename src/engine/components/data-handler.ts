@@ -2,7 +2,7 @@ import type { EventBus } from '../bus.js';
 import type { Component } from '../container.js';
 import { barEvent } from '../events.js';
 import type { MarketState } from '../market.js';
-import type { BarWindow } from '../spec.js';
+import type { BarWindow } from '../../types.js';
 
 /**
  * Streams the timeline through the bus: bars before the window only warm features and strategy

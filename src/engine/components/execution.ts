@@ -5,7 +5,7 @@ import { EventType, fillEvent, type BarEvent, type OrderEvent, type OrderReason 
 import type { MarketState } from '../market.js';
 import type { Portfolio } from '../portfolio.js';
 import { affordableQuantity } from '../sizing.js';
-import type { BarWindow, ParameterSet } from '../spec.js';
+import type { BarWindow, ParameterSet } from '../../types.js';
 
 /**
  * The simulated market. A signal order fills at the next bar's open (`fill: next_open`, kept pending

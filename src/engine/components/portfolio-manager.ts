@@ -3,9 +3,7 @@ import type { Component } from '../container.js';
 import { EventType, portfolioEvent, positionEvent, type BarEvent, type FillEvent } from '../events.js';
 import type { MarketState } from '../market.js';
 import type { Portfolio } from '../portfolio.js';
-import type { BarWindow } from '../spec.js';
-import type { Metrics } from '../../metrics/metrics.js';
-import type { Trade } from '../trade.js';
+import type { BarWindow, Metrics, Trade } from '../../types.js';
 
 export interface SetResult {
   readonly metrics: Metrics;

@@ -2,7 +2,7 @@ import type { EventBus } from '../bus.js';
 import type { Component } from '../container.js';
 import { EventType, orderEvent, type BarEvent, type OrderReason, type PositionEvent, type SignalEvent } from '../events.js';
 import type { MarketState } from '../market.js';
-import type { BarWindow, RiskSpec } from '../spec.js';
+import type { BarWindow, RiskSpec } from '../../types.js';
 
 /**
  * Turns target changes into orders and watches open positions' exits: stop-loss, take-profit and

@@ -1,7 +1,7 @@
 import type { EventBus } from '../bus.js';
 import type { Component } from '../container.js';
 import { EventType, type BarEvent } from '../events.js';
-import type { BarWindow } from '../spec.js';
+import type { BarWindow } from '../../types.js';
 
 /**
  * The signal_generation topology's sink: after the strategies have acted on a bar's close, copies

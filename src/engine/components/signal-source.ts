@@ -2,7 +2,7 @@ import type { SparseSignal } from '../../signals/sparse.js';
 import type { EventBus } from '../bus.js';
 import type { Component } from '../container.js';
 import { EventType, signalEvent, type BarEvent } from '../events.js';
-import type { BarWindow } from '../spec.js';
+import type { BarWindow } from '../../types.js';
 
 /**
  * The signal_replay topology's stand-in for features and strategies: emits, from stored sparse

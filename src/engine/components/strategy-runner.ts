@@ -4,7 +4,7 @@ import type { Component } from '../container.js';
 import { EventType, signalEvent, type FeaturesEvent } from '../events.js';
 import type { MarketState } from '../market.js';
 import { StrategyBank } from '../strategy-bank.js';
-import type { BarWindow, StrategySpec } from '../spec.js';
+import type { BarWindow, StrategySpec } from '../../types.js';
 
 export { featureKeysOf } from '../strategy-bank.js';
 
