@@ -9,6 +9,7 @@ import { SearchReducer, type BatchOutcome } from '../reduce/reducer.js';
 import type { Leaderboard, Objective } from '../reduce/leaderboard.js';
 import type { MetricName, BarWindow, FailedTrial, TrialResult } from '../types.js';
 import type { Results } from '../results/thread.js';
+import type { Sampler } from '../search/sampler.js';
 import { samplerOf, trialPoint } from '../search/template.js';
 import { trialKey } from '../search/trial-key.js';
 import type { TraceSettings } from '../tracing/settings.js';
@@ -127,13 +128,11 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
   const list = Array.isArray(windows) ? (windows as readonly BarWindow[]) : [windows as BarWindow];
   // Inferred here once: a worker sees each task's data afresh and would infer it per task.
   const plan = encodePlan(planOf(phase, data.hash, list, combine, options, phase.config.periods_per_year ?? inferPeriodsPerYear(data.time)), executor.name === 'pool');
-  const sampler = samplerOf(phase, phase.constraints);
   const reducer = new SearchReducer(objectiveOf(phase.config), options.topK, options.results, list.length, options.progress);
   const dispatcher = options.dispatcher ?? Dispatcher.for(executor.concurrency);
   const sizer = options.sizer ?? new BatchSizer();
   const barsPerPoint = list.reduce((a, w) => a + w.end, 0);
-  const priority = options.priority ?? 0;
-
+  const source = new PointSource(phase);
   let skip: Float64Array | null = null;
   if (options.resume && options.results !== null) {
     const restored = await options.results.restore(plan, data.hash);
@@ -141,83 +140,27 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
     options.onRestored?.(restored.skip.length * list.length);
     if (restored.skip.length > 0) skip = shared(restored.skip, executor.name === 'pool');
   }
-
-  const failureOf = (k: number, error: unknown): BatchOutcome => {
-    const { set, params } = trialPoint(phase, k);
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      replies: [],
-      // One failed trial per window, as a search per window would have recorded.
-      failures: list.map(() => ({ trial: k, params, error: message })),
-      failureRows: list.map((w) => ({ trialKey: trialKey(set, data.hash, w), phase: options.label, window: [w.start, w.end] as const, trial: k, params, metrics: null, error: message })),
-    };
-  };
-  const skipped = (k: number): boolean => skip !== null && skip.includes(k);
-  const empty: BatchOutcome = { replies: [], failures: [], failureRows: [] };
-
-  const evaluate = async (range: PointRange, retried: boolean): Promise<BatchOutcome> => {
-    const count = range.points === null ? range.to - range.from : range.points.length;
-    try {
-      const reply: WorkReply = await executor.run({ plan, data, range, skip }, trials * barsPerPoint);
-      sizer.observe(count, barsPerPoint, reply.ms);
-      return { replies: [reply], failures: [], failureRows: [] };
-    } catch (error) {
-      if (!retried) return evaluate(range, true);
-      if (count === 1) {
-        const k = range.points === null ? range.from : range.points[0];
-        return skipped(k) || (range.points === null && !sampler.accepts(k)) ? empty : failureOf(k, error);
-      }
-      const half = count >> 1;
-      const [a, b] =
-        range.points === null
-          ? [{ from: range.from, to: range.from + half, points: null } as const, { from: range.from + half, to: range.to, points: null } as const]
-          : [{ from: 0, to: 0, points: range.points.subarray(0, half) } as const, { from: 0, to: 0, points: range.points.subarray(half) } as const];
-      const first = await evaluate(a, true);
-      const second = await evaluate(b, true);
-      return { replies: [...first.replies, ...second.replies], failures: [...first.failures, ...second.failures], failureRows: [...first.failureRows, ...second.failureRows] };
-    }
-  };
-
-  // Grid order (every point, constraints applied by the workers) or a random sample drawn here.
-  const size = sampler.grid.size;
-  const method = phase.config.search?.method ?? 'grid';
-  const trials = method === 'random' ? Math.min(phase.config.search?.trials ?? size, size) : size;
-  const sampled = method === 'random' && trials < size ? sampler.points() : null;
-  let cursor = 0;
-  const nextRange = (n: number): PointRange | null => {
-    if (sampled === null) {
-      if (cursor >= size) return null;
-      const from = cursor;
-      cursor = Math.min(size, cursor + n);
-      return { from, to: cursor, points: null };
-    }
-    const points: number[] = [];
-    for (let r = sampled.next(); !r.done; r = points.length < n ? sampled.next() : { done: true, value: undefined }) points.push(r.value);
-    cursor += points.length;
-    return points.length === 0 ? null : { from: 0, to: 0, points: Float64Array.from(points) };
-  };
-
+  const run = (range: PointRange): Promise<WorkReply> => executor.run({ plan, data, range, skip }, source.trials * barsPerPoint);
+  const isolate = isolating(run, (k, error) => failureOf(phase, data, list, options.label, k, error), (k) => (skip !== null && skip.includes(k)) || !source.accepts(k), (count, ms) => sizer.observe(count, barsPerPoint, ms));
   const inFlight = new Set<Promise<void>>();
-  let seq = 0;
   let interrupted = false;
-  for (;;) {
+  for (let seq = 0; ; seq++) {
     await reducer.room();
-    const release = await dispatcher.acquire(priority);
+    const release = await dispatcher.acquire(options.priority ?? 0);
     if (options.signal?.aborted) {
       release();
-      interrupted = cursor < trials;
+      interrupted = !source.done;
       break;
     }
-    const range = nextRange(sizer.size(barsPerPoint, dispatcher.contended ? null : trials - cursor, executor.concurrency, options.maxBatch ?? MAX_BATCH));
+    const range = source.next(sizer.size(barsPerPoint, dispatcher.contended ? null : source.remaining, executor.concurrency, options.maxBatch ?? MAX_BATCH));
     if (range === null) {
       release();
       break;
     }
-    const n = seq++;
-    const task = evaluate(range, false).then(
+    const task = isolate(range).then(
       (outcome) => {
         release();
-        reducer.accept(n, outcome);
+        reducer.accept(seq, outcome);
       },
       (error: unknown) => {
         release();
@@ -231,6 +174,103 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
   await reducer.settle();
   const results = options.keepAll && options.results !== null ? await options.results.runs(options.label, list, options.storeTrades) : null;
   return { results, trials: reducer.trials, failures: reducer.failures, leaderboard: reducer.leaderboard, interrupted, plan };
+}
+
+/**
+ * The points of a phase's space in evaluation order, handed out in ranges: grid order (every
+ * index; the workers apply the constraints), or a random sample drawn here (packed indices).
+ */
+class PointSource {
+  readonly trials: number;
+  private readonly sampler: Sampler;
+  private readonly size: number;
+  private readonly sampled: Generator<number> | null;
+  private cursor = 0;
+
+  constructor(phase: ValidatedPhase) {
+    this.sampler = samplerOf(phase, phase.constraints);
+    this.size = this.sampler.grid.size;
+    const method = phase.config.search?.method ?? 'grid';
+    this.trials = method === 'random' ? Math.min(phase.config.search?.trials ?? this.size, this.size) : this.size;
+    this.sampled = method === 'random' && this.trials < this.size ? this.sampler.points() : null;
+  }
+
+  get remaining(): number {
+    return this.trials - this.cursor;
+  }
+
+  get done(): boolean {
+    return this.cursor >= this.trials;
+  }
+
+  accepts(k: number): boolean {
+    return this.sampler.accepts(k);
+  }
+
+  next(n: number): PointRange | null {
+    if (this.sampled === null) {
+      if (this.cursor >= this.size) return null;
+      const from = this.cursor;
+      this.cursor = Math.min(this.size, this.cursor + n);
+      return { from, to: this.cursor, points: null };
+    }
+    const points: number[] = [];
+    while (points.length < n) {
+      const r = this.sampled.next();
+      if (r.done) break;
+      points.push(r.value);
+    }
+    this.cursor += points.length;
+    return points.length === 0 ? null : { from: 0, to: 0, points: Float64Array.from(points) };
+  }
+}
+
+/**
+ * A task that fails is retried once, then split in halves until the failing points stand alone
+ * and are recorded as failed (`failure`); points that were never to run (`absent`: stored, or
+ * rejected by the constraints) are no failure.
+ */
+function isolating(
+  run: (range: PointRange) => Promise<WorkReply>,
+  failure: (k: number, error: unknown) => BatchOutcome,
+  absent: (k: number) => boolean,
+  observe: (count: number, ms: number) => void,
+): (range: PointRange) => Promise<BatchOutcome> {
+  const evaluate = async (range: PointRange, retried: boolean): Promise<BatchOutcome> => {
+    const count = range.points === null ? range.to - range.from : range.points.length;
+    try {
+      const reply = await run(range);
+      observe(count, reply.ms);
+      return { replies: [reply], failures: [], failureRows: [] };
+    } catch (error) {
+      if (!retried) return evaluate(range, true);
+      if (count === 1) {
+        const k = range.points === null ? range.from : range.points[0];
+        return absent(k) ? { replies: [], failures: [], failureRows: [] } : failure(k, error);
+      }
+      const half = count >> 1;
+      const [a, b] =
+        range.points === null
+          ? [{ from: range.from, to: range.from + half, points: null } as const, { from: range.from + half, to: range.to, points: null } as const]
+          : [{ from: 0, to: 0, points: range.points.subarray(0, half) } as const, { from: 0, to: 0, points: range.points.subarray(half) } as const];
+      const first = await evaluate(a, true);
+      const second = await evaluate(b, true);
+      return { replies: [...first.replies, ...second.replies], failures: [...first.failures, ...second.failures], failureRows: [...first.failureRows, ...second.failureRows] };
+    }
+  };
+  return (range) => evaluate(range, false);
+}
+
+/** A point that failed alone: one failed trial and one store row per window of its plan. */
+function failureOf(phase: ValidatedPhase, data: MarketData, windows: readonly BarWindow[], label: string, k: number, error?: unknown): BatchOutcome {
+  const { set, params } = trialPoint(phase, k);
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    replies: [],
+    // One failed trial per window, as a search per window would have recorded.
+    failures: windows.map(() => ({ trial: k, params, error: message })),
+    failureRows: windows.map((w) => ({ trialKey: trialKey(set, data.hash, w), phase: label, window: [w.start, w.end] as const, trial: k, params, metrics: null, error: message })),
+  };
 }
 
 /** A sorted list of grid indices, on shared memory for a pool (every task of the search names it). */
