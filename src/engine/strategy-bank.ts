@@ -1,6 +1,6 @@
 import type { FeatureLayout } from '../features/layout.js';
 import { getClassifier, getStrategy } from '../strategies/registry.js';
-import type { BarView, ClassifierDefinition, StrategyDefinition } from '../strategies/strategy.js';
+import type { BarView, ClassifierDefinition, SignalGroup, StrategyDefinition } from '../strategies/strategy.js';
 import { UserError } from '../errors.js';
 import type { MarketState } from './market.js';
 import type { StrategySpec } from '../types.js';
@@ -92,14 +92,31 @@ export class StrategyBank {
   /** Per instance × symbol: last target the strategy asked for, and the effective target in force. */
   private readonly raw: Float64Array;
   readonly target: Float64Array;
+  /** Instances stepped together (definitions with `group`), and the instances stepped one by one. */
+  private readonly groups: { readonly group: SignalGroup; readonly members: Int32Array; readonly out: Float64Array }[] = [];
+  private readonly single: Int32Array;
 
+  /** `grouped`: step instances of a definition that can together (the event-driven topology steps each on its own). */
   constructor(
     specs: readonly StrategySpec[],
     layout: FeatureLayout,
     private readonly market: MarketState,
+    grouped = false,
   ) {
     const symbols = market.symbolCount;
     this.slots = specs.map((spec) => bindSlot(spec, layout, symbols));
+    const byDef = new Map<StrategyDefinition, number[]>();
+    const single: number[] = [];
+    this.slots.forEach((slot, p) => {
+      const def = slot.strategy.def;
+      if (!grouped || def.group === undefined || slot.filter !== null || slot.switch !== null) single.push(p);
+      else byDef.set(def, [...(byDef.get(def) ?? []), p]);
+    });
+    for (const [def, members] of byDef) {
+      const group = def.group!(members.map((p) => ({ params: this.slots[p].strategy.params, cols: this.slots[p].strategy.cols })), symbols);
+      this.groups.push({ group, members: Int32Array.from(members), out: new Float64Array(members.length) });
+    }
+    this.single = Int32Array.from(single);
     this.defs = this.slots.map((s) => s.strategy.def);
     this.params = this.slots.map((s) => s.strategy.params);
     this.cols = this.slots.flatMap((s) => s.strategy.cols);
@@ -116,6 +133,7 @@ export class StrategyBank {
   reset(): void {
     this.raw.fill(0);
     this.target.fill(0);
+    for (const g of this.groups) g.group.reset();
     for (const slot of this.slots) {
       for (const st of slot.strategy.state) st.fill(NaN);
       if (slot.filter) for (const st of slot.filter.state) st.fill(NaN);
@@ -129,13 +147,28 @@ export class StrategyBank {
 
   /** Runs every instance on the current bar; `live` = the bar is inside the window. */
   step(values: Float64Array, live: boolean, onChange: (instance: number, symbol: number, target: number) => void): void {
-    const { market, defs, params, cols, state, special, raw, target } = this;
+    const { market, defs, params, cols, state, special, raw, target, groups, single } = this;
     const symbols = market.symbolCount;
-    const count = defs.length;
+    const count = single.length;
     for (let s = 0; s < symbols; s++) {
       if (market.hasBar[s] === 0) continue;
       const bar = market.bars[s];
-      for (let p = 0; p < count; p++) {
+      for (let g = 0; g < groups.length; g++) {
+        const { group, members, out } = groups[g];
+        group.step(values, s, out);
+        for (let j = 0; j < members.length; j++) {
+          const i = members[j] * symbols + s;
+          const o = out[j];
+          let want = raw[i];
+          if (o === o && live) raw[i] = want = o;
+          if (live && want !== target[i]) {
+            target[i] = want;
+            onChange(members[j], s, want);
+          }
+        }
+      }
+      for (let q = 0; q < count; q++) {
+        const p = single[q];
         const i = p * symbols + s;
         let want: number;
         if (special[p] === 0) {

@@ -51,6 +51,19 @@ export interface StrategyDefinition<P = unknown> extends Definition<P> {
   readonly kind: 'strategy';
   // Method syntax (not a property) so definitions of different P share one registry type.
   signal(features: Float64Array, cols: Int32Array, bar: BarView, params: P, state: Float64Array): number;
+  /**
+   * Optional (the built-in crossovers have it): many instances stepped together in one loop over
+   * flat arrays, giving for each exactly what `signal` gives it. A sweep runs hundreds of
+   * instances of one strategy per bar; one call per instance is most of their cost.
+   */
+  group?(instances: readonly { readonly params: P; readonly cols: readonly Int32Array[] }[], symbols: number): SignalGroup;
+}
+
+/** Instances of one strategy, stepped together (see StrategyDefinition.group). */
+export interface SignalGroup {
+  /** Every instance's output for symbol s at this bar into out[j] (NaN = no signal); instances keep their state. */
+  step(features: Float64Array, s: number, out: Float64Array): void;
+  reset(): void;
 }
 
 export interface ClassifierDefinition<P = unknown> extends Definition<P> {
