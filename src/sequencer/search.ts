@@ -152,7 +152,7 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
       interrupted = !source.done;
       break;
     }
-    const range = source.next(sizer.size(barsPerPoint, dispatcher.contended ? null : source.remaining, executor.concurrency, options.maxBatch ?? MAX_BATCH));
+    const range = source.next(sizer.size(barsPerPoint, executor.concurrency === 1 || dispatcher.contended ? null : source.remaining, executor.concurrency, options.maxBatch ?? MAX_BATCH));
     if (range === null) {
       release();
       break;
