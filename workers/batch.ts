@@ -14,7 +14,6 @@ import { loadPluginsOnce } from '../src/plugins/load.js';
 import { generateSignals, type SignalInfo } from '../src/signals/generate.js';
 import { useColumns } from '../src/topology/run.js';
 import type { TopologyOptions } from '../src/topology/topology.js';
-import { warmUp } from '../src/batch/warm-up.js';
 
 interface Common {
   readonly plugins: readonly string[];
@@ -54,7 +53,6 @@ class Carrier {
 
 let columnsOf: SharedArrayBuffer | null = null;
 
-warmUp();
 
 export default async function runTask(t: PoolTask): Promise<PoolReply> {
   if (t.plugins.length > 0) await loadPluginsOnce(t.plugins);
