@@ -18,11 +18,11 @@ export const INLINE_SET_BARS = 2_000_000;
 export const EAGER_POOL_ABOVE = 200;
 
 /**
- * Trials a run must be expected to store for its results to get a thread of their own. A thread
- * costs about a quarter of a second of CPU to start and warm up (another isolate loading and
- * compiling the store), what writing some 30,000 rows costs the coordinator's thread (4–5 µs each).
+ * Trials a run must be expected to store for its results to get a thread of their own (on the pool
+ * or redis): below, writing every row costs the coordinator's thread less than 25 ms in all (4–5 µs
+ * a row), less than starting another isolate that loads and compiles the store.
  */
-export const THREADED_RESULTS_ABOVE = 20_000;
+export const THREADED_RESULTS_ABOVE = 5_000;
 
 export interface ExecutionChoice {
   readonly name: 'inline' | 'pool' | 'redis';
