@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alignSeries } from '../src/data/align.js';
 import type { MarketData } from '../src/data/series.js';
@@ -97,4 +98,17 @@ export function generateAndReplay(replay: string): string {
     depends_on: generate
     inputs: {signals: generate}
 ${replay}`;
+}
+
+/** Rows in a run directory's results.db so far (0 while it or its table does not exist yet). */
+export function countRows(dir: string): number {
+  if (!existsSync(join(dir, 'results.db'))) return 0;
+  try {
+    const db = new Database(join(dir, 'results.db'), { readonly: true, fileMustExist: true });
+    const n = (db.prepare('SELECT count(*) AS n FROM trials').get() as { n: number }).n;
+    db.close();
+    return n;
+  } catch {
+    return 0; // the table may not exist yet
+  }
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../src/types.js';
+import { countRows } from './helpers.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-resume-'));
@@ -29,17 +30,6 @@ function storedRows(dir: string): Row[] {
   return rows;
 }
 
-function countRows(dir: string): number {
-  if (!existsSync(join(dir, 'results.db'))) return 0;
-  try {
-    const db = new Database(join(dir, 'results.db'), { readonly: true, fileMustExist: true });
-    const n = (db.prepare('SELECT count(*) AS n FROM trials').get() as { n: number }).n;
-    db.close();
-    return n;
-  } catch {
-    return 0; // the table may not exist yet
-  }
-}
 
 function runDirOf(out: string): string {
   const dirs = readdirSync(join(out, 'long'));

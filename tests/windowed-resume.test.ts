@@ -1,11 +1,10 @@
-import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openWorkflow } from '../src/coordinator/open.js';
 import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js';
-import { writeIn } from './helpers.js';
+import { countRows, writeIn } from './helpers.js';
 
 /**
  * Windowed sequences on the pool with the results store in its own thread: every window's search
@@ -33,17 +32,6 @@ async function json(config: string, options: RunOptions): Promise<{ json: unknow
   return { json: rest, dir, log };
 }
 
-function rows(dir: string): number {
-  if (!existsSync(join(dir, 'results.db'))) return 0;
-  try {
-    const db = new Database(join(dir, 'results.db'), { readonly: true, fileMustExist: true });
-    const n = (db.prepare('SELECT count(*) AS n FROM trials').get() as { n: number }).n;
-    db.close();
-    return n;
-  } catch {
-    return 0;
-  }
-}
 
 describe.each(Object.entries(configs))('%s on the pool, results in their own thread', (_name, config) => {
   it('equals inline; stopped part-way and resumed, equals it again and recomputes nothing stored', async () => {
@@ -54,7 +42,7 @@ describe.each(Object.entries(configs))('%s on the pool, results in their own thr
     const stop = new AbortController();
     let dir = '';
     const watch = setInterval(() => {
-      if (dir !== '' && rows(dir) > 40) stop.abort();
+      if (dir !== '' && countRows(dir) > 40) stop.abort();
     }, 5);
     let first;
     try {
@@ -63,7 +51,7 @@ describe.each(Object.entries(configs))('%s on the pool, results in their own thr
       clearInterval(watch);
     }
     expect(first.interrupted).toBe(true);
-    const stored = rows(dir);
+    const stored = countRows(dir);
     expect(stored).toBeGreaterThan(0);
     const resumed = await json(config, { executor: 'pool', workers: 2, maxBatch: 3, resultsThread: true, resume: dir });
     expect(resumed.json).toEqual(reference.json);

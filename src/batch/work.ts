@@ -1,13 +1,14 @@
 import { packRows, packTrades, ROW_WIDTH } from './rows.js';
 import { preparedPlan, type Prepared } from './prepared.js';
 import type { MarketData } from '../data/series.js';
-import { type BarWindow, type ParameterSet, type Trade, METRIC_NAMES } from '../types.js';
+import { type BarWindow, type ParameterSet, type Trade, type TrialResult, METRIC_NAMES } from '../types.js';
 import { combineSegments } from '../metrics/combine.js';
 import { Leaderboard } from '../reduce/leaderboard.js';
 export { packRows, unpackRows, type StoredRows } from './rows.js';
 export { preparedPlan } from './prepared.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { pointSet, trialPoint } from '../search/template.js';
+import { lowerBound } from '../search/sorted.js';
 import { trialKey } from '../search/trial-key.js';
 import { runBatch } from '../topology/run.js';
 import { traceWithin } from '../tracing/settings.js';
@@ -23,12 +24,7 @@ export interface WorkTask {
 }
 
 /** One of a batch's best sets by the plan's objective (its metrics combined over segments for k_fold). */
-export interface TopEntry {
-  readonly trial: number;
-  readonly params: Record<string, unknown>;
-  readonly metrics: MetricsJson;
-  readonly trades?: Trade[];
-}
+export type TopEntry = TrialResult;
 
 export interface WorkReply {
   /** Points evaluated (each on every window of the plan). */
@@ -43,14 +39,8 @@ export interface WorkReply {
 
 /** Whether sorted `list` holds x. */
 function holds(list: Float64Array, x: number): boolean {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < list.length && list[lo] === x;
+  const at = lowerBound(list, x);
+  return at < list.length && list[at] === x;
 }
 
 /** The task's points in evaluation order: the range's points the constraints accept, or the listed ones; stored ones left out. */

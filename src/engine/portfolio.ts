@@ -62,17 +62,7 @@ export class Portfolio {
     const pnl = held * (fill.price - this.entryPrice[s]) - commission;
     this.metrics.onTrade(pnl);
     if (this.trades !== null) {
-      this.trades.push({
-        symbol: this.symbols[s],
-        side: held > 0 ? 'long' : 'short',
-        qty: Math.abs(held),
-        entry_time: new Date(this.entryTime[s]).toISOString(),
-        entry_price: this.entryPrice[s],
-        exit_time: new Date(fill.time).toISOString(),
-        exit_price: fill.price,
-        commission,
-        pnl,
-      });
+      this.trades.push(closedTrade(this.symbols[s], held, this.entryTime[s], this.entryPrice[s], fill.time, fill.price, commission, pnl));
     }
     this.quantity[s] = 0;
     this.weight[s] = 0;
@@ -81,4 +71,19 @@ export class Portfolio {
     this.entryTime[s] = NaN;
     this.openPositions--;
   }
+}
+
+/** A closed round trip as results report it (section 7): `held` the position closed, times in UTC ms. */
+export function closedTrade(symbol: string, held: number, entryTime: number, entryPrice: number, exitTime: number, exitPrice: number, commission: number, pnl: number): Trade {
+  return {
+    symbol,
+    side: held > 0 ? 'long' : 'short',
+    qty: Math.abs(held),
+    entry_time: new Date(entryTime).toISOString(),
+    entry_price: entryPrice,
+    exit_time: new Date(exitTime).toISOString(),
+    exit_price: exitPrice,
+    commission,
+    pnl,
+  };
 }

@@ -1,5 +1,5 @@
 import { commissionFor } from './costs.js';
-import type { Commission } from '../types.js';
+import type { Commission, Sizing } from '../types.js';
 
 /**
  * The largest quantity q (whole shares unless `fractional`) with q·price + commission(q, price) ≤ budget;
@@ -23,4 +23,26 @@ export function affordableQuantity(budget: number, price: number, commission: Co
   while (n > 0 && cost(n) > budget) n--;
   while (cost(n + 1) <= budget) n++;
   return n;
+}
+
+/**
+ * The quantity of an opening fill (DESIGN.md section 5, Sizing): `fixed` shares × weight, or the
+ * largest affordable quantity for `value × weight × equity`; a long buy never costs more than the
+ * cash. `equity` is the account valued at this fill (read only for percent_equity and fractional).
+ */
+export function orderQuantity(sizing: Sizing, commission: Commission | null, weight: number, price: number, side: number, cash: number, equity: () => number): number {
+  const fractional = sizing.kind === 'fractional';
+  let quantity: number;
+  if (sizing.kind === 'fixed') {
+    quantity = Math.floor(sizing.value * weight);
+    const cost = quantity * price + commissionFor(commission, quantity, price);
+    if (side > 0 && cost > cash) quantity = affordableQuantity(cash, price, commission, false);
+    return quantity;
+  }
+  const budget = sizing.value * weight * equity();
+  quantity = affordableQuantity(budget, price, commission, fractional);
+  if (side > 0 && quantity * price + commissionFor(commission, quantity, price) > cash) {
+    quantity = affordableQuantity(cash, price, commission, fractional);
+  }
+  return quantity;
 }

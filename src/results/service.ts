@@ -5,7 +5,7 @@ import type { PlanRef } from '../batch/plan.js';
 import type { TopEntry } from '../batch/work.js';
 import { preparedPlan } from '../batch/prepared.js';
 import { unpackRows } from '../batch/rows.js';
-import type { Trade } from '../types.js';
+import type { Trade, TrialResult } from '../types.js';
 import { combineSegments } from '../metrics/combine.js';
 import { Leaderboard } from '../reduce/leaderboard.js';
 import { trialPoint, trialSet } from '../search/template.js';
@@ -21,12 +21,7 @@ export interface Restored {
 }
 
 /** A stored trial as the `runs` of a memory-storage phase list it. */
-export interface StoredRun {
-  readonly trial: number;
-  readonly params: Record<string, unknown>;
-  readonly metrics: MetricsJson;
-  readonly trades?: Trade[];
-}
+export type StoredRun = TrialResult;
 
 /**
  * The run's results store as one long-lived service: every batch's rows, test runs and failures are

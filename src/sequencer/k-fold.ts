@@ -7,7 +7,7 @@ import type { MetricsJson } from '../results/contract.js';
 import type { TrialResult } from '../types.js';
 import { aggregate } from './aggregate.js';
 import { kFolds, type KFoldSpec } from './folds.js';
-import { isoDay, stabilityOf, testRun, type FoldResult, type KFoldSummary, type PhaseRun } from './phase-run.js';
+import { isoDay, stabilityOf, testRun, type FoldResult, type KFoldSummary, type PhaseRun, searchOptionsOf } from './phase-run.js';
 import { BatchSizer, objectiveOf, runSearch, type SearchOptions } from './search.js';
 
 export type { FoldResult, KFoldSummary };
@@ -26,17 +26,7 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
   const done = folds.map(() => ({ trials: 0, failed: 0 }));
   const runs = await Promise.all(
     folds.map(async (fold, fi) => {
-      const perFold: SearchOptions = {
-        ...options,
-        sizer,
-        priority: fi,
-        progress: options.progress
-          ? (d, f, best) => {
-              done[fi] = { trials: d, failed: f };
-              options.progress!(done.reduce((a, x) => a + x.trials, 0), done.reduce((a, x) => a + x.failed, 0), best);
-            }
-          : undefined,
-      };
+      const perFold = searchOptionsOf(options, sizer, fi, done);
       const outcome = await runSearch(phase, data, fold.train, executor, perFold, true);
       const best = outcome.leaderboard.best?.item ?? null;
       let testMetrics: MetricsJson | null = null;

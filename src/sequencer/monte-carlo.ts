@@ -9,6 +9,7 @@ import type { ValidatedPhase } from '../config/validate.js';
 import { inferPeriodsPerYear } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
+import { lowerBound } from '../search/sorted.js';
 import { trialSet } from '../search/template.js';
 import type { PhaseRun } from './phase-run.js';
 import { runSearch, type SearchOptions } from './search.js';
@@ -141,13 +142,3 @@ async function baseRun(plan: PlanRef, data: MarketData, executor: Executor, opti
   }
 }
 
-function lowerBound(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

@@ -7,7 +7,7 @@ import type { MetricsJson } from '../results/contract.js';
 import type { BarWindow, FailedTrial, TrialResult } from '../types.js';
 import type { Aggregate } from './aggregate.js';
 import type { MonteCarloSummary } from './monte-carlo.js';
-import type { SearchOptions } from './search.js';
+import type { BatchSizer, SearchOptions } from './search.js';
 
 /** What every sequence returns for its phase. */
 export interface PhaseRun {
@@ -131,4 +131,22 @@ export function stabilityOf(windows: readonly { readonly best: { params: Record<
     }
   }
   return out;
+}
+
+/**
+ * The options of search `index` of a sequence's several searches (windows, folds): its dispatch
+ * priority, the phase's batch sizer, and progress reported as the sums over all of them.
+ */
+export function searchOptionsOf(options: SearchOptions, sizer: BatchSizer, index: number, done: { trials: number; failed: number }[]): SearchOptions {
+  return {
+    ...options,
+    sizer,
+    priority: index,
+    progress: options.progress
+      ? (d, f, best) => {
+          done[index] = { trials: d, failed: f };
+          options.progress!(done.reduce((a, x) => a + x.trials, 0), done.reduce((a, x) => a + x.failed, 0), best);
+        }
+      : undefined,
+  };
 }

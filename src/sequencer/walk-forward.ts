@@ -6,7 +6,7 @@ import { MetricsAccumulator } from '../metrics/accumulator.js';
 import { metricsJson } from '../results/contract.js';
 import type { TrialResult } from '../types.js';
 import { aggregate } from './aggregate.js';
-import { stabilityOf, testRun, windowResult, type PhaseRun, type WalkForwardSummary, type WindowResult } from './phase-run.js';
+import { stabilityOf, testRun, windowResult, type PhaseRun, type WalkForwardSummary, type WindowResult, searchOptionsOf } from './phase-run.js';
 import { BatchSizer, objectiveOf, runSearch, type SearchOptions, type SearchOutcome } from './search.js';
 import { Leaderboard } from '../reduce/leaderboard.js';
 import { walkForwardWindows, type WalkForwardSpec } from './windows.js';
@@ -27,17 +27,7 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
   const done = windows.map(() => ({ trials: 0, failed: 0 }));
   const runs = await Promise.all(
     windows.map(async (w, wi): Promise<{ outcome: SearchOutcome; test: TestReply | null }> => {
-      const perWindow: SearchOptions = {
-        ...options,
-        sizer,
-        priority: wi,
-        progress: options.progress
-          ? (d, f, best) => {
-              done[wi] = { trials: d, failed: f };
-              options.progress!(done.reduce((a, x) => a + x.trials, 0), done.reduce((a, x) => a + x.failed, 0), best);
-            }
-          : undefined,
-      };
+      const perWindow = searchOptionsOf(options, sizer, wi, done);
       const outcome = await runSearch(phase, data, { start: w.train[0], end: w.train[1] }, executor, perWindow);
       const best = outcome.leaderboard.best?.item ?? null;
       if (best === null || outcome.interrupted) return { outcome, test: null };

@@ -1,9 +1,11 @@
 import { finishMetrics } from '../../metrics/accumulator.js';
 import type { Metrics, ParameterSet, Trade } from '../../types.js';
 import { commissionFor, slippedPrice } from '../costs.js';
+import { exitOf, type ExitDecision } from '../exits.js';
+import { closedTrade } from '../portfolio.js';
 import type { MarketState } from '../market.js';
 import type { OrderReason } from '../events.js';
-import { affordableQuantity } from '../sizing.js';
+import { orderQuantity } from '../sizing.js';
 
 /**
  * The accounts of a batch of parameter sets, one per set, as typed arrays: cash and positions, the
@@ -16,6 +18,7 @@ import { affordableQuantity } from '../sizing.js';
  */
 export class Book {
   private readonly sets: readonly ParameterSet[];
+  private readonly exit: ExitDecision = { reason: 'stop_loss', price: NaN };
   private readonly symbols: number;
   // Per set.
   readonly cash: Float64Array;
@@ -159,20 +162,7 @@ export class Book {
       const dir = direction[i];
       if (dir === 0 || market.hasBar[s] === 0) continue;
       const bar = market.bars[s];
-      // Work in "long space": multiply prices by dir so one comparison serves both sides.
-      const trailLevel = trail !== trail ? NaN : dir * this.extreme[i] * (1 - dir * trail);
-      const fixedStop = dir * this.stopAt[i];
-      const useTrail = trailLevel === trailLevel && !(fixedStop > trailLevel);
-      const stopLevel = useTrail ? trailLevel : fixedStop;
-      const stopReason: OrderReason = useTrail ? 'trailing_stop' : 'stop_loss';
-      const profit = dir * this.profitAt[i];
-      const open = dir * bar.open;
-      const low = dir > 0 ? bar.low : -bar.high;
-      const high = dir > 0 ? bar.high : -bar.low;
-      if (open <= stopLevel) this.execute(p, s, 0, bar.open, stopReason, false);
-      else if (open >= profit) this.execute(p, s, 0, bar.open, 'take_profit', false);
-      else if (low <= stopLevel) this.execute(p, s, 0, dir * stopLevel, stopReason, false);
-      else if (high >= profit) this.execute(p, s, 0, dir * profit, 'take_profit', false);
+      if (exitOf(dir, bar.open, bar.high, bar.low, this.extreme[i], this.stopAt[i], this.profitAt[i], trail, this.exit)) this.execute(p, s, 0, this.exit.price, this.exit.reason, false);
       else if (dir > 0 ? bar.high > this.extreme[i] : bar.low < this.extreme[i]) this.extreme[i] = dir > 0 ? bar.high : bar.low;
     }
   }
@@ -209,23 +199,7 @@ export class Book {
 
   private size(p: number, s: number, weight: number, price: number, side: number, atOpen: boolean): number {
     const set = this.sets[p];
-    const { sizing } = set.risk;
-    const commission = set.broker.commission;
-    const cash = this.cash[p];
-    const fractional = sizing.kind === 'fractional';
-    let quantity: number;
-    if (sizing.kind === 'fixed') {
-      quantity = Math.floor(sizing.value * weight);
-      const cost = quantity * price + commissionFor(commission, quantity, price);
-      if (side > 0 && cost > cash) quantity = affordableQuantity(cash, price, commission, false);
-      return quantity;
-    }
-    const budget = sizing.value * weight * this.equityAt(p, s, price, atOpen);
-    quantity = affordableQuantity(budget, price, commission, fractional);
-    if (side > 0 && quantity * price + commissionFor(commission, quantity, price) > cash) {
-      quantity = affordableQuantity(cash, price, commission, fractional);
-    }
-    return quantity;
+    return orderQuantity(set.risk.sizing, set.broker.commission, weight, price, side, this.cash[p], () => this.equityAt(p, s, price, atOpen));
   }
 
   /** Set p's equity with symbol s at `price` and the others at the price of this moment (open or close). */
@@ -266,17 +240,7 @@ export class Book {
       }
       const list = this.tradeLists[p];
       if (list !== null) {
-        list.push({
-          symbol: this.names[s],
-          side: held > 0 ? 'long' : 'short',
-          qty: Math.abs(held),
-          entry_time: new Date(this.entryTime[i]).toISOString(),
-          entry_price: this.entryPrice[i],
-          exit_time: new Date(this.market.time).toISOString(),
-          exit_price: price,
-          commission: paid,
-          pnl,
-        });
+        list.push(closedTrade(this.names[s], held, this.entryTime[i], this.entryPrice[i], this.market.time, price, paid, pnl));
       }
       this.quantity[i] = 0;
       this.weight[i] = 0;

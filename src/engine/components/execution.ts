@@ -4,7 +4,7 @@ import { commissionFor, slippedPrice } from '../costs.js';
 import { EventType, fillEvent, type BarEvent, type OrderEvent, type OrderReason } from '../events.js';
 import type { MarketState } from '../market.js';
 import type { Portfolio } from '../portfolio.js';
-import { affordableQuantity } from '../sizing.js';
+import { orderQuantity } from '../sizing.js';
 import type { BarWindow, ParameterSet } from '../../types.js';
 
 /**
@@ -94,23 +94,8 @@ export class Execution implements Component {
   }
 
   private size(p: number, s: number, weight: number, price: number, side: number, atOpen: boolean): number {
-    const { sizing } = this.sets[p].risk;
-    const commission = this.sets[p].broker.commission;
-    const pf = this.portfolios[p];
-    const fractional = sizing.kind === 'fractional';
-    let quantity: number;
-    if (sizing.kind === 'fixed') {
-      quantity = Math.floor(sizing.value * weight);
-      const cost = quantity * price + commissionFor(commission, quantity, price);
-      if (side > 0 && cost > pf.cash) quantity = affordableQuantity(pf.cash, price, commission, false);
-      return quantity;
-    }
-    const budget = sizing.value * weight * this.equityAt(p, s, price, atOpen);
-    quantity = affordableQuantity(budget, price, commission, fractional);
-    if (side > 0 && quantity * price + commissionFor(commission, quantity, price) > pf.cash) {
-      quantity = affordableQuantity(pf.cash, price, commission, fractional);
-    }
-    return quantity;
+    const set = this.sets[p];
+    return orderQuantity(set.risk.sizing, set.broker.commission, weight, price, side, this.portfolios[p].cash, () => this.equityAt(p, s, price, atOpen));
   }
 
   /** Portfolio equity with symbol s at `price` and the others at the price of this moment (open or close). */

@@ -1,6 +1,7 @@
 import type { EventBus } from '../bus.js';
 import type { Component } from '../container.js';
 import { EventType, orderEvent, type BarEvent, type OrderReason, type PositionEvent, type SignalEvent } from '../events.js';
+import { exitOf, type ExitDecision } from '../exits.js';
 import type { MarketState } from '../market.js';
 import type { BarWindow, RiskSpec } from '../../types.js';
 
@@ -16,6 +17,7 @@ import type { BarWindow, RiskSpec } from '../../types.js';
 export class RiskManager implements Component {
   readonly name = 'risk_manager';
   private readonly order = orderEvent();
+  private readonly exit: ExitDecision = { reason: 'stop_loss', price: NaN };
   /** Per set × symbol: position direction (−1, 0, 1), fixed stop and take-profit levels, trailing extreme. */
   private readonly direction: Int8Array;
   private readonly stopAt: Float64Array;
@@ -75,20 +77,8 @@ export class RiskManager implements Component {
         const dir = direction[i];
         if (dir === 0 || market.hasBar[s] === 0) continue;
         const bar = market.bars[s];
-        // Work in "long space": multiply prices by dir so one comparison serves both sides.
-        const trailLevel = trail === null ? NaN : dir * this.extreme[i] * (1 - dir * trail);
-        const fixedStop = dir * this.stopAt[i];
-        const useTrail = trailLevel === trailLevel && !(fixedStop > trailLevel);
-        const stopLevel = useTrail ? trailLevel : fixedStop;
-        const stopReason: OrderReason = useTrail ? 'trailing_stop' : 'stop_loss';
-        const profit = dir * this.profitAt[i];
-        const open = dir * bar.open;
-        const low = dir > 0 ? bar.low : -bar.high;
-        const high = dir > 0 ? bar.high : -bar.low;
-        if (open <= stopLevel) this.publish(p, s, e.index, 0, stopReason, bar.open, e.id, 0);
-        else if (open >= profit) this.publish(p, s, e.index, 0, 'take_profit', bar.open, e.id, 0);
-        else if (low <= stopLevel) this.publish(p, s, e.index, 0, stopReason, dir * stopLevel, e.id, 0);
-        else if (high >= profit) this.publish(p, s, e.index, 0, 'take_profit', dir * profit, e.id, 0);
+        const trailing = trail === null ? NaN : trail;
+        if (exitOf(dir, bar.open, bar.high, bar.low, this.extreme[i], this.stopAt[i], this.profitAt[i], trailing, this.exit)) this.publish(p, s, e.index, 0, this.exit.reason, this.exit.price, e.id, 0);
         else if (dir > 0 ? bar.high > this.extreme[i] : bar.low < this.extreme[i]) this.extreme[i] = dir > 0 ? bar.high : bar.low;
       }
     }
