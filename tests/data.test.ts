@@ -352,3 +352,33 @@ function catchError(fn: () => unknown): DataError {
   }
   throw new Error('expected a DataError');
 }
+
+describe('periods per year from the median bar interval (found by selection)', () => {
+  const H = 3_600_000;
+  const timeline = (gaps: readonly number[]): Float64Array => {
+    const t = [Date.UTC(2020, 0, 6)];
+    for (const g of gaps) t.push(t[t.length - 1] + g);
+    return Float64Array.from(t);
+  };
+  it('even gap counts average the two middle gaps; odd counts take the middle one', () => {
+    // sorted 1h, 1h, 2h, 2h → 1.5 h → round(252 × 6.5 / 1.5) = 1092
+    expect(inferPeriodsPerYear(timeline([2 * H, H, 2 * H, H]))).toBe(1092);
+    // 5, 5, 10 minutes → 5 min → round(252 × 6.5 × 12) = 19656
+    expect(inferPeriodsPerYear(timeline([10 * 60_000, 5 * 60_000, 5 * 60_000]))).toBe(19656);
+    // daily bars with a weekend and a holiday: sorted 1, 1, 1, 3, 4 days → 1 day → 252
+    expect(inferPeriodsPerYear(timeline([24 * H, 72 * H, 24 * H, 96 * H, 24 * H]))).toBe(252);
+  });
+  it('equals a sort-based median on many random timelines', () => {
+    let seed = 5;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 500; trial++) {
+      const gaps = Array.from({ length: 1 + Math.floor(rand() * 40) }, () => [60_000, H, 24 * H, 7 * 24 * H][Math.floor(rand() * 4)] * (1 + Math.floor(rand() * 3)));
+      const sorted = [...gaps].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+      const days = median / (24 * H);
+      const expected = median >= 20 * H && days <= 4 ? 252 : days >= 5 && days <= 8 ? 52 : days >= 25 && days <= 35 ? 12 : median < 20 * H ? Math.round((252 * 6.5 * H) / median) : Math.max(1, Math.round(365.25 / days));
+      expect(inferPeriodsPerYear(timeline(gaps))).toBe(expected);
+    }
+  });
+});
