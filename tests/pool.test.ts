@@ -37,6 +37,10 @@ describe('pool executor', () => {
     }
     // inline with tiny batches too: batching never changes a set's result.
     expect(await runJson({ executor: 'inline', maxBatch: 3 })).toEqual(reference);
+    // No room for shared feature columns: every batch updates its features bar by bar, same bits.
+    const { result } = await runWorkflow(await openWorkflow(sweep, ['execution.feature_memory_mb=0']), { out: tmp, storage: 'memory', executor: 'pool', workers: 2, maxBatch: 5 });
+    const { run_id: _id, results_dir: _dir, ...rest } = result;
+    expect(rest).toEqual(reference);
   });
 
   it('recycled workers give the same results', async () => {

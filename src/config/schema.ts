@@ -132,6 +132,12 @@ const execution = z.strictObject({
   executor: z.enum(['inline', 'pool', 'redis']).default('pool'),
   redis: redis.optional(),
   workers: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
+  feature_memory_mb: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(512)
+    .describe('MiB of whole-series feature columns computed once and shared by every batch (and, on the pool, every worker); a feature beyond it is updated bar by bar in each batch that needs it'),
   enable_event_tracing: z.boolean().default(false).describe('record events per container to JSON lines under trace_settings.trace_dir (fanfold trace DIR prints them)'),
   trace_settings: z
     .strictObject({
@@ -167,7 +173,7 @@ export const configSchema = z.strictObject({
   search: search.optional(),
   results: results.default({ storage: 'memory', store_trades: true, top_k: 20 }),
   sequence: z.union([z.literal('single_pass'), z.literal('train_test'), z.strictObject({ type: z.literal('single_pass') }), trainTest, walkForward, kFold, monteCarlo]).default('single_pass'),
-  execution: execution.default({ executor: 'pool', workers: 'auto', enable_event_tracing: false }),
+  execution: execution.default({ executor: 'pool', workers: 'auto', feature_memory_mb: 512, enable_event_tracing: false }),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -6,6 +6,8 @@ import { InlineExecutor } from '../executor/inline.js';
 import { PoolExecutor, type PoolOptions } from '../executor/pool.js';
 import { REDIS_URL_PATTERN, redactedUrl } from '../executor/redis/url.js';
 import { Grid } from '../search/space.js';
+import { LocalColumns } from '../features/columns.js';
+import { useColumns } from '../topology/run.js';
 
 /**
  * A search this small (points × bars streamed) runs in the coordinator's thread while no worker is
@@ -37,10 +39,12 @@ export function executionOf(workflow: Workflow, base: Config | null, options: { 
   return { name: options.executor ?? base?.execution.executor ?? 'pool', workers: options.workers ?? base?.execution.workers ?? 'auto', explicit };
 }
 
-export function localExecutor(choice: ExecutionChoice, workflow: Workflow, pool: Omit<PoolOptions, 'workers' | 'plugins'> = {}): Executor {
+export function localExecutor(choice: ExecutionChoice, workflow: Workflow, featureBytes: number, pool: Omit<PoolOptions, 'workers' | 'plugins'> = {}): Executor {
+  // The coordinator's own thread (inline, and the pool's tiny searches) keeps columns within the same bound.
+  useColumns(new LocalColumns(featureBytes));
   if (choice.name === 'inline') return new InlineExecutor();
   const small = !choice.explicit && expectedTrials(workflow) <= EAGER_POOL_ABOVE;
-  return new PoolExecutor({ inlineBelow: small ? INLINE_SET_BARS : 0, eager: !small, ...pool, workers: choice.workers, plugins: workflow.plugins });
+  return new PoolExecutor({ inlineBelow: small ? INLINE_SET_BARS : 0, eager: !small, featureBytes, ...pool, workers: choice.workers, plugins: workflow.plugins });
 }
 
 /** The redis executor's URL: --redis, else execution.redis.url; a clear error when neither is given. */

@@ -82,7 +82,7 @@ function resolvePhase(decl: PhaseDeclaration, outputs: ReadonlyMap<string, Phase
 /** Opens the executor: the redis one checks Redis (reachable, credentials, eviction policy) before the run directory exists. */
 async function openExecutor(workflow: Workflow, base: Config | null, runId: string, options: RunOptions): Promise<Executor> {
   const choice = executionOf(workflow, base, options);
-  if (choice.name !== 'redis') return localExecutor(choice, workflow, options.pool);
+  if (choice.name !== 'redis') return localExecutor(choice, workflow, (base?.execution.feature_memory_mb ?? 512) * 1024 * 1024, options.pool);
   const url = redisUrlOf(workflow, base, options.redis);
   // Refused before a phase runs: a later traced phase must not end a long distributed run.
   const traced = workflow.phases.find((d) => d.validated?.config.execution.enable_event_tracing);
