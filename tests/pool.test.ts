@@ -6,7 +6,7 @@ import { openWorkflow } from '../src/coordinator/open.js';
 import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
 import { PoolExecutor } from '../src/executor/pool.js';
-import { runWork } from '../src/batch/work.js';
+import { runWork, unpackRows } from '../src/batch/work.js';
 import { writeIn, writeTwoPhaseSweep } from './helpers.js';
 import { phaseOf, planFor } from './support/plan.js';
 
@@ -57,6 +57,21 @@ describe('pool executor', () => {
         expect(rest).toEqual(expected);
       }
       expect(pool.recycled).toBeGreaterThanOrEqual(3);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('recycling with tasks already queued on the worker loses none of them', async () => {
+    const data = generateSynthetic({ bars: 600, seed: 6 });
+    const phase = phaseOf(tmp, 'recycle-queued', 'name: recycle-queued\ndata: {synthetic: {bars: 600, seed: 6}}\nstrategy: {type: sma_crossover, fast: 2, slow: "range(3, 62, 1)"}\n');
+    const plan = planFor(phase, data.hash, [{ start: 0, end: 600 }], {}, true);
+    const task = (from: number) => ({ plan, data, range: { from, to: from + 2, points: null }, skip: null });
+    const pool = new PoolExecutor({ workers: 2, maxTasksPerWorker: 1 });
+    try {
+      const got = await Promise.all(Array.from({ length: 30 }, (_, i) => pool.run(task(2 * i), 0)));
+      got.forEach((reply, i) => expect(unpackRows(reply.rows).trial).toEqual(unpackRows(runWork(task(2 * i)).rows).trial));
+      expect(pool.recycled).toBeGreaterThan(0);
     } finally {
       await pool.close();
     }

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unpack } from 'msgpackr';
@@ -93,5 +94,17 @@ describe('storage modes', () => {
     const b = rows((await run('disk')).results_dir).map((x) => x.trial_key);
     expect(a).toEqual(b);
     expect(new Set(a).size).toBe(6);
+  });
+});
+
+describe('the results thread', () => {
+  it('a store that cannot be opened fails the call and leaves no thread behind (the process can exit)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fanfold-badstore-'));
+    mkdirSync(join(dir, 'results.db'));
+    const thread = join(import.meta.dirname, '..', 'dist', 'src', 'results', 'thread.js');
+    const script = `import('${thread}').then((m) => m.threadedResults(${JSON.stringify(dir)})).then(() => console.log('opened'), (e) => console.log('refused: ' + e.message.split('\\n')[0]));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 15_000 });
+    expect(r.signal).toBe(null); // not killed by the timeout: nothing kept the process alive
+    expect(r.stdout).toMatch(/^refused: /);
   });
 });

@@ -51,14 +51,14 @@ class Carrier {
   }
 }
 
-let columnsOf: SharedArrayBuffer | null = null;
+let columnsOf: string | null = null;
 
 
 export default async function runTask(t: PoolTask): Promise<PoolReply> {
   if (t.plugins.length > 0) await loadPluginsOnce(t.plugins);
-  if (columnsOf !== t.columns.table) {
+  if (columnsOf !== t.columns.id) {
     useColumns(new SharedColumns(t.columns));
-    columnsOf = t.columns.table;
+    columnsOf = t.columns.id;
   }
   const base = (): { threadId: number; heapUsed: number } => ({ threadId, heapUsed: t.measureHeap ? process.memoryUsage().heapUsed : 0 });
   if (t.kind === 'work') {

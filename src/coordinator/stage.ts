@@ -18,6 +18,8 @@ import { BatchSizer, objectiveOf } from '../sequencer/search.js';
 import { runSequence, searchedWindows, type PhaseRun } from '../sequencer/sequences.js';
 import { checkReplaySignals } from '../sequencer/signals.js';
 import { TOPOLOGIES } from '../topology/topology.js';
+import { runBatch } from '../topology/run.js';
+import type { Trade, TrialResult } from '../types.js';
 import { containerLabel, patternMatchesAny, type TraceSettings } from '../tracing/settings.js';
 import type { BestRun, RunStage, Stage } from './composable/run-composed.js';
 import { redisRefusesTracing } from './execution.js';
@@ -109,9 +111,10 @@ export function stageRunner(ctx: StageContext): RunStage {
     });
     bar?.end();
     if (restored > 0) ctx.log(`phase ${label}: ${restored} trials already stored, not recomputed`);
-    if (storage === 'hybrid' && storeTrades) await keepTopTrades(ctx.results, phase, label, data, run);
+    const topTrades = storage === 'hybrid' && storeTrades ? await keepTopTrades(ctx.results, phase, label, data, run) : new Map<number, Trade[]>();
     const best = run.leaderboard.best?.item ?? null;
-    const kept = storage === 'memory' ? run.results : storage === 'hybrid' ? run.leaderboard.ranked.map((r) => r.item) : null;
+    const withTrades = (item: TrialResult): TrialResult => (item.trades || !topTrades.has(item.trial) ? item : { ...item, trades: topTrades.get(item.trial) });
+    const kept = storage === 'memory' ? run.results : storage === 'hybrid' ? run.leaderboard.ranked.map((r) => withTrades(r.item)) : null;
     const json: PhaseJson = {
       name: label,
       topology,
@@ -138,12 +141,23 @@ function leaderboardWindow(run: PhaseRun, data: MarketData): { start: number; en
 }
 
 /** hybrid storage: the top-k trials of a phase get their trades blob (the store holds every summary). */
-async function keepTopTrades(results: Results, phase: ValidatedPhase, label: string, data: MarketData, run: PhaseRun): Promise<void> {
+async function keepTopTrades(results: Results, phase: ValidatedPhase, label: string, data: MarketData, run: PhaseRun): Promise<ReadonlyMap<number, Trade[]>> {
   const window = leaderboardWindow(run, data);
-  const rows = run.leaderboard.ranked.flatMap(({ item }) =>
-    item.trades ? [{ trialKey: trialKey(trialSet(phase, item.trial), data.hash, window), phase: label, window: [window.start, window.end] as const, trial: item.trial, params: item.params, metrics: item.metrics, error: null, trades: item.trades }] : [],
-  );
+  // A top set restored by a resume comes without trades (hybrid stores them only at the phase's
+  // end): they are recomputed here, top-k sets at most (k_fold ranks combined segments: none kept).
+  const missing = run.kFold ? [] : run.leaderboard.ranked.filter(({ item }) => !item.trades).map(({ item }) => item);
+  const recomputed = new Map<number, Trade[]>();
+  if (missing.length > 0) {
+    const sets = missing.map((item) => trialSet(phase, item.trial));
+    const computed = runBatch(data, sets, { window, periodsPerYear: phase.config.periods_per_year, storeTrades: true });
+    missing.forEach((item, i) => recomputed.set(item.trial, computed[i].trades ?? []));
+  }
+  const rows = run.leaderboard.ranked.flatMap(({ item }) => {
+    const trades = item.trades ?? recomputed.get(item.trial);
+    return trades ? [{ trialKey: trialKey(trialSet(phase, item.trial), data.hash, window), phase: label, window: [window.start, window.end] as const, trial: item.trial, params: item.params, metrics: item.metrics, error: null, trades }] : [];
+  });
   if (rows.length > 0) await results.keepTop(rows);
+  return recomputed;
 }
 
 /** The resolved parameter set of a stage's best trial, where it is stored and the window it was chosen on. */

@@ -77,8 +77,34 @@ export class PoolExecutor implements Executor {
     return this.pool === null && below > 0 && setBars <= below && (this.options.plugins ?? []).length === 0;
   }
 
-  private async send(task: PoolTaskBody, plugins: readonly string[] = this.options.plugins ?? []): Promise<PoolReply> {
-    await this.recycling;
+  private async send(task: PoolTaskBody, plugins: readonly string[] = this.options.plugins ?? [], again = true): Promise<PoolReply> {
+    if (!this.recycles) return this.attempt(task, plugins, again);
+    // With recycling, no task waits in Piscina's queue: one it had handed to a worker being
+    // replaced would fail with it. At most one task per worker is in flight here.
+    while (this.busy >= this.concurrency) await new Promise<void>((resolve) => this.freed.push(resolve));
+    this.busy++;
+    try {
+      return await this.attempt(task, plugins, again);
+    } finally {
+      this.busy--;
+      this.freed.shift()?.();
+    }
+  }
+
+  private get recycles(): boolean {
+    return this.options.maxTasksPerWorker !== undefined || this.options.heapCeilingMb !== undefined;
+  }
+
+  private busy = 0;
+  private readonly freed: (() => void)[] = [];
+
+  private async attempt(task: PoolTaskBody, plugins: readonly string[], again: boolean): Promise<PoolReply> {
+    const recycledBefore = this.recycled;
+    // Until no replacement is under way (one may start while this waits for another).
+    for (let r = this.recycling; ; r = this.recycling) {
+      await r;
+      if (r === this.recycling) break;
+    }
     const { pool, columns } = this.started();
     const abort = new AbortController();
     const timer = this.options.taskTimeoutMs ? setTimeout(() => abort.abort(), this.options.taskTimeoutMs) : null;
@@ -88,6 +114,9 @@ export class PoolExecutor implements Executor {
       return reply;
     } catch (error) {
       if (abort.signal.aborted) throw new Error(`task timed out after ${this.options.taskTimeoutMs} ms`);
+      // Piscina may have handed this task to a worker being recycled: run it again on another (a
+      // task that fails while no worker was recycled fails for its own reasons).
+      if (again && this.recycled !== recycledBefore) return this.attempt(task, plugins, true);
       throw error;
     } finally {
       if (timer) clearTimeout(timer);
@@ -124,7 +153,7 @@ export class PoolExecutor implements Executor {
     if (!worker) return;
     this.tasksByThread.delete(reply.threadId);
     this.recycled++;
-    // New tasks wait until the worker is gone, so none is handed to it while it stops.
+    // New tasks wait until the worker is gone (and none waits in Piscina's queue meanwhile: send).
     this.recycling = this.recycling.then(
       () =>
         new Promise<void>((resolve) => {

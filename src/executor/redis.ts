@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PlanRef } from '../batch/plan.js';
@@ -139,7 +140,8 @@ export class RedisExecutor implements Executor {
     const q = this.options.queue;
     const dataKey = marketDataKey(q, data.hash);
     const planAt = planKey(q, plan.id);
-    const skipAt = skip === null ? null : skipKey(q, plan.id);
+    // By content: a run resumed twice stores a longer list the second time (and workers cache by key).
+    const skipAt = skip === null ? null : skipKey(q, `${plan.id}-${createHash('sha256').update(new Uint8Array(skip.buffer, skip.byteOffset, skip.byteLength)).digest('hex')}`);
     await Promise.all([
       this.publish(dataKey, () => packMarketData(data)),
       this.publish(planAt, () => plan.bytes),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { MarketData } from '../data/series.js';
 import { computeColumns, outputCount, type ColumnSource } from './columns.js';
 import type { ParsedFeatureKey } from './registry.js';
@@ -9,9 +10,12 @@ import type { ParsedFeatureKey } from './registry.js';
  * the arena and publishes them; every other worker, for every later batch and window, reads them.
  * Memory is bounded by the arena: a feature that no longer fits is refused (the kernel then updates
  * it bar by bar per batch, as before). Entries are claimed with compare-and-swap and published with
- * Atomics; a worker waiting for another's column waits at most `WAIT_MS` before computing its own.
+ * Atomics; a worker waiting for another's column waits at most `WAIT_MS` (its writer may have been
+ * killed) before updating that feature bar by bar itself.
  */
 export interface SharedColumnsHandle {
+  /** Tells handles apart (each message delivers new SharedArrayBuffer objects for the same memory). */
+  readonly id: string;
   readonly table: SharedArrayBuffer;
   readonly arena: SharedArrayBuffer;
 }
@@ -28,7 +32,7 @@ const REFUSED = 4;
 const WAIT_MS = 10_000;
 
 export function sharedColumnsHandle(arenaBytes: number): SharedColumnsHandle {
-  return { table: new SharedArrayBuffer((HEADER + ENTRIES * ENTRY) * 4), arena: new SharedArrayBuffer(Math.max(8, Math.floor(arenaBytes / 8) * 8)) };
+  return { id: randomUUID(), table: new SharedArrayBuffer((HEADER + ENTRIES * ENTRY) * 4), arena: new SharedArrayBuffer(Math.max(8, Math.floor(arenaBytes / 8) * 8)) };
 }
 
 const encoder = new TextEncoder();
@@ -65,7 +69,7 @@ export class SharedColumns implements ColumnSource {
 
   private lookup(id: string, market: MarketData, symbol: number, parsed: ParsedFeatureKey): Float64Array[] | null {
     const key = encoder.encode(id);
-    if (key.length > KEY_BYTES) return this.own(market, symbol, parsed);
+    if (key.length > KEY_BYTES) return null;
     const hash = fnv1a(key);
     const { table } = this;
     for (let probe = 0; probe < ENTRIES; probe++) {
@@ -87,10 +91,10 @@ export class SharedColumns implements ColumnSource {
         state = Atomics.load(table, e);
       }
       if (state === READY) return this.views(table[e + 1], market.time.length, outputCount(parsed));
-      // Refused (no room), or its computing thread died: this thread's own copy, or per-bar updates.
-      return state === REFUSED ? null : this.own(market, symbol, parsed);
+      // Refused (no room), or its computing thread died (a killed worker): updated bar by bar.
+      return null;
     }
-    return this.own(market, symbol, parsed);
+    return null;
   }
 
   private matches(e: number, key: Uint8Array, hash: number): boolean {
@@ -109,8 +113,8 @@ export class SharedColumns implements ColumnSource {
     Atomics.notify(table, e);
     const n = market.time.length;
     const width = outputCount(parsed);
-    const offset = Atomics.add(table, 0, n * width);
-    if (offset + n * width > this.capacity || offset + n * width > 0x7fffffff) {
+    const offset = this.allocate(n * width);
+    if (offset < 0) {
       Atomics.store(table, e, REFUSED);
       Atomics.notify(table, e);
       return null;
@@ -129,14 +133,16 @@ export class SharedColumns implements ColumnSource {
     }
   }
 
-  private views(offset: number, n: number, width: number): Float64Array[] {
-    return Array.from({ length: width }, (_, j) => new Float64Array(this.arena, (offset + j * n) * 8, n));
+  /** Reserves `size` float64s of the arena (compare-and-swap: a refusal leaves the cursor as it was); −1 when they do not fit. */
+  private allocate(size: number): number {
+    for (;;) {
+      const at = Atomics.load(this.table, 0);
+      if (at + size > this.capacity || at + size > 0x7fffffff) return -1;
+      if (Atomics.compareExchange(this.table, 0, at, at + size) === at) return at;
+    }
   }
 
-  private own(market: MarketData, symbol: number, parsed: ParsedFeatureKey): Float64Array[] {
-    const n = market.time.length;
-    const out = Array.from({ length: outputCount(parsed) }, () => new Float64Array(n));
-    computeColumns(market.symbols[symbol], parsed, out);
-    return out;
+  private views(offset: number, n: number, width: number): Float64Array[] {
+    return Array.from({ length: width }, (_, j) => new Float64Array(this.arena, (offset + j * n) * 8, n));
   }
 }

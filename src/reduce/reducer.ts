@@ -16,17 +16,18 @@ export interface BatchOutcome {
 const MAX_UNWRITTEN = 64;
 
 /**
- * The reducer of one search: commits batches in the order they were dispatched whatever order they
- * finish in (so nothing depends on timing), hands each batch's packed rows to the results store
+ * The reducer of one search: hands each batch's packed rows to the results store as it arrives
  * (one message, no work per set here), merges each batch's top-k into the leaderboard (the
- * leaderboard of the union of batches is the merge of their leaderboards: ties go to the lower grid
- * index) and keeps the counts for progress. Per batch it costs O(top_k), whatever the batch's size.
+ * leaderboard of the union of batches is the merge of their leaderboards, ties to the lower grid
+ * index, so the order batches finish in changes nothing), lists failed sets in dispatch order and
+ * keeps the counts for progress. Per batch it costs O(top_k), whatever the batch's size.
  */
 export class SearchReducer {
   readonly leaderboard: Leaderboard<TrialResult>;
   trials = 0;
   readonly failures: FailedTrial[] = [];
-  private readonly finished = new Map<number, BatchOutcome>();
+  /** Failed sets of batches that finished before an earlier one, by dispatch number. */
+  private readonly failed = new Map<number, readonly FailedTrial[]>();
   private next = 0;
   private readonly writes = new Set<Promise<void>>();
   private writeError: unknown = null;
@@ -48,27 +49,32 @@ export class SearchReducer {
     for (const e of top) this.leaderboard.offer(e.trial, e.metrics, e);
   }
 
-  /** Batch `seq` finished; commits it and every later one already waiting, in order. */
+  /**
+   * Batch `seq` finished. Its rows go to the store at once (a batch that finishes early is never held
+   * back by a slow one, so a kill loses only what is still computing) and its best sets join the
+   * leaderboard, whose outcome does not depend on the order batches arrive in; only its failed sets
+   * wait, to be listed in dispatch order.
+   */
   accept(seq: number, outcome: BatchOutcome): void {
-    this.finished.set(seq, outcome);
-    let committed = false;
-    while (this.finished.has(this.next)) {
-      this.commit(this.finished.get(this.next)!);
-      this.finished.delete(this.next++);
-      committed = true;
-    }
-    if (committed) this.progress?.(this.trials, this.failures.length, this.leaderboard.best);
-  }
-
-  private commit(o: BatchOutcome): void {
-    for (const reply of o.replies) {
+    for (const reply of outcome.replies) {
       this.trials += reply.points * this.perPoint;
       for (const e of reply.top) this.leaderboard.offer(e.trial, e.metrics, e);
       if (this.results !== null && reply.points > 0) this.track(this.results.commit(reply.rows));
     }
-    this.trials += o.failures.length;
-    this.failures.push(...o.failures);
-    if (this.results !== null && o.failureRows.length > 0) this.track(this.results.add(o.failureRows));
+    this.trials += outcome.failures.length;
+    if (this.results !== null && outcome.failureRows.length > 0) this.track(this.results.add(outcome.failureRows));
+    this.failed.set(seq, outcome.failures);
+    while (this.failed.has(this.next)) {
+      this.failures.push(...this.failed.get(this.next)!);
+      this.failed.delete(this.next++);
+    }
+    this.progress?.(this.trials, this.failureCount(), this.leaderboard.best);
+  }
+
+  private failureCount(): number {
+    let n = this.failures.length;
+    for (const f of this.failed.values()) n += f.length;
+    return n;
   }
 
   private track(write: Promise<void>): void {

@@ -59,8 +59,8 @@ export class ResultsService {
 
   /**
    * Resume: the points of a plan the store already holds on every window of the plan, found by
-   * grid index and checked by trial key (a set whose key differs, because the config or the data
-   * changed, is computed again), and the plan's top-k among them.
+   * grid index and checked by trial key (a row whose key differs, because the config or the data
+   * changed, is dropped and its set computed again), and the plan's top-k among them.
    */
   restore(ref: PlanRef, dataHash: string): Restored {
     const { plan, capital } = preparedPlan(ref);
@@ -71,6 +71,8 @@ export class ResultsService {
     let current = -1;
     let parts: (MetricsJson | null)[] = [];
     let tradesFile: string | null = null;
+    /** Rows of this label and these windows stored for another config or data: recomputed, so dropped. */
+    const stale: string[] = [];
     const finish = (): void => {
       if (current < 0 || parts.some((m) => m === null)) return;
       const metrics = plan.combine ? combineSegments(parts.map((m, w) => ({ metrics: m!, bars: windows[w].end - windows[w].start })), capital) : parts[0]!;
@@ -86,11 +88,15 @@ export class ResultsService {
         tradesFile = null;
       }
       const w = windows.findIndex((x) => x.start === row.window[0] && x.end === row.window[1]);
-      if (trialKey(trialSet(plan.template, row.trial), dataHash, windows[w]) !== row.trialKey) continue;
+      if (trialKey(trialSet(plan.template, row.trial), dataHash, windows[w]) !== row.trialKey) {
+        stale.push(row.trialKey);
+        continue;
+      }
       parts[w] = row.metrics;
       if (w === 0) tradesFile = row.tradesFile;
     }
     finish();
+    db.dropRows(plan.label, stale);
     return { skip: Float64Array.from(skip), top: board.ranked.map((e) => e.item) };
   }
 

@@ -253,6 +253,15 @@ export class ResultsStore {
     }));
   }
 
+  /** Deletes a phase's rows of these trial keys (rows a resume found stored for another config). */
+  dropRows(phase: string, keys: readonly string[]): void {
+    if (keys.length === 0) return;
+    const drop = this.db.prepare('DELETE FROM trials WHERE phase = ? AND trial_key = ?');
+    this.db.transaction(() => {
+      for (const k of keys) drop.run(phase, k);
+    })();
+  }
+
   /** Trials stored (for a phase): one per (phase, trial key). */
   count(phase?: string): number {
     this.ensureIndex();

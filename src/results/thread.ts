@@ -70,7 +70,13 @@ export async function threadedResults(dir: string): Promise<Results> {
   });
   death.catch(() => {});
   const guard = <T>(p: Promise<T>): Promise<T> => (died !== null ? Promise.reject(died) : Promise.race([p, death]));
-  await guard(remote.open(dir));
+  try {
+    await guard(remote.open(dir));
+  } catch (error) {
+    remote[Comlink.releaseProxy]();
+    await worker.terminate();
+    throw error;
+  }
   let closed = false;
   return {
     commit: (rows) => guard(remote.commit(Comlink.transfer(rows, [rows.buffer]))),

@@ -144,7 +144,8 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
   const isolate = isolating(run, (k, error) => failureOf(phase, data, list, options.label, k, error), (k) => (skip !== null && skip.includes(k)) || !source.accepts(k), (count, ms) => sizer.observe(count, barsPerPoint, ms));
   const inFlight = new Set<Promise<void>>();
   let interrupted = false;
-  for (let seq = 0; ; seq++) {
+  let failed: { error: unknown } | null = null;
+  for (let seq = 0; failed === null; seq++) {
     await reducer.room();
     const release = await dispatcher.acquire(options.priority ?? 0);
     if (options.signal?.aborted) {
@@ -167,10 +168,21 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
         throw error;
       },
     );
-    const tracked = task.finally(() => inFlight.delete(tracked));
+    // A task's own error (a store write, not a set: those are isolated) stops dispatching; the
+    // tasks in flight finish before it is rethrown.
+    const tracked: Promise<void> = task.then(
+      () => {
+        inFlight.delete(tracked);
+      },
+      (error: unknown) => {
+        inFlight.delete(tracked);
+        failed ??= { error };
+      },
+    );
     inFlight.add(tracked);
   }
   await Promise.all(inFlight);
+  if (failed !== null) throw (failed as { error: unknown }).error;
   await reducer.settle();
   const results = options.keepAll && options.results !== null ? await options.results.runs(options.label, list, options.storeTrades) : null;
   return { results, trials: reducer.trials, failures: reducer.failures, leaderboard: reducer.leaderboard, interrupted, plan };
@@ -196,12 +208,15 @@ class PointSource {
   }
 
   get remaining(): number {
-    return this.trials - this.cursor;
+    return this.exhausted ? 0 : this.trials - this.cursor;
   }
 
+  /** Every point handed out (a constrained random sample may end before `trials` points). */
   get done(): boolean {
-    return this.cursor >= this.trials;
+    return this.cursor >= this.trials || this.exhausted;
   }
+
+  private exhausted = false;
 
   accepts(k: number): boolean {
     return this.sampler.accepts(k);
@@ -217,7 +232,10 @@ class PointSource {
     const points: number[] = [];
     while (points.length < n) {
       const r = this.sampled.next();
-      if (r.done) break;
+      if (r.done) {
+        this.exhausted = true;
+        break;
+      }
       points.push(r.value);
     }
     this.cursor += points.length;

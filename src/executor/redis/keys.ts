@@ -36,9 +36,9 @@ export function planKey(queue: string, planId: string): string {
   return `fanfold:data:${queue}:plan:${planId}`;
 }
 
-/** A resumed search's stored points (skipped by every task of the plan). */
-export function skipKey(queue: string, planId: string): string {
-  return `fanfold:data:${queue}:skip:${planId}`;
+/** A resumed search's stored points (skipped by every task of the plan), by plan and list content. */
+export function skipKey(queue: string, id: string): string {
+  return `fanfold:data:${queue}:skip:${id}`;
 }
 
 /**
