@@ -6,7 +6,7 @@ import { openWorkflow } from '../src/coordinator/open.js';
 import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
 import { PoolExecutor } from '../src/executor/pool.js';
-import { runWork, unpackRows } from '../src/batch/work.js';
+import { runWork, type WorkReply, type WorkTask } from '../src/batch/work.js';
 import { writeIn, writeTwoPhaseSweep } from './helpers.js';
 import { phaseOf, planFor } from './support/plan.js';
 
@@ -21,6 +21,21 @@ async function runJson(options: RunOptions): Promise<unknown> {
   const { result } = await runWorkflow(await openWorkflow(sweep), { out: tmp, storage: 'memory', ...options });
   const { run_id: _id, results_dir: _dir, ...rest } = result;
   return rest;
+}
+
+/** Tasks of a small grid on generated data (plan on shared memory, as the pool gets it): points [from, from + 2). */
+function tasksOf(name: string, bars: number, seed: number, strategy: string, storeTrades = false): (from: number) => WorkTask {
+  const data = generateSynthetic({ bars, seed });
+  const phase = phaseOf(tmp, name, `name: ${name}\ndata: {synthetic: {bars: ${bars}, seed: ${seed}}}\nstrategy: ${strategy}\nresults: {store_trades: ${storeTrades}}\n`);
+  const plan = planFor(phase, data.hash, [{ start: 0, end: bars }], { storeTrades }, true);
+  return (from) => ({ plan, data, range: { from, to: from + 2, points: null }, skip: null });
+}
+
+/** A pool's reply equals the same task run in this thread (all but the time it took). */
+function expectSameReply(got: WorkReply, task: WorkTask): void {
+  const { ms: _a, ...expected } = runWork(task);
+  const { ms: _b, ...rest } = got;
+  expect(rest).toEqual(expected);
 }
 
 describe('pool executor', () => {
@@ -44,18 +59,10 @@ describe('pool executor', () => {
   });
 
   it('recycled workers give the same results', async () => {
-    const data = generateSynthetic({ bars: 800, seed: 4 });
-    const phase = phaseOf(tmp, 'recycle', 'name: recycle\ndata: {synthetic: {bars: 800, seed: 4}}\nstrategy: {type: sma_crossover, fast: [5, 8, 13, 21], slow: [34, 55]}\nresults: {store_trades: true}\n');
-    const plan = planFor(phase, data.hash, [{ start: 0, end: 800 }], { storeTrades: true }, true);
-    const task = (from: number) => ({ plan, data, range: { from, to: from + 2, points: null }, skip: null });
+    const task = tasksOf('recycle', 800, 4, '{type: sma_crossover, fast: [5, 8, 13, 21], slow: [34, 55]}', true);
     const pool = new PoolExecutor({ workers: 2, maxTasksPerWorker: 1 });
     try {
-      for (let i = 0; i < 8; i += 2) {
-        const got = await pool.run(task(i), 0);
-        const { ms: _a, ...expected } = runWork(task(i));
-        const { ms: _b, ...rest } = got;
-        expect(rest).toEqual(expected);
-      }
+      for (let i = 0; i < 8; i += 2) expectSameReply(await pool.run(task(i), 0), task(i));
       expect(pool.recycled).toBeGreaterThanOrEqual(3);
     } finally {
       await pool.close();
@@ -63,14 +70,11 @@ describe('pool executor', () => {
   });
 
   it('recycling with tasks already queued on the worker loses none of them', async () => {
-    const data = generateSynthetic({ bars: 600, seed: 6 });
-    const phase = phaseOf(tmp, 'recycle-queued', 'name: recycle-queued\ndata: {synthetic: {bars: 600, seed: 6}}\nstrategy: {type: sma_crossover, fast: 2, slow: "range(3, 62, 1)"}\n');
-    const plan = planFor(phase, data.hash, [{ start: 0, end: 600 }], {}, true);
-    const task = (from: number) => ({ plan, data, range: { from, to: from + 2, points: null }, skip: null });
+    const task = tasksOf('recycle-queued', 600, 6, '{type: sma_crossover, fast: 2, slow: "range(3, 62, 1)"}');
     const pool = new PoolExecutor({ workers: 2, maxTasksPerWorker: 1 });
     try {
       const got = await Promise.all(Array.from({ length: 30 }, (_, i) => pool.run(task(2 * i), 0)));
-      got.forEach((reply, i) => expect(unpackRows(reply.rows).trial).toEqual(unpackRows(runWork(task(2 * i)).rows).trial));
+      got.forEach((reply, i) => expectSameReply(reply, task(2 * i)));
       expect(pool.recycled).toBeGreaterThan(0);
     } finally {
       await pool.close();
@@ -78,17 +82,12 @@ describe('pool executor', () => {
   });
 
   it('more tasks at once than threads queue and all equal the inline results; rows come back on buffers of their own', async () => {
-    const data = generateSynthetic({ bars: 600, seed: 6 });
-    const phase = phaseOf(tmp, 'queue', 'name: queue\ndata: {synthetic: {bars: 600, seed: 6}}\nstrategy: {type: sma_crossover, fast: 2, slow: [3, 5, 8, 13, 21, 34, 55, 89, 144, 233]}\n');
-    const plan = planFor(phase, data.hash, [{ start: 0, end: 600 }], {}, true);
-    const task = (from: number) => ({ plan, data, range: { from, to: from + 2, points: null }, skip: null });
+    const task = tasksOf('queue', 600, 6, '{type: sma_crossover, fast: 2, slow: [3, 5, 8, 13, 21, 34, 55, 89, 144, 233]}');
     const pool = new PoolExecutor({ workers: 1 });
     try {
       const got = await Promise.all([0, 2, 4, 6, 8].map((i) => pool.run(task(i), 0)));
       for (const [n, reply] of got.entries()) {
-        const { ms: _a, ...expected } = runWork(task(2 * n));
-        const { ms: _b, ...rest } = reply;
-        expect(rest).toEqual(expected);
+        expectSameReply(reply, task(2 * n));
         expect(reply.rows.byteOffset).toBe(0);
         expect(reply.rows.buffer.byteLength).toBe(reply.rows.byteLength);
       }

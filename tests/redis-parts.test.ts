@@ -10,7 +10,8 @@ import { packMarketData, unpackMarketData } from '../src/executor/redis/market-w
 import { redactedUrl } from '../src/executor/redis/url.js';
 import { decodeTestReply, decodeWorkReply, encodeReply } from '../src/executor/redis/wire.js';
 import { decodePlan } from '../src/batch/plan.js';
-import { packRows, runTest, runWork, unpackRows } from '../src/batch/work.js';
+import { packRows, unpackRows } from '../src/batch/rows.js';
+import { runTest, runWork } from '../src/batch/work.js';
 import { phaseOf, planFor } from './support/plan.js';
 import { runWorkerService } from '../src/executor/redis/worker-service.js';
 import { METRIC_NAMES } from '../src/types.js';

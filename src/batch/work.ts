@@ -4,12 +4,10 @@ import type { MarketData } from '../data/series.js';
 import { type BarWindow, type ParameterSet, type Trade, type TrialResult, METRIC_NAMES } from '../types.js';
 import { combineSegments } from '../metrics/combine.js';
 import { Leaderboard } from '../reduce/leaderboard.js';
-export { packRows, unpackRows, type StoredRows } from './rows.js';
-export { preparedPlan } from './prepared.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { pointSet, trialPoint } from '../search/template.js';
 import { lowerBound } from '../search/sorted.js';
-import { trialKey } from '../search/trial-key.js';
+import { canonicalSet, trialKey, trialKeyOf } from '../search/trial-key.js';
 import { runBatch } from '../topology/run.js';
 import { traceWithin } from '../tracing/settings.js';
 import type { PlanRef, PointRange } from './plan.js';
@@ -44,7 +42,7 @@ function holds(list: Float64Array, x: number): boolean {
 }
 
 /** The task's points in evaluation order: the range's points the constraints accept, or the listed ones; stored ones left out. */
-export function taskPoints(p: Prepared, range: PointRange, skip: Float64Array | null): number[] {
+function taskPoints(p: Prepared, range: PointRange, skip: Float64Array | null): number[] {
   const out: number[] = [];
   if (range.points !== null) {
     for (let i = 0; i < range.points.length; i++) if (skip === null || !holds(skip, range.points[i])) out.push(range.points[i]);
@@ -85,20 +83,30 @@ export function runWork(task: WorkTask): WorkReply {
 }
 
 /** Each point's parameter set and swept params (as JSON too), from the plan's template. */
-function buildSets(p: Prepared, points: readonly number[]): { sets: ParameterSet[]; params: Record<string, unknown>[]; paramsText: string[] } {
+function buildSets(p: Prepared, points: readonly number[]): Built {
   const n = points.length;
   const indices = new Int32Array(p.plan.template.dimensions.length);
   const sets: ParameterSet[] = new Array(n);
   const params: Record<string, unknown>[] = new Array(n);
   const paramsText: string[] = new Array(n);
+  const setJson: string[] = new Array(n);
   for (let i = 0; i < n; i++) {
     p.sampler.indicesAt(points[i], indices);
     const point = pointSet(p.plan.template, indices);
     sets[i] = point.set;
     params[i] = point.params;
     paramsText[i] = JSON.stringify(point.params);
+    setJson[i] = canonicalSet(point.set);
   }
-  return { sets, params, paramsText };
+  return { sets, params, paramsText, setJson };
+}
+
+/** A batch's points built: each one's set, swept params (and their JSON) and the set's canonical JSON (its trial keys). */
+interface Built {
+  readonly sets: ParameterSet[];
+  readonly params: Record<string, unknown>[];
+  readonly paramsText: string[];
+  readonly setJson: string[];
 }
 
 /** A batch's rows, window after window (small functions, so each compiles on its own). */
@@ -124,7 +132,7 @@ class RowsBuilder {
     this.rowTrades = withTrades ? new Array(count).fill(null) : null;
   }
 
-  window(wi: number, points: readonly number[], built: { sets: ParameterSet[]; paramsText: string[] }, json: readonly MetricsJson[], results: readonly { trades: Trade[] | null }[], dataHash: string): void {
+  window(wi: number, points: readonly number[], built: Built, json: readonly MetricsJson[], results: readonly { trades: Trade[] | null }[], dataHash: string): void {
     const window = this.windows[wi];
     const n = this.n;
     for (let i = 0; i < n; i++) {
@@ -133,7 +141,7 @@ class RowsBuilder {
       this.rowTrial[r] = points[i];
       this.rowParams[r] = built.paramsText[i];
       writeMetrics(this.rowMetrics, r * ROW_WIDTH, json[i]);
-      this.keys += trialKey(built.sets[i], dataHash, window);
+      this.keys += trialKeyOf(built.setJson[i], dataHash, window);
       const trades = results[i].trades;
       if (this.rowTrades !== null && trades !== null) this.rowTrades[r] = packTrades(trades);
     }

@@ -126,10 +126,6 @@ export class StrategyBank {
     this.target = new Float64Array(specs.length * symbols);
   }
 
-  get size(): number {
-    return this.slots.length;
-  }
-
   reset(): void {
     this.raw.fill(0);
     this.target.fill(0);

@@ -106,14 +106,15 @@ export class PoolExecutor implements Executor {
       if (r === this.recycling) break;
     }
     const { pool, columns } = this.started();
-    const abort = new AbortController();
-    const timer = this.options.taskTimeoutMs ? setTimeout(() => abort.abort(), this.options.taskTimeoutMs) : null;
+    // An abort signal (and its listener in Piscina) only when a task can time out.
+    const abort = this.options.taskTimeoutMs ? new AbortController() : null;
+    const timer = abort ? setTimeout(() => abort.abort(), this.options.taskTimeoutMs) : null;
     try {
-      const reply = await pool.run({ ...task, plugins, columns, measureHeap: this.options.heapCeilingMb !== undefined }, { signal: abort.signal });
+      const reply = await pool.run({ ...task, plugins, columns, measureHeap: this.options.heapCeilingMb !== undefined }, abort ? { signal: abort.signal } : {});
       this.afterTask(reply);
       return reply;
     } catch (error) {
-      if (abort.signal.aborted) throw new Error(`task timed out after ${this.options.taskTimeoutMs} ms`);
+      if (abort?.signal.aborted) throw new Error(`task timed out after ${this.options.taskTimeoutMs} ms`);
       // Piscina may have handed this task to a worker being recycled: run it again on another (a
       // task that fails while no worker was recycled fails for its own reasons).
       if (again && this.recycled !== recycledBefore) return this.attempt(task, plugins, true);

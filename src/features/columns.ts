@@ -8,7 +8,6 @@ import { createFeature, type ParsedFeatureKey } from './registry.js';
  * window, these columns equal the hub's values at every bar of every window.
  */
 export function computeColumns(bars: SymbolBars, parsed: ParsedFeatureKey, out: Float64Array[]): void {
-  if (parsed.kind.name === 'sma') return smaColumn(bars.close, parsed.args[0], out[0]);
   const feature = createFeature(parsed);
   const width = out.length;
   const current = new Float64Array(width).fill(NaN);
@@ -74,81 +73,5 @@ export class LocalColumns implements ColumnSource {
     computeColumns(market.symbols[symbol], parsed, out);
     cache.set(id, out);
     return out;
-  }
-}
-
-/**
- * sma(n) over a whole column: the same arithmetic as the incremental feature (exact window sum as
- * non-overlapping partials, add the new value then the negated leaving one, round once, divide by
- * n), written as one loop so it runs several times faster than the feature's per-bar calls; the
- * sweep's most common feature is computed once per data set, but for every length swept.
- */
-function smaColumn(close: Float64Array, n: number, out: Float64Array): void {
-  const ring = new Float64Array(n);
-  let partials = new Float64Array(16);
-  let count = 0;
-  let head = 0;
-  let filled = 0;
-  let value = NaN;
-  const length = close.length;
-  for (let t = 0; t < length; t++) {
-    const c = close[t];
-    if (c !== c) {
-      out[t] = value;
-      continue;
-    }
-    const old = filled === n ? ring[head] : NaN;
-    ring[head] = c;
-    head = head + 1 === n ? 0 : head + 1;
-    if (filled < n) filled++;
-    for (let pass = 0; pass < 2; pass++) {
-      let x = pass === 0 ? c : -old;
-      if (pass === 1 && old !== old) break;
-      let kept = 0;
-      for (let j = 0; j < count; j++) {
-        let y = partials[j];
-        if (Math.abs(x) < Math.abs(y)) {
-          const swap = x;
-          x = y;
-          y = swap;
-        }
-        const hi = x + y;
-        const lo = y - (hi - x);
-        if (lo !== 0) partials[kept++] = lo;
-        x = hi;
-      }
-      count = kept;
-      if (x !== 0) {
-        if (count === partials.length) {
-          const grown = new Float64Array(partials.length * 2);
-          grown.set(partials);
-          partials = grown;
-        }
-        partials[count++] = x;
-      }
-    }
-    if (filled === n) {
-      // The exactly rounded value of the partials (round-half-even), as ExactSum.value.
-      let k = count;
-      let hi = 0;
-      if (k > 0) {
-        hi = partials[--k];
-        let lo = 0;
-        while (k > 0) {
-          const x = hi;
-          const y = partials[--k];
-          hi = x + y;
-          lo = y - (hi - x);
-          if (lo !== 0) break;
-        }
-        if (k > 0 && ((lo < 0 && partials[k - 1] < 0) || (lo > 0 && partials[k - 1] > 0))) {
-          const y = lo * 2;
-          const x = hi + y;
-          if (y === x - hi) hi = x;
-        }
-      }
-      value = hi / n;
-    }
-    out[t] = value;
   }
 }

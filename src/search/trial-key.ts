@@ -36,8 +36,13 @@ export function canonicalJson(value: unknown): string {
 
 /** The trial key: a content hash of the resolved parameters, the data and the window they run on. */
 export function trialKey(set: ParameterSet, dataHash: string, window: BarWindow): string {
+  return trialKeyOf(canonicalSet(set), dataHash, window);
+}
+
+/** The trial key from the set's canonical JSON (a set on several windows is serialized once). */
+export function trialKeyOf(setJson: string, dataHash: string, window: BarWindow): string {
   // canonicalJson({ set, data: dataHash, window: [start, end] }), keys in sorted order.
-  return hash('sha256', `{"data":${JSON.stringify(dataHash)},"set":${canonicalSet(set)},"window":[${JSON.stringify(window.start)},${JSON.stringify(window.end)}]}`);
+  return hash('sha256', `{"data":${JSON.stringify(dataHash)},"set":${setJson},"window":[${JSON.stringify(window.start)},${JSON.stringify(window.end)}]}`);
 }
 
 /**

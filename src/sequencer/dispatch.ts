@@ -8,8 +8,7 @@
  */
 export class Dispatcher {
   private free: number;
-  private readonly waiting: { priority: number; order: number; resolve: () => void }[] = [];
-  private arrivals = 0;
+  private readonly waiting: { priority: number; resolve: () => void }[] = [];
 
   /** The slots for an executor running `concurrency` tasks at once. */
   static for(concurrency: number): Dispatcher {
@@ -32,7 +31,7 @@ export class Dispatcher {
       return Promise.resolve(this.releaser());
     }
     return new Promise((resolve) => {
-      const entry = { priority, order: this.arrivals++, resolve: () => resolve(this.releaser()) };
+      const entry = { priority, resolve: () => resolve(this.releaser()) };
       let i = this.waiting.length;
       while (i > 0 && this.waiting[i - 1].priority > priority) i--;
       this.waiting.splice(i, 0, entry);
