@@ -117,7 +117,7 @@ describe('a task built by the worker from the plan', () => {
 });
 
 describe('packed rows', () => {
-  it('round-trip: non-ASCII params, null metrics, rows with and without trade blobs', () => {
+  it('round-trip: non-ASCII params, null metrics, rows with and without trade blobs, block sums', () => {
     const rows: StoredRows = {
       label: 'fase#0/größe',
       windows: [
@@ -130,6 +130,8 @@ describe('packed rows', () => {
       params: ['{"strategy.type":"é"}', '{}', '{"x":[1,2]}'],
       metrics: Float64Array.from({ length: 36 }, (_, i) => (i % 5 === 0 ? NaN : i === 7 ? -0 : i * 0.1)),
       trades: [Uint8Array.of(1, 2, 3), null, Uint8Array.of(9)],
+      blocks: Float64Array.from({ length: 12 }, (_, i) => (i === 5 ? -0 : i / 7)),
+      blockWidth: 4,
     };
     const back = unpackRows(packRows(rows));
     expect(back.label).toBe(rows.label);
@@ -140,6 +142,9 @@ describe('packed rows', () => {
     expect(back.params).toEqual(rows.params);
     rows.metrics.forEach((v, i) => expect(Object.is(back.metrics[i], v)).toBe(true));
     expect(back.trades!.map((t) => (t ? Array.from(t) : null))).toEqual([[1, 2, 3], null, [9]]);
+    expect(back.blockWidth).toBe(4);
+    rows.blocks!.forEach((v, i) => expect(Object.is(back.blocks![i], v)).toBe(true));
+    expect(unpackRows(packRows({ ...rows, trades: null, blocks: null, blockWidth: 0 })).blocks).toBeNull();
     // Bytes that sit at an odd offset of a larger buffer (as Redis hands them over) decode the same.
     const packed = packRows(rows);
     const shifted = new Uint8Array(packed.byteLength + 3);

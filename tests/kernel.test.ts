@@ -35,9 +35,33 @@ function expectSame(actual: SetResult[], expected: SetResult[]): void {
 
 function check(data: MarketData, sets: ParameterSet[], window: BarWindow, recordCurves: boolean): void {
   const periodsPerYear = inferPeriodsPerYear(data.time);
-  const reference = new Topology('optimization', data, sets, { window, periodsPerYear, storeTrades: true, recordCurves }).run();
+  // Robustness block sums too (7 blocks, numbered from 3 as a k_fold segment after another's).
+  const blocks = { count: 7, total: 3 + window.end - window.start - 1, offset: 3 };
+  const reference = new Topology('optimization', data, sets, { window, periodsPerYear, storeTrades: true, recordCurves, blocks }).run();
   for (const columns of [new LocalColumns(), null, new LocalColumns(0)]) {
-    expectSame(runKernel(data, sets, { window, periodsPerYear, storeTrades: true, recordCurves, columns }), reference);
+    const kernel = runKernel(data, sets, { window, periodsPerYear, storeTrades: true, recordCurves, columns, blocks });
+    expectSame(kernel, reference);
+    for (let p = 0; p < sets.length; p++) expect(Buffer.from(kernel[p].blocks!.slice().buffer).equals(Buffer.from(reference[p].blocks!.slice().buffer))).toBe(true);
+  }
+  if (!recordCurves) return;
+  // The block sums are those of the equity curve's bar returns, block by block (up to the rounding of
+  // the cumulative sums they are differences of).
+  for (let p = 0; p < sets.length; p++) {
+    const equity = reference[p].curve!.equity;
+    const expected = new Float64Array(14);
+    for (let t = 1; t < equity.length; t++) {
+      const i = 3 + t - 1;
+      let j = 0;
+      while (j < 6 && i >= Math.floor(((j + 1) * blocks.total) / 7)) j++;
+      const r = equity[t] / equity[t - 1] - 1;
+      expected[2 * j] += r;
+      expected[2 * j + 1] += r * r;
+    }
+    // The cumulative sums reach Σ|Σr| and ΣΣr² over the blocks: the tolerance is relative to those.
+    const scale = [0, 1].map((k) => 1 + expected.reduce((a, x, i) => (i % 2 === k ? a + Math.abs(x) : a), 0));
+    reference[p].blocks!.forEach((v, i) => {
+      if (!(Math.abs(v - expected[i]) <= 1e-14 * scale[i % 2])) throw new Error(`set ${p}: block value ${i} is ${v}, the curve's returns give ${expected[i]}`);
+    });
   }
 }
 
@@ -64,9 +88,9 @@ describe('batch kernel = event-driven optimization topology, bit for bit', () =>
     const sets = randomSets(7, 60);
     const window = { start: 0, end: 800 };
     const periodsPerYear = inferPeriodsPerYear(data.time);
-    const all = runKernel(data, sets, { window, periodsPerYear, storeTrades: true, recordCurves: false, columns: new LocalColumns() });
+    const all = runKernel(data, sets, { window, periodsPerYear, storeTrades: true, recordCurves: false, columns: new LocalColumns(), blocks: null });
     for (const p of [0, 17, 59]) {
-      expectSame(runKernel(data, [sets[p]], { window, periodsPerYear, storeTrades: true, recordCurves: false, columns: null }), [all[p]]);
+      expectSame(runKernel(data, [sets[p]], { window, periodsPerYear, storeTrades: true, recordCurves: false, columns: null, blocks: null }), [all[p]]);
     }
   });
 });

@@ -31,6 +31,32 @@ export interface SearchPlan {
   readonly replay: { readonly dir: string; readonly failed?: Readonly<Record<string, string>> } | null;
   /** Event tracing of each batch (the event-driven topology then runs). */
   readonly trace: TraceSettings | null;
+  /** Robustness statistics: each row carries its set's per-block return sums (see {@link BlockPlan}). */
+  readonly blocks: BlockPlan | null;
+}
+
+/**
+ * How the returns of a plan's windows are cut into blocks: `count` blocks over the `total` returns
+ * of the windows concatenated in order (a window of b bars has b − 1 returns); window w's returns
+ * start at `offsets[w]`.
+ */
+export interface BlockPlan {
+  readonly count: number;
+  readonly total: number;
+  readonly offsets: readonly number[];
+  /** Most CSCV combinations to evaluate (null: the default budget) and the seed of their sample. */
+  readonly combinations: number | null;
+  readonly seed: number;
+}
+
+export function blockPlanOf(count: number, windows: readonly BarWindow[], combinations: number | null, seed: number): BlockPlan {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const w of windows) {
+    offsets.push(total);
+    total += Math.max(0, w.end - w.start - 1);
+  }
+  return { count, total, offsets, combinations, seed };
 }
 
 /** A plan as tasks carry it: its content hash and its msgpack bytes (on shared memory in a pool). */

@@ -15,6 +15,9 @@ export interface StoredRows {
   readonly params: readonly string[];
   readonly metrics: Float64Array;
   readonly trades: readonly (Uint8Array | null)[] | null;
+  /** Each row's per-block return sums (`blockWidth` values: Σr, Σr² per block), or none. */
+  readonly blocks: Float64Array | null;
+  readonly blockWidth: number;
 }
 
 export const ROW_WIDTH = METRIC_NAMES.length;
@@ -61,10 +64,14 @@ export function packRows(rows: StoredRows): Uint8Array {
     trades: (size += trades === null ? 0 : align8(4 * (n + 1))),
   };
   size += align8(tradeBytes);
+  const blockWidth = rows.blocks === null ? 0 : rows.blockWidth;
+  const blocksAt = size;
+  size += 8 * n * blockWidth;
   const buffer = new ArrayBuffer(size);
   const bytes = new Uint8Array(buffer);
   const header = new Int32Array(buffer, 0, HEADER);
-  header.set([MAGIC, n, w, label.byteLength, params.byteLength, trades === null ? 0 : 1, tradeBytes, 0]);
+  header.set([MAGIC, n, w, label.byteLength, params.byteLength, trades === null ? 0 : 1, tradeBytes, blockWidth]);
+  if (rows.blocks !== null) new Float64Array(buffer, blocksAt, n * blockWidth).set(rows.blocks.subarray(0, n * blockWidth));
   const windows = new Float64Array(buffer, at.windows, 2 * w);
   rows.windows.forEach(([s, e], i) => {
     windows[2 * i] = s;
@@ -106,7 +113,7 @@ export function unpackRows(bytes: Uint8Array): StoredRows {
   const base = own.byteOffset;
   const header = new Int32Array(buffer, base, HEADER);
   if (header[0] !== MAGIC) throw new Error('not a batch of packed rows');
-  const [, n, w, labelBytes, paramBytes, hasTrades, tradeBytes] = header;
+  const [, n, w, labelBytes, paramBytes, hasTrades, tradeBytes, blockWidth] = header;
   let at = base + HEADER * 4;
   const windowsAt = at;
   const windowAt = (at += 16 * w);
@@ -152,5 +159,7 @@ export function unpackRows(bytes: Uint8Array): StoredRows {
     params,
     metrics: new Float64Array(buffer, metricsAt, n * ROW_WIDTH),
     trades,
+    blocks: blockWidth > 0 ? new Float64Array(buffer, tradesAt + align8(tradeBytes), n * blockWidth) : null,
+    blockWidth,
   };
 }

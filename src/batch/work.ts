@@ -67,13 +67,14 @@ export function runWork(task: WorkTask): WorkReply {
   const { plan } = p;
   const points = taskPoints(p, task.range, task.skip);
   const built = buildSets(p, points);
-  const rows = new RowsBuilder(plan.label, plan.windows, points.length, plan.tradesIn === 'rows');
+  const rows = new RowsBuilder(plan.label, plan.windows, points.length, plan.tradesIn === 'rows', plan.blocks === null ? 0 : 2 * plan.blocks.count);
   const byWindow: MetricsJson[][] = [];
   let tradesOf: readonly (Trade[] | null)[] = [];
   for (let wi = 0; wi < plan.windows.length && points.length > 0; wi++) {
     const window = plan.windows[wi];
     const trace = plan.trace === null ? undefined : traceWithin(plan.trace, `${window.start}-${window.end}_t${points[0]}-${points[points.length - 1]}`, points);
-    const results = runBatch(task.data, built.sets, { window, periodsPerYear: plan.periodsPerYear ?? undefined, storeTrades: plan.storeTrades, trace, replay: plan.replay ?? undefined });
+    const blocks = plan.blocks === null ? undefined : { count: plan.blocks.count, total: plan.blocks.total, offset: plan.blocks.offsets[wi] };
+    const results = runBatch(task.data, built.sets, { window, periodsPerYear: plan.periodsPerYear ?? undefined, storeTrades: plan.storeTrades, trace, replay: plan.replay ?? undefined, blocks });
     const json = results.map((r) => metricsJson(r.metrics));
     byWindow.push(json);
     if (wi === 0) tradesOf = results.map((r) => r.trades);
@@ -116,6 +117,7 @@ class RowsBuilder {
   private readonly rowMetrics: Float64Array;
   private readonly rowParams: string[];
   private readonly rowTrades: (Uint8Array | null)[] | null;
+  private readonly rowBlocks: Float64Array | null;
   private keys = '';
 
   constructor(
@@ -123,6 +125,7 @@ class RowsBuilder {
     private readonly windows: readonly { start: number; end: number }[],
     private readonly n: number,
     withTrades: boolean,
+    private readonly blockWidth: number,
   ) {
     const count = n * windows.length;
     this.rowWindow = new Int32Array(count);
@@ -130,9 +133,10 @@ class RowsBuilder {
     this.rowMetrics = new Float64Array(count * ROW_WIDTH);
     this.rowParams = new Array(count);
     this.rowTrades = withTrades ? new Array(count).fill(null) : null;
+    this.rowBlocks = blockWidth > 0 ? new Float64Array(count * blockWidth) : null;
   }
 
-  window(wi: number, points: readonly number[], built: Built, json: readonly MetricsJson[], results: readonly { trades: Trade[] | null }[], dataHash: string): void {
+  window(wi: number, points: readonly number[], built: Built, json: readonly MetricsJson[], results: readonly { trades: Trade[] | null; blocks?: Float64Array }[], dataHash: string): void {
     const window = this.windows[wi];
     const n = this.n;
     for (let i = 0; i < n; i++) {
@@ -144,6 +148,8 @@ class RowsBuilder {
       this.keys += trialKeyOf(built.setJson[i], dataHash, window);
       const trades = results[i].trades;
       if (this.rowTrades !== null && trades !== null) this.rowTrades[r] = packTrades(trades);
+      const blocks = results[i].blocks;
+      if (this.rowBlocks !== null && blocks !== undefined) this.rowBlocks.set(blocks, r * this.blockWidth);
     }
   }
 
@@ -157,6 +163,8 @@ class RowsBuilder {
       params: this.rowParams,
       metrics: this.rowMetrics,
       trades: this.rowTrades,
+      blocks: this.rowBlocks,
+      blockWidth: this.blockWidth,
     });
   }
 }

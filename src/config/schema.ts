@@ -72,6 +72,27 @@ const broker = z.strictObject({
   slippage: slippage.nullable().default(null),
 });
 
+const spa = z.strictObject({
+  bootstrap: z.number().int().positive().default(1000).describe('stationary bootstrap replications'),
+  block: z.number().gt(1).default(20).describe('mean block length of the stationary bootstrap, in bars'),
+  seed: z.number().int().default(7).describe('seed of the bootstrap'),
+  benchmark: z.enum(['flat', 'buy_and_hold']).default('flat').describe('flat: zero returns; buy_and_hold: the data\'s symbols held in equal parts from the window\'s first close'),
+});
+
+const robustness = z.strictObject({
+  blocks: z
+    .number()
+    .int()
+    .min(4)
+    .max(24)
+    .refine((b) => b % 2 === 0, 'an even number of blocks')
+    .default(16)
+    .describe('CSCV blocks of the search window\'s returns (even, 4..24)'),
+  combinations: z.number().int().positive().optional().describe('most CSCV combinations evaluated (default: all while trials × combinations ≤ 2^24, else a seeded sample of ⌊2^24 / trials⌋, at least 200)'),
+  seed: z.number().int().default(7).describe('seed of the sample of combinations'),
+  spa: z.union([z.literal(false), spa]).prefault({}).describe('Hansen\'s SPA test over the top-k sets; false: off'),
+});
+
 const search = z.strictObject({
   method: z.enum(['grid', 'random']).default('grid'),
   objective: z.string().default('sharpe').describe(`a metric: ${METRIC_NAMES.join(', ')}`),
@@ -81,6 +102,7 @@ const search = z.strictObject({
   seed: z.number().int().default(0).describe('random search: seed of the draw'),
   min_trades: z.number().int().min(0).optional().describe('a trial with fewer closed trades cannot be best'),
   max_drawdown: z.number().positive().optional().describe('a trial with a deeper max drawdown cannot be best'),
+  robustness: z.union([z.literal(false), robustness]).prefault({}).describe('overfitting statistics of the search (PSR, DSR, PBO, SPA, plateau); false: off'),
 });
 
 const results = z.strictObject({
@@ -177,6 +199,9 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** `search.robustness` when the config says nothing. */
+export const robustnessDefaults = robustness.parse({});
 
 /** Keys of a phase entry that describe the phase itself; every other key overrides the workflow's config. */
 export const PHASE_META_KEYS = ['name', 'topology', 'depends_on', 'conditions', 'inputs', 'compose'] as const;

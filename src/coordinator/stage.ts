@@ -127,6 +127,7 @@ export function stageRunner(ctx: StageContext): RunStage {
       ...(run.walkForward ? { walk_forward: run.walkForward } : {}),
       ...(run.monteCarlo ? { monte_carlo: run.monteCarlo } : {}),
       ...(run.kFold ? { k_fold: run.kFold } : {}),
+      ...(run.robustness ? { robustness: run.robustness } : {}),
       ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
       ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
     };

@@ -22,6 +22,19 @@ export class MetricsAccumulator {
 
   constructor(readonly capital: number) {}
 
+  /** The returns so far, their Welford mean and m2 (the robustness block sums read them). */
+  get returnCount(): number {
+    return this.returns;
+  }
+
+  get returnMean(): number {
+    return this.mean;
+  }
+
+  get returnM2(): number {
+    return this.m2;
+  }
+
   /** Equity at a bar's close (after that bar's fills); `exposed` = some position is open. */
   onBar(equity: number, exposed: boolean): void {
     if (this.bars === 0) {

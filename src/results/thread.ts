@@ -1,3 +1,4 @@
+import type { StoredStats } from '../robustness/stored.js';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import * as Comlink from 'comlink';
@@ -23,6 +24,8 @@ export interface Results {
   add(rows: readonly CoordinatorRow[]): Promise<void>;
   restore(plan: PlanRef, dataHash: string): Promise<Restored>;
   runs(label: string, windows: readonly { start: number; end: number }[], withTrades: boolean): Promise<StoredRun[]>;
+  /** The robustness figures a search's stored rows give (its plan computes block sums), else null. */
+  stats(plan: PlanRef, best: number | null): Promise<StoredStats | null>;
   keepTop(rows: readonly (Omit<TrialRow, 'tradesFile'> & { readonly trades: Trade[] })[]): Promise<void>;
   addSignals(phase: string, rows: readonly SignalIndexRow[]): Promise<void>;
   close(): Promise<void>;
@@ -46,6 +49,7 @@ export function localResults(dir: string): Results {
     add: (rows) => call(() => service.add(rows)),
     restore: (plan, hash) => call(() => service.restore(plan, hash)),
     runs: (label, windows, withTrades) => call(() => service.runs(label, windows, withTrades)),
+    stats: (plan, best) => call(() => service.stats(plan, best)),
     keepTop: (rows) => call(() => service.keepTop(rows)),
     addSignals: (phase, rows) => call(() => service.addSignals(phase, rows)),
     close: () => call(() => service.close()),
@@ -83,6 +87,7 @@ export async function threadedResults(dir: string): Promise<Results> {
     add: (rows) => guard(remote.add(rows)),
     restore: (plan, hash) => guard(remote.restore(plan, hash)),
     runs: (label, windows, withTrades) => guard(remote.runs(label, windows, withTrades)),
+    stats: (plan, best) => guard(remote.stats(plan, best)),
     keepTop: (rows) => guard(remote.keepTop(rows)),
     addSignals: (phase, rows) => guard(remote.addSignals(phase, rows)),
     async close() {

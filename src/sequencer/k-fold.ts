@@ -7,7 +7,7 @@ import type { MetricsJson } from '../results/contract.js';
 import type { TrialResult } from '../types.js';
 import { aggregate } from './aggregate.js';
 import { kFolds, type KFoldSpec } from './folds.js';
-import { isoDay, stabilityOf, testRun, type FoldResult, type KFoldSummary, type PhaseRun, searchOptionsOf } from './phase-run.js';
+import { isoDay, stabilityOf, summariseRobustness, testRun, type FoldResult, type KFoldSummary, type PhaseRun, searchOptionsOf } from './phase-run.js';
 import { BatchSizer, objectiveOf, runSearch, type SearchOptions } from './search.js';
 
 export type { FoldResult, KFoldSummary };
@@ -38,7 +38,7 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
   const results: TrialResult[] | null = options.keepAll ? runs.flatMap((r) => r.outcome.results ?? []) : null;
   const foldResults: FoldResult[] = interrupted
     ? []
-    : runs.map(({ best, testMetrics }, fi) => {
+    : runs.map(({ best, testMetrics, outcome }, fi) => {
         const fold = folds[fi];
         return {
           fold: fi + 1,
@@ -47,6 +47,7 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
           train_segments: fold.train.map((w) => [w.start, w.end]),
           best: best === null ? null : { params: best.params, metrics: best.metrics },
           test_metrics: testMetrics,
+          ...(outcome.robustness !== null ? { robustness: outcome.robustness } : {}),
         };
       });
   return {
@@ -56,6 +57,7 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
     failures: runs.flatMap((r) => r.outcome.failures),
     leaderboard: runs.length > 0 && !interrupted ? runs[runs.length - 1].outcome.leaderboard : new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK),
     interrupted,
+    robustness: summariseRobustness('fold', foldResults.map((f) => f.robustness ?? null)),
     kFold: { folds: foldResults, aggregate: aggregate(foldResults.map((f) => f.test_metrics)), stability: stabilityOf(foldResults) },
   };
 }

@@ -8,6 +8,10 @@ import type { BarWindow, FailedTrial, TrialResult } from '../types.js';
 import type { Aggregate } from './aggregate.js';
 import type { MonteCarloSummary } from './monte-carlo.js';
 import type { BatchSizer, SearchOptions } from './search.js';
+import type { Robustness } from './robustness.js';
+import { summariseRobustness, type RobustnessSummary } from '../robustness/summary.js';
+
+export { summariseRobustness, type RobustnessSummary };
 
 /** What every sequence returns for its phase. */
 export interface PhaseRun {
@@ -21,6 +25,8 @@ export interface PhaseRun {
   readonly walkForward?: WalkForwardSummary;
   readonly monteCarlo?: MonteCarloSummary;
   readonly kFold?: KFoldSummary;
+  /** The search's robustness; windowed sequences: a summary of their windows' or folds' (each has its own). */
+  readonly robustness?: Robustness | RobustnessSummary | null;
 }
 
 export interface WalkForwardSummary {
@@ -43,6 +49,7 @@ export interface FoldResult {
   /** The chosen set and its train metrics combined over the segments (metrics/combine.ts). */
   readonly best: { params: Record<string, unknown>; metrics: MetricsJson } | null;
   readonly test_metrics: MetricsJson | null;
+  readonly robustness?: Robustness | null;
 }
 
 export interface KFoldSummary {
@@ -60,12 +67,14 @@ export interface WindowResult {
   readonly test_dates: [string, string];
   readonly best: { params: Record<string, unknown>; metrics: MetricsJson } | null;
   readonly test_metrics: MetricsJson | null;
+  /** The overfitting statistics of this window's search. */
+  readonly robustness?: Robustness | null;
 }
 
 export const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
 /** One window of a windowed sequence as reported: bounds as indices and dates, the chosen set, its test metrics. */
-export function windowResult(data: MarketData, train: BarWindow, test: BarWindow, best: TrialResult | null, testMetrics: MetricsJson | null): WindowResult {
+export function windowResult(data: MarketData, train: BarWindow, test: BarWindow, best: TrialResult | null, testMetrics: MetricsJson | null, robustness: Robustness | null = null): WindowResult {
   return {
     train: [train.start, train.end],
     test: [test.start, test.end],
@@ -73,6 +82,7 @@ export function windowResult(data: MarketData, train: BarWindow, test: BarWindow
     test_dates: [isoDay(data.time[test.start]), isoDay(data.time[test.end - 1])],
     best: best === null ? null : { params: best.params, metrics: best.metrics },
     test_metrics: testMetrics,
+    ...(robustness !== null ? { robustness } : {}),
   };
 }
 

@@ -14,6 +14,8 @@ import { samplerOf, trialPoint } from '../search/template.js';
 import { trialKey } from '../search/trial-key.js';
 import type { TraceSettings } from '../tracing/settings.js';
 import { Dispatcher } from './dispatch.js';
+import { blockPlanOf } from '../batch/plan.js';
+import { robustnessSettings, searchRobustness, type Robustness } from './robustness.js';
 
 export type { FailedTrial, TrialResult };
 
@@ -27,6 +29,8 @@ export interface SearchOutcome {
   readonly interrupted: boolean;
   /** The search's plan: test runs of its chosen sets name it. */
   readonly plan: PlanRef;
+  /** Overfitting statistics of the search (null: turned off, interrupted, fewer than 2 trials or no store). */
+  readonly robustness: Robustness | null;
 }
 
 export interface SearchOptions {
@@ -98,6 +102,7 @@ export class BatchSizer {
 
 /** The plan of a search: the template, the windows, how results are kept and ranked. */
 export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonly BarWindow[], combine: boolean, options: SearchOptions, periodsPerYear: number | null = phase.config.periods_per_year ?? null): SearchPlan {
+  const robustness = options.results === null ? null : robustnessSettings(phase.config);
   return {
     label: options.label,
     dataHash,
@@ -111,6 +116,7 @@ export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonl
     topK: options.topK,
     replay: options.replay ?? null,
     trace: options.trace ?? null,
+    blocks: robustness === null ? null : blockPlanOf(robustness.blocks, windows, robustness.combinations ?? null, robustness.seed),
   };
 }
 
@@ -127,7 +133,8 @@ export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonl
 export async function runSearch(phase: ValidatedPhase, data: MarketData, windows: BarWindow | readonly BarWindow[], executor: Executor, options: SearchOptions, combine = false): Promise<SearchOutcome> {
   const list = Array.isArray(windows) ? (windows as readonly BarWindow[]) : [windows as BarWindow];
   // Inferred here once: a worker sees each task's data afresh and would infer it per task.
-  const plan = encodePlan(planOf(phase, data.hash, list, combine, options, phase.config.periods_per_year ?? inferPeriodsPerYear(data.time)), executor.name === 'pool');
+  const searchPlan = planOf(phase, data.hash, list, combine, options, phase.config.periods_per_year ?? inferPeriodsPerYear(data.time));
+  const plan = encodePlan(searchPlan, executor.name === 'pool');
   const reducer = new SearchReducer(objectiveOf(phase.config), options.topK, options.results, list.length, options.progress);
   const dispatcher = options.dispatcher ?? Dispatcher.for(executor.concurrency);
   const sizer = options.sizer ?? new BatchSizer();
@@ -185,7 +192,9 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
   if (failed !== null) throw (failed as { error: unknown }).error;
   await reducer.settle();
   const results = options.keepAll && options.results !== null ? await options.results.runs(options.label, list, options.storeTrades) : null;
-  return { results, trials: reducer.trials, failures: reducer.failures, leaderboard: reducer.leaderboard, interrupted, plan };
+  const settings = robustnessSettings(phase.config);
+  const robustness = settings !== null && options.results !== null && !interrupted && reducer.trials >= 2 ? await searchRobustness(plan, searchPlan, data, settings, options.results, reducer.leaderboard) : null;
+  return { results, trials: reducer.trials, failures: reducer.failures, leaderboard: reducer.leaderboard, interrupted, plan, robustness };
 }
 
 /**

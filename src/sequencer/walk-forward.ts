@@ -6,7 +6,7 @@ import { MetricsAccumulator } from '../metrics/accumulator.js';
 import { metricsJson } from '../results/contract.js';
 import type { TrialResult } from '../types.js';
 import { aggregate } from './aggregate.js';
-import { stabilityOf, testRun, windowResult, type PhaseRun, type WalkForwardSummary, type WindowResult, searchOptionsOf } from './phase-run.js';
+import { stabilityOf, summariseRobustness, testRun, windowResult, type PhaseRun, type WalkForwardSummary, type WindowResult, searchOptionsOf } from './phase-run.js';
 import { BatchSizer, objectiveOf, runSearch, type SearchOptions, type SearchOutcome } from './search.js';
 import { Leaderboard } from '../reduce/leaderboard.js';
 import { walkForwardWindows, type WalkForwardSpec } from './windows.js';
@@ -76,7 +76,7 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
         oosEquity.push(level);
       }
     }
-    windowResults.push(windowResult(data, { start: w.train[0], end: w.train[1] }, test, best, r?.metrics ?? null));
+    windowResults.push(windowResult(data, { start: w.train[0], end: w.train[1] }, test, best, r?.metrics ?? null, outcome.robustness));
   }
   const oosMetrics = metricsJson(oos.finish(periodsPerYear));
   const meanIs = inSampleCagr.length > 0 ? inSampleCagr.reduce((a, b) => a + b, 0) / inSampleCagr.length : null;
@@ -89,6 +89,7 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
     leaderboard: last,
     windows: windowResults,
     interrupted,
+    robustness: summariseRobustness('window', windowResults.map((w) => w.robustness ?? null)),
     walkForward: { oos_metrics: oosMetrics, oos_equity: oosEquity, efficiency, stability: stabilityOf(windowResults), aggregate: aggregate(windowResults.map((w) => w.test_metrics)) },
   };
 }

@@ -35,6 +35,7 @@ export function runBatch(data: MarketData, sets: readonly ParameterSet[], option
     periodsPerYear: options.periodsPerYear ?? inferPeriodsPerYear(data.time),
     storeTrades: options.storeTrades ?? false,
     recordCurves: options.recordCurves ?? false,
+    blocks: options.blocks ?? null,
     columns,
   });
 }

@@ -1,3 +1,4 @@
+import type { BlockSpec } from '../metrics/blocks.js';
 import type { MarketData } from '../data/series.js';
 import { inferPeriodsPerYear } from '../data/load.js';
 import { FeatureHub } from '../features/hub.js';
@@ -45,6 +46,8 @@ export interface TopologyOptions {
   readonly trace?: TraceSettings;
   /** Keep each set's equity curve (walk-forward test windows). */
   readonly recordCurves?: boolean;
+  /** Per-block sums of each set's bar returns (the robustness statistics). */
+  readonly blocks?: BlockSpec;
   /**
    * signal_replay: the signal store folder each set's stored signals are read from (by signal key),
    * and why the generation of a key failed (its sets fail with that reason).
@@ -155,7 +158,7 @@ export class Topology {
     const { sets, bus, options } = this;
     const portfolios = sets.map((s) => new Portfolio(s.capital, symbols, options.storeTrades ?? false));
     const risk = new RiskManager(bus, state, sets.map((s) => s.risk), window);
-    const portfolio = new PortfolioManager(bus, state, portfolios, window, periodsPerYear, options.recordCurves ?? false);
+    const portfolio = new PortfolioManager(bus, state, portfolios, window, periodsPerYear, options.recordCurves ?? false, options.blocks ?? null);
     const execution = new Execution(bus, state, sets, portfolios, window);
     execution.wire('execution');
     risk.wire('risk', sets.length);

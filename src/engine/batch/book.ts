@@ -1,4 +1,5 @@
 import { finishMetrics } from '../../metrics/accumulator.js';
+import { ReturnBlocks, type BlockSpec } from '../../metrics/blocks.js';
 import type { Metrics, ParameterSet, Trade } from '../../types.js';
 import { commissionFor, slippedPrice } from '../costs.js';
 import { exitOf, type ExitDecision } from '../exits.js';
@@ -62,6 +63,7 @@ export class Book {
   private readonly grossLoss: Float64Array;
   readonly tradeLists: (Trade[] | null)[];
   readonly curves: { equity: Float64Array; exposed: Uint8Array }[] | null;
+  readonly blocks: ReturnBlocks | null;
 
   constructor(
     sets: readonly ParameterSet[],
@@ -71,6 +73,7 @@ export class Book {
     bars: number,
     storeTrades: boolean,
     recordCurves: boolean,
+    blocks: BlockSpec | null = null,
   ) {
     this.sets = sets;
     const n = sets.length;
@@ -111,6 +114,7 @@ export class Book {
     this.grossLoss = new Float64Array(n);
     this.tradeLists = sets.map(() => (storeTrades ? [] : null));
     this.curves = recordCurves ? sets.map(() => ({ equity: new Float64Array(bars), exposed: new Uint8Array(bars) })) : null;
+    this.blocks = blocks === null ? null : new ReturnBlocks(n, blocks);
   }
 
   private activate(p: number): void {
@@ -290,6 +294,9 @@ export class Book {
       }
     } else {
       const price0 = prices[0];
+      const blocks = this.blocks;
+      // A block ends before this bar's return: its sums from the moments of the returns so far.
+      if (blocks !== null && blocks.next()) for (let p = 0; p < n; p++) blocks.cut(p, k - 1, mean[p], m2[p]);
       for (let p = 0; p < n; p++) {
         const open = openCount[p];
         let equity = cash[p];
@@ -326,6 +333,12 @@ export class Book {
       }
     }
     this.bars++;
+  }
+
+  /** After the last bar: each set's running block closed (its block sums complete). */
+  closeBlocks(): void {
+    const returns = this.bars > 0 ? this.bars - 1 : 0;
+    if (this.blocks !== null) for (let p = 0; p < this.sets.length; p++) this.blocks.finish(p, returns, this.mean[p], this.m2[p]);
   }
 
   /** cash + Σ position × price (the portfolio's equity), positions in symbol order. */

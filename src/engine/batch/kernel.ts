@@ -7,6 +7,7 @@ import { canonicalStrategy } from '../../search/trial-key.js';
 import type { BarWindow, ParameterSet } from '../../types.js';
 import { featureKeysOf, StrategyBank } from '../strategy-bank.js';
 import { Book } from './book.js';
+import type { BlockSpec } from '../../metrics/blocks.js';
 import { BatchFeatures } from './features.js';
 
 export interface KernelOptions {
@@ -14,6 +15,8 @@ export interface KernelOptions {
   readonly periodsPerYear: number;
   readonly storeTrades: boolean;
   readonly recordCurves: boolean;
+  /** Per-block sums of each set's bar returns (the robustness statistics), or none. */
+  readonly blocks: BlockSpec | null;
   /** Whole-series feature columns (shared by batches); null: every feature is updated bar by bar. */
   readonly columns: ColumnSource | null;
 }
@@ -55,7 +58,7 @@ export function runKernel(market: MarketData, sets: readonly ParameterSet[], opt
   const layout = new FeatureLayout(specs.flatMap((s) => featureKeysOf(s)));
   const features = new BatchFeatures(market, layout, options.columns);
   const bank = new StrategyBank(specs, layout, state, true);
-  const book = new Book(sets, state, market.symbols.map((s) => s.symbol), window.start, window.end - window.start, options.storeTrades, options.recordCurves);
+  const book = new Book(sets, state, market.symbols.map((s) => s.symbol), window.start, window.end - window.start, options.storeTrades, options.recordCurves, options.blocks);
   const onChange = (instance: number, symbol: number, target: number): void => {
     for (let m = memberStart[instance]; m < memberStart[instance + 1]; m++) book.signal(members[m], symbol, target);
   };
@@ -70,9 +73,11 @@ export function runKernel(market: MarketData, sets: readonly ParameterSet[], opt
     bank.step(values, live, onChange);
     if (live) book.mark(t);
   }
+  book.closeBlocks();
   return sets.map((_, p) => ({
     metrics: book.metrics(p, options.periodsPerYear),
     trades: book.tradeLists[p],
     ...(book.curves ? { curve: book.curves[p] } : {}),
+    ...(book.blocks ? { blocks: book.blocks.of(p) } : {}),
   }));
 }

@@ -4,12 +4,15 @@ import { EventType, portfolioEvent, positionEvent, type BarEvent, type FillEvent
 import type { MarketState } from '../market.js';
 import type { Portfolio } from '../portfolio.js';
 import type { BarWindow, Metrics, Trade } from '../../types.js';
+import { ReturnBlocks, type BlockSpec } from '../../metrics/blocks.js';
 
 export interface SetResult {
   readonly metrics: Metrics;
   readonly trades: Trade[] | null;
   /** Equity at each window bar's close and whether a position was open, when recorded. */
   readonly curve?: EquityCurve;
+  /** Per-block Σr and Σr² of its bar returns (metrics/blocks.ts), when asked for. */
+  readonly blocks?: Float64Array;
 }
 
 export interface EquityCurve {
@@ -35,15 +38,22 @@ export class PortfolioManager implements Component {
     private readonly window: BarWindow,
     private readonly periodsPerYear: number,
     recordCurves = false,
+    blocks: BlockSpec | null = null,
   ) {
     const n = window.end - window.start;
     this.curves = recordCurves ? portfolios.map(() => ({ equity: new Float64Array(n), exposed: new Uint8Array(n) })) : null;
+    this.blocks = blocks === null ? null : new ReturnBlocks(portfolios.length, blocks);
   }
 
   private readonly curves: EquityCurve[] | null;
+  private readonly blocks: ReturnBlocks | null;
 
   collect(): void {
-    this.results = this.portfolios.map((pf, p) => ({ metrics: pf.metrics.finish(this.periodsPerYear), trades: pf.trades, ...(this.curves ? { curve: this.curves[p] } : {}) }));
+    const blocks = this.blocks;
+    if (blocks !== null) {
+      this.portfolios.forEach((pf, p) => blocks.finish(p, pf.metrics.returnCount, pf.metrics.returnMean, pf.metrics.returnM2));
+    }
+    this.results = this.portfolios.map((pf, p) => ({ metrics: pf.metrics.finish(this.periodsPerYear), trades: pf.trades, ...(this.curves ? { curve: this.curves[p] } : {}), ...(blocks ? { blocks: blocks.of(p) } : {}) }));
   }
 
   onFill(f: FillEvent): void {
@@ -64,6 +74,13 @@ export class PortfolioManager implements Component {
     if (e.index < this.window.start) return;
     const prices = this.market.lastClose;
     const announce = this.bus.hasListeners(EventType.PORTFOLIO);
+    const blocks = this.blocks;
+    if (blocks !== null && e.index > this.window.start && blocks.next()) {
+      for (let p = 0; p < this.portfolios.length; p++) {
+        const m = this.portfolios[p].metrics;
+        blocks.cut(p, m.returnCount, m.returnMean, m.returnM2);
+      }
+    }
     for (let p = 0; p < this.portfolios.length; p++) {
       const pf = this.portfolios[p];
       const equity = pf.equity(prices);

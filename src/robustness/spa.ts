@@ -1,0 +1,146 @@
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+
+export interface SpaSpec {
+  readonly bootstrap: number;
+  /** Mean block length of the stationary bootstrap (restart probability 1/block). */
+  readonly block: number;
+  readonly seed: number;
+}
+
+export interface SpaResult {
+  /** Hansen's consistent p-value of "no tested set beats the benchmark"; null when no set has a spread. */
+  readonly p_value: number | null;
+  /** T = max(0, maxₖ √n·d̄ₖ/ω̂ₖ). */
+  readonly statistic: number | null;
+  /** Sets tested (those whose differences have a positive variance). */
+  readonly sets: number;
+}
+
+/**
+ * The stationary bootstrap (Politis & Romano 1994) of n indices as runs: each run starts at a
+ * uniform index on [0, n) and holds L consecutive indices (wrapping from n − 1 to 0), L geometric
+ * with mean `block`: L = max(1, ⌈ln(1 − U)/ln(1 − 1/block)⌉) for U uniform on [0, 1) (block 1: L = 1);
+ * the last run is cut at n indices in all. One draw per run start and one per length, by
+ * xoroshiro128+. Returns the number of runs; run r is `starts[r]`, `lengths[r]`.
+ */
+export function stationaryRuns(n: number, block: number, rng: ReturnType<typeof xoroshiro128plus>, starts: Int32Array, lengths: Int32Array): number {
+  const logKeep = Math.log(1 - 1 / block);
+  let runs = 0;
+  for (let filled = 0; filled < n; runs++) {
+    starts[runs] = uniformInt(rng, 0, n - 1);
+    const u = uniformFloat64(rng);
+    const length = logKeep < 0 ? Math.max(1, Math.ceil(Math.log(1 - u) / logKeep)) : 1;
+    lengths[runs] = Math.min(length, n - filled);
+    filled += lengths[runs];
+  }
+  return runs;
+}
+
+/** The runs as the index sequence they stand for (tests, and the definition above). */
+export function stationaryIndices(n: number, block: number, rng: ReturnType<typeof xoroshiro128plus>, out: Int32Array): Int32Array {
+  const starts = new Int32Array(n);
+  const lengths = new Int32Array(n);
+  const runs = stationaryRuns(n, block, rng, starts, lengths);
+  let t = 0;
+  for (let r = 0; r < runs; r++) for (let i = 0; i < lengths[r]; i++) out[t++] = (starts[r] + i) % n;
+  return out;
+}
+
+/** Σ d over `length` consecutive indices from `start`, wrapping, from prefix sums P (P[i] = Σ_{t<i} d_t). */
+function runSum(prefix: Float64Array, n: number, start: number, length: number): number {
+  let s = 0;
+  let i = start;
+  let left = length;
+  while (left > 0) {
+    const take = Math.min(left, n - i);
+    s += prefix[i + take] - prefix[i];
+    left -= take;
+    i = 0;
+  }
+  return s;
+}
+
+/**
+ * Hansen's (2005) estimate of the long-run variance of √n·d̄ under the stationary bootstrap:
+ * ω̂² = γ̂₀ + 2·Σᵢ₌₁ⁿ⁻¹ κ(n, i)·γ̂ᵢ, κ(n, i) = ((n − i)/n)·(1 − q)ⁱ + (i/n)·(1 − q)ⁿ⁻ⁱ, q = 1/block,
+ * γ̂ᵢ = (1/n)·Σₜ (dₜ − d̄)(dₜ₊ᵢ − d̄). Lags whose both factors (1 − q)ⁱ and (1 − q)ⁿ⁻ⁱ are below
+ * 10⁻¹⁸ are skipped (they change ω̂² by less than 10⁻¹⁸ of γ̂₀ each).
+ */
+export function spaVariance(d: Float64Array, block: number): number {
+  const n = d.length;
+  let mean = 0;
+  for (let t = 0; t < n; t++) mean += d[t];
+  mean /= n;
+  const x = new Float64Array(n);
+  for (let t = 0; t < n; t++) x[t] = d[t] - mean;
+  const lag = (i: number): number => {
+    let s = 0;
+    for (let t = 0; t + i < n; t++) s += x[t] * x[t + i];
+    return s / n;
+  };
+  const keep = 1 - 1 / block;
+  const reach = keep > 0 ? Math.ceil(Math.log(1e-18) / Math.log(keep)) : 0;
+  let v = lag(0);
+  for (let i = 1; i < n; i++) {
+    if (i > reach && n - i > reach) {
+      i = n - reach - 1;
+      continue;
+    }
+    const kappa = ((n - i) / n) * Math.pow(keep, i) + (i / n) * Math.pow(keep, n - i);
+    v += 2 * kappa * lag(i);
+  }
+  return v;
+}
+
+/**
+ * Hansen's test for superior predictive ability, consistent p-value: dₖ,ₜ = the set's bar return −
+ * the benchmark's; T = max(0, maxₖ √n·d̄ₖ/ω̂ₖ); per bootstrap replication b (stationary bootstrap
+ * indices, one sequence for all sets), Zₖ = d̄*ₖ − g(d̄ₖ) with Hansen's consistent recentring
+ * g(x) = x·1{x ≥ −ω̂ₖ·√(2·ln ln n / n)} (a set far below the benchmark keeps its mean, so it cannot
+ * inflate the null), T*_b = max(0, maxₖ √n·Zₖ/ω̂ₖ); p = #(T*_b > T)/B. Sets with ω̂ₖ = 0 are left out.
+ * A replication's mean d̄* is summed run by run from prefix sums (equal to index by index up to rounding).
+ * With block = 1 every run is one uniform index: the i.i.d. bootstrap.
+ */
+export function spaTest(diffs: readonly Float64Array[], spec: SpaSpec): SpaResult {
+  const used = diffs.map((d) => ({ d, omega: d.length > 1 ? Math.sqrt(spaVariance(d, spec.block)) : 0 })).filter((x) => x.omega > 0);
+  if (used.length === 0) return { p_value: null, statistic: null, sets: 0 };
+  const n = used[0].d.length;
+  const rootN = Math.sqrt(n);
+  const k = used.length;
+  const mean = new Float64Array(k);
+  const centre = new Float64Array(k);
+  const threshold = Math.sqrt((2 * Math.log(Math.log(n))) / n);
+  let statistic = 0;
+  for (let j = 0; j < k; j++) {
+    let s = 0;
+    for (let t = 0; t < n; t++) s += used[j].d[t];
+    mean[j] = s / n;
+    centre[j] = mean[j] >= -used[j].omega * threshold ? mean[j] : 0; // g(d̄ₖ)
+    statistic = Math.max(statistic, (rootN * mean[j]) / used[j].omega);
+  }
+  const rng = xoroshiro128plus(spec.seed);
+  // A replication's sum is a sum over its runs of contiguous sums: prefix sums make each run O(1).
+  const prefixes = used.map(({ d }) => {
+    const p = new Float64Array(n + 1);
+    for (let t = 0; t < n; t++) p[t + 1] = p[t] + d[t];
+    return p;
+  });
+  const starts = new Int32Array(n);
+  const lengths = new Int32Array(n);
+  let above = 0;
+  for (let b = 0; b < spec.bootstrap; b++) {
+    const runs = stationaryRuns(n, spec.block, rng, starts, lengths);
+    let t = 0;
+    for (let j = 0; j < k; j++) {
+      const prefix = prefixes[j];
+      let s = 0;
+      for (let r = 0; r < runs; r++) s += runSum(prefix, n, starts[r], lengths[r]);
+      const z = s / n - centre[j];
+      t = Math.max(t, (rootN * z) / used[j].omega);
+    }
+    if (t > statistic) above++;
+  }
+  return { p_value: above / spec.bootstrap, statistic, sets: k };
+}
