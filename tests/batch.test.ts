@@ -117,7 +117,7 @@ describe('a task built by the worker from the plan', () => {
 });
 
 describe('packed rows', () => {
-  it('round-trip: non-ASCII params, null metrics, rows with and without trade blobs, block sums', () => {
+  it('round-trip: non-ASCII params, null metrics, rows with and without trade blobs, point statistics', () => {
     const rows: StoredRows = {
       label: 'fase#0/größe',
       windows: [
@@ -130,8 +130,8 @@ describe('packed rows', () => {
       params: ['{"strategy.type":"é"}', '{}', '{"x":[1,2]}'],
       metrics: Float64Array.from({ length: 36 }, (_, i) => (i % 5 === 0 ? NaN : i === 7 ? -0 : i * 0.1)),
       trades: [Uint8Array.of(1, 2, 3), null, Uint8Array.of(9)],
-      blocks: Float64Array.from({ length: 12 }, (_, i) => (i === 5 ? -0 : i / 7)),
-      blockWidth: 4,
+      // 3 rows on 2 windows: points 0 and 1 (rows 0 and 1 are window 0's) — here 2 points of 4 sums each.
+      points: { signature: '16:0-10,20-30', objective: Float64Array.of(0.5, NaN), eligible: Uint8Array.of(1, 0), sums: Float64Array.from({ length: 8 }, (_, i) => (i === 5 ? -0 : i / 7)) },
     };
     const back = unpackRows(packRows(rows));
     expect(back.label).toBe(rows.label);
@@ -142,9 +142,12 @@ describe('packed rows', () => {
     expect(back.params).toEqual(rows.params);
     rows.metrics.forEach((v, i) => expect(Object.is(back.metrics[i], v)).toBe(true));
     expect(back.trades!.map((t) => (t ? Array.from(t) : null))).toEqual([[1, 2, 3], null, [9]]);
-    expect(back.blockWidth).toBe(4);
-    rows.blocks!.forEach((v, i) => expect(Object.is(back.blocks![i], v)).toBe(true));
-    expect(unpackRows(packRows({ ...rows, trades: null, blocks: null, blockWidth: 0 })).blocks).toBeNull();
+    expect(back.points!.signature).toBe('16:0-10,20-30');
+    expect(Array.from(back.points!.objective)).toEqual([0.5, NaN]);
+    expect(Array.from(back.points!.eligible)).toEqual([1, 0]);
+    rows.points!.sums.forEach((v, i) => expect(Object.is(back.points!.sums[i], v)).toBe(true));
+    expect(unpackRows(packRows({ ...rows, trades: null, points: null })).points).toBeNull();
+    expect(unpackRows(packRows({ ...rows, trades: null })).points!.sums.length).toBe(8);
     // Bytes that sit at an odd offset of a larger buffer (as Redis hands them over) decode the same.
     const packed = packRows(rows);
     const shifted = new Uint8Array(packed.byteLength + 3);

@@ -34,7 +34,7 @@ interface Case {
   readonly all?: boolean;
 }
 
-const UNION_SEQUENCE = 'expected single_pass, train_test, {type: train_test, split | train_bars | train_end}, {type: walk_forward, train, test, step, gap, anchored}, {type: k_fold, folds, purge, embargo} or {type: monte_carlo, paths, seed, block, percentiles}';
+const UNION_SEQUENCE = 'expected single_pass, train_test, {type: train_test, split | train_bars | train_end}, {type: walk_forward, train, test, step, gap, anchored}, {type: k_fold, folds, purge, embargo}, {type: cpcv, groups, test_groups, purge, embargo} or {type: monte_carlo, paths, seed, block, percentiles}';
 const METRICS_LIST = 'final_equity, total_return, cagr, volatility, sharpe, sortino, max_drawdown, calmar, trades, win_rate, profit_factor, exposure';
 
 const CASES: readonly Case[] = [
@@ -47,6 +47,8 @@ const CASES: readonly Case[] = [
   { file: 'unknown-risk-key.yaml', what: 'unknown key in risk', expected: [at('unknown-risk-key.yaml', 12, 3, 'risk.take_proft', "unknown key 'take_proft' (did you mean 'take_profit'?)")] },
   { file: 'unknown-broker-key.yaml', what: 'unknown key in broker', expected: [at('unknown-broker-key.yaml', 11, 3, 'broker.comission', "unknown key 'comission' (did you mean 'commission'?)")] },
   { file: 'unknown-search-key.yaml', what: 'unknown key in search', expected: [at('unknown-search-key.yaml', 11, 3, 'search.max_drawdwn', "unknown key 'max_drawdwn' (did you mean 'max_drawdown'?)")] },
+  { file: 'robustness-odd-blocks.yaml', what: 'an odd number of CSCV blocks', expected: [at('robustness-odd-blocks.yaml', 11, 24, 'search.robustness.blocks', 'an even number of blocks, found 7')] },
+  { file: 'cpcv-bad-key.yaml', what: 'unknown key in a cpcv sequence', expected: [at('cpcv-bad-key.yaml', 12, 3, 'sequence.test_group', "unknown key 'test_group' (did you mean 'test_groups'?)")] },
   { file: 'unknown-sequence-key.yaml', what: 'unknown key in sequence', expected: [at('unknown-sequence-key.yaml', 12, 3, 'sequence.train_bar', "unknown key 'train_bar' (did you mean 'train_bars'?)")] },
   // Strategies and their parameters
   {

@@ -29,7 +29,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'fanfold-wire-'));
 describe('redis wire formats', () => {
   it('metric rows come back bit for bit: -0, ±Infinity, subnormals; null (NaN) stays null', () => {
     const values = [-0, Infinity, -Infinity, 5e-324, NaN, 0.1 + 0.2, 1.5, NaN, -0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
-    const rows = packRows({ label: 'p', windows: [[0, 10]], window: Int32Array.of(0, 0), trial: Float64Array.of(3, 9), keys: 'a'.repeat(64) + 'b'.repeat(64), params: ['{"x":1}', '{"x":2}'], metrics: Float64Array.from(values), trades: null, blocks: null, blockWidth: 0 });
+    const rows = packRows({ label: 'p', windows: [[0, 10]], window: Int32Array.of(0, 0), trial: Float64Array.of(3, 9), keys: 'a'.repeat(64) + 'b'.repeat(64), params: ['{"x":1}', '{"x":2}'], metrics: Float64Array.from(values), trades: null, points: null });
     const back = unpackRows(decodeWorkReply(encodeReply({ points: 2, ms: 1.25, top: [], rows })).rows);
     expect(back.metrics.length).toBe(values.length);
     values.forEach((v, i) => expect([i, Object.is(back.metrics[i], v)]).toEqual([i, true]));

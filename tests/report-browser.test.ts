@@ -137,7 +137,8 @@ describe('report in Chromium', () => {
     const rows = queryDb<{ params: string; sharpe: number | null }>(p.dir, "SELECT params, sharpe FROM trials WHERE status = 'ok'").map((r) => ({ ...(JSON.parse(r.params) as Record<string, unknown>), sharpe: r.sharpe }) as Record<string, unknown> & { sharpe: number | null });
     const best = p.result.phases[0].best!.params;
     const distinct = (x: string, y: string, keep: (r: Record<string, unknown>) => boolean): number => new Set(rows.filter((r) => r.sharpe !== null && keep(r)).map((r) => `${String(r[x])}|${String(r[y])}`)).size;
-    const cells = (): Promise<number> => pathsInGrid(page, 'p0-heatmap', 'stroke', ['#fdfdfd', '#111827']);
+    // Cell borders: near-white, the best set's dark, the plateau best's red.
+    const cells = (): Promise<number> => pathsInGrid(page, 'p0-heatmap', 'stroke', ['#fdfdfd', '#111827', '#dc2626']);
     const fixed = distinct('strategy.fast', 'strategy.slow', (r) => r['risk.stop_loss'] === best['risk.stop_loss']);
     expect(fixed).toBe(13);
     expect(await cells()).toBe(fixed);
@@ -178,8 +179,31 @@ describe('report in Chromium', () => {
     await page.click('#p0-leaderboard thead th:has-text("Rank")');
     expect((await sortedColumn(page, 'p0-leaderboard', 'Trial'))[0]).toBe(bestTrial);
 
+    // Is the best set real? λ histogram over every combination, the scatter's points, the plateau table.
+    const robustness = p.result.phases[0].robustness as { pbo: { combinations: number; lambda: { counts: number[] }; scatter: unknown[] }; plateau: { best: { trial: number }; plateau_best: { trial: number } } };
+    expect(await seriesCounts(page, 'p0-lambda')).toEqual([robustness.pbo.lambda.counts.length]);
+    expect((await rendered(page)).lambdaTotal).toBe(robustness.pbo.combinations);
+    expect(robustness.pbo.combinations).toBe(12870);
+    expect((await seriesCounts(page, 'p0-cscv'))[0]).toBe(robustness.pbo.scatter.length);
+    expect(await page.locator('table.plateau tbody tr').count()).toBe(2);
+    expect(await page.locator('#p0-robustness').textContent()).toBe('Is the best set real?');
+    await expectSvgCharts(page, ['p0-lambda', 'p0-cscv']);
+
     expectSelfContained(p);
     await page.screenshot({ path: join(artifacts, 'report-sweep.png'), fullPage: true });
+  });
+
+  it('a cpcv run: one line per path, the paths table, each split\'s robustness figures', async () => {
+    const p = await prepare('cpcv');
+    const { page } = p.opened;
+    const cv = p.result.phases[0].cpcv as { paths: unknown[]; splits: unknown[]; path_equity: number[][] };
+    expect(cv.paths.length).toBe(4);
+    expect(await seriesCounts(page, 'p0-cpcv')).toEqual(cv.path_equity.map((e) => e.length));
+    expect(await page.locator('table.cpcv-paths tbody tr').count()).toBe(4);
+    expect(await page.locator('table.robustness-per tbody tr').count()).toBe(10);
+    await expectSvgCharts(page, ['p0-cpcv']);
+    expectSelfContained(p);
+    await page.screenshot({ path: join(artifacts, 'report-cpcv.png'), fullPage: true });
   });
 
   it('a walk-forward run: every window on the timeline, in- and out-of-sample bars per window, the stitched equity', async () => {

@@ -67,6 +67,8 @@ describe('resume', () => {
     expect(r.status).toBe(0);
     reference = storedRows(runDirOf(referenceOut));
     referencePhases = JSON.parse(r.stdout).phases;
+    // The robustness figures are part of what a resume must reproduce (compared whole below).
+    expect((referencePhases as { robustness: { trials: number; pbo: { value: number } } }[])[0].robustness.trials).toBe(reference.length);
     expect(reference.length).toBe(JSON.parse(r.stdout).phases[0].trials);
     expect(reference.length).toBeGreaterThan(300);
   }, 120_000);

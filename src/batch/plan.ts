@@ -47,6 +47,8 @@ export interface BlockPlan {
   /** Most CSCV combinations to evaluate (null: the default budget) and the seed of their sample. */
   readonly combinations: number | null;
   readonly seed: number;
+  /** Names the blocking (windows and block count): the stored points of a search are found by it. */
+  readonly signature: string;
 }
 
 export function blockPlanOf(count: number, windows: readonly BarWindow[], combinations: number | null, seed: number): BlockPlan {
@@ -56,7 +58,7 @@ export function blockPlanOf(count: number, windows: readonly BarWindow[], combin
     offsets.push(total);
     total += Math.max(0, w.end - w.start - 1);
   }
-  return { count, total, offsets, combinations, seed };
+  return { count, total, offsets, combinations, seed, signature: `${count}:${windows.map((w) => `${w.start}-${w.end}`).join(',')}` };
 }
 
 /** A plan as tasks carry it: its content hash and its msgpack bytes (on shared memory in a pool). */

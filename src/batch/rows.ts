@@ -15,9 +15,18 @@ export interface StoredRows {
   readonly params: readonly string[];
   readonly metrics: Float64Array;
   readonly trades: readonly (Uint8Array | null)[] | null;
-  /** Each row's per-block return sums (`blockWidth` values: Σr, Σr² per block), or none. */
-  readonly blocks: Float64Array | null;
-  readonly blockWidth: number;
+  /** The robustness statistics' input per point (rows 0..points−1 are the points on window 0), or none. */
+  readonly points: PointStats | null;
+}
+
+/** Per point of a batch: its objective over the plan's windows, whether it is eligible, its block sums. */
+export interface PointStats {
+  /** The plan's block signature (which searches' statistics these are). */
+  readonly signature: string;
+  readonly objective: Float64Array;
+  readonly eligible: Uint8Array;
+  /** `sums.length / points` values per point: Σr, Σr² per block. */
+  readonly sums: Float64Array;
 }
 
 export const ROW_WIDTH = METRIC_NAMES.length;
@@ -30,7 +39,7 @@ export function packTrades(trades: unknown): Uint8Array {
 }
 
 const MAGIC = 0x46524f57; // "FROW"
-const HEADER = 8; // int32s
+const HEADER = 10; // int32s
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -64,14 +73,22 @@ export function packRows(rows: StoredRows): Uint8Array {
     trades: (size += trades === null ? 0 : align8(4 * (n + 1))),
   };
   size += align8(tradeBytes);
-  const blockWidth = rows.blocks === null ? 0 : rows.blockWidth;
-  const blocksAt = size;
-  size += 8 * n * blockWidth;
+  const pts = rows.points;
+  const pointCount = pts === null ? 0 : pts.objective.length;
+  const width = pts === null || pointCount === 0 ? 0 : pts.sums.length / pointCount;
+  const signature = encoder.encode(pts?.signature ?? '');
+  const pointsAt = { signature: size, objective: (size += align8(signature.byteLength)), sums: (size += 8 * pointCount), eligible: (size += 8 * pointCount * width) };
+  size += align8(pointCount);
   const buffer = new ArrayBuffer(size);
   const bytes = new Uint8Array(buffer);
   const header = new Int32Array(buffer, 0, HEADER);
-  header.set([MAGIC, n, w, label.byteLength, params.byteLength, trades === null ? 0 : 1, tradeBytes, blockWidth]);
-  if (rows.blocks !== null) new Float64Array(buffer, blocksAt, n * blockWidth).set(rows.blocks.subarray(0, n * blockWidth));
+  header.set([MAGIC, n, w, label.byteLength, params.byteLength, trades === null ? 0 : 1, tradeBytes, pts === null ? -1 : pointCount, width, signature.byteLength]);
+  if (pts !== null) {
+    bytes.set(signature, pointsAt.signature);
+    new Float64Array(buffer, pointsAt.objective, pointCount).set(pts.objective);
+    new Float64Array(buffer, pointsAt.sums, pointCount * width).set(pts.sums.subarray(0, pointCount * width));
+    bytes.set(pts.eligible.subarray(0, pointCount), pointsAt.eligible);
+  }
   const windows = new Float64Array(buffer, at.windows, 2 * w);
   rows.windows.forEach(([s, e], i) => {
     windows[2 * i] = s;
@@ -113,7 +130,7 @@ export function unpackRows(bytes: Uint8Array): StoredRows {
   const base = own.byteOffset;
   const header = new Int32Array(buffer, base, HEADER);
   if (header[0] !== MAGIC) throw new Error('not a batch of packed rows');
-  const [, n, w, labelBytes, paramBytes, hasTrades, tradeBytes, blockWidth] = header;
+  const [, n, w, labelBytes, paramBytes, hasTrades, tradeBytes, pointCount, width, signatureBytes] = header;
   let at = base + HEADER * 4;
   const windowsAt = at;
   const windowAt = (at += 16 * w);
@@ -159,7 +176,18 @@ export function unpackRows(bytes: Uint8Array): StoredRows {
     params,
     metrics: new Float64Array(buffer, metricsAt, n * ROW_WIDTH),
     trades,
-    blocks: blockWidth > 0 ? new Float64Array(buffer, tradesAt + align8(tradeBytes), n * blockWidth) : null,
-    blockWidth,
+    points: pointCount < 0 ? null : pointsOf(u8, buffer, tradesAt + align8(tradeBytes), pointCount, width, signatureBytes),
+  };
+}
+
+function pointsOf(u8: Uint8Array, buffer: ArrayBufferLike, at: number, count: number, width: number, signatureBytes: number): PointStats {
+  const objectiveAt = at + align8(signatureBytes);
+  const sumsAt = objectiveAt + 8 * count;
+  const eligibleAt = sumsAt + 8 * count * width;
+  return {
+    signature: decoder.decode(u8.subarray(at, at + signatureBytes)),
+    objective: new Float64Array(buffer, objectiveAt, count),
+    sums: new Float64Array(buffer, sumsAt, count * width),
+    eligible: u8.subarray(eligibleAt, eligibleAt + count),
   };
 }

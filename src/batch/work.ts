@@ -1,9 +1,9 @@
-import { packRows, packTrades, ROW_WIDTH } from './rows.js';
+import { packRows, packTrades, ROW_WIDTH, type PointStats } from './rows.js';
 import { preparedPlan, type Prepared } from './prepared.js';
 import type { MarketData } from '../data/series.js';
 import { type BarWindow, type ParameterSet, type Trade, type TrialResult, METRIC_NAMES } from '../types.js';
 import { combineSegments } from '../metrics/combine.js';
-import { Leaderboard } from '../reduce/leaderboard.js';
+import { eligible, Leaderboard, type Objective } from '../reduce/leaderboard.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { pointSet, trialPoint } from '../search/template.js';
 import { lowerBound } from '../search/sorted.js';
@@ -67,20 +67,43 @@ export function runWork(task: WorkTask): WorkReply {
   const { plan } = p;
   const points = taskPoints(p, task.range, task.skip);
   const built = buildSets(p, points);
-  const rows = new RowsBuilder(plan.label, plan.windows, points.length, plan.tradesIn === 'rows', plan.blocks === null ? 0 : 2 * plan.blocks.count);
+  const rows = new RowsBuilder(plan.label, plan.windows, points.length, plan.tradesIn === 'rows');
   const byWindow: MetricsJson[][] = [];
+  const blocks = plan.blocks === null ? null : new Float64Array(points.length * 2 * plan.blocks.count);
   let tradesOf: readonly (Trade[] | null)[] = [];
   for (let wi = 0; wi < plan.windows.length && points.length > 0; wi++) {
     const window = plan.windows[wi];
     const trace = plan.trace === null ? undefined : traceWithin(plan.trace, `${window.start}-${window.end}_t${points[0]}-${points[points.length - 1]}`, points);
-    const blocks = plan.blocks === null ? undefined : { count: plan.blocks.count, total: plan.blocks.total, offset: plan.blocks.offsets[wi] };
-    const results = runBatch(task.data, built.sets, { window, periodsPerYear: plan.periodsPerYear ?? undefined, storeTrades: plan.storeTrades, trace, replay: plan.replay ?? undefined, blocks });
+    const blockSpec = plan.blocks === null ? undefined : { count: plan.blocks.count, total: plan.blocks.total, offset: plan.blocks.offsets[wi] };
+    const results = runBatch(task.data, built.sets, { window, periodsPerYear: plan.periodsPerYear ?? undefined, storeTrades: plan.storeTrades, trace, replay: plan.replay ?? undefined, blocks: blockSpec });
     const json = results.map((r) => metricsJson(r.metrics));
     byWindow.push(json);
     if (wi === 0) tradesOf = results.map((r) => r.trades);
     rows.window(wi, points, built, json, results, task.data.hash);
+    // A point's block sums over the plan's windows, added in window order.
+    if (blocks !== null) {
+      const width = 2 * plan.blocks!.count;
+      for (let i = 0; i < results.length; i++) {
+        const b = results[i].blocks!;
+        for (let j = 0; j < width; j++) blocks[i * width + j] += b[j];
+      }
+    }
   }
-  return { points: points.length, ms: performance.now() - started, top: topOf(p, points, built.params, byWindow, tradesOf), rows: rows.pack() };
+  const combined = points.map((_, i) => (plan.combine ? combineSegments(byWindow.map((m, wi) => ({ metrics: m[i], bars: plan.windows[wi].end - plan.windows[wi].start })), p.capital) : byWindow[0][i]));
+  if (blocks !== null && points.length > 0) rows.points(pointStats(plan.blocks!.signature, plan.objective, combined, blocks));
+  return { points: points.length, ms: performance.now() - started, top: topOf(p, points, built.params, combined, tradesOf), rows: rows.pack() };
+}
+
+/** The robustness statistics' input of a batch's points (see StoredRows.points). */
+function pointStats(signature: string, objective: Objective, combined: readonly MetricsJson[], sums: Float64Array): PointStats {
+  const n = combined.length;
+  const values = new Float64Array(n);
+  const ok = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    values[i] = combined[i][objective.metric] ?? NaN;
+    ok[i] = eligible(combined[i], objective) ? 1 : 0;
+  }
+  return { signature, objective: values, eligible: ok, sums };
 }
 
 /** Each point's parameter set and swept params (as JSON too), from the plan's template. */
@@ -117,7 +140,7 @@ class RowsBuilder {
   private readonly rowMetrics: Float64Array;
   private readonly rowParams: string[];
   private readonly rowTrades: (Uint8Array | null)[] | null;
-  private readonly rowBlocks: Float64Array | null;
+  private stats: PointStats | null = null;
   private keys = '';
 
   constructor(
@@ -125,7 +148,6 @@ class RowsBuilder {
     private readonly windows: readonly { start: number; end: number }[],
     private readonly n: number,
     withTrades: boolean,
-    private readonly blockWidth: number,
   ) {
     const count = n * windows.length;
     this.rowWindow = new Int32Array(count);
@@ -133,7 +155,6 @@ class RowsBuilder {
     this.rowMetrics = new Float64Array(count * ROW_WIDTH);
     this.rowParams = new Array(count);
     this.rowTrades = withTrades ? new Array(count).fill(null) : null;
-    this.rowBlocks = blockWidth > 0 ? new Float64Array(count * blockWidth) : null;
   }
 
   window(wi: number, points: readonly number[], built: Built, json: readonly MetricsJson[], results: readonly { trades: Trade[] | null; blocks?: Float64Array }[], dataHash: string): void {
@@ -148,9 +169,11 @@ class RowsBuilder {
       this.keys += trialKeyOf(built.setJson[i], dataHash, window);
       const trades = results[i].trades;
       if (this.rowTrades !== null && trades !== null) this.rowTrades[r] = packTrades(trades);
-      const blocks = results[i].blocks;
-      if (this.rowBlocks !== null && blocks !== undefined) this.rowBlocks.set(blocks, r * this.blockWidth);
     }
+  }
+
+  points(stats: PointStats): void {
+    this.stats = stats;
   }
 
   pack(): Uint8Array {
@@ -163,8 +186,7 @@ class RowsBuilder {
       params: this.rowParams,
       metrics: this.rowMetrics,
       trades: this.rowTrades,
-      blocks: this.rowBlocks,
-      blockWidth: this.blockWidth,
+      points: this.stats,
     });
   }
 }
@@ -173,10 +195,10 @@ function writeMetrics(out: Float64Array, at: number, m: MetricsJson): void {
   for (let j = 0; j < ROW_WIDTH; j++) out[at + j] = m[METRIC_NAMES[j]] ?? NaN;
 }
 
-/** The batch's top-k eligible points by the plan's objective (combined over segments for k_fold). */
-function topOf(p: Prepared, points: readonly number[], params: readonly Record<string, unknown>[], byWindow: readonly MetricsJson[][], tradesOf: readonly (Trade[] | null)[]): TopEntry[] {
+/** The batch's top-k eligible points by the plan's objective (their metrics combined over segments for k_fold). */
+function topOf(p: Prepared, points: readonly number[], params: readonly Record<string, unknown>[], combined: readonly MetricsJson[], tradesOf: readonly (Trade[] | null)[]): TopEntry[] {
   const { plan } = p;
-  const metricsOf = (i: number): MetricsJson => (plan.combine ? combineSegments(byWindow.map((m, wi) => ({ metrics: m[i], bars: plan.windows[wi].end - plan.windows[wi].start })), p.capital) : byWindow[0][i]);
+  const metricsOf = (i: number): MetricsJson => combined[i];
   const board = new Leaderboard<number>(plan.objective, plan.topK);
   for (let i = 0; i < points.length; i++) board.offer(points[i], metricsOf(i), i);
   return board.ranked.map((e) => {

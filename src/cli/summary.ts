@@ -6,6 +6,9 @@ import { objectiveOf } from '../sequencer/search.js';
 import type { Aggregate, MetricSummary } from '../sequencer/aggregate.js';
 import type { KFoldSummary } from '../sequencer/k-fold.js';
 import type { ComposeJson } from '../coordinator/composable/run-composed.js';
+import type { CpcvSummary } from '../sequencer/cpcv.js';
+import type { Robustness } from '../robustness/figures.js';
+import type { RobustnessSummary } from '../robustness/summary.js';
 
 const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(2)}%`);
 const num = (v: number | null, digits = 2): string => (v === null ? '—' : v.toFixed(digits));
@@ -19,6 +22,36 @@ function metricBlock(run: RunJson, lines: string[]): void {
   lines.push(`    sharpe         ${num(m.sharpe).padStart(16)}    sortino       ${num(m.sortino).padStart(9)}    calmar   ${num(m.calmar).padStart(8)}`);
   lines.push(`    volatility     ${pct(m.volatility).padStart(16)}    max drawdown  ${pct(m.max_drawdown).padStart(9)}    exposure ${pct(m.exposure).padStart(8)}`);
   lines.push(`    trades         ${String(m.trades).padStart(16)}    win rate      ${pct(m.win_rate).padStart(9)}    profit f ${num(m.profit_factor).padStart(8)}`);
+}
+
+/** "Is the best set real?": a search's overfitting statistics, or a windowed phase's summary of them. */
+function robustnessBlock(r: Robustness | RobustnessSummary | null | undefined, lines: string[], indent = '    '): void {
+  if (!r) return;
+  if ('per' in r) {
+    lines.push(`${indent}robustness over ${r.count} ${r.per}s: PBO mean ${num(r.pbo_mean)} (max ${num(r.pbo_max)}) · DSR mean ${num(r.dsr_mean)} (min ${num(r.dsr_min)}) · PSR mean ${num(r.psr_mean)} · SPA p max ${num(r.spa_p_max, 3)}`);
+    return;
+  }
+  const pbo = r.pbo;
+  const parts = [
+    `PSR ${num(r.psr)}`,
+    `DSR ${num(r.dsr)} (SR0 ${num(r.sr0, 4)}/bar over ${r.defined} trials)`,
+    pbo ? `PBO ${num(pbo.value)} (${pbo.combinations === pbo.of ? `all ${pbo.of}` : `${pbo.combinations} of ${pbo.of}`} combinations, slope ${num(pbo.slope)}, P(loss) ${num(pbo.prob_loss)})` : 'PBO —',
+    r.spa ? `SPA p ${num(r.spa.p_value, 3)} (top ${r.spa.sets} vs ${r.spa.benchmark})` : null,
+  ].filter((x) => x !== null);
+  lines.push(`${indent}is the best real?  ${parts.join(' · ')}`);
+  const pl = r.plateau;
+  if (pl?.best && pl.plateau_best) {
+    const same = pl.best.trial === pl.plateau_best.trial;
+    lines.push(`${indent}plateau  best: neighbourhood mean ${num(pl.best.mean)} (worst ${num(pl.best.worst)}, ${pl.best.sets} sets)${same ? ' — also the best plateau' : ` · best plateau ${JSON.stringify(pl.plateau_best.params ?? {})}: ${num(pl.plateau_best.objective)}, neighbourhood mean ${num(pl.plateau_best.mean)}`}`);
+  }
+}
+
+/** cpcv: the splits briefly and the paths' metrics. */
+function cpcvBlock(cv: CpcvSummary, lines: string[]): void {
+  lines.push(`    cpcv: ${cv.groups} groups, ${cv.test_groups} test groups → ${cv.splits.length} splits, ${cv.paths.length} paths`);
+  for (const p of cv.paths) lines.push(`      path ${p.path} (splits ${p.splits.join(', ')}): sharpe ${num(p.metrics.sharpe)}, return ${pct(p.metrics.total_return)}, max drawdown ${pct(p.metrics.max_drawdown)}`);
+  const d = cv.distribution;
+  lines.push(`    paths (mean ± sd [min, max]): sharpe ${num(d.sharpe.mean)} ± ${num(d.sharpe.std)} [${num(d.sharpe.min)}, ${num(d.sharpe.max)}] · return ${pct(d.total_return.mean)} ± ${pct(d.total_return.std)}`);
 }
 
 function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketData | undefined, lines: string[]): void {
@@ -82,6 +115,9 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
     const s = (m: MetricSummary, f: (v: number | null) => string): string => `${f(m.mean)} ± ${f(m.std)} [${f(m.min)}, ${f(m.max)}]`;
     lines.push(`    test ${kf ? 'folds' : 'windows'} (mean ± sd [min, max]): sharpe ${s(agg.sharpe, num)} · return ${s(agg.total_return, pct)}`);
   }
+  const cv = phase.cpcv as CpcvSummary | undefined;
+  if (cv) cpcvBlock(cv, lines);
+  robustnessBlock(phase.robustness as Robustness | RobustnessSummary | undefined, lines);
   const mc = phase.monte_carlo as { paths: number; bars: { final_equity: Record<string, number | null>; max_drawdown: Record<string, number | null> } } | undefined;
   if (mc) {
     const band = (b: Record<string, number | null>, f: (v: number | null) => string): string => Object.entries(b).map(([k, v]) => `${k} ${f(v)}`).join(' · ');
@@ -101,7 +137,7 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
     return;
   }
   // Windowed sequences keep every window's trials in `runs`: a top list across windows means nothing.
-  if (!config || runs.length === 0 || kf || windows.length > 1) return;
+  if (!config || runs.length === 0 || kf || cv || windows.length > 1) return;
   const objective = objectiveOf(config);
   const sign = objective.direction === 'max' ? -1 : 1;
   const top = runs

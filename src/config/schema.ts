@@ -135,6 +135,14 @@ const kFold = z.strictObject({
   embargo: length.optional().describe('train bars left out just after the test fold'),
 });
 
+const cpcv = z.strictObject({
+  type: z.literal('cpcv'),
+  groups: z.number().int().min(2).default(6).describe('contiguous groups of bars'),
+  test_groups: z.number().int().min(1).default(2).describe('groups in each split\'s test part (every choice of them is a split)'),
+  purge: length.optional().describe('train bars left out just before each test group'),
+  embargo: length.optional().describe('train bars left out just after each test group'),
+});
+
 const monteCarlo = z.strictObject({
   type: z.literal('monte_carlo'),
   paths: z.number().int().min(1).max(1_000_000).default(1000).describe('resampled paths'),
@@ -194,7 +202,7 @@ export const configSchema = z.strictObject({
   broker: broker.default({ fill: 'next_open', commission: null, slippage: null }),
   search: search.optional(),
   results: results.default({ storage: 'memory', store_trades: true, top_k: 20 }),
-  sequence: z.union([z.literal('single_pass'), z.literal('train_test'), z.strictObject({ type: z.literal('single_pass') }), trainTest, walkForward, kFold, monteCarlo]).default('single_pass'),
+  sequence: z.union([z.literal('single_pass'), z.literal('train_test'), z.strictObject({ type: z.literal('single_pass') }), trainTest, walkForward, kFold, cpcv, monteCarlo]).default('single_pass'),
   execution: execution.default({ executor: 'pool', workers: 'auto', feature_memory_mb: 512, enable_event_tracing: false }),
 });
 

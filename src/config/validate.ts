@@ -149,7 +149,7 @@ function unionHint(path: Path): string {
     case 'slippage':
       return 'null or one of {percent: s} or {fixed: x}';
     case 'sequence':
-      return 'single_pass, train_test, {type: train_test, split | train_bars | train_end}, {type: walk_forward, train, test, step, gap, anchored}, {type: k_fold, folds, purge, embargo} or {type: monte_carlo, paths, seed, block, percentiles}';
+      return 'single_pass, train_test, {type: train_test, split | train_bars | train_end}, {type: walk_forward, train, test, step, gap, anchored}, {type: k_fold, folds, purge, embargo}, {type: cpcv, groups, test_groups, purge, embargo} or {type: monte_carlo, paths, seed, block, percentiles}';
     case 'workers':
       return "'auto' or a positive integer";
     default:

@@ -74,7 +74,7 @@ export function expectedTrials(workflow: Workflow): number {
     const search = phase.config.search;
     const points = search?.method === 'random' ? (search.trials ?? 0) : new Grid(phase.dimensions).size;
     const sequence = typeof phase.config.sequence === 'string' ? phase.config.sequence : phase.config.sequence.type;
-    const windows = sequence === 'walk_forward' || sequence === 'k_fold' ? 10 : 1;
+    const windows = sequence === 'walk_forward' || sequence === 'k_fold' || sequence === 'cpcv' ? 10 : 1;
     total += points * windows * (decl.compose?.maxIterations ?? 1);
   }
   return total;

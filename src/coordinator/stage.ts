@@ -127,11 +127,12 @@ export function stageRunner(ctx: StageContext): RunStage {
       ...(run.walkForward ? { walk_forward: run.walkForward } : {}),
       ...(run.monteCarlo ? { monte_carlo: run.monteCarlo } : {}),
       ...(run.kFold ? { k_fold: run.kFold } : {}),
+      ...(run.cpcv ? { cpcv: run.cpcv } : {}),
       ...(run.robustness ? { robustness: run.robustness } : {}),
       ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
       ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
     };
-    return { json, config, data, dataSpec, phase, bestRun: best && !run.kFold ? bestRunOf(label, phase, best.trial, run, data, dataSpec) : null, interrupted: run.interrupted } satisfies Stage;
+    return { json, config, data, dataSpec, phase, bestRun: best && !run.kFold && !run.cpcv ? bestRunOf(label, phase, best.trial, run, data, dataSpec) : null, interrupted: run.interrupted } satisfies Stage;
   };
 }
 
@@ -146,7 +147,7 @@ async function keepTopTrades(results: Results, phase: ValidatedPhase, label: str
   const window = leaderboardWindow(run, data);
   // A top set restored by a resume comes without trades (hybrid stores them only at the phase's
   // end): they are recomputed here, top-k sets at most (k_fold ranks combined segments: none kept).
-  const missing = run.kFold ? [] : run.leaderboard.ranked.filter(({ item }) => !item.trades).map(({ item }) => item);
+  const missing = run.kFold || run.cpcv ? [] : run.leaderboard.ranked.filter(({ item }) => !item.trades).map(({ item }) => item);
   const recomputed = new Map<number, Trade[]>();
   if (missing.length > 0) {
     const sets = missing.map((item) => trialSet(phase, item.trial));

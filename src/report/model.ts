@@ -6,6 +6,9 @@ import type { Objective } from '../reduce/leaderboard.js';
 import type { ComposeJson } from '../coordinator/composable/run-composed.js';
 import type { BestJson, MetricsJson, PhaseJson, SignalJson, WindowJson } from '../results/contract.js';
 import type { KFoldSummary } from '../sequencer/k-fold.js';
+import type { CpcvSummary } from '../sequencer/cpcv.js';
+import type { Robustness } from '../robustness/figures.js';
+import type { RobustnessSummary } from '../robustness/summary.js';
 import type { MonteCarloSummary } from '../sequencer/monte-carlo.js';
 import type { ParamStability } from '../sequencer/phase-run.js';
 import { reloadData, rerunBest, type ReloadedData } from './best-run.js';
@@ -86,9 +89,34 @@ export interface PhaseReport {
   readonly kFold: KFoldSummary | null;
   /** A composed phase: its iterations and branches. */
   readonly compose: ComposeJson | null;
+  /** The search's overfitting statistics (single-search sequences). */
+  readonly robustness: Robustness | null;
+  /** Windowed sequences: each window's, fold's or split's robustness figures, and their summary. */
+  readonly robustnessPer: { readonly summary: RobustnessSummary; readonly rows: readonly { readonly label: string; readonly r: Robustness }[] } | null;
+  /** cpcv: splits, paths (their equity down-sampled) and the distribution of the paths' metrics. */
+  readonly cpcv: (Omit<CpcvSummary, 'path_equity'> & { readonly equity: readonly Points[] }) | null;
   /** signal_generation: the first SIGNAL_ROWS signal sets stored (or reused), and how many there are. */
   readonly signals: { readonly total: number; readonly created: number; readonly rows: readonly SignalJson[] } | null;
   readonly failures: { readonly total: number; readonly rows: readonly Failure[] };
+}
+
+/** A phase's robustness as the report shows it: its own, or its windows' (folds', splits') with their summary. */
+function robustnessOfResult(result: PhaseJson | undefined): Pick<PhaseReport, 'robustness' | 'robustnessPer'> {
+  const r = result?.robustness as Robustness | RobustnessSummary | undefined;
+  if (r === undefined || r === null) return { robustness: null, robustnessPer: null };
+  if (!('per' in r)) return { robustness: r, robustnessPer: null };
+  const rows: { label: string; r: Robustness }[] = [];
+  if (r.per === 'window') (result?.windows ?? []).forEach((w, i) => w.robustness && rows.push({ label: `W${i + 1} (train ${w.train_dates[0]} → ${w.train_dates[1]})`, r: w.robustness as Robustness }));
+  if (r.per === 'fold') ((result?.k_fold as KFoldSummary | undefined)?.folds ?? []).forEach((f) => f.robustness && rows.push({ label: `fold ${f.fold}`, r: f.robustness }));
+  if (r.per === 'split') ((result?.cpcv as CpcvSummary | undefined)?.splits ?? []).forEach((s) => s.robustness && rows.push({ label: `split ${s.split} (test groups ${s.test_groups.join(', ')})`, r: s.robustness }));
+  return { robustness: null, robustnessPer: { summary: r, rows } };
+}
+
+function cpcvOfResult(result: PhaseJson | undefined): PhaseReport['cpcv'] {
+  const cv = result?.cpcv as CpcvSummary | undefined;
+  if (cv === undefined) return null;
+  const { path_equity: equity, ...rest } = cv;
+  return { ...rest, equity: equity.map((e) => downsample(Array.from(e, (_, i) => i), e)) };
 }
 
 function objectiveOfPlain(config: Record<string, unknown>): Objective {
@@ -169,7 +197,9 @@ async function phaseReport(
   const stored = bestRun?.label ?? name;
   // k_fold stores each train segment's trials on their own: show the last fold's longest segment.
   const kFold = (result?.k_fold as KFoldSummary | undefined) ?? null;
-  const segment = kFold?.folds.at(-1)?.train_segments.reduce<[number, number] | undefined>((a, s) => (a === undefined || s[1] - s[0] > a[1] - a[0] ? s : a), undefined);
+  // cpcv likewise: its last split's longest train segment.
+  const lastSplit = (result?.cpcv as CpcvSummary | undefined)?.splits.at(-1);
+  const segment = (kFold?.folds.at(-1)?.train_segments ?? lastSplit?.train_segments)?.reduce<[number, number] | undefined>((a, s) => (a === undefined || s[1] - s[0] > a[1] - a[0] ? s : a), undefined);
   const window = lastTrain ?? segment ?? bestRun?.window ?? query.lastWindow(stored);
   const needsData = best !== null || result?.walk_forward !== undefined;
   const reloaded = needsData ? await dataOf(dataRecord) : null;
@@ -186,7 +216,13 @@ async function phaseReport(
   const heatmap = { axes: [] as Axis[], tooMany: [] as string[], pairs: [] as HeatmapPair[] };
   if (window !== null && window !== undefined) {
     const s: Scope = { phase: stored, window: [window[0], window[1]] };
-    const where = segment ? `a train segment of fold ${kFold!.folds.at(-1)!.fold} (its folds' sets are chosen on all their segments combined), ` : stored !== name ? `${stored}: ` : '';
+    const where = segment
+      ? kFold !== null
+        ? `a train segment of fold ${kFold.folds.at(-1)!.fold} (its folds' sets are chosen on all their segments combined), `
+        : `a train segment of split ${lastSplit!.split} (its splits' sets are chosen on all their segments combined), `
+      : stored !== name
+        ? `${stored}: `
+        : '';
     const label = `${where}${scopeLabel(result?.sequence ?? '', windows, window, dataRecord, data)}`;
     scope = { ...s, label, counts: query.counts(s, objective.metric) };
     params = query.paramNames(s);
@@ -210,6 +246,7 @@ async function phaseReport(
   let bestCurve: PhaseReport['bestCurve'] = null;
   if (best !== null) {
     if (result?.sequence === 'k_fold') bestCurve = { reason: "a k_fold phase chooses a set per fold on its combined train segments; the folds' out-of-sample metrics are in the JSON result (k_fold.folds)" };
+    else if (result?.sequence === 'cpcv') bestCurve = { reason: "a cpcv phase chooses a set per split on its combined train segments; the paths' out-of-sample equity is below (cpcv.paths)" };
     else if (bestRun === undefined) bestCurve = { reason: 'run.json does not record the best set to re-run (a run made before reports existed)' };
     else if (bestData === null) bestCurve = { reason: (reloadedBest as { reason: string }).reason };
     else {
@@ -261,6 +298,8 @@ async function phaseReport(
     monteCarlo: (result?.monte_carlo as MonteCarloSummary | undefined) ?? null,
     kFold,
     compose: (result?.compose as ComposeJson | undefined) ?? null,
+    ...robustnessOfResult(result),
+    cpcv: cpcvOfResult(result),
     signals: result?.signals ? { total: result.signals.length, created: result.signals.filter((s) => s.status === 'created').length, rows: result.signals.slice(0, SIGNAL_ROWS) } : null,
     failures: query.failures(name, result?.compose !== undefined),
   };

@@ -77,6 +77,9 @@ export function phaseSection(p: PhaseReport, i: number, model: ReportModel): str
   if (p.windows !== null) parts.push(windowsBlock(p, id));
   if (p.monteCarlo !== null) parts.push(monteCarloBlock(p, id));
   if (p.kFold !== null) parts.push(kFoldBlock(p));
+  if (p.cpcv !== null) parts.push(cpcvBlock(p, id));
+  if (p.robustness !== null) parts.push(robustnessBlock(p, id));
+  if (p.robustnessPer !== null) parts.push(robustnessPerBlock(p));
   if (p.compose !== null) parts.push(composeBlock(p));
   if (p.signals !== null) parts.push(signalsBlock(p));
   if (p.scope !== null) parts.push(trialsBlock(p, id, model));
@@ -256,6 +259,83 @@ function kFoldBlock(p: PhaseReport): string {
         td(formatMetric('trades', f.test_metrics?.trades ?? null), 'num'),
       ]),
       'class="folds"',
+    ),
+  );
+  return out.join('');
+}
+
+const fixed = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
+
+function tiles(rows: readonly [string, string, string][]): string {
+  return `<div class="tiles">${rows.map(([label, value, title]) => `<div class="tile" title="${h(title)}"><div class="tile-label">${h(label)}</div><div class="tile-value">${value}</div></div>`).join('')}</div>`;
+}
+
+/** "Is the best set real?": PBO with its λ histogram and scatter, PSR and DSR beside the best set's Sharpe, SPA, the plateau. */
+function robustnessBlock(p: PhaseReport, id: string): string {
+  const r = p.robustness!;
+  const pbo = r.pbo;
+  const out = [`<h3 id="${id}-robustness">Is the best set real?</h3>`];
+  out.push(
+    tiles([
+      ['PBO', fixed(pbo?.value), 'probability of backtest overfitting: the share of CSCV combinations whose in-sample best ranks in the lower half out of sample'],
+      ['DSR', fixed(r.dsr), `deflated Sharpe ratio: P(true Sharpe > SR0) with SR0 = ${fixed(r.sr0, 4)} per bar, the best of ${r.defined} skill-less trials`],
+      ['PSR', fixed(r.psr), 'probabilistic Sharpe ratio: P(true Sharpe > 0)'],
+      ['Best Sharpe / bar', fixed(r.best?.sharpe ?? null, 4), 'per-period Sharpe of the best set over the search window'],
+      ['OOS/IS slope', fixed(pbo?.slope), 'least-squares slope of the in-sample best\'s out-of-sample Sharpe on its in-sample Sharpe'],
+      ['P(OOS loss)', fixed(pbo?.prob_loss), 'share of combinations whose in-sample best has an out-of-sample Sharpe below 0'],
+      ['SPA p-value', fixed(r.spa?.p_value ?? null), r.spa ? `Hansen's SPA test, consistent p-value: ${r.spa.tested} against ${r.spa.benchmark}` : 'SPA off'],
+    ]),
+  );
+  const verdict =
+    pbo?.value === null || pbo === null
+      ? ''
+      : pbo.value >= 0.5
+        ? `<b class="bad">The in-sample best is more likely than not to be below the median out of sample</b> (PBO ${fixed(pbo.value, 2)}).`
+        : `The in-sample best ranks above the median out of sample in ${fixed(100 * (1 - pbo.value), 0)}% of the combinations.`;
+  out.push(
+    note(
+      `${verdict} CSCV over ${pbo ? `${pbo.combinations === pbo.of ? `all ${pbo.of}` : `a seeded sample of ${pbo.combinations} of the ${pbo.of}`} combinations of ${pbo.blocks / 2} of ${pbo.blocks} blocks` : '—'} of the ${r.returns.toLocaleString('en-US')} bar returns, ${r.trials.toLocaleString('en-US')} trials. DSR ${fixed(r.dsr, 2)} deflates the best set's PSR ${fixed(r.psr, 2)} for the number of trials and their spread.`,
+    ),
+  );
+  out.push(`<div class="chart-row"><div class="chart" id="${id}-lambda" data-chart="lambda"></div><div class="chart" id="${id}-cscv" data-chart="cscv"></div></div>`);
+  const pl = r.plateau;
+  if (pl && pl.best && pl.plateau_best) {
+    const metric = p.objective.metric;
+    const row = (label: string, x: NonNullable<typeof pl.best>): string[] => [td(label), td(paramsText(x.params), 'wrap'), td(formatMetric(metric, x.objective), 'num'), td(formatMetric(metric, x.mean), 'num'), td(formatMetric(metric, x.worst), 'num'), td(String(x.sets), 'num')];
+    out.push(note(`Plateau: the neighbourhood of a set is every grid point ±1 step along ${pl.dimensions.map((d) => `<code>${h(d)}</code>`).join(', ') || 'no numeric dimension'} (the set included); the heatmap outlines the plateau best in red.`));
+    out.push(table(['', 'Set', `${METRIC_LABELS[metric]}`, 'Neighbourhood mean', 'Worst neighbour', 'Sets'], [row('Best set', pl.best), row('Plateau best', pl.plateau_best)], 'class="plateau"'));
+  }
+  return out.join('');
+}
+
+/** Windowed sequences: each window's (fold's, split's) figures. */
+function robustnessPerBlock(p: PhaseReport): string {
+  const { summary: s, rows } = p.robustnessPer!;
+  const out = [`<h3>Is the best set real? (per ${s.per})</h3>`];
+  out.push(note(`Each ${s.per}'s search has its own figures. Over the ${s.count} ${s.per}s: PBO mean ${fixed(s.pbo_mean, 2)} (max ${fixed(s.pbo_max, 2)}), DSR mean ${fixed(s.dsr_mean, 2)} (min ${fixed(s.dsr_min, 2)}), PSR mean ${fixed(s.psr_mean, 2)}, largest SPA p-value ${fixed(s.spa_p_max)}.`));
+  out.push(
+    table(
+      [s.per[0].toUpperCase() + s.per.slice(1), 'Trials', 'PBO', 'OOS/IS slope', 'P(OOS loss)', 'PSR', 'DSR', 'SPA p'],
+      rows.map(({ label, r }) => [td(h(label)), td(r.trials.toLocaleString('en-US'), 'num'), td(fixed(r.pbo?.value), 'num'), td(fixed(r.pbo?.slope), 'num'), td(fixed(r.pbo?.prob_loss), 'num'), td(fixed(r.psr), 'num'), td(fixed(r.dsr), 'num'), td(fixed(r.spa?.p_value ?? null), 'num')]),
+      'class="robustness-per"',
+    ),
+  );
+  return out.join('');
+}
+
+/** cpcv: the complete backtest paths reassembled from the splits' test runs, and their metrics' distribution. */
+function cpcvBlock(p: PhaseReport, id: string): string {
+  const cv = p.cpcv!;
+  const metric = p.objective.metric;
+  const d = cv.distribution[metric];
+  const out = [`<h3>CPCV paths (${cv.paths.length})</h3>`];
+  out.push(note(`${cv.groups} groups, ${cv.test_groups} test groups: ${cv.splits.length} splits, each searched on its train segments (purge ${h(String(cv.purge))}, embargo ${h(String(cv.embargo))}) and run on its test groups; the runs are reassembled into ${cv.paths.length} complete paths. ${METRIC_LABELS[metric]} over the paths: mean ${formatMetric(metric, d.mean)}, sd ${formatMetric(metric, d.std)}, min ${formatMetric(metric, d.min)}, max ${formatMetric(metric, d.max)}.`));
+  out.push(`<div class="chart" id="${id}-cpcv" data-chart="cpcv"></div>`);
+  out.push(
+    table(
+      ['Path', 'Splits (by group)', METRIC_LABELS[metric], 'Return', 'Max drawdown', 'Trades'],
+      cv.paths.map((x) => [td(String(x.path), 'num'), td(x.splits.join(', ')), td(formatMetric(metric, x.metrics[metric]), 'num'), td(formatMetric('total_return', x.metrics.total_return), 'num'), td(formatMetric('max_drawdown', x.metrics.max_drawdown), 'num'), td(formatMetric('trades', x.metrics.trades), 'num')]),
+      'class="cpcv-paths"',
     ),
   );
   return out.join('');

@@ -31,6 +31,10 @@ export interface PhaseJson {
   monte_carlo?: unknown;
   /** k_fold: per fold the train segments, chosen set, combined train and test metrics; the aggregate over folds. */
   k_fold?: unknown;
+  /** cpcv: per split the test groups, train segments, chosen set and test metrics; the paths and their metrics' distribution. */
+  cpcv?: unknown;
+  /** Overfitting statistics of the phase's search (README "Is the best set real?"); windowed sequences: a summary of their windows'. */
+  robustness?: unknown;
   /** A composed phase: its workflow, iterations, branches and their aggregate (coordinator/composable). */
   compose?: unknown;
   runs?: RunJson[];
@@ -60,6 +64,8 @@ export interface WindowJson {
   test_dates: [string, string];
   best: BestJson | null;
   test_metrics: MetricsJson | null;
+  /** The overfitting statistics of this window's search. */
+  robustness?: unknown;
 }
 
 export interface ResultJson {

@@ -6,7 +6,7 @@ import type { PlanRef } from '../batch/plan.js';
 import type { TopEntry } from '../batch/work.js';
 import { preparedPlan } from '../batch/prepared.js';
 import { unpackRows } from '../batch/rows.js';
-import { METRIC_NAMES, type MetricName, type Trade, type TrialResult } from '../types.js';
+import type { Trade, TrialResult } from '../types.js';
 import { combineSegments } from '../metrics/combine.js';
 import { Leaderboard } from '../reduce/leaderboard.js';
 import { trialPoint, trialSet } from '../search/template.js';
@@ -122,24 +122,15 @@ export class ResultsService {
    * passes here, in the results thread, so the coordinator's thread stays free.
    */
   stats(ref: PlanRef, best: number | null): StoredStats | null {
-    const { plan, capital } = preparedPlan(ref);
+    const { plan } = preparedPlan(ref);
     if (plan.blocks === null) return null;
     const db = this.db;
     const dims = plan.template.dimensions;
     const size = dims.reduce((a, d) => a * d.values.length, 1);
     const method = plan.template.config.search?.method ?? 'grid';
     const grid = method === 'grid' && size <= MAX_PLATEAU_GRID ? { radix: dims.map((d) => d.values.length), numeric: dims.map((d) => d.values.every((v) => typeof v === 'number')), names: dims.map((d) => d.name) } : null;
-    // k_fold's combined metrics read every metric; otherwise the objective and the result constraints'.
-    const metrics: MetricName[] = plan.combine ? [...METRIC_NAMES] : [...new Set<MetricName>([plan.objective.metric, 'trades', 'max_drawdown'])];
-    const stats = storedStats(() => db.blockRows(plan.label, plan.windows, metrics), db.trialCount(plan.label, plan.windows), {
-      blocks: plan.blocks,
-      windowBars: plan.windows.map((w) => w.end - w.start),
-      combine: plan.combine,
-      capital,
-      objective: plan.objective,
-      grid,
-      best,
-    });
+    const signature = plan.blocks.signature;
+    const stats = storedStats(() => db.pointRows(plan.label, signature), db.pointCount(plan.label, signature), { blocks: plan.blocks, direction: plan.objective.direction, grid, best });
     const withParams = <T extends { trial: number } | null>(p: T): T => (p === null ? p : { ...p, params: trialPoint(plan.template, p.trial).params });
     return stats.plateau === null ? stats : { ...stats, plateau: { ...stats.plateau, best: withParams(stats.plateau.best), plateau_best: withParams(stats.plateau.plateau_best) } };
   }

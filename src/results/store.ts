@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack } from 'msgpackr';
-import { METRIC_NAMES, type MetricName } from '../types.js';
+import { METRIC_NAMES } from '../types.js';
 import type { MetricsJson } from './contract.js';
 import type { StoredRows } from '../batch/rows.js';
 
@@ -32,8 +32,6 @@ export interface TrialRow {
   readonly metrics: MetricsJson | null;
   readonly error: string | null;
   readonly tradesFile: string | null;
-  /** The row's per-block return sums (robustness), when its search computed them. */
-  readonly blocks?: Float64Array | null;
 }
 
 const metricColumns = METRIC_NAMES.map((m) => `${m} REAL`).join(', ');
@@ -66,15 +64,18 @@ export class ResultsStore {
     this.db.exec(`CREATE TABLE IF NOT EXISTS trials (
       trial_key TEXT NOT NULL, phase TEXT NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
       trial INTEGER NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL, error TEXT,
-      trades_file TEXT, ${metricColumns}, blocks BLOB)`);
-    // A store written before the robustness statistics existed gets their column (a resume into it).
-    const columns = this.db.prepare('PRAGMA table_info(trials)').all() as { name: string }[];
-    if (!columns.some((c) => c.name === 'blocks')) this.db.exec('ALTER TABLE trials ADD COLUMN blocks BLOB');
+      trades_file TEXT, ${metricColumns})`);
+    // The robustness statistics' input: one row per point of a search (its windows' block sums added,
+    // its objective over them), keyed by the search's block signature, since a window shared by two
+    // searches (k_fold folds, cpcv splits) has one trials row but different blocks in each.
+    this.db.exec(`CREATE TABLE IF NOT EXISTS trial_blocks (
+      phase TEXT NOT NULL, signature TEXT NOT NULL, trial_key TEXT NOT NULL, trial INTEGER NOT NULL,
+      objective REAL, eligible INTEGER NOT NULL, sums BLOB NOT NULL)`);
     this.db.exec(`CREATE TABLE IF NOT EXISTS signals (
       signal_key TEXT NOT NULL, phase TEXT NOT NULL, strategy TEXT NOT NULL, resolved TEXT NOT NULL, params TEXT NOT NULL,
       window_start INTEGER NOT NULL, window_end INTEGER NOT NULL, symbols TEXT NOT NULL,
       changes INTEGER NOT NULL, bytes INTEGER NOT NULL, status TEXT NOT NULL, file TEXT NOT NULL, created TEXT NOT NULL)`);
-    const cols = ['trial_key', 'phase', 'window_start', 'window_end', 'trial', 'params', 'status', 'error', 'trades_file', ...METRIC_NAMES, 'blocks'];
+    const cols = ['trial_key', 'phase', 'window_start', 'window_end', 'trial', 'params', 'status', 'error', 'trades_file', ...METRIC_NAMES];
     // Positional: binding an array costs less per row than a named object (a row per trial).
     this.insert = this.db.prepare(`INSERT INTO trials (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     // A batch's rows go in groups: one statement per group binds its values in one call.
@@ -82,14 +83,14 @@ export class ResultsStore {
     this.insertGroup = this.db.prepare(`INSERT INTO trials (${cols.join(', ')}) VALUES ${new Array(GROUP).fill(row).join(', ')}`);
     this.width = cols.length;
     this.replace = this.db.prepare('DELETE FROM trials WHERE phase = ? AND trial_key = ?');
-    this.blocksOf = this.db.prepare('SELECT blocks FROM trials WHERE phase = ? AND trial_key = ? AND blocks IS NOT NULL');
+    this.insertBlocks = this.db.prepare('INSERT INTO trial_blocks (phase, signature, trial_key, trial, objective, eligible, sums) VALUES (?, ?, ?, ?, ?, ?, ?)');
     // A store reopened after a completed run already has its index (and keeps it up to date).
     this.indexed = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'trials_key'").get() !== undefined;
   }
 
   private indexed = false;
   private readonly replace: Database.Statement;
-  private readonly blocksOf: Database.Statement;
+  private readonly insertBlocks: Database.Statement;
 
   /**
    * The unique index on (phase, trial key) and one for reading a phase in order; built once, kept
@@ -123,16 +124,11 @@ export class ResultsStore {
     const rows = this.pending;
     this.pending = [];
     // One array reused for every row (better-sqlite3 copies the values when it binds them).
-    const args: (string | number | Buffer | null)[] = new Array(10 + METRIC_NAMES.length);
+    const args: (string | number | null)[] = new Array(9 + METRIC_NAMES.length);
     this.db.transaction(() => {
       for (const r of rows) {
-        let blocks: Buffer | null = r.blocks ? Buffer.from(r.blocks.buffer, r.blocks.byteOffset, r.blocks.byteLength) : null;
-        // Once indexed, a row for a key already stored (hybrid's top-k trades, a re-run failure) replaces it;
-        // a replacement without block sums keeps the stored row's (hybrid's top-k rows come from the leaderboard).
-        if (this.indexed) {
-          if (blocks === null) blocks = ((this.blocksOf.get(r.phase, r.trialKey) as { blocks: Buffer } | undefined)?.blocks ?? null);
-          this.replace.run(r.phase, r.trialKey);
-        }
+        // Once indexed, a row for a key already stored (hybrid's top-k trades, a re-run failure) replaces it.
+        if (this.indexed) this.replace.run(r.phase, r.trialKey);
         args[0] = r.trialKey;
         args[1] = r.phase;
         args[2] = r.window[0];
@@ -143,7 +139,6 @@ export class ResultsStore {
         args[7] = r.error;
         args[8] = r.tradesFile;
         for (let m = 0; m < METRIC_NAMES.length; m++) args[9 + m] = r.metrics === null ? null : r.metrics[METRIC_NAMES[m]];
-        args[9 + METRIC_NAMES.length] = r.error === null ? blocks : null;
         this.insert.run(args);
       }
     })();
@@ -181,11 +176,9 @@ export class ResultsStore {
       if (blob) files[r] = this.writeBlobBytes('trades', rows.keys.substr(r * 64, 64), blob);
     }
     const cols = this.width;
-    const group: (string | number | Buffer | null)[] = new Array(GROUP * cols);
-    const one: (string | number | Buffer | null)[] = new Array(cols);
-    const bw = rows.blocks === null ? 0 : rows.blockWidth;
-    const blocks = rows.blocks;
-    const fill = (args: (string | number | Buffer | null)[], at: number, r: number): void => {
+    const group: (string | number | null)[] = new Array(GROUP * cols);
+    const one: (string | number | null)[] = new Array(cols);
+    const fill = (args: (string | number | null)[], at: number, r: number): void => {
       const [start, end] = rows.windows[rows.window[r]];
       args[at] = rows.keys.substr(r * 64, 64);
       args[at + 1] = rows.label;
@@ -200,9 +193,18 @@ export class ResultsStore {
         const v = rows.metrics[r * width + m];
         args[at + 9 + m] = v !== v ? null : v;
       }
-      args[at + 9 + width] = blocks === null ? null : Buffer.from(blocks.buffer, blocks.byteOffset + 8 * r * bw, 8 * bw);
     };
+    const points = rows.points;
     this.db.transaction(() => {
+      if (points !== null) {
+        const n = points.objective.length;
+        const insert = this.insertBlocks;
+        const width = points.sums.length / Math.max(1, n);
+        for (let i = 0; i < n; i++) {
+          const v = points.objective[i];
+          insert.run(rows.label, points.signature, rows.keys.substr(i * 64, 64), rows.trial[i], v !== v ? null : v, points.eligible[i], Buffer.from(points.sums.buffer, points.sums.byteOffset + 8 * i * width, 8 * width));
+        }
+      }
       let r = 0;
       // Once indexed, a row for a key already stored (a re-run) replaces it: one row at a time.
       if (!this.indexed) {
@@ -236,32 +238,26 @@ export class ResultsStore {
   }
 
   /**
-   * The block sums and the objective's metrics of a phase's successful rows on the given windows,
-   * streamed in grid order (window order within a trial): the robustness statistics' input.
+   * A search's points for the robustness statistics (`trial_blocks` of its label and block
+   * signature), streamed in grid order; a point stored twice (a task run again) comes once, its
+   * latest row.
    */
-  *blockRows(phase: string, windows: readonly { start: number; end: number }[], metrics: readonly MetricName[]): Generator<{ trial: number; blocks: Float64Array | null; metrics: Partial<MetricsJson> }> {
-    if (windows.length === 0) return;
-    // No index needed: the rows of one search are read whole, sorted once.
+  *pointRows(phase: string, signature: string): Generator<{ trial: number; objective: number | null; eligible: boolean; sums: Float64Array }> {
     this.flush();
-    const where = windows.map(() => '(window_start = ? AND window_end = ?)').join(' OR ');
-    // Only the columns asked for, as arrays: this reads every row of a sweep.
-    const query = this.db.prepare(`SELECT trial, blocks${metrics.map((m) => `, ${m}`).join('')} FROM trials WHERE phase = ? AND status = 'ok' AND (${where}) ORDER BY trial, window_start`).raw(true);
-    for (const row of query.iterate(phase, ...windows.flatMap((w) => [w.start, w.end])) as IterableIterator<unknown[]>) {
-      const values: Partial<MetricsJson> = {};
-      for (let m = 0; m < metrics.length; m++) values[metrics[m]] = row[2 + m] as number | null;
-      const b = row[1] as Buffer | null;
+    const query = this.db.prepare('SELECT trial, objective, eligible, sums FROM trial_blocks WHERE phase = ? AND signature = ? ORDER BY trial, rowid DESC').raw(true);
+    let last = -1;
+    for (const row of query.iterate(phase, signature) as IterableIterator<[number, number | null, number, Buffer]>) {
+      if (row[0] === last) continue;
+      last = row[0];
       // A copy: the blob's bytes need not be 8-byte aligned.
-      const blocks = b === null ? null : new Float64Array(new Uint8Array(b).buffer);
-      yield { trial: row[0] as number, blocks, metrics: values };
+      yield { trial: row[0], objective: row[1], eligible: row[2] === 1, sums: new Float64Array(new Uint8Array(row[3]).buffer) };
     }
   }
 
-  /** Distinct trials of a phase with a successful row on any of the windows. */
-  trialCount(phase: string, windows: readonly { start: number; end: number }[]): number {
-    if (windows.length === 0) return 0;
+  /** Points of a search stored for its robustness statistics (distinct trials). */
+  pointCount(phase: string, signature: string): number {
     this.flush();
-    const where = windows.map(() => '(window_start = ? AND window_end = ?)').join(' OR ');
-    return (this.db.prepare(`SELECT count(DISTINCT trial) AS n FROM trials WHERE phase = ? AND status = 'ok' AND (${where})`).get(phase, ...windows.flatMap((w) => [w.start, w.end])) as { n: number }).n;
+    return (this.db.prepare('SELECT count(DISTINCT trial) AS n FROM trial_blocks WHERE phase = ? AND signature = ?').get(phase, signature) as { n: number }).n;
   }
 
   /**
@@ -302,8 +298,12 @@ export class ResultsStore {
   dropRows(phase: string, keys: readonly string[]): void {
     if (keys.length === 0) return;
     const drop = this.db.prepare('DELETE FROM trials WHERE phase = ? AND trial_key = ?');
+    const dropBlocks = this.db.prepare('DELETE FROM trial_blocks WHERE phase = ? AND trial_key = ?');
     this.db.transaction(() => {
-      for (const k of keys) drop.run(phase, k);
+      for (const k of keys) {
+        drop.run(phase, k);
+        dropBlocks.run(phase, k);
+      }
     })();
   }
 

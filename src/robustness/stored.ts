@@ -1,18 +1,17 @@
 import type { BlockPlan } from '../batch/plan.js';
-import { eligible, type Objective } from '../reduce/leaderboard.js';
-import type { MetricsJson } from '../results/contract.js';
-import { combineSegments } from '../metrics/combine.js';
 import { choose, chosenCombinations } from './combinations.js';
 import { Cscv, type PboResult } from './pbo.js';
 import { plateauOf, type PlateauResult } from './plateau.js';
 import { sharpeOfSums } from './sharpe.js';
 
-/** One stored row as the statistics read it (a trial's rows come together, in window order). */
-export interface BlockRow {
+/** One stored point of a search as the statistics read it (robustness/stored.ts: `trial_blocks`). */
+export interface PointRow {
   readonly trial: number;
-  readonly blocks: Float64Array | null;
-  /** The metrics the statistics read (all of them for a plan whose segments combine). */
-  readonly metrics: Partial<MetricsJson>;
+  /** The objective over the plan's windows (combined for k_fold), null when undefined. */
+  readonly objective: number | null;
+  readonly eligible: boolean;
+  /** Σr, Σr² per block. */
+  readonly sums: Float64Array;
 }
 
 /** What the stored rows of a search give: every figure but those that need a set's own bar returns. */
@@ -47,24 +46,20 @@ export function combinationCount(blocks: number, trials: number, cap: number | n
 
 export interface StoredInput {
   readonly blocks: BlockPlan;
-  /** Plan window lengths in bars (k_fold segments' metrics combine). */
-  readonly windowBars: readonly number[];
-  readonly combine: boolean;
-  readonly capital: number;
-  readonly objective: Objective;
+  readonly direction: 'max' | 'min';
   /** Grid spaces: each dimension's size, whether its values are all numbers, and its name. */
   readonly grid: { readonly radix: readonly number[]; readonly numeric: readonly boolean[]; readonly names: readonly string[] } | null;
   readonly best: number | null;
 }
 
 /**
- * Two streaming passes over a search's stored rows (`rows()` yields them afresh each time):
- * the first sums each trial's windows' block sums, keeps the whole-window Sharpe ratios' variance
- * (Welford, in grid order), each combination's in-sample best and the objective per grid point; the
- * second ranks the in-sample bests out of sample. Memory: the combinations' state and the grid's
- * objective values, not the trials' returns.
+ * Two streaming passes over a search's stored points (`rows()` yields them afresh each time, in
+ * grid order): the first keeps the whole-window Sharpe ratios' variance (Welford, in grid order),
+ * each combination's in-sample best and the objective per grid point; the second ranks the
+ * in-sample bests out of sample (from the points kept in memory when they fit, else read again).
+ * Memory: the combinations' state, the grid's objective values and at most 64 MiB of block sums.
  */
-export function storedStats(rows: () => Iterable<BlockRow>, trials: number, input: StoredInput): StoredStats {
+export function storedStats(rows: () => Iterable<PointRow>, trials: number, input: StoredInput): StoredStats {
   const { blocks } = input;
   const width = 2 * blocks.count;
   const masks = chosenCombinations(blocks.count, combinationCount(blocks.count, trials, blocks.combinations), blocks.seed);
@@ -76,33 +71,10 @@ export function storedStats(rows: () => Iterable<BlockRow>, trials: number, inpu
   let defined = 0;
   let mean = 0;
   let m2 = 0;
-  const pass = (each: (trial: number, sums: Float64Array, metrics: Partial<MetricsJson>) => void): void => {
-    let current = -1;
-    let sums = new Float64Array(width);
-    let parts: Partial<MetricsJson>[] = [];
-    let complete = true;
-    const finish = (): void => {
-      if (current < 0 || !complete || parts.length !== input.windowBars.length) return;
-      const metrics = input.combine ? combineSegments(parts.map((m, w) => ({ metrics: m as MetricsJson, bars: input.windowBars[w] })), input.capital) : parts[0];
-      each(current, sums, metrics);
-    };
-    for (const row of rows()) {
-      if (row.trial !== current) {
-        finish();
-        current = row.trial;
-        sums = new Float64Array(width);
-        parts = [];
-        complete = true;
-      }
-      parts.push(row.metrics);
-      if (row.blocks === null || row.blocks.length !== width) complete = false;
-      else for (let j = 0; j < width; j++) sums[j] += row.blocks[j];
-    }
-    finish();
-  };
-  // The trials' sums for the second pass, when they fit (else it reads the store again).
   const kept: Float64Array[] | null = trials * width * 8 <= KEEP_BYTES ? [] : null;
-  pass((trial, sums, metrics) => {
+  for (const row of rows()) {
+    if (row.sums.length !== width) continue;
+    const sums = row.sums;
     kept?.push(sums);
     count++;
     let s1 = 0;
@@ -118,21 +90,20 @@ export function storedStats(rows: () => Iterable<BlockRow>, trials: number, inpu
       mean += d / defined;
       m2 += d * (sr - mean);
     }
-    cscv.best(trial, sums);
-    if (values !== null && trial < gridSize) {
-      const v = metrics[input.objective.metric] ?? null;
-      values[trial] = v === null ? NaN : v;
-      ok![trial] = eligible(metrics as MetricsJson, input.objective) ? 1 : 0;
+    cscv.best(row.trial, sums);
+    if (values !== null && row.trial < gridSize) {
+      values[row.trial] = row.objective ?? NaN;
+      ok![row.trial] = row.eligible ? 1 : 0;
     }
-  });
+  }
   if (kept !== null && kept.length === count) for (const sums of kept) cscv.rank(sums);
-  else if (count > 0) pass((_, sums) => cscv.rank(sums));
+  else if (count > 0) for (const row of rows()) if (row.sums.length === width) cscv.rank(row.sums);
   const of = choose(blocks.count, blocks.count / 2);
   return {
     trials: count,
     defined,
     sharpeVariance: defined >= 2 ? m2 / (defined - 1) : null,
     pbo: count >= 2 ? cscv.finish(of) : null,
-    plateau: input.grid !== null && values !== null && count > 0 ? plateauOf(input.grid.radix, input.grid.numeric, input.grid.names, values, ok!, input.objective.direction, input.best) : null,
+    plateau: input.grid !== null && values !== null && count > 0 ? plateauOf(input.grid.radix, input.grid.numeric, input.grid.names, values, ok!, input.direction, input.best) : null,
   };
 }

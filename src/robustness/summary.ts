@@ -2,7 +2,7 @@ import type { Robustness } from './figures.js';
 
 /** A windowed sequence's robustness at phase level: its windows' (or folds') figures summarised. */
 export interface RobustnessSummary {
-  readonly per: 'window' | 'fold';
+  readonly per: 'window' | 'fold' | 'split';
   /** Windows or folds with figures. */
   readonly count: number;
   readonly pbo_mean: number | null;
@@ -18,7 +18,7 @@ const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduc
 const values = (xs: (number | null | undefined)[]): number[] => xs.filter((x): x is number => typeof x === 'number');
 
 /** Means, minima and maxima over the windows that have each figure; null when none has it. */
-export function summariseRobustness(per: 'window' | 'fold', list: readonly (Robustness | null)[]): RobustnessSummary | null {
+export function summariseRobustness(per: 'window' | 'fold' | 'split', list: readonly (Robustness | null)[]): RobustnessSummary | null {
   const r = list.filter((x): x is Robustness => x !== null);
   if (r.length === 0) return null;
   const pbo = values(r.map((x) => x.pbo?.value));

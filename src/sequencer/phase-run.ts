@@ -9,6 +9,7 @@ import type { Aggregate } from './aggregate.js';
 import type { MonteCarloSummary } from './monte-carlo.js';
 import type { BatchSizer, SearchOptions } from './search.js';
 import type { Robustness } from './robustness.js';
+import type { CpcvSummary } from './cpcv.js';
 import { summariseRobustness, type RobustnessSummary } from '../robustness/summary.js';
 
 export { summariseRobustness, type RobustnessSummary };
@@ -25,6 +26,7 @@ export interface PhaseRun {
   readonly walkForward?: WalkForwardSummary;
   readonly monteCarlo?: MonteCarloSummary;
   readonly kFold?: KFoldSummary;
+  readonly cpcv?: CpcvSummary;
   /** The search's robustness; windowed sequences: a summary of their windows' or folds' (each has its own). */
   readonly robustness?: Robustness | RobustnessSummary | null;
 }

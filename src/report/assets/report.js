@@ -23,6 +23,7 @@
   // colours, so the cells are countable in the SVG.
   var CELL_BORDER = '#fdfdfd';
   var BEST_BORDER = '#111827';
+  var PLATEAU_BORDER = '#dc2626';
   var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
 
   function grouped(v, digits) {
@@ -137,6 +138,10 @@
       var best = p.best ? p.best.params : null;
       var bx = best ? column(axes[xName], best[xName]) : -1;
       var by = best ? column(axes[yName], best[yName]) : -1;
+      // The plateau best (robustness.plateau), outlined in red when it is not the best set.
+      var plateau = p.robustness && p.robustness.plateau && p.robustness.plateau.plateau_best ? p.robustness.plateau.plateau_best.params : null;
+      var px = plateau ? column(axes[xName], plateau[xName]) : -1;
+      var py = plateau ? column(axes[yName], plateau[yName]) : -1;
       var data = [];
       var lo = Infinity, hi = -Infinity;
       pair.cells.forEach(function (c) {
@@ -146,6 +151,7 @@
         lo = Math.min(lo, v); hi = Math.max(hi, v);
         var item = { value: [x, y, v, c[5]] };
         if (x === bx && y === by) item.itemStyle = { borderColor: BEST_BORDER, borderWidth: 2.5 };
+        else if (x === px && y === py) item.itemStyle = { borderColor: PLATEAU_BORDER, borderWidth: 2.5 };
         data.push(item);
       });
       // The best set's cell last, so its border is drawn over its neighbours.
@@ -195,6 +201,8 @@
     report.charts[id + '-histogram'] = chart;
     var bestBin = null;
     if (p.best && p.best.metrics[metric] !== null) bestBin = Math.min(hg.counts.length - 1, Math.floor((p.best.metrics[metric] - hg.lo) / hg.width));
+    // A best set ranked on combined segments (k_fold, cpcv) may lie outside the histogram's trials.
+    if (bestBin !== null && !(bestBin >= 0)) bestBin = null;
     chart.setOption(assign(base(), {
       grid: { left: 64, right: 28, top: 30, bottom: 56 },
       tooltip: { trigger: 'axis', formatter: function (items) {
@@ -332,6 +340,71 @@
     publish(el, rendered, 'monteCarloBands', keys.length);
   }
 
+  /** PBO: the histogram of the logits λ of the in-sample best's out-of-sample rank (λ ≤ 0: overfit). */
+  function lambdaChart(p, id, rendered) {
+    var el = document.getElementById(id + '-lambda');
+    if (!el || !p.robustness || !p.robustness.pbo) return;
+    var lam = p.robustness.pbo.lambda;
+    var chart = init(el);
+    report.charts[id + '-lambda'] = chart;
+    var labels = lam.counts.map(function (_, k) { return (Math.round((lam.edges[k] + lam.edges[k + 1]) / 2 * 100) / 100).toString(); });
+    chart.setOption(assign(base(), {
+      title: { text: 'Logits λ (PBO = share ≤ 0)', left: 'center', textStyle: { fontSize: 13, fontWeight: 500 } },
+      grid: { left: 56, right: 20, top: 40, bottom: 48 },
+      tooltip: { trigger: 'axis', formatter: function (items) {
+        var k = items[0].dataIndex;
+        return 'λ ' + lam.edges[k].toFixed(3) + ' to ' + lam.edges[k + 1].toFixed(3) + '<br><b>' + items[0].value + '</b> combinations';
+      } },
+      xAxis: assign({ type: 'category', data: labels, axisLabel: { hideOverlap: true } }, axisName('λ (bin centre)'), { nameLocation: 'middle', nameGap: 30 }),
+      yAxis: assign({ type: 'value', minInterval: 1 }, axisName('Combinations')),
+      series: [{ type: 'bar', barCategoryGap: '8%', data: lam.counts.map(function (c, k) { return { value: c, itemStyle: { color: (lam.edges[k] + lam.edges[k + 1]) / 2 <= 0 ? COLORS.drawdown : COLORS.equity } }; }) }],
+    }));
+    publish(el, rendered, 'lambdaBins', lam.counts.length);
+    rendered.lambdaTotal = lam.counts.reduce(function (a, b) { return a + b; }, 0);
+  }
+
+  /** CSCV: out-of-sample vs in-sample Sharpe (per bar) of each combination's in-sample best, with the fitted slope. */
+  function cscvChart(p, id, rendered) {
+    var el = document.getElementById(id + '-cscv');
+    if (!el || !p.robustness || !p.robustness.pbo) return;
+    var pbo = p.robustness.pbo;
+    var chart = init(el);
+    report.charts[id + '-cscv'] = chart;
+    var xs = pbo.scatter.map(function (q) { return q[0]; });
+    var lo = Math.min.apply(null, xs), hi = Math.max.apply(null, xs);
+    var mx = 0, my = 0;
+    pbo.scatter.forEach(function (q) { mx += q[0]; my += q[1]; });
+    mx /= Math.max(1, pbo.scatter.length); my /= Math.max(1, pbo.scatter.length);
+    var series = [{ name: 'combinations', type: 'scatter', symbolSize: 5, data: pbo.scatter, itemStyle: { color: COLORS.inSample, opacity: 0.6 } }];
+    if (pbo.slope !== null && pbo.scatter.length > 1) series.push({ name: 'slope ' + pbo.slope.toFixed(3), type: 'line', symbol: 'none', data: [[lo, my + pbo.slope * (lo - mx)], [hi, my + pbo.slope * (hi - mx)]], lineStyle: { color: '#111827', type: 'dashed' } });
+    chart.setOption(assign(base(), {
+      title: { text: 'Out-of-sample vs in-sample Sharpe of the in-sample best', left: 'center', textStyle: { fontSize: 13, fontWeight: 500 } },
+      grid: { left: 64, right: 20, top: 40, bottom: 48 },
+      legend: { bottom: 0 },
+      tooltip: { trigger: 'item', formatter: function (it) { return 'in sample ' + it.value[0].toFixed(4) + '<br>out of sample ' + it.value[1].toFixed(4); } },
+      xAxis: assign({ type: 'value', scale: true }, axisName('In-sample Sharpe / bar'), { nameLocation: 'middle', nameGap: 28 }),
+      yAxis: assign({ type: 'value', scale: true }, axisName('Out-of-sample')),
+      series: series,
+    }));
+    publish(el, rendered, 'cscvPoints', pbo.scatter.length);
+  }
+
+  /** cpcv: each reassembled path's stitched equity. */
+  function cpcvChart(p, id, rendered) {
+    var el = document.getElementById(id + '-cpcv');
+    if (!el || !p.cpcv) return;
+    var chart = init(el);
+    report.charts[id + '-cpcv'] = chart;
+    chart.setOption(assign(base(), {
+      legend: { bottom: 0 },
+      tooltip: { trigger: 'axis', valueFormatter: function (v) { return compact(v); } },
+      xAxis: assign({ type: 'value', max: 'dataMax' }, axisName('Bar'), { nameLocation: 'middle', nameGap: 28 }),
+      yAxis: assign({ type: 'value', scale: true, axisLabel: { formatter: function (v) { return compact(v); } } }, axisName('Path equity')),
+      series: p.cpcv.equity.map(function (e, k) { return { name: 'path ' + (k + 1), type: 'line', showSymbol: false, data: e, lineStyle: { width: 1.2 } }; }),
+    }));
+    publish(el, rendered, 'cpcvPaths', p.cpcv.equity.length);
+  }
+
   /** Sorting: click a header to sort by that column (numbers by value, blanks last); again to reverse. */
   function sortable(table) {
     var heads = table.tHead.rows[0].cells;
@@ -376,6 +449,9 @@
     timed('isOos', isOosChart);
     timed('oos', oosChart);
     timed('monteCarlo', monteCarloChart);
+    timed('lambda', lambdaChart);
+    timed('cscv', cscvChart);
+    timed('cpcv', cpcvChart);
   });
   Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), sortable);
   report.ready = true;

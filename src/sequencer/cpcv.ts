@@ -1,0 +1,144 @@
+import type { TestReply } from '../batch/work.js';
+import type { ValidatedPhase } from '../config/validate.js';
+import { inferPeriodsPerYear } from '../data/load.js';
+import type { MarketData } from '../data/series.js';
+import type { Executor } from '../executor/executor.js';
+import { MetricsAccumulator } from '../metrics/accumulator.js';
+import { Leaderboard } from '../reduce/leaderboard.js';
+import { metricsJson, type MetricsJson } from '../results/contract.js';
+import type { Robustness } from '../robustness/figures.js';
+import type { TrialResult } from '../types.js';
+import { aggregate, type Aggregate } from './aggregate.js';
+import { cpcvLayout, type CpcvSpec } from './cpcv-splits.js';
+import { isoDay, searchOptionsOf, stabilityOf, summariseRobustness, testRun, type ParamStability, type PhaseRun } from './phase-run.js';
+import { BatchSizer, objectiveOf, runSearch, type SearchOptions } from './search.js';
+
+export type { CpcvSpec };
+
+export interface CpcvSplitResult {
+  readonly split: number;
+  /** Test groups, 1-based. */
+  readonly test_groups: number[];
+  readonly train_segments: [number, number][];
+  /** The chosen set and its train metrics combined over the segments. */
+  readonly best: { params: Record<string, unknown>; metrics: MetricsJson } | null;
+  /** The chosen set's metrics on each of its test groups, in group order. */
+  readonly test_metrics: (MetricsJson | null)[];
+  readonly robustness?: Robustness | null;
+}
+
+export interface CpcvPath {
+  readonly path: number;
+  /** For each group (in order), the split (1-based) whose test run the path takes. */
+  readonly splits: number[];
+  /** Metrics of the path's stitched equity: each group's test run compounds on the previous one's end. */
+  readonly metrics: MetricsJson;
+}
+
+export interface CpcvSummary {
+  readonly groups: number;
+  readonly test_groups: number;
+  readonly purge: number | string;
+  readonly embargo: number | string;
+  readonly group_bounds: [number, number][];
+  readonly group_dates: [string, string][];
+  readonly splits: CpcvSplitResult[];
+  readonly paths: CpcvPath[];
+  /** Each metric over the paths: mean, std, min, max and percentiles. */
+  readonly distribution: Aggregate;
+  /** Stitched equity of each path at each bar's close (from the first bar). */
+  readonly path_equity: number[][];
+  readonly stability: Record<string, ParamStability>;
+}
+
+/**
+ * CPCV: every split is one search over its train segments (their metrics combined, as k_fold's
+ * folds), all splits at once; each split's best set then runs on each of its test groups (features
+ * warm on every earlier bar, full capital). The test runs are reassembled into C(g−1, t−1) complete
+ * backtest paths over the whole data, each stitched like walk-forward's out-of-sample curve; a
+ * group whose split found no qualifying set stays in cash on that path.
+ */
+export async function runCpcv(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions, spec: CpcvSpec): Promise<PhaseRun & { cpcv: CpcvSummary }> {
+  const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
+  const layout = cpcvLayout(data.time.length, spec, periodsPerYear);
+  const sizer = options.sizer ?? new BatchSizer();
+  const done = layout.splits.map(() => ({ trials: 0, failed: 0 }));
+  const capital = phase.config.capital;
+  const runs = await Promise.all(
+    layout.splits.map(async (split, si) => {
+      const perSplit = searchOptionsOf(options, sizer, si, done);
+      const outcome = await runSearch(phase, data, split.train, executor, perSplit, true);
+      const best = outcome.leaderboard.best?.item ?? null;
+      const tests: (TestReply | null)[] = [];
+      for (const j of split.test) {
+        tests.push(best === null || outcome.interrupted ? null : await testRun(outcome.plan, data, executor, perSplit, best, layout.groupBounds[j], { recordCurve: true, trades: true, segment: `${layout.groupBounds[j].start}-${layout.groupBounds[j].end}_test${si + 1}` }));
+      }
+      return { outcome, best, tests };
+    }),
+  );
+  const interrupted = runs.some((r) => r.outcome.interrupted);
+  const splits: CpcvSplitResult[] = interrupted
+    ? []
+    : runs.map(({ outcome, best, tests }, si) => ({
+        split: si + 1,
+        test_groups: layout.splits[si].test.map((j) => j + 1),
+        train_segments: layout.splits[si].train.map((w) => [w.start, w.end]),
+        best: best === null ? null : { params: best.params, metrics: best.metrics },
+        test_metrics: tests.map((t) => t?.metrics ?? null),
+        ...(outcome.robustness !== null ? { robustness: outcome.robustness } : {}),
+      }));
+  const paths: CpcvPath[] = [];
+  const pathEquity: number[][] = [];
+  if (!interrupted) {
+    layout.paths.forEach((splitOfGroup, p) => {
+      const acc = new MetricsAccumulator(capital);
+      const equity: number[] = [];
+      let level = capital;
+      splitOfGroup.forEach((si, j) => {
+        const reply = runs[si].tests[layout.splits[si].test.indexOf(j)];
+        const bounds = layout.groupBounds[j];
+        if (reply === null || reply.curve === null) {
+          for (let i = bounds.start; i < bounds.end; i++) {
+            acc.onBar(level, false);
+            equity.push(level);
+          }
+          return;
+        }
+        const scale = level / capital;
+        for (const t of reply.trades ?? []) acc.onTrade(t.pnl * scale);
+        const curve = reply.curve;
+        for (let i = 0; i < curve.equity.length; i++) {
+          const e = curve.equity[i] * scale;
+          acc.onBar(e, curve.exposed[i] === 1);
+          equity.push(e);
+        }
+        level = curve.equity[curve.equity.length - 1] * scale;
+      });
+      paths.push({ path: p + 1, splits: splitOfGroup.map((si) => si + 1), metrics: metricsJson(acc.finish(periodsPerYear)) });
+      pathEquity.push(equity);
+    });
+  }
+  const results: TrialResult[] | null = options.keepAll ? runs.flatMap((r) => r.outcome.results ?? []) : null;
+  return {
+    sequence: 'cpcv',
+    results,
+    trials: runs.reduce((a, r) => a + r.outcome.trials, 0),
+    failures: runs.flatMap((r) => r.outcome.failures),
+    leaderboard: runs.length > 0 && !interrupted ? runs[runs.length - 1].outcome.leaderboard : new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK),
+    interrupted,
+    robustness: summariseRobustness('split', splits.map((s) => s.robustness ?? null)),
+    cpcv: {
+      groups: spec.groups,
+      test_groups: spec.test_groups,
+      purge: spec.purge ?? 0,
+      embargo: spec.embargo ?? 0,
+      group_bounds: layout.groupBounds.map((g) => [g.start, g.end]),
+      group_dates: layout.groupBounds.map((g) => [isoDay(data.time[g.start]), isoDay(data.time[g.end - 1])]),
+      splits,
+      paths,
+      distribution: aggregate(paths.map((p) => p.metrics)),
+      path_equity: pathEquity,
+      stability: stabilityOf(splits),
+    },
+  };
+}
