@@ -131,7 +131,7 @@ describe('packed rows', () => {
       metrics: Float64Array.from({ length: 36 }, (_, i) => (i % 5 === 0 ? NaN : i === 7 ? -0 : i * 0.1)),
       trades: [Uint8Array.of(1, 2, 3), null, Uint8Array.of(9)],
       // 3 rows on 2 windows: points 0 and 1 (rows 0 and 1 are window 0's) — here 2 points of 4 sums each.
-      points: { signature: '16:0-10,20-30', objective: Float64Array.of(0.5, NaN), eligible: Uint8Array.of(1, 0), sums: Float64Array.from({ length: 8 }, (_, i) => (i === 5 ? -0 : i / 7)) },
+      points: { signature: '16:0-10,20-30', objective: Float64Array.of(0.5, NaN), eligible: Uint8Array.of(1, 0), sums: Float64Array.from({ length: 8 }, (_, i) => (i === 5 ? -0 : i / 7)), partial: Float64Array.of(1, 2, 3, -Infinity, 5) },
     };
     const back = unpackRows(packRows(rows));
     expect(back.label).toBe(rows.label);
@@ -145,6 +145,7 @@ describe('packed rows', () => {
     expect(back.points!.signature).toBe('16:0-10,20-30');
     expect(Array.from(back.points!.objective)).toEqual([0.5, NaN]);
     expect(Array.from(back.points!.eligible)).toEqual([1, 0]);
+    expect(Array.from(back.points!.partial)).toEqual([1, 2, 3, -Infinity, 5]);
     rows.points!.sums.forEach((v, i) => expect(Object.is(back.points!.sums[i], v)).toBe(true));
     expect(unpackRows(packRows({ ...rows, trades: null, points: null })).points).toBeNull();
     expect(unpackRows(packRows({ ...rows, trades: null })).points!.sums.length).toBe(8);

@@ -7,7 +7,8 @@ import type { Config } from '../src/config/schema.js';
 import { loadWorkflow } from '../src/config/workflow.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import type { Robustness } from '../src/robustness/figures.js';
-import { momentsOf, probabilisticSharpe, deflatedBenchmark } from '../src/robustness/sharpe.js';
+import { momentsOf } from '../src/robustness/sharpe.js';
+import { deflatedBenchmark, probabilisticSharpe } from '../src/robustness/deflated.js';
 import { spaTest } from '../src/robustness/spa.js';
 import { runBacktest } from '../src/topology/run.js';
 

@@ -5,7 +5,8 @@ import { blockEdge, ReturnBlocks } from '../src/metrics/blocks.js';
 import { allCombinations, choose, chosenCombinations } from '../src/robustness/combinations.js';
 import { Cscv } from '../src/robustness/pbo.js';
 import { plateauOf } from '../src/robustness/plateau.js';
-import { deflatedBenchmark, expectedMaxNormal, momentsOf, probabilisticSharpe, sharpeOfSums } from '../src/robustness/sharpe.js';
+import { momentsOf, sharpeOfSums } from '../src/robustness/sharpe.js';
+import { deflatedBenchmark, expectedMaxNormal, probabilisticSharpe } from '../src/robustness/deflated.js';
 import { spaTest, spaVariance, stationaryIndices } from '../src/robustness/spa.js';
 import { normalQuantile } from '../src/robustness/normal.js';
 
@@ -145,6 +146,33 @@ describe('CSCV: probability of backtest overfitting', () => {
     expect(r.lambda.edges.at(-1)).toBeCloseTo(0.4054651081081642, 12);
     expect(r.lambda.counts[0]).toBe(5);
     expect(r.lambda.counts.at(-1)).toBe(1);
+  });
+
+  it('the first pass merged from batches (any split, any order) equals the pass over all trials', () => {
+    const matrix = noise(21, 40, 400, 0.01, (k) => (k % 7 === 0 ? 0.0005 : 0));
+    // Trials 20 and 33 repeat trial 3: ties must go to the lower trial however batches merge.
+    matrix[20] = matrix[3];
+    matrix[33] = matrix[3];
+    const masks = chosenCombinations(16, 300, 4);
+    const pass = (trials: readonly number[]): Cscv => {
+      const c = new Cscv(16, 400, masks);
+      for (const k of trials) c.best(k, blockSums(matrix[k], 16));
+      return c;
+    };
+    const all = [...Array(40).keys()];
+    const whole = pass(all);
+    for (const row of matrix) whole.rank(blockSums(row, 16));
+    const expected = whole.finish(12870);
+    for (const cuts of [[13, 27], [1, 2, 39], [20]]) {
+      const bounds = [0, ...cuts, 40];
+      const merged = new Cscv(16, 400, masks);
+      // Batches merged last first: the order they arrive in does not matter.
+      for (let i = bounds.length - 2; i >= 0; i--) merged.merge(pass(all.slice(bounds[i], bounds[i + 1])).partial(), bounds[i + 1] - bounds[i]);
+      expect(Array.from(merged.partial())).toEqual(Array.from(whole.partial()));
+      for (const row of matrix) merged.rank(blockSums(row, 16));
+      expect(merged.finish(12870)).toEqual(expected);
+    }
+    for (let c = 0; c < masks.length; c++) expect([20, 33]).not.toContain(whole.bestOf(c));
   });
 
   it('ties: trials with the same returns share the average rank; the lower trial number is the in-sample best', () => {

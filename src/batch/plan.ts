@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Packr } from 'msgpackr';
+import { combinationCount } from '../robustness/budget.js';
 import type { BarWindow } from '../types.js';
 import type { Objective } from '../reduce/leaderboard.js';
 import type { PhaseTemplate } from '../search/template.js';
@@ -44,14 +45,15 @@ export interface BlockPlan {
   readonly count: number;
   readonly total: number;
   readonly offsets: readonly number[];
-  /** Most CSCV combinations to evaluate (null: the default budget) and the seed of their sample. */
-  readonly combinations: number | null;
+  /** CSCV combinations to evaluate (robustness/budget.ts) and the seed of their sample. */
+  readonly combinations: number;
   readonly seed: number;
   /** Names the blocking (windows and block count): the stored points of a search are found by it. */
   readonly signature: string;
 }
 
-export function blockPlanOf(count: number, windows: readonly BarWindow[], combinations: number | null, seed: number): BlockPlan {
+export function blockPlanOf(count: number, windows: readonly BarWindow[], cap: number | null, seed: number, plannedPoints: number): BlockPlan {
+  const combinations = combinationCount(count, plannedPoints, cap);
   const offsets: number[] = [];
   let total = 0;
   for (const w of windows) {

@@ -27,6 +27,8 @@ export interface PointStats {
   readonly eligible: Uint8Array;
   /** `sums.length / points` values per point: Σr, Σr² per block. */
   readonly sums: Float64Array;
+  /** The first CSCV pass over these points (robustness/pbo.ts `Cscv.partial`). */
+  readonly partial: Float64Array;
 }
 
 export const ROW_WIDTH = METRIC_NAMES.length;
@@ -39,7 +41,7 @@ export function packTrades(trades: unknown): Uint8Array {
 }
 
 const MAGIC = 0x46524f57; // "FROW"
-const HEADER = 10; // int32s
+const HEADER = 12; // int32s
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -77,16 +79,18 @@ export function packRows(rows: StoredRows): Uint8Array {
   const pointCount = pts === null ? 0 : pts.objective.length;
   const width = pts === null || pointCount === 0 ? 0 : pts.sums.length / pointCount;
   const signature = encoder.encode(pts?.signature ?? '');
-  const pointsAt = { signature: size, objective: (size += align8(signature.byteLength)), sums: (size += 8 * pointCount), eligible: (size += 8 * pointCount * width) };
+  const partialLength = pts === null ? 0 : pts.partial.length;
+  const pointsAt = { signature: size, objective: (size += align8(signature.byteLength)), sums: (size += 8 * pointCount), partial: (size += 8 * pointCount * width), eligible: (size += 8 * partialLength) };
   size += align8(pointCount);
   const buffer = new ArrayBuffer(size);
   const bytes = new Uint8Array(buffer);
   const header = new Int32Array(buffer, 0, HEADER);
-  header.set([MAGIC, n, w, label.byteLength, params.byteLength, trades === null ? 0 : 1, tradeBytes, pts === null ? -1 : pointCount, width, signature.byteLength]);
+  header.set([MAGIC, n, w, label.byteLength, params.byteLength, trades === null ? 0 : 1, tradeBytes, pts === null ? -1 : pointCount, width, signature.byteLength, partialLength, 0]);
   if (pts !== null) {
     bytes.set(signature, pointsAt.signature);
     new Float64Array(buffer, pointsAt.objective, pointCount).set(pts.objective);
     new Float64Array(buffer, pointsAt.sums, pointCount * width).set(pts.sums.subarray(0, pointCount * width));
+    new Float64Array(buffer, pointsAt.partial, partialLength).set(pts.partial);
     bytes.set(pts.eligible.subarray(0, pointCount), pointsAt.eligible);
   }
   const windows = new Float64Array(buffer, at.windows, 2 * w);
@@ -130,7 +134,7 @@ export function unpackRows(bytes: Uint8Array): StoredRows {
   const base = own.byteOffset;
   const header = new Int32Array(buffer, base, HEADER);
   if (header[0] !== MAGIC) throw new Error('not a batch of packed rows');
-  const [, n, w, labelBytes, paramBytes, hasTrades, tradeBytes, pointCount, width, signatureBytes] = header;
+  const [, n, w, labelBytes, paramBytes, hasTrades, tradeBytes, pointCount, width, signatureBytes, partialLength] = header;
   let at = base + HEADER * 4;
   const windowsAt = at;
   const windowAt = (at += 16 * w);
@@ -176,18 +180,20 @@ export function unpackRows(bytes: Uint8Array): StoredRows {
     params,
     metrics: new Float64Array(buffer, metricsAt, n * ROW_WIDTH),
     trades,
-    points: pointCount < 0 ? null : pointsOf(u8, buffer, tradesAt + align8(tradeBytes), pointCount, width, signatureBytes),
+    points: pointCount < 0 ? null : pointsOf(u8, buffer, tradesAt + align8(tradeBytes), pointCount, width, signatureBytes, partialLength),
   };
 }
 
-function pointsOf(u8: Uint8Array, buffer: ArrayBufferLike, at: number, count: number, width: number, signatureBytes: number): PointStats {
+function pointsOf(u8: Uint8Array, buffer: ArrayBufferLike, at: number, count: number, width: number, signatureBytes: number, partialLength: number): PointStats {
   const objectiveAt = at + align8(signatureBytes);
   const sumsAt = objectiveAt + 8 * count;
-  const eligibleAt = sumsAt + 8 * count * width;
+  const partialAt = sumsAt + 8 * count * width;
+  const eligibleAt = partialAt + 8 * partialLength;
   return {
     signature: decoder.decode(u8.subarray(at, at + signatureBytes)),
     objective: new Float64Array(buffer, objectiveAt, count),
     sums: new Float64Array(buffer, sumsAt, count * width),
+    partial: new Float64Array(buffer, partialAt, partialLength),
     eligible: u8.subarray(eligibleAt, eligibleAt + count),
   };
 }

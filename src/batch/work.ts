@@ -3,7 +3,8 @@ import { preparedPlan, type Prepared } from './prepared.js';
 import type { MarketData } from '../data/series.js';
 import { type BarWindow, type ParameterSet, type Trade, type TrialResult, METRIC_NAMES } from '../types.js';
 import { combineSegments } from '../metrics/combine.js';
-import { eligible, Leaderboard, type Objective } from '../reduce/leaderboard.js';
+import { eligible, Leaderboard } from '../reduce/leaderboard.js';
+import { Cscv } from '../robustness/pbo.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { pointSet, trialPoint } from '../search/template.js';
 import { lowerBound } from '../search/sorted.js';
@@ -90,12 +91,16 @@ export function runWork(task: WorkTask): WorkReply {
     }
   }
   const combined = points.map((_, i) => (plan.combine ? combineSegments(byWindow.map((m, wi) => ({ metrics: m[i], bars: plan.windows[wi].end - plan.windows[wi].start })), p.capital) : byWindow[0][i]));
-  if (blocks !== null && points.length > 0) rows.points(pointStats(plan.blocks!.signature, plan.objective, combined, blocks));
+  if (blocks !== null && points.length > 0) rows.points(pointStats(p, points, combined, blocks));
   return { points: points.length, ms: performance.now() - started, top: topOf(p, points, built.params, combined, tradesOf), rows: rows.pack() };
 }
 
-/** The robustness statistics' input of a batch's points (see StoredRows.points). */
-function pointStats(signature: string, objective: Objective, combined: readonly MetricsJson[], sums: Float64Array): PointStats {
+/**
+ * The robustness statistics' input of a batch's points (see StoredRows.points), with the first CSCV
+ * pass over them done here: the results thread merges the batches' passes instead of making its own.
+ */
+function pointStats(p: Prepared, points: readonly number[], combined: readonly MetricsJson[], sums: Float64Array): PointStats {
+  const { objective, blocks } = p.plan;
   const n = combined.length;
   const values = new Float64Array(n);
   const ok = new Uint8Array(n);
@@ -103,7 +108,10 @@ function pointStats(signature: string, objective: Objective, combined: readonly 
     values[i] = combined[i][objective.metric] ?? NaN;
     ok[i] = eligible(combined[i], objective) ? 1 : 0;
   }
-  return { signature, objective: values, eligible: ok, sums };
+  const width = 2 * blocks!.count;
+  const cscv = new Cscv(blocks!.count, blocks!.total, p.masks!);
+  for (let i = 0; i < n; i++) cscv.best(points[i], sums.subarray(i * width, (i + 1) * width));
+  return { signature: blocks!.signature, objective: values, eligible: ok, sums, partial: cscv.partial() };
 }
 
 /** Each point's parameter set and swept params (as JSON too), from the plan's template. */
@@ -217,8 +225,8 @@ export interface TestTask {
   readonly recordCurve: boolean;
   /** Trades are computed (and returned) even when the plan does not store them. */
   readonly trades: boolean;
-  /** The trace sub-folder of this run, when the plan traces. */
-  readonly traceSegment: string;
+  /** The trace sub-folder of this run, when the plan traces; null: not traced (the robustness re-runs). */
+  readonly traceSegment: string | null;
 }
 
 export interface TestReply {
@@ -233,7 +241,7 @@ export interface TestReply {
 export function runTest(task: TestTask): TestReply {
   const { plan } = preparedPlan(task.plan);
   const { set, params } = trialPoint(plan.template, task.trial);
-  const trace = plan.trace === null ? undefined : traceWithin(plan.trace, task.traceSegment, [task.trial]);
+  const trace = plan.trace === null || task.traceSegment === null ? undefined : traceWithin(plan.trace, task.traceSegment, [task.trial]);
   const [r] = runBatch(task.data, [set], { window: task.window, periodsPerYear: plan.periodsPerYear ?? undefined, storeTrades: task.trades, recordCurves: task.recordCurve, trace });
   return { trial: task.trial, key: trialKey(set, task.data.hash, task.window), params, metrics: metricsJson(r.metrics), trades: r.trades, curve: r.curve ?? null };
 }

@@ -73,8 +73,10 @@ export class RedisExecutor implements Executor {
     const queue = new Queue(options.queue, { connection });
     const eventsConnection = bullConnection(options.url, `fanfold-events-${options.queue}`);
     const events = new QueueEvents(options.queue, { connection: eventsConnection });
-    // Every batch in flight waits on these events.
+    // Every batch in flight waits on these events, and a job's wait listens for the queue closing
+    // (a search's robustness re-runs put a test per top-k set in flight at once).
     events.setMaxListeners(0);
+    queue.setMaxListeners(0);
     queue.on('error', (e) => log(`redis: queue error: ${e.message}`));
     events.on('error', (e) => log(`redis: queue events error: ${e.message}`));
     const executor = new RedisExecutor(options, connection, queue, events, eventsConnection);

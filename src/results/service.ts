@@ -1,11 +1,13 @@
-import { storedStats, type StoredStats } from '../robustness/stored.js';
+import { KEEP_BYTES, storedStats, type PointRow, type StoredStats } from '../robustness/stored.js';
+import { mergePartial } from '../robustness/pbo.js';
+import { spaOf, type SpaJson, type SpaSettings } from '../robustness/spa-json.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unpack } from 'msgpackr';
 import type { PlanRef } from '../batch/plan.js';
 import type { TopEntry } from '../batch/work.js';
 import { preparedPlan } from '../batch/prepared.js';
-import { unpackRows } from '../batch/rows.js';
+import { unpackRows, type PointStats } from '../batch/rows.js';
 import type { Trade, TrialResult } from '../types.js';
 import { combineSegments } from '../metrics/combine.js';
 import { Leaderboard } from '../reduce/leaderboard.js';
@@ -13,6 +15,32 @@ import { trialPoint, trialSet } from '../search/template.js';
 import { trialKey } from '../search/trial-key.js';
 import type { MetricsJson } from './contract.js';
 import { ResultsStore, type SignalIndexRow, type TrialRow } from './store.js';
+
+/** The robustness input of one search as its batches arrive: their merged first passes and (within KEEP_BYTES) their points. */
+class LivePoints {
+  partial: Float64Array | null = null;
+  points = 0;
+  private kept: PointRow[] | null = [];
+  private bytes = 0;
+
+  absorb(trials: Float64Array, p: PointStats): void {
+    const n = p.objective.length;
+    if (this.partial === null) this.partial = p.partial.slice();
+    else mergePartial(this.partial, p.partial);
+    this.points += n;
+    const width = p.sums.length / Math.max(1, n);
+    this.bytes += 8 * p.sums.length;
+    if (this.kept !== null && this.bytes > KEEP_BYTES) this.kept = null;
+    if (this.kept === null) return;
+    // Copies: the batch's buffer holds its params and keys too.
+    for (let i = 0; i < n; i++) this.kept.push({ trial: trials[i], objective: p.objective[i] === p.objective[i] ? p.objective[i] : null, eligible: p.eligible[i] === 1, sums: p.sums.slice(i * width, (i + 1) * width) });
+  }
+
+  /** The kept points in grid order, or null when they did not fit. */
+  rows(): PointRow[] | null {
+    return this.kept === null ? null : this.kept.sort((a, b) => a.trial - b.trial);
+  }
+}
 
 /** Grids up to this many points get plateau statistics (a few arrays of that many doubles). */
 const MAX_PLATEAU_GRID = 2 ** 25;
@@ -46,9 +74,22 @@ export class ResultsService {
     return this.store;
   }
 
-  /** A batch's packed rows (batch/work.ts `StoredRows`), in one transaction. */
+  /** A batch's packed rows (batch/work.ts `StoredRows`), in one transaction; its robustness input is kept for the search's figures. */
   commit(rows: Uint8Array): void {
-    this.db.insertRows(unpackRows(rows));
+    const unpacked = unpackRows(rows);
+    this.db.insertRows(unpacked);
+    const points = unpacked.points;
+    if (points !== null && points.partial.length > 0) this.liveOf(unpacked.label, points.signature).absorb(unpacked.trial, points);
+  }
+
+  /** The robustness input of the searches under way, by label and block signature. */
+  private readonly live = new Map<string, LivePoints>();
+
+  private liveOf(label: string, signature: string): LivePoints {
+    const key = `${label}\n${signature}`;
+    let l = this.live.get(key);
+    if (l === undefined) this.live.set(key, (l = new LivePoints()));
+    return l;
   }
 
   /** Rows built by the coordinator itself (test runs, failed trials), in one transaction. */
@@ -130,9 +171,24 @@ export class ResultsService {
     const method = plan.template.config.search?.method ?? 'grid';
     const grid = method === 'grid' && size <= MAX_PLATEAU_GRID ? { radix: dims.map((d) => d.values.length), numeric: dims.map((d) => d.values.every((v) => typeof v === 'number')), names: dims.map((d) => d.name) } : null;
     const signature = plan.blocks.signature;
-    const stats = storedStats(() => db.pointRows(plan.label, signature), db.pointCount(plan.label, signature), { blocks: plan.blocks, direction: plan.objective.direction, grid, best });
+    const key = `${plan.label}\n${signature}`;
+    const live = this.live.get(key) ?? null;
+    this.live.delete(key);
+    const stored = db.pointCount(plan.label, signature);
+    const input = { blocks: plan.blocks, direction: plan.objective.direction, grid, best };
+    // Every stored point came through this run's batches (no resume, no task run twice): their first
+    // passes merge, and the points kept in memory stand for the store; otherwise the store is read.
+    const stats =
+      live !== null && live.points === stored
+        ? storedStats(() => live.rows() ?? db.pointRows(plan.label, signature), stored, input, { partial: live.partial!, points: live.points })
+        : storedStats(() => db.pointRows(plan.label, signature), stored, input);
     const withParams = <T extends { trial: number } | null>(p: T): T => (p === null ? p : { ...p, params: trialPoint(plan.template, p.trial).params });
     return stats.plateau === null ? stats : { ...stats, plateau: { ...stats.plateau, best: withParams(stats.plateau.best), plateau_best: withParams(stats.plateau.plateau_best) } };
+  }
+
+  /** SPA over a search's top sets (robustness/figures.ts): the results thread is idle while the coordinator gathers. */
+  spa(top: readonly { trial: number; returns: Float64Array }[], benchmark: Float64Array, spec: SpaSettings, topK: number): SpaJson | null {
+    return spaOf(top, benchmark, spec, topK);
   }
 
   /** hybrid storage: the top-k trials of a search get their trades blob (their summary rows are replaced). */

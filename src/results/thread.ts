@@ -1,4 +1,5 @@
 import type { StoredStats } from '../robustness/stored.js';
+import type { SpaJson, SpaSettings } from '../robustness/spa-json.js';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import * as Comlink from 'comlink';
@@ -26,6 +27,8 @@ export interface Results {
   runs(label: string, windows: readonly { start: number; end: number }[], withTrades: boolean): Promise<StoredRun[]>;
   /** The robustness figures a search's stored rows give (its plan computes block sums), else null. */
   stats(plan: PlanRef, best: number | null): Promise<StoredStats | null>;
+  /** SPA over the top sets' bar returns (robustness/figures.ts spaOf), off the coordinator's thread. */
+  spa(top: readonly { trial: number; returns: Float64Array }[], benchmark: Float64Array, spec: SpaSettings, topK: number): Promise<SpaJson | null>;
   keepTop(rows: readonly (Omit<TrialRow, 'tradesFile'> & { readonly trades: Trade[] })[]): Promise<void>;
   addSignals(phase: string, rows: readonly SignalIndexRow[]): Promise<void>;
   close(): Promise<void>;
@@ -50,6 +53,7 @@ export function localResults(dir: string): Results {
     restore: (plan, hash) => call(() => service.restore(plan, hash)),
     runs: (label, windows, withTrades) => call(() => service.runs(label, windows, withTrades)),
     stats: (plan, best) => call(() => service.stats(plan, best)),
+    spa: (top, benchmark, spec, topK) => call(() => service.spa(top, benchmark, spec, topK)),
     keepTop: (rows) => call(() => service.keepTop(rows)),
     addSignals: (phase, rows) => call(() => service.addSignals(phase, rows)),
     close: () => call(() => service.close()),
@@ -88,6 +92,7 @@ export async function threadedResults(dir: string): Promise<Results> {
     restore: (plan, hash) => guard(remote.restore(plan, hash)),
     runs: (label, windows, withTrades) => guard(remote.runs(label, windows, withTrades)),
     stats: (plan, best) => guard(remote.stats(plan, best)),
+    spa: (top, benchmark, spec, topK) => guard(remote.spa(top, benchmark, spec, topK)),
     keepTop: (rows) => guard(remote.keepTop(rows)),
     addSignals: (phase, rows) => guard(remote.addSignals(phase, rows)),
     async close() {

@@ -176,6 +176,38 @@ export class Cscv {
     }
   }
 
+  /**
+   * The first pass's state, for merging: per combination the in-sample best's ranking key, trial,
+   * out-of-sample key and both Sharpe ratios (5 values each). Workers run the first pass over their
+   * batch's points; the merge of the batches' states is the first pass over their union.
+   */
+  partial(): Float64Array {
+    const c = this.masks.length;
+    const out = new Float64Array(5 * c);
+    for (let i = 0; i < c; i++) {
+      out[5 * i] = this.bestInKey[i];
+      out[5 * i + 1] = this.bestTrial[i];
+      out[5 * i + 2] = this.bestOutKey[i];
+      out[5 * i + 3] = this.bestIn[i];
+      out[5 * i + 4] = this.bestOut[i];
+    }
+    return out;
+  }
+
+  /** Merges another first pass's state over `trials` other trials (see {@link mergePartial}). */
+  merge(partial: Float64Array, trials: number): void {
+    const mine = this.partial();
+    mergePartial(mine, partial);
+    for (let i = 0; i < this.masks.length; i++) {
+      this.bestInKey[i] = mine[5 * i];
+      this.bestTrial[i] = mine[5 * i + 1];
+      this.bestOutKey[i] = mine[5 * i + 2];
+      this.bestIn[i] = mine[5 * i + 3];
+      this.bestOut[i] = mine[5 * i + 4];
+    }
+    this.trials += trials;
+  }
+
   /** The in-sample best trial of combination c (after the first pass). */
   bestOf(c: number): number {
     return this.bestTrial[c];
@@ -242,6 +274,21 @@ export class Cscv {
       if (Number.isFinite(this.bestIn[i]) && Number.isFinite(this.bestOut[i])) out.push([this.bestIn[i], this.bestOut[i]]);
     }
     return out;
+  }
+}
+
+/**
+ * Merges first-pass state `from` into `into` (both from {@link Cscv.partial}): per combination the
+ * better in-sample key wins, ties to the lower trial — the rule of the pass itself, so merging the
+ * batches' states in any order gives the pass over all their points.
+ */
+export function mergePartial(into: Float64Array, from: Float64Array): void {
+  for (let i = 0; i < into.length; i += 5) {
+    const trial = from[i + 1];
+    if (trial < 0) continue;
+    const v = from[i];
+    const b = into[i];
+    if (v > b || into[i + 1] < 0 || (v === b && trial < into[i + 1])) into.set(from.subarray(i, i + 5), i);
   }
 }
 

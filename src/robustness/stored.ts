@@ -1,5 +1,8 @@
 import type { BlockPlan } from '../batch/plan.js';
 import { choose, chosenCombinations } from './combinations.js';
+
+/** Block sums kept in memory between the passes up to this many bytes (beyond, the second pass reads the store again). */
+export const KEEP_BYTES = 2 ** 26;
 import { Cscv, type PboResult } from './pbo.js';
 import { plateauOf, type PlateauResult } from './plateau.js';
 import { sharpeOfSums } from './sharpe.js';
@@ -26,24 +29,6 @@ export interface StoredStats {
   readonly plateau: PlateauResult | null;
 }
 
-/**
- * trials × combinations the default budget allows: 2^24, about 0.15 s per pass here (9 ns a trial
- * on a combination), so the 24,079-set ORCL grid gets 696 of 12,870 combinations (PBO's sampling
- * error then at most √(0.25/696) ≈ 0.019) and a sweep of up to 1,303 sets gets all of them.
- */
-export const EVALUATION_BUDGET = 2 ** 24;
-/** Block sums kept in memory between the passes up to this many bytes (beyond, the second pass reads the store again). */
-const KEEP_BYTES = 2 ** 26;
-export const MIN_COMBINATIONS = 200;
-
-/** How many combinations to evaluate: the config's cap, else all within the budget, else ⌊budget / trials⌋ (at least 200). */
-export function combinationCount(blocks: number, trials: number, cap: number | null): number {
-  const all = choose(blocks, blocks / 2);
-  if (cap !== null) return Math.min(all, cap);
-  if (trials * all <= EVALUATION_BUDGET) return all;
-  return Math.min(all, Math.max(MIN_COMBINATIONS, Math.floor(EVALUATION_BUDGET / Math.max(1, trials))));
-}
-
 export interface StoredInput {
   readonly blocks: BlockPlan;
   readonly direction: 'max' | 'min';
@@ -52,17 +37,24 @@ export interface StoredInput {
   readonly best: number | null;
 }
 
+/** A first pass done already (merged from the workers' batches): its state and how many points it saw. */
+export interface FirstPass {
+  readonly partial: Float64Array;
+  readonly points: number;
+}
+
 /**
- * Two streaming passes over a search's stored points (`rows()` yields them afresh each time, in
- * grid order): the first keeps the whole-window Sharpe ratios' variance (Welford, in grid order),
- * each combination's in-sample best and the objective per grid point; the second ranks the
- * in-sample bests out of sample (from the points kept in memory when they fit, else read again).
- * Memory: the combinations' state, the grid's objective values and at most 64 MiB of block sums.
+ * The statistics of a search's stored points (`rows()` yields them afresh each time, in grid
+ * order). The first pass finds each combination's in-sample best — merged from the batches'
+ * first passes when every point came through this run's workers (`first`), else computed here;
+ * the other pass ranks the in-sample bests out of sample and keeps the whole-window Sharpe ratios'
+ * variance (Welford, in grid order) and the objective per grid point. Memory: the combinations'
+ * state, the grid's objective values and at most 64 MiB of block sums kept between two passes.
  */
-export function storedStats(rows: () => Iterable<PointRow>, trials: number, input: StoredInput): StoredStats {
+export function storedStats(rows: () => Iterable<PointRow>, trials: number, input: StoredInput, first: FirstPass | null = null): StoredStats {
   const { blocks } = input;
   const width = 2 * blocks.count;
-  const masks = chosenCombinations(blocks.count, combinationCount(blocks.count, trials, blocks.combinations), blocks.seed);
+  const masks = chosenCombinations(blocks.count, blocks.combinations, blocks.seed);
   const cscv = new Cscv(blocks.count, blocks.total, masks);
   const gridSize = input.grid === null ? 0 : input.grid.radix.reduce((a, b) => a * b, 1);
   const values = gridSize > 0 ? new Float64Array(gridSize).fill(NaN) : null;
@@ -71,11 +63,8 @@ export function storedStats(rows: () => Iterable<PointRow>, trials: number, inpu
   let defined = 0;
   let mean = 0;
   let m2 = 0;
-  const kept: Float64Array[] | null = trials * width * 8 <= KEEP_BYTES ? [] : null;
-  for (const row of rows()) {
-    if (row.sums.length !== width) continue;
+  const each = (row: PointRow): void => {
     const sums = row.sums;
-    kept?.push(sums);
     count++;
     let s1 = 0;
     let s2 = 0;
@@ -90,14 +79,29 @@ export function storedStats(rows: () => Iterable<PointRow>, trials: number, inpu
       mean += d / defined;
       m2 += d * (sr - mean);
     }
-    cscv.best(row.trial, sums);
     if (values !== null && row.trial < gridSize) {
       values[row.trial] = row.objective ?? NaN;
       ok![row.trial] = row.eligible ? 1 : 0;
     }
+  };
+  if (first !== null) {
+    cscv.merge(first.partial, first.points);
+    for (const row of rows()) {
+      if (row.sums.length !== width) continue;
+      each(row);
+      cscv.rank(row.sums);
+    }
+  } else {
+    const kept: Float64Array[] | null = trials * width * 8 <= KEEP_BYTES ? [] : null;
+    for (const row of rows()) {
+      if (row.sums.length !== width) continue;
+      kept?.push(row.sums);
+      each(row);
+      cscv.best(row.trial, row.sums);
+    }
+    if (kept !== null && kept.length === count) for (const sums of kept) cscv.rank(sums);
+    else if (count > 0) for (const row of rows()) if (row.sums.length === width) cscv.rank(row.sums);
   }
-  if (kept !== null && kept.length === count) for (const sums of kept) cscv.rank(sums);
-  else if (count > 0) for (const row of rows()) if (row.sums.length === width) cscv.rank(row.sums);
   const of = choose(blocks.count, blocks.count / 2);
   return {
     trials: count,

@@ -11,6 +11,7 @@ import type { MetricName, BarWindow, FailedTrial, TrialResult } from '../types.j
 import type { Results } from '../results/thread.js';
 import type { Sampler } from '../search/sampler.js';
 import { samplerOf, trialPoint } from '../search/template.js';
+import { Grid } from '../search/space.js';
 import { trialKey } from '../search/trial-key.js';
 import type { TraceSettings } from '../tracing/settings.js';
 import { Dispatcher } from './dispatch.js';
@@ -100,6 +101,13 @@ export class BatchSizer {
   }
 }
 
+/** The points a search plans to evaluate before its constraints: the grid's size, or a random search's draws. */
+function plannedPoints(phase: ValidatedPhase): number {
+  const size = new Grid(phase.dimensions).size;
+  const search = phase.config.search;
+  return search?.method === 'random' ? Math.min(search.trials ?? size, size) : size;
+}
+
 /** The plan of a search: the template, the windows, how results are kept and ranked. */
 export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonly BarWindow[], combine: boolean, options: SearchOptions, periodsPerYear: number | null = phase.config.periods_per_year ?? null): SearchPlan {
   const robustness = options.results === null ? null : robustnessSettings(phase.config);
@@ -116,7 +124,7 @@ export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonl
     topK: options.topK,
     replay: options.replay ?? null,
     trace: options.trace ?? null,
-    blocks: robustness === null ? null : blockPlanOf(robustness.blocks, windows, robustness.combinations ?? null, robustness.seed),
+    blocks: robustness === null ? null : blockPlanOf(robustness.blocks, windows, robustness.combinations ?? null, robustness.seed, plannedPoints(phase)),
   };
 }
 
@@ -193,7 +201,7 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
   await reducer.settle();
   const results = options.keepAll && options.results !== null ? await options.results.runs(options.label, list, options.storeTrades) : null;
   const settings = robustnessSettings(phase.config);
-  const robustness = settings !== null && options.results !== null && !interrupted && reducer.trials >= 2 ? await searchRobustness(plan, searchPlan, data, settings, options.results, reducer.leaderboard) : null;
+  const robustness = settings !== null && options.results !== null && !interrupted && reducer.trials >= 2 ? await searchRobustness(plan, searchPlan, data, settings, options.results, reducer.leaderboard, executor, dispatcher, options.priority ?? 0) : null;
   return { results, trials: reducer.trials, failures: reducer.failures, leaderboard: reducer.leaderboard, interrupted, plan, robustness };
 }
 

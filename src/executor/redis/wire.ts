@@ -26,7 +26,7 @@ export interface JobData {
   readonly window?: BarWindow;
   readonly recordCurve?: boolean;
   readonly trades?: boolean;
-  readonly traceSegment?: string;
+  readonly traceSegment?: string | null;
 }
 
 const packr = new Packr({ moreTypes: true, useRecords: false });

@@ -58,7 +58,7 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
     if (data.version !== VERSION) throw new Error(`worker ${name} runs fanfold ${VERSION}, the run's coordinator ${data.version}`);
     const [bars, plan, skip] = await Promise.all([market.get(data.dataKey, data.dataHash), plans.plan(data.planKey, data.planId), data.skipKey ? plans.skip(data.skipKey) : null]);
     if (data.kind === 'test') {
-      return encodeReply(await pool.test({ plan, data: bars, trial: data.trial!, window: data.window!, recordCurve: data.recordCurve!, trades: data.trades!, traceSegment: data.traceSegment! }, data.plugins));
+      return encodeReply(await pool.test({ plan, data: bars, trial: data.trial!, window: data.window!, recordCurve: data.recordCurve!, trades: data.trades!, traceSegment: data.traceSegment ?? null }, data.plugins));
     }
     const range = data.points !== undefined ? ({ from: 0, to: 0, points: decodeFloats(data.points) } as const) : ({ from: data.from!, to: data.to!, points: null } as const);
     return encodeReply(await pool.run({ plan, data: bars, range, skip }, 0, data.plugins));
