@@ -32,8 +32,9 @@ class LivePoints {
     this.bytes += 8 * p.sums.length;
     if (this.kept !== null && this.bytes > KEEP_BYTES) this.kept = null;
     if (this.kept === null) return;
-    // Copies: the batch's buffer holds its params and keys too.
-    for (let i = 0; i < n; i++) this.kept.push({ trial: trials[i], objective: p.objective[i] === p.objective[i] ? p.objective[i] : null, eligible: p.eligible[i] === 1, sums: p.sums.slice(i * width, (i + 1) * width) });
+    // One copy per batch (its message's buffer holds its params and keys too), viewed per point.
+    const sums = p.sums.slice();
+    for (let i = 0; i < n; i++) this.kept.push({ trial: trials[i], objective: p.objective[i] === p.objective[i] ? p.objective[i] : null, eligible: p.eligible[i] === 1, sums: sums.subarray(i * width, (i + 1) * width) });
   }
 
   /** The kept points in grid order, or null when they did not fit. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pack } from 'msgpackr';
 import { METRIC_NAMES } from '../types.js';
 import type { MetricsJson } from './contract.js';
-import type { StoredRows } from '../batch/rows.js';
+import type { PointStats, StoredRows } from '../batch/rows.js';
 
 import { writeAtomic } from './run-dir.js';
 
@@ -84,6 +84,7 @@ export class ResultsStore {
     this.width = cols.length;
     this.replace = this.db.prepare('DELETE FROM trials WHERE phase = ? AND trial_key = ?');
     this.insertBlocks = this.db.prepare('INSERT INTO trial_blocks (phase, signature, trial_key, trial, objective, eligible, sums) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertBlocksGroup = this.db.prepare(`INSERT INTO trial_blocks (phase, signature, trial_key, trial, objective, eligible, sums) VALUES ${new Array(GROUP).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
     // A store reopened after a completed run already has its index (and keeps it up to date).
     this.indexed = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'trials_key'").get() !== undefined;
   }
@@ -91,6 +92,7 @@ export class ResultsStore {
   private indexed = false;
   private readonly replace: Database.Statement;
   private readonly insertBlocks: Database.Statement;
+  private readonly insertBlocksGroup: Database.Statement;
 
   /**
    * The unique index on (phase, trial key) and one for reading a phase in order; built once, kept
@@ -196,15 +198,7 @@ export class ResultsStore {
     };
     const points = rows.points;
     this.db.transaction(() => {
-      if (points !== null) {
-        const n = points.objective.length;
-        const insert = this.insertBlocks;
-        const width = points.sums.length / Math.max(1, n);
-        for (let i = 0; i < n; i++) {
-          const v = points.objective[i];
-          insert.run(rows.label, points.signature, rows.keys.substr(i * 64, 64), rows.trial[i], v !== v ? null : v, points.eligible[i], Buffer.from(points.sums.buffer, points.sums.byteOffset + 8 * i * width, 8 * width));
-        }
-      }
+      if (points !== null) this.insertPoints(rows, points);
       let r = 0;
       // Once indexed, a row for a key already stored (a re-run) replaces it: one row at a time.
       if (!this.indexed) {
@@ -234,6 +228,33 @@ export class ResultsStore {
       const metrics = {} as MetricsJson;
       for (const m of METRIC_NAMES) metrics[m] = row[m] as number | null;
       yield { trial: row.trial as number, trialKey: row.trial_key as string, window: [row.window_start as number, row.window_end as number], params: row.params as string, tradesFile: row.trades_file as string | null, metrics };
+    }
+  }
+
+  /** A batch's points for the robustness statistics, in groups of GROUP rows per statement (as the trials). */
+  private insertPoints(rows: StoredRows, points: PointStats): void {
+    const n = points.objective.length;
+    const width = points.sums.length / Math.max(1, n);
+    const group: (string | number | Buffer | null)[] = new Array(GROUP * 7);
+    const one: (string | number | Buffer | null)[] = new Array(7);
+    const fill = (args: (string | number | Buffer | null)[], at: number, i: number): void => {
+      const v = points.objective[i];
+      args[at] = rows.label;
+      args[at + 1] = points.signature;
+      args[at + 2] = rows.keys.substr(i * 64, 64);
+      args[at + 3] = rows.trial[i];
+      args[at + 4] = v !== v ? null : v;
+      args[at + 5] = points.eligible[i];
+      args[at + 6] = Buffer.from(points.sums.buffer, points.sums.byteOffset + 8 * i * width, 8 * width);
+    };
+    let i = 0;
+    for (; i + GROUP <= n; i += GROUP) {
+      for (let g = 0; g < GROUP; g++) fill(group, 7 * g, i + g);
+      this.insertBlocksGroup.run(group);
+    }
+    for (; i < n; i++) {
+      fill(one, 0, i);
+      this.insertBlocks.run(one);
     }
   }
 

@@ -145,7 +145,8 @@ export class Cscv {
       const squares = (s2 - s1 * mean) * inv;
       const v = scale > 0 && squares > 1e-12 * s2 * inv ? (mean * Math.abs(mean) * scale) / squares : -Infinity;
       const b = bestInKey[c];
-      if (v > b || bestTrial[c] < 0 || (v === b && trial < bestTrial[c])) {
+      // Better, or tied with a higher trial (or with nothing yet: keys start at −∞, trials at −1).
+      if (v > b || (v === b && (bestTrial[c] < 0 || trial < bestTrial[c]))) {
         const out = (full ^ m) >>> 0;
         bestInKey[c] = v;
         bestTrial[c] = trial;
@@ -288,7 +289,7 @@ export function mergePartial(into: Float64Array, from: Float64Array): void {
     if (trial < 0) continue;
     const v = from[i];
     const b = into[i];
-    if (v > b || into[i + 1] < 0 || (v === b && trial < into[i + 1])) into.set(from.subarray(i, i + 5), i);
+    if (v > b || (v === b && (into[i + 1] < 0 || trial < into[i + 1]))) into.set(from.subarray(i, i + 5), i);
   }
 }
 
