@@ -119,6 +119,7 @@ export class ResultsService {
     let tradesFile: string | null = null;
     /** Rows of this label and these windows stored for another config or data: recomputed, so dropped. */
     const stale: string[] = [];
+    const staleTrials: number[] = [];
     const finish = (): void => {
       if (current < 0 || parts.some((m) => m === null)) return;
       const metrics = plan.combine ? combineSegments(parts.map((m, w) => ({ metrics: m!, bars: windows[w].end - windows[w].start })), capital) : parts[0]!;
@@ -136,13 +137,14 @@ export class ResultsService {
       const w = windows.findIndex((x) => x.start === row.window[0] && x.end === row.window[1]);
       if (trialKey(trialSet(plan.template, row.trial), dataHash, windows[w]) !== row.trialKey) {
         stale.push(row.trialKey);
+        staleTrials.push(row.trial);
         continue;
       }
       parts[w] = row.metrics;
       if (w === 0) tradesFile = row.tradesFile;
     }
     finish();
-    db.dropRows(plan.label, stale);
+    db.dropRows(plan.label, stale, plan.blocks === null ? null : { signature: plan.blocks.signature, trials: staleTrials });
     return { skip: Float64Array.from(skip), top: board.ranked.map((e) => e.item) };
   }
 
@@ -181,7 +183,7 @@ export class ResultsService {
     // passes merge, and the points kept in memory stand for the store; otherwise the store is read.
     const stats =
       live !== null && live.points === stored
-        ? storedStats(() => live.rows() ?? db.pointRows(plan.label, signature), stored, input, { partial: live.partial!, points: live.points })
+        ? storedStats(() => live.rows() ?? db.pointRows(plan.label, signature, false), stored, input, { partial: live.partial!, points: live.points })
         : storedStats(() => db.pointRows(plan.label, signature), stored, input);
     const withParams = <T extends { trial: number } | null>(p: T): T => (p === null ? p : { ...p, params: trialPoint(plan.template, p.trial).params });
     return stats.plateau === null ? stats : { ...stats, plateau: { ...stats.plateau, best: withParams(stats.plateau.best), plateau_best: withParams(stats.plateau.plateau_best) } };

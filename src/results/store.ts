@@ -69,7 +69,7 @@ export class ResultsStore {
     // its objective over them), keyed by the search's block signature, since a window shared by two
     // searches (k_fold folds, cpcv splits) has one trials row but different blocks in each.
     this.db.exec(`CREATE TABLE IF NOT EXISTS trial_blocks (
-      phase TEXT NOT NULL, signature TEXT NOT NULL, trial_key TEXT NOT NULL, trial INTEGER NOT NULL,
+      phase TEXT NOT NULL, signature TEXT NOT NULL, trial INTEGER NOT NULL,
       objective REAL, eligible INTEGER NOT NULL, sums BLOB NOT NULL)`);
     this.db.exec(`CREATE TABLE IF NOT EXISTS signals (
       signal_key TEXT NOT NULL, phase TEXT NOT NULL, strategy TEXT NOT NULL, resolved TEXT NOT NULL, params TEXT NOT NULL,
@@ -83,8 +83,8 @@ export class ResultsStore {
     this.insertGroup = this.db.prepare(`INSERT INTO trials (${cols.join(', ')}) VALUES ${new Array(GROUP).fill(row).join(', ')}`);
     this.width = cols.length;
     this.replace = this.db.prepare('DELETE FROM trials WHERE phase = ? AND trial_key = ?');
-    this.insertBlocks = this.db.prepare('INSERT INTO trial_blocks (phase, signature, trial_key, trial, objective, eligible, sums) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.insertBlocksGroup = this.db.prepare(`INSERT INTO trial_blocks (phase, signature, trial_key, trial, objective, eligible, sums) VALUES ${new Array(GROUP).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
+    this.insertBlocks = this.db.prepare('INSERT INTO trial_blocks (phase, signature, trial, objective, eligible, sums) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insertBlocksGroup = this.db.prepare(`INSERT INTO trial_blocks (phase, signature, trial, objective, eligible, sums) VALUES ${new Array(GROUP).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
     // A store reopened after a completed run already has its index (and keeps it up to date).
     this.indexed = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'trials_key'").get() !== undefined;
   }
@@ -235,21 +235,20 @@ export class ResultsStore {
   private insertPoints(rows: StoredRows, points: PointStats): void {
     const n = points.objective.length;
     const width = points.sums.length / Math.max(1, n);
-    const group: (string | number | Buffer | null)[] = new Array(GROUP * 7);
-    const one: (string | number | Buffer | null)[] = new Array(7);
+    const group: (string | number | Buffer | null)[] = new Array(GROUP * 6);
+    const one: (string | number | Buffer | null)[] = new Array(6);
     const fill = (args: (string | number | Buffer | null)[], at: number, i: number): void => {
       const v = points.objective[i];
       args[at] = rows.label;
       args[at + 1] = points.signature;
-      args[at + 2] = rows.keys.substr(i * 64, 64);
-      args[at + 3] = rows.trial[i];
-      args[at + 4] = v !== v ? null : v;
-      args[at + 5] = points.eligible[i];
-      args[at + 6] = Buffer.from(points.sums.buffer, points.sums.byteOffset + 8 * i * width, 8 * width);
+      args[at + 2] = rows.trial[i];
+      args[at + 3] = v !== v ? null : v;
+      args[at + 4] = points.eligible[i];
+      args[at + 5] = Buffer.from(points.sums.buffer, points.sums.byteOffset + 8 * i * width, 8 * width);
     };
     let i = 0;
     for (; i + GROUP <= n; i += GROUP) {
-      for (let g = 0; g < GROUP; g++) fill(group, 7 * g, i + g);
+      for (let g = 0; g < GROUP; g++) fill(group, 6 * g, i + g);
       this.insertBlocksGroup.run(group);
     }
     for (; i < n; i++) {
@@ -260,12 +259,12 @@ export class ResultsStore {
 
   /**
    * A search's points for the robustness statistics (`trial_blocks` of its label and block
-   * signature), streamed in grid order; a point stored twice (a task run again) comes once, its
-   * latest row.
+   * signature): in grid order, a point stored twice (a task run again) once, its latest row; or,
+   * `ordered` false, as stored (the caller knows every point is there once: no sort).
    */
-  *pointRows(phase: string, signature: string): Generator<{ trial: number; objective: number | null; eligible: boolean; sums: Float64Array }> {
+  *pointRows(phase: string, signature: string, ordered = true): Generator<{ trial: number; objective: number | null; eligible: boolean; sums: Float64Array }> {
     this.flush();
-    const query = this.db.prepare('SELECT trial, objective, eligible, sums FROM trial_blocks WHERE phase = ? AND signature = ? ORDER BY trial, rowid DESC').raw(true);
+    const query = this.db.prepare(`SELECT trial, objective, eligible, sums FROM trial_blocks WHERE phase = ? AND signature = ?${ordered ? ' ORDER BY trial, rowid DESC' : ''}`).raw(true);
     let last = -1;
     for (const row of query.iterate(phase, signature) as IterableIterator<[number, number | null, number, Buffer]>) {
       if (row[0] === last) continue;
@@ -315,16 +314,17 @@ export class ResultsStore {
     }));
   }
 
-  /** Deletes a phase's rows of these trial keys (rows a resume found stored for another config). */
-  dropRows(phase: string, keys: readonly string[]): void {
-    if (keys.length === 0) return;
+  /**
+   * Deletes a phase's rows of these trial keys (rows a resume found stored for another config), and
+   * the robustness points of those trials under the resumed search's block signature.
+   */
+  dropRows(phase: string, keys: readonly string[], points: { readonly signature: string; readonly trials: readonly number[] } | null = null): void {
+    if (keys.length === 0 && (points === null || points.trials.length === 0)) return;
     const drop = this.db.prepare('DELETE FROM trials WHERE phase = ? AND trial_key = ?');
-    const dropBlocks = this.db.prepare('DELETE FROM trial_blocks WHERE phase = ? AND trial_key = ?');
+    const dropPoints = this.db.prepare('DELETE FROM trial_blocks WHERE phase = ? AND signature = ? AND trial = ?');
     this.db.transaction(() => {
-      for (const k of keys) {
-        drop.run(phase, k);
-        dropBlocks.run(phase, k);
-      }
+      for (const k of keys) drop.run(phase, k);
+      if (points !== null) for (const t of new Set(points.trials)) dropPoints.run(phase, points.signature, t);
     })();
   }
 

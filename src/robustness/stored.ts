@@ -6,6 +6,7 @@ export const KEEP_BYTES = 2 ** 26;
 import { Cscv, type PboResult } from './pbo.js';
 import { plateauOf, type PlateauResult } from './plateau.js';
 import { sharpeOfSums } from './sharpe.js';
+import { ExactSum } from '../features/exact-sum.js';
 
 /** One stored point of a search as the statistics read it (robustness/stored.ts: `trial_blocks`). */
 export interface PointRow {
@@ -37,6 +38,11 @@ export interface StoredInput {
   readonly best: number | null;
 }
 
+/** (Σx² − Σx·(Σx/N)) / (N − 1), not below 0. */
+function varianceOf(s1: number, s2: number, n: number): number {
+  return Math.max(0, (s2 - s1 * (s1 / n)) / (n - 1));
+}
+
 /** A first pass done already (merged from the workers' batches): its state and how many points it saw. */
 export interface FirstPass {
   readonly partial: Float64Array;
@@ -61,8 +67,9 @@ export function storedStats(rows: () => Iterable<PointRow>, trials: number, inpu
   const ok = gridSize > 0 ? new Uint8Array(gridSize) : null;
   let count = 0;
   let defined = 0;
-  let mean = 0;
-  let m2 = 0;
+  // V from exactly rounded sums of SR and SR²: the same bits in whatever order the points come.
+  const sumSr = new ExactSum();
+  const sumSr2 = new ExactSum();
   const each = (row: PointRow): void => {
     const sums = row.sums;
     count++;
@@ -75,9 +82,8 @@ export function storedStats(rows: () => Iterable<PointRow>, trials: number, inpu
     const sr = sharpeOfSums(blocks.total, s1, s2);
     if (sr === sr) {
       defined++;
-      const d = sr - mean;
-      mean += d / defined;
-      m2 += d * (sr - mean);
+      sumSr.add(sr);
+      sumSr2.add(sr * sr);
     }
     if (values !== null && row.trial < gridSize) {
       values[row.trial] = row.objective ?? NaN;
@@ -106,7 +112,7 @@ export function storedStats(rows: () => Iterable<PointRow>, trials: number, inpu
   return {
     trials: count,
     defined,
-    sharpeVariance: defined >= 2 ? m2 / (defined - 1) : null,
+    sharpeVariance: defined >= 2 ? varianceOf(sumSr.value(), sumSr2.value(), defined) : null,
     pbo: count >= 2 ? cscv.finish(of) : null,
     plateau: input.grid !== null && values !== null && count > 0 ? plateauOf(input.grid.radix, input.grid.numeric, input.grid.names, values, ok!, input.direction, input.best) : null,
   };

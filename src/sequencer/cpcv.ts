@@ -4,14 +4,12 @@ import { inferPeriodsPerYear } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
 import { MetricsAccumulator } from '../metrics/accumulator.js';
-import { Leaderboard } from '../reduce/leaderboard.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
 import type { Robustness } from '../robustness/figures.js';
-import type { TrialResult } from '../types.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { cpcvLayout, type CpcvSpec } from './cpcv-splits.js';
-import { isoDay, searchOptionsOf, stabilityOf, summariseRobustness, testRun, type ParamStability, type PhaseRun } from './phase-run.js';
-import { BatchSizer, objectiveOf, runSearch, type SearchOptions } from './search.js';
+import { combinedSearches, isoDay, searchOptionsOf, stabilityOf, summariseRobustness, testRun, type ParamStability, type PhaseRun } from './phase-run.js';
+import { BatchSizer, runSearch, type SearchOptions } from './search.js';
 
 export type { CpcvSpec };
 
@@ -118,14 +116,9 @@ export async function runCpcv(phase: ValidatedPhase, data: MarketData, executor:
       pathEquity.push(equity);
     });
   }
-  const results: TrialResult[] | null = options.keepAll ? runs.flatMap((r) => r.outcome.results ?? []) : null;
   return {
     sequence: 'cpcv',
-    results,
-    trials: runs.reduce((a, r) => a + r.outcome.trials, 0),
-    failures: runs.flatMap((r) => r.outcome.failures),
-    leaderboard: runs.length > 0 && !interrupted ? runs[runs.length - 1].outcome.leaderboard : new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK),
-    interrupted,
+    ...combinedSearches(phase, options, runs.map((r) => r.outcome)),
     robustness: summariseRobustness('split', splits.map((s) => s.robustness ?? null)),
     cpcv: {
       groups: spec.groups,

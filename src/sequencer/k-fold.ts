@@ -2,13 +2,11 @@ import type { ValidatedPhase } from '../config/validate.js';
 import { inferPeriodsPerYear } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
-import { Leaderboard } from '../reduce/leaderboard.js';
 import type { MetricsJson } from '../results/contract.js';
-import type { TrialResult } from '../types.js';
 import { aggregate } from './aggregate.js';
 import { kFolds, type KFoldSpec } from './folds.js';
-import { isoDay, stabilityOf, summariseRobustness, testRun, type FoldResult, type KFoldSummary, type PhaseRun, searchOptionsOf } from './phase-run.js';
-import { BatchSizer, objectiveOf, runSearch, type SearchOptions } from './search.js';
+import { combinedSearches, isoDay, stabilityOf, summariseRobustness, testRun, type FoldResult, type KFoldSummary, type PhaseRun, searchOptionsOf } from './phase-run.js';
+import { BatchSizer, runSearch, type SearchOptions } from './search.js';
 
 export type { FoldResult, KFoldSummary };
 
@@ -35,7 +33,6 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
     }),
   );
   const interrupted = runs.some((r) => r.outcome.interrupted);
-  const results: TrialResult[] | null = options.keepAll ? runs.flatMap((r) => r.outcome.results ?? []) : null;
   const foldResults: FoldResult[] = interrupted
     ? []
     : runs.map(({ best, testMetrics, outcome }, fi) => {
@@ -52,11 +49,7 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
       });
   return {
     sequence: 'k_fold',
-    results,
-    trials: runs.reduce((a, r) => a + r.outcome.trials, 0),
-    failures: runs.flatMap((r) => r.outcome.failures),
-    leaderboard: runs.length > 0 && !interrupted ? runs[runs.length - 1].outcome.leaderboard : new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK),
-    interrupted,
+    ...combinedSearches(phase, options, runs.map((r) => r.outcome)),
     robustness: summariseRobustness('fold', foldResults.map((f) => f.robustness ?? null)),
     kFold: { folds: foldResults, aggregate: aggregate(foldResults.map((f) => f.test_metrics)), stability: stabilityOf(foldResults) },
   };

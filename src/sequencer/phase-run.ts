@@ -2,12 +2,13 @@ import type { PlanRef } from '../batch/plan.js';
 import type { TestReply } from '../batch/work.js';
 import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
-import type { Leaderboard } from '../reduce/leaderboard.js';
 import type { MetricsJson } from '../results/contract.js';
 import type { BarWindow, FailedTrial, TrialResult } from '../types.js';
 import type { Aggregate } from './aggregate.js';
 import type { MonteCarloSummary } from './monte-carlo.js';
-import type { BatchSizer, SearchOptions } from './search.js';
+import { objectiveOf, type BatchSizer, type SearchOptions, type SearchOutcome } from './search.js';
+import { Leaderboard } from '../reduce/leaderboard.js';
+import type { ValidatedPhase } from '../config/validate.js';
 import type { Robustness } from './robustness.js';
 import type { CpcvSummary } from './cpcv.js';
 import { summariseRobustness, type RobustnessSummary } from '../robustness/summary.js';
@@ -112,6 +113,22 @@ export async function testRun(
   const storedTrades = options.storeTrades && !options.tradesTopOnly ? reply.trades : null;
   await options.results?.add([{ trialKey: reply.key, phase: options.label, window: [window.start, window.end], trial: best.trial, params: best.params, metrics: reply.metrics, error: null, trades: storedTrades }]);
   return reply;
+}
+
+/**
+ * What a sequence of several searches whose sets combine segments (k_fold folds, cpcv splits)
+ * reports of them as a phase: every search's trials and failures (and runs, for memory storage),
+ * the last search's leaderboard (the phase's `best`), and whether any was interrupted.
+ */
+export function combinedSearches(phase: ValidatedPhase, options: SearchOptions, outcomes: readonly SearchOutcome[]): Pick<PhaseRun, 'results' | 'trials' | 'failures' | 'leaderboard' | 'interrupted'> {
+  const interrupted = outcomes.some((o) => o.interrupted);
+  return {
+    results: options.keepAll ? outcomes.flatMap((o) => o.results ?? []) : null,
+    trials: outcomes.reduce((a, o) => a + o.trials, 0),
+    failures: outcomes.flatMap((o) => o.failures),
+    leaderboard: outcomes.length > 0 && !interrupted ? outcomes[outcomes.length - 1].leaderboard : new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK),
+    interrupted,
+  };
 }
 
 /** How a chosen parameter moved across windows or folds. */
