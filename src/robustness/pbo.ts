@@ -93,20 +93,27 @@ export class Cscv {
     this.equal = new Float64Array(c);
   }
 
-  /** Builds the subset sums of one trial's block sums (Σr at 2j, Σr² at 2j + 1). */
+  /**
+   * Builds the subset sums of one trial's block sums (Σr at 2j, Σr² at 2j + 1) by doubling: the
+   * subsets with bit j set are those without it plus block j, so each table entry is one addition.
+   */
   private load(sums: ArrayLike<number>): void {
     const { lo1, lo2, hi1, hi2, half } = this;
-    for (let m = 1; m < lo1.length; m++) {
-      const j = 31 - Math.clz32(m & -m);
-      const rest = m & (m - 1);
-      lo1[m] = lo1[rest] + sums[2 * j];
-      lo2[m] = lo2[rest] + sums[2 * j + 1];
+    for (let j = 0, size = 1; size < lo1.length; j++, size <<= 1) {
+      const b1 = sums[2 * j];
+      const b2 = sums[2 * j + 1];
+      for (let m = 0; m < size; m++) {
+        lo1[size + m] = lo1[m] + b1;
+        lo2[size + m] = lo2[m] + b2;
+      }
     }
-    for (let m = 1; m < hi1.length; m++) {
-      const j = 31 - Math.clz32(m & -m);
-      const rest = m & (m - 1);
-      hi1[m] = hi1[rest] + sums[2 * (half + j)];
-      hi2[m] = hi2[rest] + sums[2 * (half + j) + 1];
+    for (let j = 0, size = 1; size < hi1.length; j++, size <<= 1) {
+      const b1 = sums[2 * (half + j)];
+      const b2 = sums[2 * (half + j) + 1];
+      for (let m = 0; m < size; m++) {
+        hi1[size + m] = hi1[m] + b1;
+        hi2[size + m] = hi2[m] + b2;
+      }
     }
   }
 
