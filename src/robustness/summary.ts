@@ -17,6 +17,17 @@ export interface RobustnessSummary {
 const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
 const values = (xs: (number | null | undefined)[]): number[] => xs.filter((x): x is number => typeof x === 'number');
 
+/**
+ * A window's, fold's or split's figures as the JSON keeps them: without the PBO scatter (500 points
+ * a search: a walk-forward of 35 windows would carry 35 of them in run.json; the report draws the
+ * scatter of single-search phases only).
+ */
+export function compactRobustness(r: Robustness | null): Robustness | null {
+  if (r === null || r.pbo === null) return r;
+  const { scatter: _scatter, ...pbo } = r.pbo;
+  return { ...r, pbo: { ...pbo, scatter: [] } };
+}
+
 /** Means, minima and maxima over the windows that have each figure; null when none has it. */
 export function summariseRobustness(per: 'window' | 'fold' | 'split', list: readonly (Robustness | null)[]): RobustnessSummary | null {
   const r = list.filter((x): x is Robustness => x !== null);

@@ -8,6 +8,7 @@ import { metricsJson, type MetricsJson } from '../results/contract.js';
 import type { Robustness } from '../robustness/figures.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { cpcvLayout, type CpcvSpec } from './cpcv-splits.js';
+import { compactRobustness } from '../robustness/summary.js';
 import { combinedSearches, isoDay, searchOptionsOf, stabilityOf, summariseRobustness, testRun, type ParamStability, type PhaseRun } from './phase-run.js';
 import { BatchSizer, runSearch, type SearchOptions } from './search.js';
 
@@ -83,7 +84,7 @@ export async function runCpcv(phase: ValidatedPhase, data: MarketData, executor:
         train_segments: layout.splits[si].train.map((w) => [w.start, w.end]),
         best: best === null ? null : { params: best.params, metrics: best.metrics },
         test_metrics: tests.map((t) => t?.metrics ?? null),
-        ...(outcome.robustness !== null ? { robustness: outcome.robustness } : {}),
+        ...(outcome.robustness !== null ? { robustness: compactRobustness(outcome.robustness) } : {}),
       }));
   const paths: CpcvPath[] = [];
   const pathEquity: number[][] = [];

@@ -5,6 +5,7 @@ import type { Executor } from '../executor/executor.js';
 import type { MetricsJson } from '../results/contract.js';
 import { aggregate } from './aggregate.js';
 import { kFolds, type KFoldSpec } from './folds.js';
+import { compactRobustness } from '../robustness/summary.js';
 import { combinedSearches, isoDay, stabilityOf, summariseRobustness, testRun, type FoldResult, type KFoldSummary, type PhaseRun, searchOptionsOf } from './phase-run.js';
 import { BatchSizer, runSearch, type SearchOptions } from './search.js';
 
@@ -44,7 +45,7 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
           train_segments: fold.train.map((w) => [w.start, w.end]),
           best: best === null ? null : { params: best.params, metrics: best.metrics },
           test_metrics: testMetrics,
-          ...(outcome.robustness !== null ? { robustness: outcome.robustness } : {}),
+          ...(outcome.robustness !== null ? { robustness: compactRobustness(outcome.robustness) } : {}),
         };
       });
   return {

@@ -11,7 +11,7 @@ import { Leaderboard } from '../reduce/leaderboard.js';
 import type { ValidatedPhase } from '../config/validate.js';
 import type { Robustness } from './robustness.js';
 import type { CpcvSummary } from './cpcv.js';
-import { summariseRobustness, type RobustnessSummary } from '../robustness/summary.js';
+import { compactRobustness, summariseRobustness, type RobustnessSummary } from '../robustness/summary.js';
 
 export { summariseRobustness, type RobustnessSummary };
 
@@ -85,7 +85,7 @@ export function windowResult(data: MarketData, train: BarWindow, test: BarWindow
     test_dates: [isoDay(data.time[test.start]), isoDay(data.time[test.end - 1])],
     best: best === null ? null : { params: best.params, metrics: best.metrics },
     test_metrics: testMetrics,
-    ...(robustness !== null ? { robustness } : {}),
+    ...(robustness !== null ? { robustness: compactRobustness(robustness) } : {}),
   };
 }
 
