@@ -224,6 +224,22 @@ describe('SPA', () => {
     expect(spaVariance(Float64Array.from([0.01, -0.02, 0.03, 0, 0.01]), 2)).toBeCloseTo(0.0001364, 15);
   });
 
+  it('Hansen variance in O(n) equals the O(n²) sum over every lag (n = 300, block 10)', () => {
+    const d = Float64Array.from(noise(8, 1, 300, 0.01, () => 0.0002)[0]);
+    const n = d.length;
+    const mean = d.reduce((a, b) => a + b, 0) / n;
+    const gamma = (i: number): number => {
+      let g = 0;
+      for (let t = 0; t + i < n; t++) g += (d[t] - mean) * (d[t + i] - mean);
+      return g / n;
+    };
+    const q = 0.1;
+    let v = gamma(0);
+    for (let i = 1; i < n; i++) v += 2 * (((n - i) / n) * (1 - q) ** i + (i / n) * (1 - q) ** (n - i)) * gamma(i);
+    expect(spaVariance(d, 10)).toBeCloseTo(v, 16);
+    expect(Math.abs(spaVariance(d, 10) - v) / v).toBeLessThan(1e-12);
+  });
+
   it('stationary bootstrap: indices in range, mean run length near the block length, seeded', () => {
     const rng = xoroshiro128plus(5);
     const out = stationaryIndices(20000, 20, rng, new Int32Array(20000));

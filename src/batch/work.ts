@@ -165,7 +165,7 @@ class RowsBuilder {
     this.rowTrades = withTrades ? new Array(count).fill(null) : null;
   }
 
-  window(wi: number, points: readonly number[], built: Built, json: readonly MetricsJson[], results: readonly { trades: Trade[] | null; blocks?: Float64Array }[], dataHash: string): void {
+  window(wi: number, points: readonly number[], built: Built, json: readonly MetricsJson[], results: readonly { trades: Trade[] | null }[], dataHash: string): void {
     const window = this.windows[wi];
     const n = this.n;
     for (let i = 0; i < n; i++) {
@@ -206,13 +206,12 @@ function writeMetrics(out: Float64Array, at: number, m: MetricsJson): void {
 /** The batch's top-k eligible points by the plan's objective (their metrics combined over segments for k_fold). */
 function topOf(p: Prepared, points: readonly number[], params: readonly Record<string, unknown>[], combined: readonly MetricsJson[], tradesOf: readonly (Trade[] | null)[]): TopEntry[] {
   const { plan } = p;
-  const metricsOf = (i: number): MetricsJson => combined[i];
   const board = new Leaderboard<number>(plan.objective, plan.topK);
-  for (let i = 0; i < points.length; i++) board.offer(points[i], metricsOf(i), i);
+  for (let i = 0; i < points.length; i++) board.offer(points[i], combined[i], i);
   return board.ranked.map((e) => {
     const i = e.item;
     const trades = plan.tradesIn === 'top' ? tradesOf[i] : null;
-    return { trial: points[i], params: params[i], metrics: metricsOf(i), ...(trades ? { trades } : {}) };
+    return { trial: points[i], params: params[i], metrics: combined[i], ...(trades ? { trades } : {}) };
   });
 }
 

@@ -64,9 +64,11 @@ function runSum(prefix: Float64Array, n: number, start: number, length: number):
 
 /**
  * Hansen's (2005) estimate of the long-run variance of √n·d̄ under the stationary bootstrap:
- * ω̂² = γ̂₀ + 2·Σᵢ₌₁ⁿ⁻¹ κ(n, i)·γ̂ᵢ, κ(n, i) = ((n − i)/n)·(1 − q)ⁱ + (i/n)·(1 − q)ⁿ⁻ⁱ, q = 1/block,
- * γ̂ᵢ = (1/n)·Σₜ (dₜ − d̄)(dₜ₊ᵢ − d̄). Lags whose both factors (1 − q)ⁱ and (1 − q)ⁿ⁻ⁱ are below
- * 10⁻¹⁸ are skipped (they change ω̂² by less than 10⁻¹⁸ of γ̂₀ each).
+ * ω̂² = γ̂₀ + 2·Σᵢ₌₁ⁿ⁻¹ κ(n, i)·γ̂ᵢ, κ(n, i) = ((n − i)/n)·ρⁱ + (i/n)·ρⁿ⁻ⁱ, ρ = 1 − 1/block,
+ * γ̂ᵢ = (1/n)·Σₜ (dₜ − d̄)(dₜ₊ᵢ − d̄). In O(n), not O(n²): the first part is
+ * (1/n)·Σₜ xₜ·(Sₜ − Tₜ/n) with Sₜ = Σₖ≥₁ ρᵏ·xₜ₊ₖ and Tₜ = Σₖ≥₁ k·ρᵏ·xₜ₊ₖ, both by backward
+ * recursion (Sₜ₋₁ = ρ(xₜ + Sₜ), Tₜ₋₁ = ρ(xₜ + Tₜ + Sₜ)); the second part's weight ρⁿ⁻ⁱ is below
+ * 10⁻¹⁸ except for the last lags, which are summed directly (the others are left out).
  */
 export function spaVariance(d: Float64Array, block: number): number {
   const n = d.length;
@@ -75,23 +77,28 @@ export function spaVariance(d: Float64Array, block: number): number {
   mean /= n;
   const x = new Float64Array(n);
   for (let t = 0; t < n; t++) x[t] = d[t] - mean;
-  const lag = (i: number): number => {
-    let s = 0;
-    for (let t = 0; t + i < n; t++) s += x[t] * x[t + i];
-    return s / n;
-  };
-  const keep = 1 - 1 / block;
-  const reach = keep > 0 ? Math.ceil(Math.log(1e-18) / Math.log(keep)) : 0;
-  let v = lag(0);
-  for (let i = 1; i < n; i++) {
-    if (i > reach && n - i > reach) {
-      i = n - reach - 1;
-      continue;
-    }
-    const kappa = ((n - i) / n) * Math.pow(keep, i) + (i / n) * Math.pow(keep, n - i);
-    v += 2 * kappa * lag(i);
+  const rho = 1 - 1 / block;
+  let g0 = 0;
+  for (let t = 0; t < n; t++) g0 += x[t] * x[t];
+  g0 /= n;
+  let first = 0;
+  let s = 0;
+  let tt = 0;
+  for (let t = n - 1; t >= 0; t--) {
+    first += x[t] * (s - tt / n);
+    const next = rho * (x[t] + s);
+    tt = rho * (x[t] + tt + s);
+    s = next;
   }
-  return v;
+  first /= n;
+  const reach = rho > 0 ? Math.ceil(Math.log(1e-18) / Math.log(rho)) : 0;
+  let second = 0;
+  for (let i = Math.max(1, n - reach); i < n; i++) {
+    let g = 0;
+    for (let t = 0; t + i < n; t++) g += x[t] * x[t + i];
+    second += (i / n) * Math.pow(rho, n - i) * (g / n);
+  }
+  return g0 + 2 * (first + second);
 }
 
 /**
