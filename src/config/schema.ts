@@ -88,7 +88,7 @@ const robustness = z.strictObject({
     .refine((b) => b % 2 === 0, 'an even number of blocks')
     .default(16)
     .describe('CSCV blocks of the search window\'s returns (even, 4..24)'),
-  combinations: z.number().int().positive().optional().describe('most CSCV combinations evaluated (default: all while trials × combinations ≤ 2^24, else a seeded sample of ⌊2^24 / trials⌋, at least 200)'),
+  combinations: z.number().int().positive().optional().describe('most CSCV combinations evaluated (default: all while planned points × combinations ≤ 2^23, else a seeded sample of ⌊2^23 / points⌋, at least 200)'),
   seed: z.number().int().default(7).describe('seed of the sample of combinations'),
   spa: z.union([z.literal(false), spa]).prefault({}).describe('Hansen\'s SPA test over the top-k sets; false: off'),
 });
