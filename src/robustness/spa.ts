@@ -48,18 +48,21 @@ export function stationaryIndices(n: number, block: number, rng: ReturnType<type
   return out;
 }
 
-/** Σ d over `length` consecutive indices from `start`, wrapping, from prefix sums P (P[i] = Σ_{t<i} d_t). */
-function runSum(prefix: Float64Array, n: number, start: number, length: number): number {
-  let s = 0;
+/**
+ * Adds to sums[j] each set's Σ d over `length` consecutive indices from `start`, wrapping, from
+ * the interleaved prefix sums (prefix[i·k + j] = Σ_{t<i} d_j,t).
+ */
+function addRun(prefix: Float64Array, k: number, n: number, start: number, length: number, sums: Float64Array): void {
   let i = start;
   let left = length;
   while (left > 0) {
     const take = Math.min(left, n - i);
-    s += prefix[i + take] - prefix[i];
+    const a = i * k;
+    const b = (i + take) * k;
+    for (let j = 0; j < k; j++) sums[j] += prefix[b + j] - prefix[a + j];
     left -= take;
     i = 0;
   }
-  return s;
 }
 
 /**
@@ -129,24 +132,24 @@ export function spaTest(diffs: readonly Float64Array[], spec: SpaSpec): SpaResul
   }
   const rng = xoroshiro128plus(spec.seed);
   // A replication's sum is a sum over its runs of contiguous sums: prefix sums make each run O(1).
-  const prefixes = used.map(({ d }) => {
-    const p = new Float64Array(n + 1);
-    for (let t = 0; t < n; t++) p[t + 1] = p[t] + d[t];
-    return p;
-  });
+  // The sets' prefix sums are interleaved (index t·k + j), so a run's bounds for every set are two
+  // rows of k values, not 2k scattered ones (a long series' prefixes do not fit in cache).
+  const prefix = new Float64Array((n + 1) * k);
+  for (let j = 0; j < k; j++) {
+    const d = used[j].d;
+    let s = 0;
+    for (let t = 0; t < n; t++) prefix[(t + 1) * k + j] = s += d[t];
+  }
   const starts = new Int32Array(n);
   const lengths = new Int32Array(n);
+  const sums = new Float64Array(k);
   let above = 0;
   for (let b = 0; b < spec.bootstrap; b++) {
     const runs = stationaryRuns(n, spec.block, rng, starts, lengths);
+    sums.fill(0);
+    for (let r = 0; r < runs; r++) addRun(prefix, k, n, starts[r], lengths[r], sums);
     let t = 0;
-    for (let j = 0; j < k; j++) {
-      const prefix = prefixes[j];
-      let s = 0;
-      for (let r = 0; r < runs; r++) s += runSum(prefix, n, starts[r], lengths[r]);
-      const z = s / n - centre[j];
-      t = Math.max(t, (rootN * z) / used[j].omega);
-    }
+    for (let j = 0; j < k; j++) t = Math.max(t, (rootN * (sums[j] / n - centre[j])) / used[j].omega);
     if (t > statistic) above++;
   }
   return { p_value: above / spec.bootstrap, statistic, sets: k };
