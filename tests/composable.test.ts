@@ -86,6 +86,9 @@ phases:
     const direct = runBacktest(data, parameterSetOf({ ...(loadWorkflow(config(10)).phases[0].validated!.config as Config), strategy: { type: 'test_toggle', x: 7, y: 13 } } as Config));
     expect(phase.best!.metrics.trades).toBe(direct.metrics.trades);
     expect(compose.aggregate.iterations).toEqual(aggregate(compose.iterations.map((it) => it.best!.metrics)));
+    // Each iteration reports its own search's robustness: #0 searched 36 points, the others 25.
+    expect(compose.iterations.map((it) => (it.robustness as { trials: number }).trials)).toEqual([36, 25, 25, 25]);
+    expect(compose.iterations.every((it) => (it.robustness as { pbo: { scatter: unknown[] } }).pbo.scatter.length === 0)).toBe(true);
   });
 
   it('max_iterations stops it whatever the workflow says', async () => {

@@ -1,3 +1,5 @@
+import { compactRobustness, type RobustnessSummary } from '../../robustness/summary.js';
+import type { Robustness } from '../../robustness/figures.js';
 import type { Config } from '../../config/schema.js';
 import { outputValue } from '../../config/templates.js';
 import { IssueSink, validatePhase, valueAtPath, type ValidatedPhase } from '../../config/validate.js';
@@ -53,6 +55,15 @@ export interface IterationJson {
   readonly failed: number;
   readonly best: BestJson | null;
   readonly branches: readonly BranchResult[];
+  /** The iteration's search's overfitting statistics (the PBO scatter left out). */
+  readonly robustness?: unknown;
+}
+
+/** A stage's robustness as an iteration reports it: a single search's figures without the scatter, or a windowed phase's summary. */
+function robustnessOf(json: PhaseJson): { robustness?: unknown } {
+  const r = json.robustness as Robustness | RobustnessSummary | undefined;
+  if (r === undefined || r === null) return {};
+  return { robustness: 'per' in r ? r : compactRobustness(r) };
 }
 
 export interface ComposeJson {
@@ -176,7 +187,7 @@ export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, fi
     }
     lastBranches = results;
     branchStages = stages;
-    iterations.push({ iteration: i, space: spaceOf(phase), trials: base.trials, failed: base.failed, best: base.best, branches: results });
+    iterations.push({ iteration: i, space: spaceOf(phase), trials: base.trials, failed: base.failed, best: base.best, branches: results, ...robustnessOf(stage.json) });
     if (interrupted) {
       stopped = 'interrupted';
       break;
