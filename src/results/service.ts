@@ -37,9 +37,9 @@ class LivePoints {
     for (let i = 0; i < n; i++) this.kept.push({ trial: trials[i], objective: p.objective[i] === p.objective[i] ? p.objective[i] : null, eligible: p.eligible[i] === 1, sums: sums.subarray(i * width, (i + 1) * width) });
   }
 
-  /** The kept points in grid order, or null when they did not fit. */
+  /** The kept points (in arrival order: the pass over them does not depend on it), or null when they did not fit. */
   rows(): PointRow[] | null {
-    return this.kept === null ? null : this.kept.sort((a, b) => a.trial - b.trial);
+    return this.kept;
   }
 }
 

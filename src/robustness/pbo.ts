@@ -41,11 +41,11 @@ export class Cscv {
   private readonly inScale: Float64Array;
   private readonly outInv: Float64Array;
   private readonly outScale: Float64Array;
-  private readonly bestInKey: Float64Array;
-  private readonly bestOutKey: Float64Array;
-  private readonly bestIn: Float64Array;
-  private readonly bestOut: Float64Array;
-  private readonly bestTrial: Float64Array;
+  /**
+   * The first pass's state, 5 values per combination: the in-sample best's ranking key, trial,
+   * out-of-sample key and both Sharpe ratios — the layout `partial` hands out and `merge` takes.
+   */
+  private readonly state: Float64Array;
   private readonly below: Float64Array;
   private readonly equal: Float64Array;
   // Subset sums of a trial's blocks: low half (blocks 0..h−1) and high half, Σr and Σr².
@@ -84,11 +84,8 @@ export class Cscv {
     this.outInv = this.outCount.map(inv);
     this.inScale = this.inCount.map(scale);
     this.outScale = this.outCount.map(scale);
-    this.bestInKey = new Float64Array(c).fill(-Infinity);
-    this.bestOutKey = new Float64Array(c).fill(-Infinity);
-    this.bestIn = new Float64Array(c).fill(-Infinity);
-    this.bestOut = new Float64Array(c).fill(-Infinity);
-    this.bestTrial = new Float64Array(c).fill(-1);
+    this.state = new Float64Array(5 * c).fill(-Infinity);
+    for (let i = 0; i < c; i++) this.state[5 * i + 1] = -1;
     this.below = new Float64Array(c);
     this.equal = new Float64Array(c);
   }
@@ -141,7 +138,7 @@ export class Cscv {
   best(trial: number, sums: ArrayLike<number>): void {
     this.load(sums);
     this.trials++;
-    const { masks, inInv, inScale, outInv, outScale, inCount, outCount, bestInKey, bestOutKey, bestIn, bestOut, bestTrial, lo1, lo2, hi1, hi2, lowMask, half, full } = this;
+    const { masks, inInv, inScale, outInv, outScale, inCount, outCount, state, lo1, lo2, hi1, hi2, lowMask, half, full } = this;
     for (let c = 0; c < masks.length; c++) {
       const m = masks[c];
       const inv = inInv[c];
@@ -151,15 +148,16 @@ export class Cscv {
       const mean = s1 * inv;
       const squares = (s2 - s1 * mean) * inv;
       const v = scale > 0 && squares > 1e-12 * s2 * inv ? (mean * Math.abs(mean) * scale) / squares : -Infinity;
-      const b = bestInKey[c];
+      const at = 5 * c;
+      const b = state[at];
       // Better, or tied with a higher trial (or with nothing yet: keys start at −∞, trials at −1).
-      if (v > b || (v === b && (bestTrial[c] < 0 || trial < bestTrial[c]))) {
+      if (v > b || (v === b && (state[at + 1] < 0 || trial < state[at + 1]))) {
         const out = (full ^ m) >>> 0;
-        bestInKey[c] = v;
-        bestTrial[c] = trial;
-        bestOutKey[c] = this.key(outInv[c], outScale[c], out);
-        bestIn[c] = asValue(this.sideSharpe(inCount[c], m));
-        bestOut[c] = asValue(this.sideSharpe(outCount[c], out));
+        state[at] = v;
+        state[at + 1] = trial;
+        state[at + 2] = this.key(outInv[c], outScale[c], out);
+        state[at + 3] = asValue(this.sideSharpe(inCount[c], m));
+        state[at + 4] = asValue(this.sideSharpe(outCount[c], out));
       }
     }
   }
@@ -167,7 +165,7 @@ export class Cscv {
   /** Second pass: trial `trial`'s block sums again. */
   rank(sums: ArrayLike<number>): void {
     this.load(sums);
-    const { masks, outInv, outScale, bestOutKey, below, equal, lo1, lo2, hi1, hi2, lowMask, half, full } = this;
+    const { masks, outInv, outScale, state, below, equal, lo1, lo2, hi1, hi2, lowMask, half, full } = this;
     for (let c = 0; c < masks.length; c++) {
       const m = (full ^ masks[c]) >>> 0;
       const inv = outInv[c];
@@ -177,48 +175,27 @@ export class Cscv {
       const mean = s1 * inv;
       const squares = (s2 - s1 * mean) * inv;
       const y = scale > 0 && squares > 1e-12 * s2 * inv ? (mean * Math.abs(mean) * scale) / squares : -Infinity;
-      const x = bestOutKey[c];
+      const x = state[5 * c + 2];
       // Branch-free: whether y is below x is a coin flip per combination.
       below[c] += +(y < x);
       equal[c] += +(y === x);
     }
   }
 
-  /**
-   * The first pass's state, for merging: per combination the in-sample best's ranking key, trial,
-   * out-of-sample key and both Sharpe ratios (5 values each). Workers run the first pass over their
-   * batch's points; the merge of the batches' states is the first pass over their union.
-   */
+  /** The first pass's state (see `state`), for merging: workers make the first pass over their batch's points. */
   partial(): Float64Array {
-    const c = this.masks.length;
-    const out = new Float64Array(5 * c);
-    for (let i = 0; i < c; i++) {
-      out[5 * i] = this.bestInKey[i];
-      out[5 * i + 1] = this.bestTrial[i];
-      out[5 * i + 2] = this.bestOutKey[i];
-      out[5 * i + 3] = this.bestIn[i];
-      out[5 * i + 4] = this.bestOut[i];
-    }
-    return out;
+    return this.state.slice();
   }
 
   /** Merges another first pass's state over `trials` other trials (see {@link mergePartial}). */
   merge(partial: Float64Array, trials: number): void {
-    const mine = this.partial();
-    mergePartial(mine, partial);
-    for (let i = 0; i < this.masks.length; i++) {
-      this.bestInKey[i] = mine[5 * i];
-      this.bestTrial[i] = mine[5 * i + 1];
-      this.bestOutKey[i] = mine[5 * i + 2];
-      this.bestIn[i] = mine[5 * i + 3];
-      this.bestOut[i] = mine[5 * i + 4];
-    }
+    mergePartial(this.state, partial);
     this.trials += trials;
   }
 
   /** The in-sample best trial of combination c (after the first pass). */
   bestOf(c: number): number {
-    return this.bestTrial[c];
+    return this.state[5 * c + 1];
   }
 
   /**
@@ -238,10 +215,10 @@ export class Cscv {
       const w = (this.below[i] + (this.equal[i] + 1) / 2) / (n + 1);
       lambda[i] = Math.log(w / (1 - w));
       if (lambda[i] <= 0) overfit++;
-      const out = this.bestOut[i];
+      const out = this.state[5 * i + 4];
       if (!(out >= 0)) loss++;
-      if (Number.isFinite(this.bestIn[i]) && Number.isFinite(out)) {
-        sx += this.bestIn[i];
+      if (Number.isFinite(this.state[5 * i + 3]) && Number.isFinite(out)) {
+        sx += this.state[5 * i + 3];
         sy += out;
         pairs++;
       }
@@ -253,8 +230,8 @@ export class Cscv {
       let sxx = 0;
       let sxy = 0;
       for (let i = 0; i < c; i++) {
-        const x = this.bestIn[i];
-        const y = this.bestOut[i];
+        const x = this.state[5 * i + 3];
+        const y = this.state[5 * i + 4];
         if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
         sxx += (x - mx) * (x - mx);
         sxy += (x - mx) * (y - my);
@@ -279,7 +256,7 @@ export class Cscv {
     const step = Math.max(1, c / max);
     for (let f = 0; Math.floor(f) < c && out.length < max; f += step) {
       const i = Math.floor(f);
-      if (Number.isFinite(this.bestIn[i]) && Number.isFinite(this.bestOut[i])) out.push([this.bestIn[i], this.bestOut[i]]);
+      if (Number.isFinite(this.state[5 * i + 3]) && Number.isFinite(this.state[5 * i + 4])) out.push([this.state[5 * i + 3], this.state[5 * i + 4]]);
     }
     return out;
   }

@@ -50,11 +50,11 @@ export interface FirstPass {
 }
 
 /**
- * The statistics of a search's stored points (`rows()` yields them afresh each time, in grid
- * order). The first pass finds each combination's in-sample best — merged from the batches'
- * first passes when every point came through this run's workers (`first`), else computed here;
- * the other pass ranks the in-sample bests out of sample and keeps the whole-window Sharpe ratios'
- * variance (Welford, in grid order) and the objective per grid point. Memory: the combinations'
+ * The statistics of a search's stored points (`rows()` yields them afresh each time, each point
+ * once, in any order: nothing below depends on it). The first pass finds each combination's
+ * in-sample best — merged from the batches' first passes when every point came through this run's
+ * workers (`first`), else computed here; the other pass ranks the in-sample bests out of sample and
+ * keeps the whole-window Sharpe ratios' variance (exactly rounded sums) and the objective per grid point. Memory: the combinations'
  * state, the grid's objective values and at most 64 MiB of block sums kept between two passes.
  */
 export function storedStats(rows: () => Iterable<PointRow>, trials: number, input: StoredInput, first: FirstPass | null = null): StoredStats {

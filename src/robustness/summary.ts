@@ -24,8 +24,7 @@ const values = (xs: (number | null | undefined)[]): number[] => xs.filter((x): x
  */
 export function compactRobustness(r: Robustness | null): Robustness | null {
   if (r === null || r.pbo === null) return r;
-  const { scatter: _scatter, ...pbo } = r.pbo;
-  return { ...r, pbo: { ...pbo, scatter: [] } };
+  return { ...r, pbo: { ...r.pbo, scatter: [] } };
 }
 
 /** Means, minima and maxima over the windows that have each figure; null when none has it. */
