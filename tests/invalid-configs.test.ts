@@ -48,6 +48,10 @@ const CASES: readonly Case[] = [
   { file: 'unknown-broker-key.yaml', what: 'unknown key in broker', expected: [at('unknown-broker-key.yaml', 11, 3, 'broker.comission', "unknown key 'comission' (did you mean 'commission'?)")] },
   { file: 'unknown-search-key.yaml', what: 'unknown key in search', expected: [at('unknown-search-key.yaml', 11, 3, 'search.max_drawdwn', "unknown key 'max_drawdwn' (did you mean 'max_drawdown'?)")] },
   { file: 'robustness-odd-blocks.yaml', what: 'an odd number of CSCV blocks', expected: [at('robustness-odd-blocks.yaml', 11, 24, 'search.robustness.blocks', 'an even number of blocks, found 7')] },
+  { file: 'cmaes-list.yaml', what: 'cmaes over a list dimension', expected: [at('cmaes-list.yaml', 10, 11, 'search.method', "cmaes searches numeric ranges only, and 'strategy.slow' is a list of 2 choices: write it as range(start, end, step), or use tpe or nsga2")] },
+  { file: 'nsga2-no-objectives.yaml', what: 'nsga2 without objectives', expected: [at('nsga2-no-objectives.yaml', 10, 11, 'search.method', 'nsga2 needs `objectives`, e.g. [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]')] },
+  { file: 'objectives-unknown-metric.yaml', what: 'an unknown metric among the objectives', expected: [at('objectives-unknown-metric.yaml', 13, 16, 'search.objectives[1].metric', `unknown metric 'max_drawdawn' (did you mean 'max_drawdown'?); metrics are ${METRICS_LIST}`)] },
+  { file: 'pruner-bad-rungs.yaml', what: 'pruner rungs out of order', expected: [at('pruner-bad-rungs.yaml', 11, 45, 'search.pruner.rungs', 'increasing fractions ending at 1, e.g. [0.25, 0.5, 1.0], found [0.5,0.25,1]')] },
   { file: 'cpcv-bad-key.yaml', what: 'unknown key in a cpcv sequence', expected: [at('cpcv-bad-key.yaml', 12, 3, 'sequence.test_group', "unknown key 'test_group' (did you mean 'test_groups'?)")] },
   { file: 'unknown-sequence-key.yaml', what: 'unknown key in sequence', expected: [at('unknown-sequence-key.yaml', 12, 3, 'sequence.train_bar', "unknown key 'train_bar' (did you mean 'train_bars'?)")] },
   // Strategies and their parameters

@@ -259,4 +259,29 @@ describe('report in Chromium', () => {
     expectSelfContained(p);
     await page.screenshot({ path: join(artifacts, 'report-monte-carlo.png'), fullPage: true });
   });
+
+  it('a model-based search: the optimisation history holds every trial, the Pareto front every non-dominated one, importance every parameter', async () => {
+    for (const fixture of ['nsga2', 'halving']) {
+      const p = await prepare(fixture);
+      const { page } = p.opened;
+      const search = p.result.phases[0].search as { trials: number; pruned: number; complete: number; infeasible: number; failed: number; pareto?: unknown[]; history: { value: (number | null)[]; best: (number | null)[]; status: string[] }; rungs?: unknown[] };
+      const counts = await seriesCounts(page, 'p0-history');
+      // complete, pruned (at their rung's value) and the running best: one point per trial with a value.
+      expect(counts[0] + counts[1]).toBe(search.history.value.filter((v) => v !== null).length);
+      expect(counts[1]).toBe(search.history.status.filter((s, i) => s === 'pruned' && search.history.value[i] !== null).length);
+      expect((await rendered(page)).historyTrials).toBe(search.trials);
+      expect((await rendered(page)).historyBest).toBe(search.history.best[search.history.best.length - 1]);
+      expect(await page.locator('table.importance tbody tr').count()).toBe(2);
+      if (fixture === 'nsga2') {
+        expect(await seriesCounts(page, 'p0-pareto')).toEqual([search.pareto!.length]);
+        await expectSvgCharts(page, ['p0-history', 'p0-pareto']);
+      } else {
+        expect(search.pruned).toBeGreaterThan(0);
+        expect(await page.locator('table.rungs tbody tr').count()).toBe(3);
+        await expectSvgCharts(page, ['p0-history']);
+      }
+      expectSelfContained(p);
+      await page.screenshot({ path: join(artifacts, `report-${fixture}.png`), fullPage: true });
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Packr } from 'msgpackr';
 import { combinationCount } from '../robustness/budget.js';
-import type { BarWindow } from '../types.js';
+import type { BarWindow, MetricName } from '../types.js';
 import type { Objective } from '../reduce/leaderboard.js';
 import type { PhaseTemplate } from '../search/template.js';
 import type { TraceSettings } from '../tracing/settings.js';
@@ -34,6 +34,8 @@ export interface SearchPlan {
   readonly trace: TraceSettings | null;
   /** Robustness statistics: each row carries its set's per-block return sums (see {@link BlockPlan}). */
   readonly blocks: BlockPlan | null;
+  /** Adaptive searches: each reply carries these metrics of every point (NaN where infeasible, see `reportedValues`). */
+  readonly report: readonly MetricName[] | null;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { packRows, packTrades, ROW_WIDTH, type PointStats } from './rows.js';
 import { preparedPlan, type Prepared } from './prepared.js';
 import type { MarketData } from '../data/series.js';
-import { type BarWindow, type ParameterSet, type Trade, type TrialResult, METRIC_NAMES } from '../types.js';
+import { type BarWindow, type MetricName, type ParameterSet, type Trade, type TrialResult, METRIC_NAMES } from '../types.js';
 import { combineSegments } from '../metrics/combine.js';
-import { eligible, Leaderboard } from '../reduce/leaderboard.js';
+import { eligible, Leaderboard, type Objective } from '../reduce/leaderboard.js';
 import { Cscv } from '../robustness/pbo.js';
 import { metricsJson, type MetricsJson } from '../results/contract.js';
 import { pointSet, trialPoint } from '../search/template.js';
@@ -34,6 +34,20 @@ export interface WorkReply {
   readonly top: TopEntry[];
   /** The rows to store, packed (see {@link StoredRows}); an ArrayBuffer of its own, so it can be transferred. */
   readonly rows: Uint8Array;
+  /** The plan reports values: the points evaluated, in order, and their reported metrics (points × metrics). */
+  readonly evaluated?: Float64Array;
+  readonly values?: Float64Array;
+}
+
+/**
+ * A point's reported metrics for an adaptive search, written at `out[at…]`: each metric, or NaN for
+ * all of them when the point is infeasible (a reported metric undefined, or outside the result
+ * constraints). The coordinator computes the same from stored metrics on a resume.
+ */
+export function reportedValues(metrics: MetricsJson, report: readonly MetricName[], objective: Objective, out: Float64Array, at: number): void {
+  let ok = eligible(metrics, objective);
+  for (const m of report) if (metrics[m] === null) ok = false;
+  for (let j = 0; j < report.length; j++) out[at + j] = ok ? (metrics[report[j]] as number) : NaN;
 }
 
 /** Whether sorted `list` holds x. */
@@ -92,7 +106,12 @@ export function runWork(task: WorkTask): WorkReply {
   }
   const combined = points.map((_, i) => (plan.combine ? combineSegments(byWindow.map((m, wi) => ({ metrics: m[i], bars: plan.windows[wi].end - plan.windows[wi].start })), p.capital) : byWindow[0][i]));
   if (blocks !== null && points.length > 0) rows.points(pointStats(p, points, combined, blocks));
-  return { points: points.length, ms: performance.now() - started, top: topOf(p, points, built.params, combined, tradesOf), rows: rows.pack() };
+  const reply: WorkReply = { points: points.length, ms: performance.now() - started, top: topOf(p, points, built.params, combined, tradesOf), rows: rows.pack() };
+  if (plan.report === null) return reply;
+  const m = plan.report.length;
+  const values = new Float64Array(points.length * m);
+  for (let i = 0; i < points.length; i++) reportedValues(combined[i], plan.report, plan.objective, values, i * m);
+  return { ...reply, evaluated: Float64Array.from(points), values };
 }
 
 /**

@@ -9,6 +9,7 @@ import type { ComposeJson } from '../coordinator/composable/run-composed.js';
 import type { CpcvSummary } from '../sequencer/cpcv.js';
 import type { Robustness } from '../robustness/figures.js';
 import type { RobustnessSummary } from '../robustness/summary.js';
+import type { SearchJson } from '../sequencer/search-json.js';
 
 const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(2)}%`);
 const num = (v: number | null, digits = 2): string => (v === null ? '—' : v.toFixed(digits));
@@ -22,6 +23,19 @@ function metricBlock(run: RunJson, lines: string[]): void {
   lines.push(`    sharpe         ${num(m.sharpe).padStart(16)}    sortino       ${num(m.sortino).padStart(9)}    calmar   ${num(m.calmar).padStart(8)}`);
   lines.push(`    volatility     ${pct(m.volatility).padStart(16)}    max drawdown  ${pct(m.max_drawdown).padStart(9)}    exposure ${pct(m.exposure).padStart(8)}`);
   lines.push(`    trades         ${String(m.trades).padStart(16)}    win rate      ${pct(m.win_rate).padStart(9)}    profit f ${num(m.profit_factor).padStart(8)}`);
+}
+
+/** A model-based or pruned search: what it spent and where the best turned up. */
+function searchLine(s: SearchJson | undefined, lines: string[]): void {
+  if (!s) return;
+  const h = s.history;
+  const final = h?.best[h.best.length - 1] ?? null;
+  const at = h && final !== null ? h.best.indexOf(final) + 1 : null;
+  const counts = [s.pruned > 0 ? `${s.pruned} pruned` : '', s.infeasible > 0 ? `${s.infeasible} infeasible` : '', s.failed > 0 ? `${s.failed} failed` : ''].filter(Boolean);
+  const top = s.importance?.parameters.filter((p) => p.share !== null).sort((a, b) => b.share! - a.share!)[0];
+  lines.push(
+    `    search   ${s.method}${s.rungs ? ' + successive halving' : ''} · ${s.trials} of ${s.budget} trials${counts.length > 0 ? ` (${counts.join(', ')})` : ''} in ${s.batches} batches · stopped: ${s.stopped}${at !== null ? ` · best ${s.objectives[0].metric} ${num(final, 3)} first at trial ${at}` : ''}${s.pareto ? ` · Pareto front ${s.pareto.length} sets` : ''}${top ? ` · most important ${top.name} (${(100 * top.share!).toFixed(0)}%)` : ''}`,
+  );
 }
 
 /** "Is the best set real?": a search's overfitting statistics, or a windowed phase's summary of them. */
@@ -117,6 +131,7 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
   }
   const cv = phase.cpcv as CpcvSummary | undefined;
   if (cv) cpcvBlock(cv, lines);
+  searchLine(phase.search as SearchJson | undefined, lines);
   robustnessBlock(phase.robustness as Robustness | RobustnessSummary | undefined, lines);
   const mc = phase.monte_carlo as { paths: number; bars: { final_equity: Record<string, number | null>; max_drawdown: Record<string, number | null> } } | undefined;
   if (mc) {

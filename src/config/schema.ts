@@ -93,13 +93,56 @@ const robustness = z.strictObject({
   spa: z.union([z.literal(false), spa]).prefault({}).describe('Hansen\'s SPA test over the top-k sets; false: off'),
 });
 
+const duration = z.union([z.number().positive(), z.string().regex(/^\s*\d+(\.\d+)?\s*(s|m|h|d)\s*$/, 'seconds, or a duration like 45s, 30m, 8h, 1d')]);
+
+const tpe = z.strictObject({
+  startup_trials: z.number().int().min(0).default(10).describe('uniform random trials before the model proposes'),
+  candidates: z.number().int().positive().default(24).describe('candidates drawn from the good density per proposal; the one with the highest log l(x) − log g(x) is proposed'),
+  multivariate: z.boolean().default(false).describe('one joint Parzen estimator over every parameter (else one per parameter)'),
+});
+
+const cmaes = z.strictObject({
+  population: z.number().int().min(2).optional().describe('λ, the samples per generation (one batch); default 4 + ⌊3 ln n⌋'),
+  sigma0: z.number().positive().optional().describe('initial step size in model coordinates; default the smallest parameter range / 6'),
+});
+
+const nsga2 = z.strictObject({
+  population: z.number().int().min(2).default(50).describe('members per generation (one batch)'),
+  crossover: z.number().min(0).max(1).default(0.9).describe('probability that a child is a crossover of two parents (else a copy of one)'),
+  swap: z.number().min(0).max(1).default(0.5).describe('uniform crossover: probability that a parameter comes from the second parent'),
+  mutation: z.number().min(0).max(1).nullable().default(null).describe('per-parameter probability of a uniform redraw; null: 1 / parameters'),
+});
+
+const pruner = z.strictObject({
+  type: z.literal('successive_halving'),
+  rungs: z
+    .array(z.number().gt(0).max(1))
+    .min(2)
+    .refine((r) => r.every((x, i) => i === 0 || x > r[i - 1]) && r[r.length - 1] === 1, 'increasing fractions ending at 1, e.g. [0.25, 0.5, 1.0]')
+    .default([0.25, 0.5, 1])
+    .describe('history prefixes of the window each rung evaluates on, as fractions of its bars'),
+  keep: z.number().gt(0).lt(1).default(0.33).describe('share of a rung\'s trials promoted to the next'),
+});
+
+export const objectiveSpec = z.strictObject({
+  metric: z.string().describe('a metric'),
+  direction: z.enum(['max', 'min']).default('max'),
+});
+
 const search = z.strictObject({
-  method: z.enum(['grid', 'random']).default('grid'),
+  method: z.enum(['grid', 'random', 'tpe', 'cmaes', 'nsga2']).default('grid').describe('grid: every point; random: a seeded sample; tpe, cmaes: model-based, one objective; nsga2: several objectives (search.objectives)'),
+  objectives: z.array(objectiveSpec).min(1).optional().describe('nsga2: the objectives, the first one ranks `best`; e.g. [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]'),
+  batch: z.number().int().positive().max(4096).optional().describe('tpe: proposals per batch (default 32, whatever the worker count, so results do not depend on it); cmaes: its population; nsga2: its population'),
+  timeout: duration.optional().describe('stop proposing at this deadline after the search starts (45s, 30m, 8h, 1d); what ran is finished, stored and reported'),
+  tpe: tpe.prefault({}),
+  cmaes: cmaes.prefault({}),
+  nsga2: nsga2.prefault({}),
+  pruner: pruner.nullable().optional().describe('successive halving over history prefixes (grid, random, tpe); null: none (a phase overriding its workflow)'),
   objective: z.string().default('sharpe').describe(`a metric: ${METRIC_NAMES.join(', ')}`),
   direction: z.enum(['max', 'min']).default('max'),
   constraints: z.array(z.string()).default([]).describe('expressions over dotted parameter paths, e.g. "strategy.fast < strategy.slow"'),
-  trials: z.number().int().positive().optional().describe('random search: number of points drawn'),
-  seed: z.number().int().default(0).describe('random search: seed of the draw'),
+  trials: z.number().int().positive().optional().describe('random: points drawn; tpe, cmaes, nsga2: the budget of distinct sets evaluated (default 100)'),
+  seed: z.number().int().default(0).describe('seed of a random, tpe, cmaes or nsga2 search'),
   min_trades: z.number().int().min(0).optional().describe('a trial with fewer closed trades cannot be best'),
   max_drawdown: z.number().positive().optional().describe('a trial with a deeper max drawdown cannot be best'),
   robustness: z.union([z.literal(false), robustness]).prefault({}).describe('overfitting statistics of the search (PSR, DSR, PBO, SPA, plateau); false: off'),

@@ -105,7 +105,15 @@ export function validatePhase(plain: Record<string, unknown>, sink: IssueSink, s
   if (typeof objective === 'string' && !(METRIC_NAMES as readonly string[]).includes(objective)) {
     report(['search', 'objective'], `unknown metric '${objective}'${didYouMean(objective, METRIC_NAMES)}; metrics are ${METRIC_NAMES.join(', ')}`);
   }
+  const objectives = (plain.search as { objectives?: unknown } | undefined)?.objectives;
+  if (Array.isArray(objectives)) {
+    objectives.forEach((o, i) => {
+      const metric = (o as { metric?: unknown } | null)?.metric;
+      if (typeof metric === 'string' && !(METRIC_NAMES as readonly string[]).includes(metric)) report(['search', 'objectives', i, 'metric'], `unknown metric '${metric}'${didYouMean(metric, METRIC_NAMES)}; metrics are ${METRIC_NAMES.join(', ')}`);
+    });
+  }
   if (parsed && parsed.search?.method === 'random' && parsed.search.trials === undefined) report(['search', 'method'], 'random search needs `trials` (the number of points to draw)');
+  if (parsed?.search !== undefined) for (const [path, message] of methodProblems(parsed.search, dimensions)) report(path, message);
   if (sink.issues.length > before || parsed === null) return null;
   return { config: parsed, dimensions, constraints };
 }
@@ -231,4 +239,18 @@ function checkRegimeSwitch(type: string, params: RawParams, regimeSwitch: unknow
       if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', 'regime_switch', 'by_label', label, p.param], p.message, p.message.includes('unknown parameter'));
     }
   }
+}
+
+/** What a search method cannot work with: cmaes needs numeric ranges, a pruner works with grid, random and tpe, nsga2 needs objectives. */
+function methodProblems(search: NonNullable<Config['search']>, dimensions: readonly Dimension[]): [Path, string][] {
+  const out: [Path, string][] = [];
+  const swept = dimensions.filter((d) => d.values.length > 1);
+  if (search.method === 'cmaes') {
+    for (const d of swept) if (!d.range) out.push([['search', 'method'], `cmaes searches numeric ranges only, and '${d.name}' is a list of ${d.values.length} choices: write it as range(start, end, step), or use tpe or nsga2`]);
+    if (swept.length === 0) out.push([['search', 'method'], 'cmaes needs at least one swept range']);
+  }
+  if (search.method === 'nsga2' && search.objectives === undefined) out.push([['search', 'method'], 'nsga2 needs `objectives`, e.g. [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]']);
+  if (search.objectives !== undefined && search.objectives.length > 1 && search.method !== 'nsga2') out.push([['search', 'objectives'], `${search.method} optimises one objective; several objectives need method nsga2`]);
+  if ((search.pruner ?? null) !== null && (search.method === 'cmaes' || search.method === 'nsga2')) out.push([['search', 'pruner'], `the pruner works with grid, random and tpe, not ${search.method}`]);
+  return out;
 }

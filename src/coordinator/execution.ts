@@ -6,6 +6,7 @@ import { InlineExecutor } from '../executor/inline.js';
 import { PoolExecutor, type PoolOptions } from '../executor/pool.js';
 import { REDIS_URL_PATTERN, redactedUrl } from '../executor/redis/url.js';
 import { Grid } from '../search/space.js';
+import { DEFAULT_BUDGET } from '../sequencer/plan-of.js';
 import { LocalColumns } from '../features/columns.js';
 import { useColumns } from '../topology/run.js';
 
@@ -72,7 +73,8 @@ export function expectedTrials(workflow: Workflow): number {
     const phase = decl.validated;
     if (phase === null) return Infinity;
     const search = phase.config.search;
-    const points = search?.method === 'random' ? (search.trials ?? 0) : new Grid(phase.dimensions).size;
+    const size = new Grid(phase.dimensions).size;
+    const points = search === undefined || search.method === 'grid' ? size : Math.min(search.trials ?? (search.method === 'random' ? 0 : DEFAULT_BUDGET), size);
     const sequence = typeof phase.config.sequence === 'string' ? phase.config.sequence : phase.config.sequence.type;
     const windows = sequence === 'walk_forward' || sequence === 'k_fold' || sequence === 'cpcv' ? 10 : 1;
     total += points * windows * (decl.compose?.maxIterations ?? 1);

@@ -14,7 +14,7 @@ import type { Results } from '../results/thread.js';
 import { canonicalJson, trialKey } from '../search/trial-key.js';
 import { samplerOf, trialSet } from '../search/template.js';
 import type { Dispatcher } from '../sequencer/dispatch.js';
-import { BatchSizer, objectiveOf } from '../sequencer/search.js';
+import { BatchSizer, objectiveOf, plannedPoints } from '../sequencer/search.js';
 import { runSequence, searchedWindows, type PhaseRun } from '../sequencer/sequences.js';
 import { checkReplaySignals } from '../sequencer/signals.js';
 import { TOPOLOGIES } from '../topology/topology.js';
@@ -66,7 +66,7 @@ export function stageRunner(ctx: StageContext): RunStage {
       throw new ConfigError(sink.issues);
     }
     const accepted = sampler.countAccepted();
-    ctx.log(`phase ${label}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}`);
+    ctx.log(`phase ${label}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}${config.search !== undefined && config.search.method !== 'grid' && config.search.method !== 'random' ? `, ${config.search.method} with a budget of ${plannedPoints(phase)}` : ''}${config.search?.pruner ? `, pruned by successive halving over ${config.search.pruner.rungs.join(' / ')} of the history` : ''}`);
     const { spec: dataSpec, data: loading } = dataOf(decl, config);
     const data = await loading;
     const trace = traceSettings(config, ctx.runId, label);
@@ -90,7 +90,7 @@ export function stageRunner(ctx: StageContext): RunStage {
       if (ctx.executor.name === 'redis') ctx.log('signal_replay through redis: workers run the full backtest topology (same results; the signal store is on this machine)');
     }
     const storeTrades = config.results.store_trades;
-    const bar = live && ctx.progress && process.stderr.isTTY ? progressLine(label, config.search?.method === 'random' ? Math.min(config.search.trials ?? 0, accepted ?? Infinity) : accepted, objectiveOf(config).metric) : null;
+    const bar = live && ctx.progress && process.stderr.isTTY ? progressLine(label, config.search !== undefined && config.search.method !== 'grid' ? Math.min(plannedPoints(phase), accepted ?? Infinity) : accepted, objectiveOf(config).metric) : null;
     let restored = 0;
     const run = await runSequence(phase, data, ctx.executor, {
       onRestored: (n) => (restored += n),
@@ -129,6 +129,7 @@ export function stageRunner(ctx: StageContext): RunStage {
       ...(run.kFold ? { k_fold: run.kFold } : {}),
       ...(run.cpcv ? { cpcv: run.cpcv } : {}),
       ...(run.robustness ? { robustness: run.robustness } : {}),
+      ...(run.search ? { search: run.search } : {}),
       ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
       ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
     };

@@ -8,6 +8,7 @@ import type { BestJson, MetricsJson, PhaseJson, SignalJson, WindowJson } from '.
 import type { KFoldSummary } from '../sequencer/k-fold.js';
 import type { CpcvSummary } from '../sequencer/cpcv.js';
 import type { Robustness } from '../robustness/figures.js';
+import type { SearchJson } from '../sequencer/search-json.js';
 import type { RobustnessSummary } from '../robustness/summary.js';
 import type { MonteCarloSummary } from '../sequencer/monte-carlo.js';
 import type { ParamStability } from '../sequencer/phase-run.js';
@@ -91,6 +92,8 @@ export interface PhaseReport {
   readonly compose: ComposeJson | null;
   /** The search's overfitting statistics (single-search sequences). */
   readonly robustness: Robustness | null;
+  /** tpe, cmaes, nsga2 or a pruner: the search's course (history, Pareto front, importance). */
+  readonly search: SearchJson | null;
   /** Windowed sequences: each window's, fold's or split's robustness figures, and their summary. */
   readonly robustnessPer: { readonly summary: RobustnessSummary; readonly rows: readonly { readonly label: string; readonly r: Robustness }[] } | null;
   /** cpcv: splits, paths (their equity down-sampled) and the distribution of the paths' metrics. */
@@ -299,6 +302,7 @@ async function phaseReport(
     kFold,
     compose: (result?.compose as ComposeJson | undefined) ?? null,
     ...robustnessOfResult(result),
+    search: (result?.search as SearchJson | undefined) ?? null,
     cpcv: cpcvOfResult(result),
     signals: result?.signals ? { total: result.signals.length, created: result.signals.filter((s) => s.status === 'created').length, rows: result.signals.slice(0, SIGNAL_ROWS) } : null,
     failures: query.failures(name, result?.compose !== undefined),

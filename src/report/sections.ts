@@ -78,6 +78,7 @@ export function phaseSection(p: PhaseReport, i: number, model: ReportModel): str
   if (p.monteCarlo !== null) parts.push(monteCarloBlock(p, id));
   if (p.kFold !== null) parts.push(kFoldBlock(p));
   if (p.cpcv !== null) parts.push(cpcvBlock(p, id));
+  if (p.search !== null) parts.push(searchBlock(p, id));
   if (p.robustness !== null) parts.push(robustnessBlock(p, id));
   if (p.robustnessPer !== null) parts.push(robustnessPerBlock(p));
   if (p.compose !== null) parts.push(composeBlock(p));
@@ -268,6 +269,30 @@ const fixed = (v: number | null | undefined, digits = 3): string => (v === null 
 
 function tiles(rows: readonly [string, string, string][]): string {
   return `<div class="tiles">${rows.map(([label, value, title]) => `<div class="tile" title="${h(title)}"><div class="tile-label">${h(label)}</div><div class="tile-value">${value}</div></div>`).join('')}</div>`;
+}
+
+/** A model-based or pruned search: what it spent, the optimisation history, the Pareto front, parameter importance. */
+function searchBlock(p: PhaseReport, id: string): string {
+  const s = p.search!;
+  const out = [`<h3 id="${id}-search">Search: ${h(s.method)}${s.rungs ? ' with successive halving' : ''}</h3>`];
+  out.push(
+    tiles([
+      ['Trials', `${s.trials.toLocaleString('en-US')} / ${s.budget.toLocaleString('en-US')}`, 'distinct sets evaluated / the budget'],
+      ['Complete', s.complete.toLocaleString('en-US'), 'evaluated on the whole window with a defined objective inside the result constraints'],
+      ['Pruned', s.pruned.toLocaleString('en-US'), 'stopped at a rung of the pruner'],
+      ['Failed', s.failed.toLocaleString('en-US'), 'the backtest threw'],
+      ['Batches', `${s.batches}${s.batch !== null ? ` × ${s.batch}` : ''}`, 'proposal batches × their size'],
+      ['Stopped', h(s.stopped), 'budget: spent; converged: nothing new proposed; timeout: search.timeout; interrupted: resume continues'],
+    ]),
+  );
+  if (s.rungs) out.push(table(['Rung', 'History', 'Bars', 'Trials', 'Promoted'], s.rungs.map((r, i) => [td(String(i + 1), 'num'), td(`${fixed(100 * r.fraction, 0)}%`, 'num'), td(r.bars.toLocaleString('en-US'), 'num'), td(r.trials.toLocaleString('en-US'), 'num'), td(i === s.rungs!.length - 1 ? '—' : r.promoted.toLocaleString('en-US'), 'num')]), 'class="rungs"'));
+  out.push(`<div class="chart-row"><div class="chart" id="${id}-history" data-chart="history"></div>${s.pareto ? `<div class="chart" id="${id}-pareto" data-chart="pareto"></div>` : ''}</div>`);
+  if (s.importance) {
+    const rows = [...s.importance.parameters].sort((a, b) => (b.share ?? -1) - (a.share ?? -1));
+    out.push(note(`Parameter importance: η², the share of the objective's variance over the ${s.importance.trials.toLocaleString('en-US')} complete trials explained by each parameter's main effect (values grouped into at most ${s.importance.bins} bins of about equal counts), and its share of the η² sum. Trials chosen by a model crowd where the objective is good, so importances describe the trials run, not the whole space.`));
+    out.push(table(['Parameter', 'η²', 'Share', ''], rows.map((r) => [td(`<code>${h(r.name)}</code>`), td(fixed(r.eta_squared, 3), 'num'), td(r.share === null ? '—' : `${fixed(100 * r.share, 1)}%`, 'num'), td(`<span class="bar" style="display:inline-block;height:10px;background:#2563eb;width:${Math.round(200 * (r.share ?? 0))}px"></span>`)]), 'class="importance"'));
+  }
+  return out.join('');
 }
 
 /** "Is the best set real?": PBO with its λ histogram and scatter, PSR and DSR beside the best set's Sharpe, SPA, the plateau. */

@@ -35,6 +35,8 @@ export interface PhaseJson {
   cpcv?: unknown;
   /** Overfitting statistics of the phase's search (README "Is the best set real?"); windowed sequences: a summary of their windows'. */
   robustness?: unknown;
+  /** tpe, cmaes, nsga2 or a pruner: the search's course — trials by status, history, Pareto front, parameter importance (README "Model-based search"). */
+  search?: unknown;
   /** A composed phase: its workflow, iterations, branches and their aggregate (coordinator/composable). */
   compose?: unknown;
   runs?: RunJson[];
@@ -66,6 +68,8 @@ export interface WindowJson {
   test_metrics: MetricsJson | null;
   /** The overfitting statistics of this window's search. */
   robustness?: unknown;
+  /** An adaptive search's counts. */
+  search?: unknown;
 }
 
 export interface ResultJson {

@@ -51,6 +51,8 @@ export interface Restored {
   /** Grid indices stored on every window of the plan, sorted ascending. */
   readonly skip: Float64Array;
   readonly top: TopEntry[];
+  /** Adaptive searches (the plan reports values): every stored point's metrics (combined over segments), in `skip` order. */
+  readonly stored: { readonly trial: number; readonly metrics: MetricsJson }[] | null;
 }
 
 /** A stored trial as the `runs` of a memory-storage phase list it. */
@@ -114,6 +116,7 @@ export class ResultsService {
     const windows = plan.windows;
     const board = new Leaderboard<StoredRun>(plan.objective, plan.topK);
     const skip: number[] = [];
+    const stored: { trial: number; metrics: MetricsJson }[] | null = plan.report === null ? null : [];
     let current = -1;
     let parts: (MetricsJson | null)[] = [];
     let tradesFile: string | null = null;
@@ -124,10 +127,11 @@ export class ResultsService {
       if (current < 0 || parts.some((m) => m === null)) return;
       const metrics = plan.combine ? combineSegments(parts.map((m, w) => ({ metrics: m!, bars: windows[w].end - windows[w].start })), capital) : parts[0]!;
       skip.push(current);
+      stored?.push({ trial: current, metrics });
       const trades = plan.tradesIn === 'top' && tradesFile !== null ? (unpack(readFileSync(join(db.dir, tradesFile))) as Trade[]) : undefined;
       board.offer(current, metrics, { trial: current, params: trialPoint(plan.template, current).params, metrics, ...(trades ? { trades } : {}) });
     };
-    for (const row of db.storedRows(plan.label, windows)) {
+    for (const row of db.storedRows(plan.label, windows, plan.report !== null)) {
       if (row.trial !== current) {
         finish();
         current = row.trial;
@@ -145,7 +149,11 @@ export class ResultsService {
     }
     finish();
     db.dropRows(plan.label, stale, plan.blocks === null ? null : { signature: plan.blocks.signature, trials: staleTrials });
-    return { skip: Float64Array.from(skip), top: board.ranked.map((e) => e.item) };
+    return { skip: Float64Array.from(skip), top: board.ranked.map((e) => e.item), stored };
+  }
+
+  markPruned(label: string, windows: readonly { start: number; end: number }[], trials: Float64Array): void {
+    this.db.markPruned(label, windows, trials);
   }
 
   /** The successful trials of a label on each window (in the order given), by grid index: a memory-storage phase's runs. */

@@ -219,16 +219,25 @@ export class ResultsStore {
    * The successful rows of a phase on the given windows, streamed in grid order (and window order
    * within a trial), for resuming and for a memory-storage phase's runs.
    */
-  *storedRows(phase: string, windows: readonly { start: number; end: number }[]): Generator<{ trial: number; trialKey: string; window: [number, number]; params: string; tradesFile: string | null; metrics: MetricsJson }> {
+  *storedRows(phase: string, windows: readonly { start: number; end: number }[], withPruned = false): Generator<{ trial: number; trialKey: string; window: [number, number]; params: string; tradesFile: string | null; metrics: MetricsJson }> {
     if (windows.length === 0) return;
     this.ensureIndex();
     const where = windows.map(() => '(window_start = ? AND window_end = ?)').join(' OR ');
-    const query = this.db.prepare(`SELECT trial, trial_key, window_start, window_end, params, trades_file, ${METRIC_NAMES.join(', ')} FROM trials WHERE phase = ? AND status = 'ok' AND (${where}) ORDER BY trial, window_start`);
+    const query = this.db.prepare(`SELECT trial, trial_key, window_start, window_end, params, trades_file, ${METRIC_NAMES.join(', ')} FROM trials WHERE phase = ? AND ${withPruned ? "status IN ('ok', 'pruned')" : "status = 'ok'"} AND (${where}) ORDER BY trial, window_start`);
     for (const row of query.iterate(phase, ...windows.flatMap((w) => [w.start, w.end])) as IterableIterator<Record<string, unknown>>) {
       const metrics = {} as MetricsJson;
       for (const m of METRIC_NAMES) metrics[m] = row[m] as number | null;
       yield { trial: row.trial as number, trialKey: row.trial_key as string, window: [row.window_start as number, row.window_end as number], params: row.params as string, tradesFile: row.trades_file as string | null, metrics };
     }
+  }
+
+  /** Marks the rows of these trials on these windows (a pruner's rung): status `pruned`. */
+  markPruned(phase: string, windows: readonly { start: number; end: number }[], trials: ArrayLike<number>): void {
+    this.ensureIndex();
+    const update = this.db.prepare("UPDATE trials SET status = 'pruned' WHERE phase = ? AND window_start = ? AND window_end = ? AND trial = ? AND status = 'ok'");
+    this.db.transaction(() => {
+      for (const w of windows) for (let i = 0; i < trials.length; i++) update.run(phase, w.start, w.end, trials[i]);
+    })();
   }
 
   /** A batch's points for the robustness statistics, in groups of GROUP rows per statement (as the trials). */

@@ -30,6 +30,8 @@ export interface Results {
   /** SPA over the top sets' bar returns (robustness/figures.ts spaOf), off the coordinator's thread. */
   spa(top: readonly { trial: number; returns: Float64Array }[], benchmark: Float64Array, spec: SpaSettings, topK: number): Promise<SpaJson | null>;
   keepTop(rows: readonly (Omit<TrialRow, 'tradesFile'> & { readonly trades: Trade[] })[]): Promise<void>;
+  /** A pruner's rung: these trials' rows on these windows get status `pruned`. */
+  markPruned(label: string, windows: readonly { start: number; end: number }[], trials: Float64Array): Promise<void>;
   addSignals(phase: string, rows: readonly SignalIndexRow[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export function localResults(dir: string): Results {
     stats: (plan, best) => call(() => service.stats(plan, best)),
     spa: (top, benchmark, spec, topK) => call(() => service.spa(top, benchmark, spec, topK)),
     keepTop: (rows) => call(() => service.keepTop(rows)),
+    markPruned: (label, windows, trials) => call(() => service.markPruned(label, windows, trials)),
     addSignals: (phase, rows) => call(() => service.addSignals(phase, rows)),
     close: () => call(() => service.close()),
   };
@@ -94,6 +97,7 @@ export async function threadedResults(dir: string): Promise<Results> {
     stats: (plan, best) => guard(remote.stats(plan, best)),
     spa: (top, benchmark, spec, topK) => guard(remote.spa(top, benchmark, spec, topK)),
     keepTop: (rows) => guard(remote.keepTop(rows)),
+    markPruned: (label, windows, trials) => guard(remote.markPruned(label, windows, trials)),
     addSignals: (phase, rows) => guard(remote.addSignals(phase, rows)),
     async close() {
       if (closed) return;

@@ -4,7 +4,7 @@ import { evaluateCondition, type CompiledExpression, type ExprValue } from './ex
 import { Grid, type Dimension } from './space.js';
 
 export interface SearchSpec {
-  readonly method: 'grid' | 'random';
+  readonly method: 'grid' | 'random' | 'tpe' | 'cmaes' | 'nsga2';
   readonly trials?: number;
   readonly seed: number;
 }

@@ -1,4 +1,4 @@
-import { expandRange, isRangeText } from './range.js';
+import { expandRange, isLogRange, isRangeText } from './range.js';
 
 /**
  * A parameter space: the config with every list or `range(...)` in a sweepable section (capital,
@@ -14,6 +14,8 @@ export interface Dimension {
   readonly values: readonly unknown[];
   /** Whether the values came from a `range(...)` (else a list). */
   readonly range: boolean;
+  /** A `range(…, log)`: model-based samplers work in log space (the grid is the same). */
+  readonly log?: boolean;
 }
 
 export const SWEEPABLE = ['capital', 'strategy', 'risk', 'broker'] as const;
@@ -42,7 +44,7 @@ export function findDimensions(config: Readonly<Record<string, unknown>>): { dim
     if (isRangeText(value)) {
       const values = expandRange(value);
       if (typeof values === 'string') problems.push({ path, message: values });
-      else dimensions.push({ path, name: path.join('.'), values, range: true });
+      else dimensions.push({ path, name: path.join('.'), values, range: true, ...(isLogRange(value) ? { log: true } : {}) });
       return;
     }
     if (value !== null && typeof value === 'object') {
@@ -122,6 +124,13 @@ export class Grid {
     for (const r of this.radix) size *= r;
     if (!Number.isSafeInteger(size)) throw new RangeError(`the grid has ${size} points, more than can be enumerated`);
     this.size = size;
+  }
+
+  /** The grid index of a point given by its value index on each dimension. */
+  indexOf(indices: ArrayLike<number>): number {
+    let k = 0;
+    for (let d = 0; d < this.radix.length; d++) k = k * this.radix[d] + indices[d];
+    return k;
   }
 
   /** Writes the value indices of point k into `out` (length = number of dimensions). */

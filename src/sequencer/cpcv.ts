@@ -9,6 +9,7 @@ import type { Robustness } from '../robustness/figures.js';
 import { aggregate, type Aggregate } from './aggregate.js';
 import { cpcvLayout, type CpcvSpec } from './cpcv-splits.js';
 import { compactRobustness } from '../robustness/summary.js';
+import { compactSearch } from './search-json.js';
 import { combinedSearches, isoDay, searchOptionsOf, stabilityOf, summariseRobustness, testRun, type ParamStability, type PhaseRun } from './phase-run.js';
 import { BatchSizer, runSearch, type SearchOptions } from './search.js';
 
@@ -24,6 +25,7 @@ export interface CpcvSplitResult {
   /** The chosen set's metrics on each of its test groups, in group order. */
   readonly test_metrics: (MetricsJson | null)[];
   readonly robustness?: Robustness | null;
+  readonly search?: ReturnType<typeof compactSearch>;
 }
 
 export interface CpcvPath {
@@ -85,6 +87,7 @@ export async function runCpcv(phase: ValidatedPhase, data: MarketData, executor:
         best: best === null ? null : { params: best.params, metrics: best.metrics },
         test_metrics: tests.map((t) => t?.metrics ?? null),
         ...(outcome.robustness !== null ? { robustness: compactRobustness(outcome.robustness) } : {}),
+        ...(outcome.search ? { search: compactSearch(outcome.search) } : {}),
       }));
   const paths: CpcvPath[] = [];
   const pathEquity: number[][] = [];

@@ -6,6 +6,7 @@ import type { MetricsJson } from '../results/contract.js';
 import { aggregate } from './aggregate.js';
 import { kFolds, type KFoldSpec } from './folds.js';
 import { compactRobustness } from '../robustness/summary.js';
+import { compactSearch } from './search-json.js';
 import { combinedSearches, isoDay, stabilityOf, summariseRobustness, testRun, type FoldResult, type KFoldSummary, type PhaseRun, searchOptionsOf } from './phase-run.js';
 import { BatchSizer, runSearch, type SearchOptions } from './search.js';
 
@@ -46,6 +47,7 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
           best: best === null ? null : { params: best.params, metrics: best.metrics },
           test_metrics: testMetrics,
           ...(outcome.robustness !== null ? { robustness: compactRobustness(outcome.robustness) } : {}),
+          ...(outcome.search ? { search: compactSearch(outcome.search) } : {}),
         };
       });
   return {

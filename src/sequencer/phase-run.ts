@@ -10,6 +10,7 @@ import { objectiveOf, type BatchSizer, type SearchOptions, type SearchOutcome } 
 import { Leaderboard } from '../reduce/leaderboard.js';
 import type { ValidatedPhase } from '../config/validate.js';
 import type { Robustness } from './robustness.js';
+import { compactSearch, type SearchJson } from './search-json.js';
 import type { CpcvSummary } from './cpcv.js';
 import { compactRobustness, summariseRobustness, type RobustnessSummary } from '../robustness/summary.js';
 
@@ -30,6 +31,8 @@ export interface PhaseRun {
   readonly cpcv?: CpcvSummary;
   /** The search's robustness; windowed sequences: a summary of their windows' or folds' (each has its own). */
   readonly robustness?: Robustness | RobustnessSummary | null;
+  /** A single search's course (tpe, cmaes, nsga2, a pruner). */
+  readonly search?: SearchJson;
 }
 
 export interface WalkForwardSummary {
@@ -53,6 +56,7 @@ export interface FoldResult {
   readonly best: { params: Record<string, unknown>; metrics: MetricsJson } | null;
   readonly test_metrics: MetricsJson | null;
   readonly robustness?: Robustness | null;
+  readonly search?: ReturnType<typeof compactSearch>;
 }
 
 export interface KFoldSummary {
@@ -72,12 +76,14 @@ export interface WindowResult {
   readonly test_metrics: MetricsJson | null;
   /** The overfitting statistics of this window's search. */
   readonly robustness?: Robustness | null;
+  /** An adaptive search's counts (search-json.ts). */
+  readonly search?: ReturnType<typeof compactSearch>;
 }
 
 export const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
 /** One window of a windowed sequence as reported: bounds as indices and dates, the chosen set, its test metrics. */
-export function windowResult(data: MarketData, train: BarWindow, test: BarWindow, best: TrialResult | null, testMetrics: MetricsJson | null, robustness: Robustness | null = null): WindowResult {
+export function windowResult(data: MarketData, train: BarWindow, test: BarWindow, best: TrialResult | null, testMetrics: MetricsJson | null, robustness: Robustness | null = null, search?: SearchJson): WindowResult {
   return {
     train: [train.start, train.end],
     test: [test.start, test.end],
@@ -86,6 +92,7 @@ export function windowResult(data: MarketData, train: BarWindow, test: BarWindow
     best: best === null ? null : { params: best.params, metrics: best.metrics },
     test_metrics: testMetrics,
     ...(robustness !== null ? { robustness: compactRobustness(robustness) } : {}),
+    ...(search ? { search: compactSearch(search) } : {}),
   };
 }
 
@@ -171,6 +178,7 @@ export function searchOptionsOf(options: SearchOptions, sizer: BatchSizer, index
     ...options,
     sizer,
     priority: index,
+    window: index,
     progress: options.progress
       ? (d, f, best) => {
           done[index] = { trials: d, failed: f };

@@ -1,22 +1,23 @@
-import { encodePlan, type PlanRef, type PointRange, type SearchPlan } from '../batch/plan.js';
+import { encodePlan, type PlanRef, type PointRange } from '../batch/plan.js';
 import type { WorkReply } from '../batch/work.js';
-import type { Config } from '../config/schema.js';
 import type { ValidatedPhase } from '../config/validate.js';
 import type { MarketData } from '../data/series.js';
 import { inferPeriodsPerYear } from '../data/load.js';
 import type { Executor } from '../executor/executor.js';
-import { SearchReducer, type BatchOutcome } from '../reduce/reducer.js';
-import type { Leaderboard, Objective } from '../reduce/leaderboard.js';
-import type { MetricName, BarWindow, FailedTrial, TrialResult } from '../types.js';
+import { SearchReducer } from '../reduce/reducer.js';
+import type { Leaderboard } from '../reduce/leaderboard.js';
+import type { BarWindow, FailedTrial, TrialResult } from '../types.js';
 import type { Results } from '../results/thread.js';
 import type { Sampler } from '../search/sampler.js';
-import { samplerOf, trialPoint } from '../search/template.js';
-import { Grid } from '../search/space.js';
-import { trialKey } from '../search/trial-key.js';
+import { samplerOf } from '../search/template.js';
 import type { TraceSettings } from '../tracing/settings.js';
 import { Dispatcher } from './dispatch.js';
-import { blockPlanOf } from '../batch/plan.js';
+import { BatchSizer, MAX_BATCH, objectiveOf, planOf } from './plan-of.js';
+
+export { BatchSizer, objectiveOf, planOf, plannedPoints, DEFAULT_BUDGET } from './plan-of.js';
+import { failureOf, isolating } from './isolate.js';
 import { robustnessSettings, searchRobustness, type Robustness } from './robustness.js';
+import { isAdaptive, runAdaptiveSearch, type SearchJson } from './adaptive.js';
 
 export type { FailedTrial, TrialResult };
 
@@ -32,6 +33,8 @@ export interface SearchOutcome {
   readonly plan: PlanRef;
   /** Overfitting statistics of the search (null: turned off, interrupted, fewer than 2 trials or no store). */
   readonly robustness: Robustness | null;
+  /** tpe, cmaes, nsga2 or a pruner: how the search went (history, Pareto front, importance). */
+  readonly search?: SearchJson;
 }
 
 export interface SearchOptions {
@@ -62,70 +65,10 @@ export interface SearchOptions {
   readonly sizer?: BatchSizer;
   /** Dispatch priority of this search's tasks (lower goes first): a windowed sequence's window index. */
   readonly priority?: number;
+  /** A windowed sequence's window (fold, split) index: the stream of an adaptive search's seed. */
+  readonly window?: number;
   /** Told how many trials a resumed search found stored. */
   readonly onRestored?: (trials: number) => void;
-}
-
-/** The objective of a phase's config (sharpe, maximised, when `search` is absent). */
-export function objectiveOf(config: Config): Objective {
-  const s = config.search;
-  // validatePhase has checked the name against the metric table.
-  return { metric: (s?.objective ?? 'sharpe') as MetricName, direction: s?.direction ?? 'max', minTrades: s?.min_trades, maxDrawdown: s?.max_drawdown };
-}
-
-/** Batch sizing: aim for tasks of about this long, within these bounds (points per batch). */
-const TARGET_TASK_MS = 200;
-const MIN_BATCH = 4;
-const MAX_BATCH = 4096;
-const FIRST_BATCH = 16;
-
-/**
- * Measures what a point costs per bar streamed (a point on a window streams the bars up to the
- * window's end: the bars before it warm the strategies) and sizes batches to last about 200 ms,
- * smaller towards the end of a search so the last tasks do not leave workers idle.
- */
-export class BatchSizer {
-  private msPerPointBar = NaN;
-
-  observe(points: number, barsPerPoint: number, ms: number): void {
-    if (points <= 0 || !(ms > 0)) return;
-    const m = ms / (points * barsPerPoint);
-    this.msPerPointBar = this.msPerPointBar !== this.msPerPointBar ? m : 0.5 * this.msPerPointBar + 0.5 * m;
-  }
-
-  size(barsPerPoint: number, remaining: number | null, concurrency: number, max: number): number {
-    const target = this.msPerPointBar !== this.msPerPointBar ? FIRST_BATCH : Math.round(TARGET_TASK_MS / (this.msPerPointBar * barsPerPoint));
-    const tail = remaining === null ? Infinity : Math.ceil(remaining / (2 * concurrency));
-    // The caller's maximum wins over the minimum (tests force tiny batches).
-    return Math.min(max, Math.max(MIN_BATCH, Math.min(target, tail)));
-  }
-}
-
-/** The points a search plans to evaluate before its constraints: the grid's size, or a random search's draws. */
-function plannedPoints(phase: ValidatedPhase): number {
-  const size = new Grid(phase.dimensions).size;
-  const search = phase.config.search;
-  return search?.method === 'random' ? Math.min(search.trials ?? size, size) : size;
-}
-
-/** The plan of a search: the template, the windows, how results are kept and ranked. */
-export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonly BarWindow[], combine: boolean, options: SearchOptions, periodsPerYear: number | null = phase.config.periods_per_year ?? null): SearchPlan {
-  const robustness = options.results === null ? null : robustnessSettings(phase.config);
-  return {
-    label: options.label,
-    dataHash,
-    template: { config: phase.config, dimensions: phase.dimensions },
-    windows,
-    combine,
-    periodsPerYear,
-    storeTrades: options.storeTrades,
-    tradesIn: !options.storeTrades ? 'none' : options.tradesTopOnly ? (combine ? 'none' : 'top') : 'rows',
-    objective: objectiveOf(phase.config),
-    topK: options.topK,
-    replay: options.replay ?? null,
-    trace: options.trace ?? null,
-    blocks: robustness === null ? null : blockPlanOf(robustness.blocks, windows, robustness.combinations ?? null, robustness.seed, plannedPoints(phase)),
-  };
 }
 
 /**
@@ -140,6 +83,7 @@ export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonl
  */
 export async function runSearch(phase: ValidatedPhase, data: MarketData, windows: BarWindow | readonly BarWindow[], executor: Executor, options: SearchOptions, combine = false): Promise<SearchOutcome> {
   const list = Array.isArray(windows) ? (windows as readonly BarWindow[]) : [windows as BarWindow];
+  if (isAdaptive(phase.config)) return runAdaptiveSearch(phase, data, list, executor, options, combine);
   // Inferred here once: a worker sees each task's data afresh and would infer it per task.
   const searchPlan = planOf(phase, data.hash, list, combine, options, phase.config.periods_per_year ?? inferPeriodsPerYear(data.time));
   const plan = encodePlan(searchPlan, executor.name === 'pool');
@@ -258,54 +202,6 @@ class PointSource {
     this.cursor += points.length;
     return points.length === 0 ? null : { from: 0, to: 0, points: Float64Array.from(points) };
   }
-}
-
-/**
- * A task that fails is retried once, then split in halves until the failing points stand alone
- * and are recorded as failed (`failure`); points that were never to run (`absent`: stored, or
- * rejected by the constraints) are no failure.
- */
-function isolating(
-  run: (range: PointRange) => Promise<WorkReply>,
-  failure: (k: number, error: unknown) => BatchOutcome,
-  absent: (k: number) => boolean,
-  observe: (count: number, ms: number) => void,
-): (range: PointRange) => Promise<BatchOutcome> {
-  const evaluate = async (range: PointRange, retried: boolean): Promise<BatchOutcome> => {
-    const count = range.points === null ? range.to - range.from : range.points.length;
-    try {
-      const reply = await run(range);
-      observe(count, reply.ms);
-      return { replies: [reply], failures: [], failureRows: [] };
-    } catch (error) {
-      if (!retried) return evaluate(range, true);
-      if (count === 1) {
-        const k = range.points === null ? range.from : range.points[0];
-        return absent(k) ? { replies: [], failures: [], failureRows: [] } : failure(k, error);
-      }
-      const half = count >> 1;
-      const [a, b] =
-        range.points === null
-          ? [{ from: range.from, to: range.from + half, points: null } as const, { from: range.from + half, to: range.to, points: null } as const]
-          : [{ from: 0, to: 0, points: range.points.subarray(0, half) } as const, { from: 0, to: 0, points: range.points.subarray(half) } as const];
-      const first = await evaluate(a, true);
-      const second = await evaluate(b, true);
-      return { replies: [...first.replies, ...second.replies], failures: [...first.failures, ...second.failures], failureRows: [...first.failureRows, ...second.failureRows] };
-    }
-  };
-  return (range) => evaluate(range, false);
-}
-
-/** A point that failed alone: one failed trial and one store row per window of its plan. */
-function failureOf(phase: ValidatedPhase, data: MarketData, windows: readonly BarWindow[], label: string, k: number, error?: unknown): BatchOutcome {
-  const { set, params } = trialPoint(phase, k);
-  const message = error instanceof Error ? error.message : String(error);
-  return {
-    replies: [],
-    // One failed trial per window, as a search per window would have recorded.
-    failures: windows.map(() => ({ trial: k, params, error: message })),
-    failureRows: windows.map((w) => ({ trialKey: trialKey(set, data.hash, w), phase: label, window: [w.start, w.end] as const, trial: k, params, metrics: null, error: message })),
-  };
 }
 
 /** A sorted list of grid indices, on shared memory for a pool (every task of the search names it). */

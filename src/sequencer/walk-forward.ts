@@ -76,7 +76,7 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
         oosEquity.push(level);
       }
     }
-    windowResults.push(windowResult(data, { start: w.train[0], end: w.train[1] }, test, best, r?.metrics ?? null, outcome.robustness));
+    windowResults.push(windowResult(data, { start: w.train[0], end: w.train[1] }, test, best, r?.metrics ?? null, outcome.robustness, outcome.search));
   }
   const oosMetrics = metricsJson(oos.finish(periodsPerYear));
   const meanIs = inSampleCagr.length > 0 ? inSampleCagr.reduce((a, b) => a + b, 0) / inSampleCagr.length : null;

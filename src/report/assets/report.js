@@ -389,6 +389,55 @@
     publish(el, rendered, 'cscvPoints', pbo.scatter.length);
   }
 
+  /** The optimisation history: each trial's objective by trial number (pruned ones grey, at their rung's value) and the running best. */
+  function historyChart(p, id, rendered) {
+    var el = document.getElementById(id + '-history');
+    if (!el || !p.search || !p.search.history) return;
+    var hs = p.search.history;
+    var metric = p.search.objectives[0].metric;
+    var chart = init(el);
+    report.charts[id + '-history'] = chart;
+    var complete = [], pruned = [], best = [];
+    hs.value.forEach(function (v, i) {
+      if (v !== null) (hs.status[i] === 'pruned' ? pruned : complete).push([i + 1, v]);
+      if (hs.best[i] !== null) best.push([i + 1, hs.best[i]]);
+    });
+    chart.setOption(assign(base(), {
+      title: { text: 'Optimisation history', left: 'center', textStyle: { fontSize: 13, fontWeight: 500 } },
+      grid: { left: 64, right: 20, top: 40, bottom: 56 },
+      legend: { bottom: 0 },
+      tooltip: { trigger: 'item', formatter: function (it) { return it.seriesName + '<br>trial ' + it.value[0] + ': ' + fmt(metric, it.value[1]); } },
+      xAxis: assign({ type: 'value', min: 1, max: 'dataMax' }, axisName('Trial'), { nameLocation: 'middle', nameGap: 28 }),
+      yAxis: assign({ type: 'value', scale: true }, axisName(metric)),
+      series: [
+        { name: 'complete', type: 'scatter', symbolSize: 4, data: complete, itemStyle: { color: COLORS.inSample, opacity: 0.7 } },
+        { name: 'pruned (rung value)', type: 'scatter', symbolSize: 3, data: pruned, itemStyle: { color: '#9ca3af', opacity: 0.5 } },
+        { name: 'best so far', type: 'line', step: 'end', symbol: 'none', data: best, lineStyle: { color: COLORS.drawdown, width: 2 } },
+      ],
+    }));
+    publish(el, rendered, 'historyTrials', hs.trial.length);
+    rendered.historyBest = best.length > 0 ? best[best.length - 1][1] : null;
+  }
+
+  /** Several objectives: the Pareto front's trials in the first two objectives. */
+  function paretoChart(p, id, rendered) {
+    var el = document.getElementById(id + '-pareto');
+    if (!el || !p.search || !p.search.pareto) return;
+    var s = p.search;
+    var chart = init(el);
+    report.charts[id + '-pareto'] = chart;
+    var data = s.pareto.map(function (q) { return [q.values[0], q.values[1], JSON.stringify(q.params)]; });
+    chart.setOption(assign(base(), {
+      title: { text: 'Pareto front (' + s.pareto.length + ' trials)', left: 'center', textStyle: { fontSize: 13, fontWeight: 500 } },
+      grid: { left: 64, right: 20, top: 40, bottom: 48 },
+      tooltip: { trigger: 'item', formatter: function (it) { return it.value[2] + '<br>' + s.objectives[0].metric + ' ' + fmt(s.objectives[0].metric, it.value[0]) + '<br>' + s.objectives[1].metric + ' ' + fmt(s.objectives[1].metric, it.value[1]); } },
+      xAxis: assign({ type: 'value', scale: true }, axisName(s.objectives[0].metric + ' (' + s.objectives[0].direction + ')'), { nameLocation: 'middle', nameGap: 28 }),
+      yAxis: assign({ type: 'value', scale: true }, axisName(s.objectives[1].metric + ' (' + s.objectives[1].direction + ')')),
+      series: [{ type: 'line', step: 'end', data: data, symbolSize: 6, itemStyle: { color: COLORS.equity }, lineStyle: { color: COLORS.equity, opacity: 0.5 } }],
+    }));
+    publish(el, rendered, 'paretoPoints', data.length);
+  }
+
   /** cpcv: each reassembled path's stitched equity. */
   function cpcvChart(p, id, rendered) {
     var el = document.getElementById(id + '-cpcv');
@@ -452,6 +501,8 @@
     timed('lambda', lambdaChart);
     timed('cscv', cscvChart);
     timed('cpcv', cpcvChart);
+    timed('history', historyChart);
+    timed('pareto', paretoChart);
   });
   Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), sortable);
   report.ready = true;

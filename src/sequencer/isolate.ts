@@ -1,0 +1,57 @@
+import type { WorkReply } from '../batch/work.js';
+import type { PointRange } from '../batch/plan.js';
+import type { ValidatedPhase } from '../config/validate.js';
+import type { MarketData } from '../data/series.js';
+import type { BatchOutcome } from '../reduce/reducer.js';
+import { trialPoint } from '../search/template.js';
+import { trialKey } from '../search/trial-key.js';
+import type { BarWindow } from '../types.js';
+
+/**
+ * A task that fails is retried once, then split in halves until the failing points stand alone
+ * and are recorded as failed (`failure`); points that were never to run (`absent`: stored, or
+ * rejected by the constraints) are no failure.
+ */
+export function isolating(
+  run: (range: PointRange) => Promise<WorkReply>,
+  failure: (k: number, error: unknown) => BatchOutcome,
+  absent: (k: number) => boolean,
+  observe: (count: number, ms: number) => void,
+): (range: PointRange) => Promise<BatchOutcome> {
+  const evaluate = async (range: PointRange, retried: boolean): Promise<BatchOutcome> => {
+    const count = range.points === null ? range.to - range.from : range.points.length;
+    try {
+      const reply = await run(range);
+      observe(count, reply.ms);
+      return { replies: [reply], failures: [], failureRows: [] };
+    } catch (error) {
+      if (!retried) return evaluate(range, true);
+      if (count === 1) {
+        const k = range.points === null ? range.from : range.points[0];
+        return absent(k) ? { replies: [], failures: [], failureRows: [] } : failure(k, error);
+      }
+      const half = count >> 1;
+      const [a, b] =
+        range.points === null
+          ? [{ from: range.from, to: range.from + half, points: null } as const, { from: range.from + half, to: range.to, points: null } as const]
+          : [{ from: 0, to: 0, points: range.points.subarray(0, half) } as const, { from: 0, to: 0, points: range.points.subarray(half) } as const];
+      const first = await evaluate(a, true);
+      const second = await evaluate(b, true);
+      return { replies: [...first.replies, ...second.replies], failures: [...first.failures, ...second.failures], failureRows: [...first.failureRows, ...second.failureRows] };
+    }
+  };
+  return (range) => evaluate(range, false);
+}
+
+/** A point that failed alone: one failed trial and one store row per window of its plan. */
+export function failureOf(phase: ValidatedPhase, data: MarketData, windows: readonly BarWindow[], label: string, k: number, error?: unknown): BatchOutcome {
+  const { set, params } = trialPoint(phase, k);
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    replies: [],
+    // One failed trial per window, as a search per window would have recorded.
+    failures: windows.map(() => ({ trial: k, params, error: message })),
+    failureRows: windows.map((w) => ({ trialKey: trialKey(set, data.hash, w), phase: label, window: [w.start, w.end] as const, trial: k, params, metrics: null, error: message })),
+  };
+}
+
