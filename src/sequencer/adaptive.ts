@@ -16,7 +16,7 @@ import { TpeSampler } from '../search/samplers/tpe.js';
 import { samplerOf, trialPoint } from '../search/template.js';
 import type { BarWindow, FailedTrial, MetricName } from '../types.js';
 import { Dispatcher } from './dispatch.js';
-import { failureOf, isolating } from './isolate.js';
+import { failureOf, InFlight, isolating } from './isolate.js';
 import { BatchSizer, MAX_BATCH, objectiveOf, planOf, plannedPoints } from './plan-of.js';
 import { prefixWindows, timeoutSeconds } from './prefix.js';
 import { robustnessSettings, searchRobustness } from './robustness.js';
@@ -152,10 +152,9 @@ export async function runAdaptiveSearch(phase: ValidatedPhase, data: MarketData,
       (count, ms) => sizer.observe(count, barsPerPoint, ms),
     );
     const chunk = Math.min(options.maxBatch ?? MAX_BATCH, Math.max(1, Math.ceil(toRun.length / (2 * executor.concurrency))));
-    const inFlight = new Set<Promise<void>>();
-    let failed: { error: unknown } | null = null;
+    const inFlight = new InFlight();
     let stop = false;
-    for (let i = 0; i < toRun.length && failed === null; i += chunk) {
+    for (let i = 0; i < toRun.length && !inFlight.failed; i += chunk) {
       await rung.reducer.room();
       const release = await dispatcher.acquire(options.priority ?? 0);
       if (options.signal?.aborted) {
@@ -184,17 +183,9 @@ export async function runAdaptiveSearch(phase: ValidatedPhase, data: MarketData,
           throw error;
         },
       );
-      const tracked: Promise<void> = task.then(
-        () => void inFlight.delete(tracked),
-        (error: unknown) => {
-          inFlight.delete(tracked);
-          failed ??= { error };
-        },
-      );
-      inFlight.add(tracked);
+      inFlight.add(task);
     }
-    await Promise.all(inFlight);
-    if (failed !== null) throw (failed as { error: unknown }).error;
+    await inFlight.drain();
     return stop ? null : out;
   };
 

@@ -55,3 +55,33 @@ export function failureOf(phase: ValidatedPhase, data: MarketData, windows: read
   };
 }
 
+
+/**
+ * The tasks a search has in flight. A task's own error (a store write, not a set: those are
+ * isolated) stops dispatching (`failed`); `drain` waits for the tasks in flight to finish and then
+ * rethrows the first such error.
+ */
+export class InFlight {
+  private readonly tasks = new Set<Promise<void>>();
+  private error: { error: unknown } | null = null;
+
+  get failed(): boolean {
+    return this.error !== null;
+  }
+
+  add(task: Promise<void>): void {
+    const tracked: Promise<void> = task.then(
+      () => void this.tasks.delete(tracked),
+      (error: unknown) => {
+        this.tasks.delete(tracked);
+        this.error ??= { error };
+      },
+    );
+    this.tasks.add(tracked);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.tasks);
+    if (this.error !== null) throw this.error.error;
+  }
+}

@@ -15,7 +15,7 @@ import { Dispatcher } from './dispatch.js';
 import { BatchSizer, MAX_BATCH, objectiveOf, planOf } from './plan-of.js';
 
 export { BatchSizer, objectiveOf, planOf, plannedPoints, DEFAULT_BUDGET } from './plan-of.js';
-import { failureOf, isolating } from './isolate.js';
+import { failureOf, InFlight, isolating } from './isolate.js';
 import { robustnessSettings, searchRobustness, type Robustness } from './robustness.js';
 import { isAdaptive, runAdaptiveSearch, type SearchJson } from './adaptive.js';
 
@@ -101,10 +101,9 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
   }
   const run = (range: PointRange): Promise<WorkReply> => executor.run({ plan, data, range, skip }, source.trials * barsPerPoint);
   const isolate = isolating(run, (k, error) => failureOf(phase, data, list, options.label, k, error), (k) => (skip !== null && skip.includes(k)) || !source.accepts(k), (count, ms) => sizer.observe(count, barsPerPoint, ms));
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new InFlight();
   let interrupted = false;
-  let failed: { error: unknown } | null = null;
-  for (let seq = 0; failed === null; seq++) {
+  for (let seq = 0; !inFlight.failed; seq++) {
     await reducer.room();
     const release = await dispatcher.acquire(options.priority ?? 0);
     if (options.signal?.aborted) {
@@ -127,21 +126,9 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
         throw error;
       },
     );
-    // A task's own error (a store write, not a set: those are isolated) stops dispatching; the
-    // tasks in flight finish before it is rethrown.
-    const tracked: Promise<void> = task.then(
-      () => {
-        inFlight.delete(tracked);
-      },
-      (error: unknown) => {
-        inFlight.delete(tracked);
-        failed ??= { error };
-      },
-    );
-    inFlight.add(tracked);
+    inFlight.add(task);
   }
-  await Promise.all(inFlight);
-  if (failed !== null) throw (failed as { error: unknown }).error;
+  await inFlight.drain();
   await reducer.settle();
   const results = options.keepAll && options.results !== null ? await options.results.runs(options.label, list, options.storeTrades) : null;
   const settings = robustnessSettings(phase.config);
