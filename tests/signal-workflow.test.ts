@@ -278,4 +278,19 @@ phases:
     expect(list.stdout).toMatch(/signal_generation — .*\[containers: data, features, strategy, signals\]/);
     expect(list.stdout).toMatch(/signal_replay — .*\[containers: data, signals, risk, portfolio_<trial>, execution\]/);
   });
+
+  it('signal_replay accepts a model-based search: tpe over the replayed space proposes and scores exactly as over the full backtests; a pruner is refused', async () => {
+    const tpe = `    search: {method: tpe, trials: 24, seed: 2, batch: 6, robustness: false}\n`;
+    const replayed = await run(file(`${BASE}\nphases:\n  - name: generate\n    topology: signal_generation\n  - name: replay\n    topology: signal_replay\n    depends_on: generate\n    inputs: {signals: generate}\n${RISK_BROKER}${tpe}`), { out: tmp() });
+    const full = await run(file(`${BASE}\nphases:\n  - name: full\n${RISK_BROKER}${tpe}`), { out: tmp() });
+    const a = replayed.phases[1] as PhaseJson & { search: { history: unknown; trials: number } };
+    const b = full.phases[0] as PhaseJson & { search: { history: unknown } };
+    expect(a.search.trials).toBe(24);
+    expect(a.search.history).toEqual(b.search.history);
+    expect(a.best).toEqual(b.best);
+    const pruned = file(`${BASE}\nphases:\n  - name: generate\n    topology: signal_generation\n  - name: replay\n    topology: signal_replay\n    depends_on: generate\n    inputs: {signals: generate}\n${RISK_BROKER}    search: {method: tpe, trials: 24, pruner: {type: successive_halving}}\n`);
+    const error = await run(pruned, { out: tmp() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toContain("the pruner's history prefixes have none");
+  });
 });

@@ -82,6 +82,9 @@ export function stageRunner(ctx: StageContext): RunStage {
     if (topology === 'signal_generation') return runGenerationStage(ctx, decl, label, phase, storage, { data, dataSpec, windows, trace });
     // signal_replay: what the `inputs.signals` phase stored, and why its failed keys failed.
     const source = topology === 'signal_replay' && decl.signalsFrom !== null ? ctx.outputs.get(decl.signalsFrom) : undefined;
+    if (topology === 'signal_replay' && (config.search?.pruner ?? null) !== null) {
+      throw new UserError(`phase '${decl.name}': signal_replay replays the signals stored for whole windows; the pruner's history prefixes have none. Drop search.pruner in this phase (tpe, cmaes and nsga2 replay as they are)`);
+    }
     if (topology === 'signal_replay') {
       const from = decl.signalsFrom === null ? null : { name: decl.signalsFrom, keys: new Set(source?.signals ?? []), failed: source?.failedSignals ?? {} };
       const strategies = checkReplaySignals(phase, data, windows, ctx.signalsDir, from);
