@@ -14,7 +14,7 @@ import { generateSynthetic } from '../src/data/synthetic.js';
 import { inferPeriodsPerYear } from '../src/data/load.js';
 import type { MarketData } from '../src/data/series.js';
 import type { ParameterSet, Metrics } from '../src/types.js';
-import { runBacktest, runBatch } from '../src/topology/run.js';
+import { runBacktest, runBatch } from '../src/topology/run-sets.js';
 import { baselineSmaCrossover, type BaselineSpec } from './baseline.js';
 
 const BARS = 20_000;

@@ -23,8 +23,8 @@ import { loadWorkflow } from '../src/config/workflow.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
 import type { BrokerSpec, ParameterSet, RiskSpec, Sizing, StrategySpec, Metrics } from '../src/types.js';
-import { generateSignals } from '../src/signals/generate.js';
-import { runBacktest, runBatch } from '../src/topology/run.js';
+import { generateSignals } from '../src/batch/generate-signals.js';
+import { runBacktest, runBatch } from '../src/topology/run-sets.js';
 
 const BARS = 5000;
 const SCENARIOS: Record<string, StrategySpec> = {

@@ -22,7 +22,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { loadWorkflow } from '../src/config/workflow.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
-import type { BestJson } from '../src/results/contract.js';
+import type { BestJson } from '../src/contract.js';
 
 const SEED = 7;
 const SWEEP_BARS = 2_000;

@@ -3,7 +3,7 @@
  * signal_generation and signal_replay topologies, trace events, and reach the feature and strategy
  * registries.
  */
-export { runBacktest, runBatch } from './topology/run.js';
+export { runBacktest, runBatch } from './topology/run-sets.js';
 export { Topology, TOPOLOGIES, type SetResult, type TopologyKind, type TopologyOptions } from './topology/topology.js';
 export { alignSeries, generateSynthetic, hashMarketData, inferPeriodsPerYear, loadCsvFile, loadMarketData, parseBarsCsv, sharedColumn } from './data/index.js';
 export type { DataSpec, MarketData, RawSeries, SymbolBars, SyntheticOptions } from './data/index.js';
@@ -20,14 +20,14 @@ export { runWorkflow, type RunOptions, type RunOutcome } from './coordinator/run
 export type { Executor, RunEnd } from './executor/executor.js';
 export { InlineExecutor } from './executor/inline.js';
 export { PoolExecutor, type PoolOptions } from './executor/pool.js';
-export { RedisExecutor, type RedisExecutorOptions } from './executor/redis.js';
+export { RedisExecutor, type RedisExecutorOptions } from './executor/redis/executor.js';
 export { runWorkerService, type WorkerServiceOptions } from './executor/redis/worker-service.js';
 export { openWorkflow } from './coordinator/open.js';
 export { loadPlugins } from './coordinator/plugins.js';
-export type { ResultJson, PhaseJson, RunJson, MetricsJson } from './results/contract.js';
+export type { ResultJson, PhaseJson, RunJson, MetricsJson } from './contract.js';
 export { ConfigError, DataError, LifecycleError, UserError, type ConfigIssue } from './errors.js';
 export { writeReport, type WrittenReport, type ReportModel } from './report/index.js';
-export { generateSignals, type SignalInfo } from './signals/generate.js';
+export { generateSignals, type SignalInfo } from './batch/generate-signals.js';
 export { SignalStore, decodeSignalSet, encodeSignalSet, type SignalSet } from './signals/file.js';
 export { signalKey, resolvedStrategy } from './signals/key.js';
 export { densify, sparsify, type SparseSignal } from './signals/sparse.js';

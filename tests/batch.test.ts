@@ -10,16 +10,16 @@ import { parseFeatureKey } from '../src/features/registry.js';
 import { SharedColumns, sharedColumnsHandle } from '../src/features/shared-columns.js';
 import { combineSegments } from '../src/metrics/combine.js';
 import { METRIC_NAMES } from '../src/types.js';
-import { metricsJson } from '../src/results/contract.js';
+import { metricsJson } from '../src/contract.js';
 import { pointSet, samplerOf } from '../src/search/template.js';
-import { canonicalJson, canonicalSet, canonicalStrategy, trialKey } from '../src/search/trial-key.js';
+import { canonicalJson, canonicalSet, canonicalStrategy, trialKey } from '../src/common/trial-key.js';
 import { Dispatcher } from '../src/sequencer/dispatch.js';
-import { BatchSizer } from '../src/sequencer/search.js';
-import { runBatch } from '../src/topology/run.js';
+import { BatchSizer } from '../src/sequencer/run-search.js';
+import { runBatch } from '../src/topology/run-sets.js';
 import { phaseOf, planFor } from './support/plan.js';
 import { randomSets } from './support/random-sets.js';
 import { encodePlan } from '../src/batch/plan.js';
-import { planOf } from '../src/sequencer/search.js';
+import { planOf } from '../src/sequencer/run-search.js';
 
 /**
  * The compact work protocol: a worker given a plan and a range of grid indices must build exactly

@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../src/config/workflow.js';
 import { openWorkflow } from '../src/coordinator/open.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
-import type { ComposeJson } from '../src/coordinator/composable/run-composed.js';
+import type { ComposeJson } from '../src/coordinator/run-composed.js';
 import { registerStrategy } from '../src/strategies/registry.js';
 import type { StrategyDefinition } from '../src/strategies/strategy.js';
 import { parameterSetOf } from '../src/config/resolve.js';
 import type { Config } from '../src/config/schema.js';
-import { metricsJson } from '../src/results/contract.js';
+import { metricsJson } from '../src/contract.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
-import { runBacktest } from '../src/topology/run.js';
+import { runBacktest } from '../src/topology/run-sets.js';
 import type { ParameterSet } from '../src/types.js';
 import { aggregate } from '../src/sequencer/aggregate.js';
 

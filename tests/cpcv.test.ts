@@ -7,11 +7,11 @@ import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import { parameterSetOf } from '../src/config/resolve.js';
 import type { Config } from '../src/config/schema.js';
 import { MetricsAccumulator } from '../src/metrics/accumulator.js';
-import { metricsJson } from '../src/results/contract.js';
+import { metricsJson } from '../src/contract.js';
 import { aggregate } from '../src/sequencer/aggregate.js';
 import type { CpcvSummary } from '../src/sequencer/cpcv.js';
 import { cpcvLayout } from '../src/sequencer/cpcv-splits.js';
-import { runBacktest } from '../src/topology/run.js';
+import { runBacktest } from '../src/topology/run-sets.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-cpcv-'));
 

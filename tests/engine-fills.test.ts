@@ -3,7 +3,7 @@ import type { MarketData } from '../src/data/series.js';
 import { EventType } from '../src/engine/events.js';
 import type { ParameterSet } from '../src/types.js';
 import { MetricsAccumulator } from '../src/metrics/accumulator.js';
-import { runBacktest } from '../src/topology/run.js';
+import { runBacktest } from '../src/topology/run-sets.js';
 import type { TopologyOptions } from '../src/topology/topology.js';
 import { bars, makeSet } from './helpers.js';
 

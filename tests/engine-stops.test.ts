@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MarketData } from '../src/data/series.js';
 import { EventType } from '../src/engine/events.js';
 import type { ParameterSet, RiskSpec } from '../src/types.js';
-import { runBacktest } from '../src/topology/run.js';
+import { runBacktest } from '../src/topology/run-sets.js';
 import { bars, makeSet } from './helpers.js';
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileExpression, evaluateCondition, ExpressionError, type ExprValue } from '../src/search/expression.js';
+import { compileExpression, evaluateCondition, ExpressionError, type ExprValue } from '../src/expression/expression.js';
 
 /**
- * The constraint / condition language of src/search/expression.ts: precedence, every operator,
+ * The constraint / condition language of src/expression/expression.ts: precedence, every operator,
  * short-circuiting, the variables list, and every compile-time and run-time error with its column.
  */
 

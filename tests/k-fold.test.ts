@@ -6,11 +6,11 @@ import { loadWorkflow } from '../src/config/workflow.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import { parameterSetOf } from '../src/config/resolve.js';
 import type { Config } from '../src/config/schema.js';
-import { metricsJson, type MetricsJson } from '../src/results/contract.js';
+import { metricsJson, type MetricsJson } from '../src/contract.js';
 import { combineSegments, kFolds } from '../src/sequencer/folds.js';
 import type { KFoldSummary } from '../src/sequencer/k-fold.js';
 import { aggregate, summarize } from '../src/sequencer/aggregate.js';
-import { runBacktest } from '../src/topology/run.js';
+import { runBacktest } from '../src/topology/run-sets.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-kfold-'));
 

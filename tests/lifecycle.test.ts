@@ -3,7 +3,7 @@ import { EventBus } from '../src/engine/bus.js';
 import { Container, runLifecycle, type Component, type LifecyclePhase } from '../src/engine/container.js';
 import { barEvent, EventType } from '../src/engine/events.js';
 import { LifecycleError } from '../src/errors.js';
-import { runBacktest, runBatch } from '../src/topology/run.js';
+import { runBacktest, runBatch } from '../src/topology/run-sets.js';
 import { Topology } from '../src/topology/topology.js';
 import { closes, makeSet } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MetricsAccumulator } from '../src/metrics/accumulator.js';
 import type { Metrics } from '../src/types.js';
-import { runBacktest } from '../src/topology/run.js';
+import { runBacktest } from '../src/topology/run-sets.js';
 import { bars, closes, makeSet } from './helpers.js';
 
 /**

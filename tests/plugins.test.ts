@@ -6,7 +6,7 @@ import { openWorkflow } from '../src/coordinator/open.js';
 import { loadPlugins } from '../src/coordinator/plugins.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
-import { runBatch } from '../src/topology/run.js';
+import { runBatch } from '../src/topology/run-sets.js';
 import { makeSet } from './helpers.js';
 
 const root = join(import.meta.dirname, '..');

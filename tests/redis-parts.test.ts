@@ -7,7 +7,7 @@ import { QUEUE_REGISTRY, queueNameFor, runMetaKey, taskJobId } from '../src/exec
 import { MarketCache } from '../src/executor/redis/market-cache.js';
 import { pluginsHash } from '../src/executor/redis/plugins-hash.js';
 import { packMarketData, unpackMarketData } from '../src/executor/redis/market-wire.js';
-import { redactedUrl } from '../src/executor/redis/url.js';
+import { redactedUrl } from '../src/common/redis-url.js';
 import { decodeTestReply, decodeWorkReply, encodeReply } from '../src/executor/redis/wire.js';
 import { decodePlan } from '../src/batch/plan.js';
 import { packRows, unpackRows } from '../src/batch/rows.js';
@@ -15,7 +15,7 @@ import { runTest, runWork } from '../src/batch/work.js';
 import { phaseOf, planFor } from './support/plan.js';
 import { runWorkerService } from '../src/executor/redis/worker-service.js';
 import { METRIC_NAMES } from '../src/types.js';
-import type { MetricsJson } from '../src/results/contract.js';
+import type { MetricsJson } from '../src/contract.js';
 import { ResultsStore } from '../src/results/store.js';
 import { VERSION } from '../src/version.js';
 import { startRedis, type RedisServer } from './support/redis.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport, type WrittenReport } from '../src/report/index.js';
-import type { ResultJson } from '../src/results/contract.js';
+import type { ResultJson } from '../src/contract.js';
 import { artifacts, launchChromium, openReport, queryDb, runFixture, type OpenedReport } from './report-helpers.js';
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { openWorkflow } from '../src/coordinator/open.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
-import type { ResultJson } from '../src/results/contract.js';
+import type { ResultJson } from '../src/contract.js';
 
 export const root = join(import.meta.dirname, '..');
 export const fixtures = join(root, 'tests', 'fixtures', 'report');

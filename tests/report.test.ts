@@ -11,7 +11,7 @@ import { readRunDirectory } from '../src/report/run-record.js';
 import { downsample, drawdownOf } from '../src/report/downsample.js';
 import { writeReport } from '../src/report/index.js';
 import type { PhaseReport } from '../src/report/model.js';
-import type { ResultJson } from '../src/results/contract.js';
+import type { ResultJson } from '../src/contract.js';
 import { fixtures, queryDb, root, runFixture } from './report-helpers.js';
 
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');

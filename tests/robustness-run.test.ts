@@ -10,7 +10,7 @@ import type { Robustness } from '../src/robustness/figures.js';
 import { momentsOf } from '../src/robustness/sharpe.js';
 import { deflatedBenchmark, probabilisticSharpe } from '../src/robustness/deflated.js';
 import { spaTest } from '../src/robustness/spa.js';
-import { runBacktest } from '../src/topology/run.js';
+import { runBacktest } from '../src/topology/run-sets.js';
 
 /**
  * The robustness figures of a real sweep against an independent computation: every set backtested

@@ -9,9 +9,9 @@ import { observationWeights, Parzen } from '../src/search/samplers/parzen.js';
 import { PointSpace, type Told } from '../src/search/samplers/proposer.js';
 import { Random } from '../src/search/samplers/random.js';
 import { goodCount, TpeSampler } from '../src/search/samplers/tpe.js';
-import { Grid, type Dimension } from '../src/search/space.js';
+import { Grid, type Dimension } from '../src/space/space.js';
 import { prefixWindows, timeoutSeconds } from '../src/sequencer/prefix.js';
-import { expandRange, isLogRange } from '../src/search/range.js';
+import { expandRange, isLogRange } from '../src/space/range.js';
 
 /** A range dimension with `count` values first + i·step. */
 function range(name: string, first: number, step: number, count: number): Dimension {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileExpression } from '../src/search/expression.js';
-import { expandRange, isRangeText } from '../src/search/range.js';
+import { compileExpression } from '../src/expression/expression.js';
+import { expandRange, isRangeText } from '../src/space/range.js';
 import { Sampler, type SearchSpec } from '../src/search/sampler.js';
-import { assign, findDimensions, Grid, sweptParams, type Dimension } from '../src/search/space.js';
+import { assign, findDimensions, Grid, sweptParams, type Dimension } from '../src/space/space.js';
 
 /**
  * The parameter space (DESIGN.md sections 2 and 6, src/search/*.ts): `range(a, b, step)` expansion,

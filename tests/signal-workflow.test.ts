@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { openWorkflow } from '../src/coordinator/open.js';
 import { runWorkflow, type RunOptions } from '../src/coordinator/run-workflow.js';
 import { UserError } from '../src/errors.js';
-import type { PhaseJson } from '../src/results/contract.js';
+import type { PhaseJson } from '../src/contract.js';
 import { generateAndReplay } from './helpers.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src', 'cli', 'main.js');

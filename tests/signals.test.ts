@@ -9,10 +9,10 @@ import type { MarketData } from '../src/data/series.js';
 import { EventType } from '../src/engine/events.js';
 import type { BrokerSpec, ParameterSet, RiskSpec, StrategySpec, Trade } from '../src/types.js';
 import { decodeSignalSet, encodeSignalSet, SignalStore } from '../src/signals/file.js';
-import { generateSignals } from '../src/signals/generate.js';
+import { generateSignals } from '../src/batch/generate-signals.js';
 import { signalKey } from '../src/signals/key.js';
 import { densify, sparsify } from '../src/signals/sparse.js';
-import { runBatch } from '../src/topology/run.js';
+import { runBatch } from '../src/topology/run-sets.js';
 import { Topology, type SetResult } from '../src/topology/topology.js';
 import { makeSet } from './helpers.js';
 

@@ -7,7 +7,7 @@ import { unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../src/config/workflow.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
-import type { RunJson } from '../src/results/contract.js';
+import type { RunJson } from '../src/contract.js';
 import { METRIC_NAMES } from '../src/types.js';
 
 const out = mkdtempSync(join(tmpdir(), 'fanfold-storage-'));

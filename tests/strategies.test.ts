@@ -8,7 +8,7 @@ import { emaCrossover, smaCrossover } from '../src/strategies/crossover.js';
 import { bollingerReversion, rsiReversion } from '../src/strategies/reversion.js';
 import type { BarView, RawParams, StrategyDefinition } from '../src/strategies/strategy.js';
 import { buyAndHold, donchianBreakout, momentum } from '../src/strategies/trend.js';
-import { runBacktest } from '../src/topology/run.js';
+import { runBacktest } from '../src/topology/run-sets.js';
 import { bars, closes, makeSet, type SetOverrides } from './helpers.js';
 
 /**

@@ -6,7 +6,7 @@ import { EventBus } from '../src/engine/bus.js';
 import { barEvent, EventType, fillEvent, portfolioEvent, signalEvent } from '../src/engine/events.js';
 import type { ParameterSet } from '../src/types.js';
 import { UserError } from '../src/errors.js';
-import { runBacktest, runBatch } from '../src/topology/run.js';
+import { runBacktest, runBatch } from '../src/topology/run-sets.js';
 import { Topology, type SetResult } from '../src/topology/topology.js';
 import { closes, makeSet } from './helpers.js';
 

@@ -8,9 +8,9 @@ import { generateSynthetic } from '../src/data/synthetic.js';
 import { InlineExecutor } from '../src/executor/inline.js';
 import { registerStrategy } from '../src/strategies/registry.js';
 import type { StrategyDefinition } from '../src/strategies/strategy.js';
-import { runSearch } from '../src/sequencer/search.js';
+import { runSearch } from '../src/sequencer/run-search.js';
 import { barsOf, walkForwardWindows } from '../src/sequencer/windows.js';
-import { runBacktest } from '../src/topology/run.js';
+import { runBacktest } from '../src/topology/run-sets.js';
 import { parameterSetOf } from '../src/config/resolve.js';
 import type { Config } from '../src/config/schema.js';
 

@@ -11,8 +11,8 @@ import type { MarketData } from '../src/data/series.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
 import { type ParameterSet, type Sizing, METRIC_NAMES } from '../src/types.js';
 import { ConfigError, UserError } from '../src/errors.js';
-import { metricsJson, type MetricsJson, type PhaseJson, type RunJson } from '../src/results/contract.js';
-import { runBacktest, runBatch } from '../src/topology/run.js';
+import { metricsJson, type MetricsJson, type PhaseJson, type RunJson } from '../src/contract.js';
+import { runBacktest, runBatch } from '../src/topology/run-sets.js';
 import { makeSet } from './helpers.js';
 
 /**

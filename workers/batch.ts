@@ -11,8 +11,8 @@ import type { MarketData } from '../src/data/series.js';
 import type { ParameterSet } from '../src/types.js';
 import { SharedColumns, type SharedColumnsHandle } from '../src/features/shared-columns.js';
 import { loadPluginsOnce } from '../src/plugins/load.js';
-import { generateSignals, type SignalInfo } from '../src/signals/generate.js';
-import { useColumns } from '../src/topology/run.js';
+import { generateSignals, type SignalInfo } from '../src/batch/generate-signals.js';
+import { useColumns } from '../src/topology/run-sets.js';
 import type { TopologyOptions } from '../src/topology/topology.js';
 
 interface Common {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Packr } from 'msgpackr';
-import { combinationCount } from '../robustness/budget.js';
+import type { BlockPlan } from '../robustness/block-plan.js';
 import type { BarWindow, MetricName } from '../types.js';
-import type { Objective } from '../reduce/leaderboard.js';
+import type { Objective } from '../metrics/leaderboard.js';
 import type { PhaseTemplate } from '../search/template.js';
 import type { TraceSettings } from '../tracing/settings.js';
 
@@ -36,33 +36,6 @@ export interface SearchPlan {
   readonly blocks: BlockPlan | null;
   /** Adaptive searches: each reply carries these metrics of every point (NaN where infeasible, see `reportedValues`). */
   readonly report: readonly MetricName[] | null;
-}
-
-/**
- * How the returns of a plan's windows are cut into blocks: `count` blocks over the `total` returns
- * of the windows concatenated in order (a window of b bars has b − 1 returns); window w's returns
- * start at `offsets[w]`.
- */
-export interface BlockPlan {
-  readonly count: number;
-  readonly total: number;
-  readonly offsets: readonly number[];
-  /** CSCV combinations to evaluate (robustness/budget.ts) and the seed of their sample. */
-  readonly combinations: number;
-  readonly seed: number;
-  /** Names the blocking (windows and block count): the stored points of a search are found by it. */
-  readonly signature: string;
-}
-
-export function blockPlanOf(count: number, windows: readonly BarWindow[], cap: number | null, seed: number, plannedPoints: number): BlockPlan {
-  const combinations = combinationCount(count, plannedPoints, cap);
-  const offsets: number[] = [];
-  let total = 0;
-  for (const w of windows) {
-    offsets.push(total);
-    total += Math.max(0, w.end - w.start - 1);
-  }
-  return { count, total, offsets, combinations, seed, signature: `${count}:${windows.map((w) => `${w.start}-${w.end}`).join(',')}` };
 }
 
 /** A plan as tasks carry it: its content hash and its msgpack bytes (on shared memory in a pool). */

@@ -3,13 +3,13 @@ import { preparedPlan, type Prepared } from './prepared.js';
 import type { MarketData } from '../data/series.js';
 import { type BarWindow, type MetricName, type ParameterSet, type Trade, type TrialResult, METRIC_NAMES } from '../types.js';
 import { combineSegments } from '../metrics/combine.js';
-import { eligible, Leaderboard, type Objective } from '../reduce/leaderboard.js';
+import { eligible, Leaderboard, type Objective } from '../metrics/leaderboard.js';
 import { Cscv } from '../robustness/pbo.js';
-import { metricsJson, type MetricsJson } from '../results/contract.js';
+import { metricsJson, type MetricsJson } from '../contract.js';
 import { pointSet, trialPoint } from '../search/template.js';
-import { lowerBound } from '../search/sorted.js';
-import { canonicalSet, trialKey, trialKeyOf } from '../search/trial-key.js';
-import { runBatch } from '../topology/run.js';
+import { lowerBound } from '../common/sorted.js';
+import { canonicalSet, trialKey, trialKeyOf } from '../common/trial-key.js';
+import { runBatch } from '../topology/run-sets.js';
 import { traceWithin } from '../tracing/settings.js';
 import type { PlanRef, PointRange } from './plan.js';
 

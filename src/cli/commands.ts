@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { ConfigError, LifecycleError, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { LIST_KINDS, type ListKind } from './list-kinds.js';
+import { EXECUTOR_NAMES, STORAGE_MODES } from '../common/names.js';
 
 // Each command imports what it uses when it runs: `fanfold list` need not load the engine, and no
 // command but `report` loads the charting library.
@@ -112,11 +113,11 @@ export async function main(): Promise<void> {
       y
         .positional('config', { type: 'string', demandOption: true, describe: 'workflow YAML file' })
         .option('workers', { type: 'string', describe: "worker count or 'auto'" })
-        .option('executor', { choices: ['inline', 'pool', 'redis'] as const, describe: 'how parameter sets execute' })
+        .option('executor', { choices: EXECUTOR_NAMES, describe: 'how parameter sets execute' })
         .option('redis', { type: 'string', describe: 'Redis URL for --executor redis (redis://user:password@host:6379, rediss:// for TLS)' })
         .option('in-flight', { type: 'number', describe: 'batches the redis executor keeps queued (about the worker threads of all machines)' })
         .option('out', { type: 'string', describe: 'parent folder of results directories', default: 'runs' })
-        .option('storage', { choices: ['memory', 'disk', 'hybrid'] as const })
+        .option('storage', { choices: STORAGE_MODES })
         .option('set', { type: 'string', array: true, describe: 'override a config key: path.to.key=value' })
         .option('resume', { type: 'string', describe: 'resume the run in this results directory' })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
@@ -235,8 +236,8 @@ export async function main(): Promise<void> {
     (argv) =>
       guarded(async () => {
         if (argv.config) {
-          const [{ loadPlugins }, { pluginFolders }] = await Promise.all([import('../coordinator/plugins.js'), import('../config/workflow.js')]);
-          await loadPlugins(pluginFolders(argv.config));
+          const [{ loadPlugins }, { readWorkflow }] = await Promise.all([import('../coordinator/plugins.js'), import('../config/workflow.js')]);
+          await loadPlugins(readWorkflow(argv.config).plugins);
         }
         const { listText } = await import('./list-command.js');
         process.stdout.write(`${listText(argv.kind as ListKind | undefined)}\n`);

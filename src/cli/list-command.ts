@@ -5,7 +5,7 @@ import { TOPOLOGIES } from '../topology/topology.js';
 import { containerLabel } from '../tracing/settings.js';
 import { UserError } from '../errors.js';
 import { SEQUENCES } from '../sequencer/sequences.js';
-import { listWorkflows } from '../coordinator/composable/registry.js';
+import { listWorkflows } from '../compose/registry.js';
 
 import { LIST_KINDS, type ListKind } from './list-kinds.js';
 

@@ -1,11 +1,11 @@
 import type { Config } from '../config/schema.js';
 import type { MarketData } from '../data/series.js';
-import type { PhaseJson, ResultJson, RunJson } from '../results/contract.js';
-import { eligible } from '../reduce/leaderboard.js';
-import { objectiveOf } from '../sequencer/search.js';
+import type { PhaseJson, ResultJson, RunJson } from '../contract.js';
+import { eligible } from '../metrics/leaderboard.js';
+import { objectiveOf } from '../sequencer/run-search.js';
 import type { Aggregate, MetricSummary } from '../sequencer/aggregate.js';
 import type { KFoldSummary } from '../sequencer/k-fold.js';
-import type { ComposeJson } from '../coordinator/composable/run-composed.js';
+import type { ComposeJson } from '../coordinator/run-composed.js';
 import type { CpcvSummary } from '../sequencer/cpcv.js';
 import type { Robustness } from '../robustness/figures.js';
 import type { RobustnessSummary } from '../robustness/summary.js';

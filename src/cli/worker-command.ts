@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import { runWorkerService } from '../executor/redis/worker-service.js';
-import { REDIS_URL_PATTERN, redactedUrl } from '../executor/redis/url.js';
+import { REDIS_URL_PATTERN, redactedUrl } from '../common/redis-url.js';
 
 export interface WorkerArgs {
   readonly redis: string;

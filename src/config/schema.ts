@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { METRIC_NAMES } from '../types.js';
-import { REDIS_URL_PATTERN } from '../executor/redis/url.js';
+import { REDIS_URL_PATTERN } from '../common/redis-url.js';
 import { EVENT_NAMES } from '../types.js';
+import { EXECUTOR_NAMES, MAX_BATCH, STORAGE_MODES, TOPOLOGY_KINDS, TRACE_DEFAULTS } from '../common/names.js';
 
 /**
  * The config schema of DESIGN.md section 6: the single source of the config's types, of validation
@@ -132,7 +133,7 @@ export const objectiveSpec = z.strictObject({
 const search = z.strictObject({
   method: z.enum(['grid', 'random', 'tpe', 'cmaes', 'nsga2']).default('grid').describe('grid: every point; random: a seeded sample; tpe, cmaes: model-based, one objective; nsga2: several objectives (search.objectives)'),
   objectives: z.array(objectiveSpec).min(1).optional().describe('nsga2: the objectives, the first one ranks `best`; e.g. [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]'),
-  batch: z.number().int().positive().max(4096).optional().describe('tpe: proposals per batch (default 32, whatever the worker count, so results do not depend on it); cmaes: its population; nsga2: its population'),
+  batch: z.number().int().positive().max(MAX_BATCH).optional().describe('tpe: proposals per batch (default 32, whatever the worker count, so results do not depend on it); cmaes: its population; nsga2: its population'),
   timeout: duration.optional().describe('stop proposing at this deadline after the search starts (45s, 30m, 8h, 1d); what ran is finished, stored and reported'),
   tpe: tpe.prefault({}),
   cmaes: cmaes.prefault({}),
@@ -149,7 +150,7 @@ const search = z.strictObject({
 });
 
 const results = z.strictObject({
-  storage: z.enum(['memory', 'disk', 'hybrid']).default('memory'),
+  storage: z.enum(STORAGE_MODES).default('memory'),
   store_trades: z.boolean().default(true),
   top_k: z.number().int().positive().default(20),
 });
@@ -202,7 +203,7 @@ const redis = z
   .describe('the redis executor: batches go to `fanfold worker` processes through this Redis');
 
 const execution = z.strictObject({
-  executor: z.enum(['inline', 'pool', 'redis']).default('pool'),
+  executor: z.enum(EXECUTOR_NAMES).default('pool'),
   redis: redis.optional(),
   workers: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
   feature_memory_mb: z
@@ -215,8 +216,8 @@ const execution = z.strictObject({
   trace_settings: z
     .strictObject({
       trace_id: z.string().min(1).nullable().default(null).describe('name of the trace folder (sanitised); default: the run id'),
-      trace_dir: z.string().min(1).default('./traces').describe('parent folder of traces, relative to the working directory'),
-      max_events: z.number().int().positive().default(10_000).describe("events kept per container (and per topology run) unless its pattern says otherwise; later ones are counted"),
+      trace_dir: z.string().min(1).default(TRACE_DEFAULTS.dir).describe('parent folder of traces, relative to the working directory'),
+      max_events: z.number().int().positive().default(TRACE_DEFAULTS.maxEvents).describe("events kept per container (and per topology run) unless its pattern says otherwise; later ones are counted"),
       container_settings: z
         .record(
           z.string().min(1),
@@ -259,7 +260,7 @@ export const PHASE_META_KEYS = ['name', 'topology', 'depends_on', 'conditions', 
 
 export const phaseMetaSchema = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only (templates refer to it)'),
-  topology: z.enum(['backtest', 'optimization', 'signal_generation', 'signal_replay']).optional(),
+  topology: z.enum(TOPOLOGY_KINDS).optional(),
   depends_on: z.union([z.string(), z.array(z.string())]).optional(),
   conditions: z.union([z.string(), z.array(z.string())]).optional(),
   inputs: z

@@ -4,11 +4,12 @@ import type { ConfigIssue } from '../errors.js';
 import { getClassifier, getStrategy, listClassifiers, listStrategies } from '../strategies/registry.js';
 import { ParamError } from '../strategies/params.js';
 import type { RawParams } from '../strategies/strategy.js';
-import { compileExpression, ExpressionError, type CompiledExpression } from '../search/expression.js';
-import { assign, findDimensions, setAt, valueAtPath, type Dimension } from '../search/space.js';
+import { compileExpression, ExpressionError, type CompiledExpression } from '../expression/expression.js';
+import { assign, findDimensions, type Dimension } from '../space/space.js';
+import { setAt, valueAtPath } from '../common/value-path.js';
 import { configSchema, type Config } from './schema.js';
 import { METRIC_NAMES } from '../types.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../common/suggest.js';
 import { locateNode } from './tree.js';
 
 export type Path = readonly PropertyKey[];
@@ -118,7 +119,6 @@ export function validatePhase(plain: Record<string, unknown>, sink: IssueSink, s
   return { config: parsed, dimensions, constraints };
 }
 
-export { valueAtPath } from '../search/space.js';
 
 function checkSchema(candidate: Record<string, unknown>, shown: unknown, report: (path: Path, message: string, atKey?: boolean) => void): Config | null {
   const parsed = configSchema.safeParse(candidate);

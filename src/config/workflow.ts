@@ -1,18 +1,19 @@
-import { findWorkflow, listWorkflows } from '../coordinator/composable/registry.js';
-import { OptionError } from '../coordinator/composable/protocol.js';
+import { findWorkflow, listWorkflows } from '../compose/registry.js';
+import { OptionError } from '../compose/protocol.js';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, visit, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { compileExpression, ExpressionError, type CompiledExpression } from '../search/expression.js';
+import { compileExpression, ExpressionError, type CompiledExpression } from '../expression/expression.js';
 import { PHASE_META_KEYS, phaseMetaSchema, configSchema } from './schema.js';
 import { parseOverrides, type Override } from './overrides.js';
 import { readConfigSource, toPlain } from './source.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../common/suggest.js';
 import { checkField, findTemplates } from './templates.js';
 import { getPair, locateIn, mapWith, mergeNodes, plainOf, rootOf, withoutKeys } from './tree.js';
 import { IssueSink, validatePhase, type Path, type ValidatedPhase } from './validate.js';
+import type { TopologyKind } from '../common/names.js';
 
-export type TopologyName = 'backtest' | 'optimization' | 'signal_generation' | 'signal_replay';
+export type TopologyName = TopologyKind;
 
 /** One phase as declared: its own keys, and its config as the workflow's merged with its overrides. */
 export interface PhaseDeclaration {
@@ -92,17 +93,45 @@ const asList = (v: unknown): string[] => (v === undefined || v === null ? [] : A
  * Throws one ConfigError with every issue found.
  */
 export function loadWorkflow(file: string, sets: readonly string[] = []): Workflow {
+  return workflowOf(readWorkflow(file, sets));
+}
+
+/**
+ * A workflow file read and merged once: its extends chain, then --set. Plugins are loaded from
+ * `plugins` before `workflowOf` validates the rest, since they register the strategies it checks.
+ */
+export interface WorkflowSource {
+  readonly file: string;
+  /** The file's tree as merged from its extends chain (positions of issues are found in it). */
+  readonly tree: Node;
+  /** With the --set overrides applied. */
+  readonly root: Node;
+  readonly overrides: readonly Override[];
+  /** The plugin folders it names, resolved. */
+  readonly plugins: string[];
+}
+
+/** Reads a workflow file; a broken extends chain, a file that is not a map or a bad --set is a ConfigError. */
+export function readWorkflow(file: string, sets: readonly string[] = []): WorkflowSource {
   const issues: ConfigIssue[] = [];
-  let root = loadTree(file, [], issues);
+  const tree = loadTree(file, [], issues);
   // A broken extends chain would make every later check report what the missing base should supply.
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
-  const top = new IssueSink(root, file);
-  if (!isMap(root)) {
+  if (!isMap(tree)) {
+    const top = new IssueSink(tree, file);
     top.at([], 'expected a map of config keys (name, data, strategy, ...)');
-    throw new ConfigError([...issues, ...top.issues]);
+    throw new ConfigError(top.issues);
   }
   const overrides = parseOverrides(sets);
-  root = overrides.reduce<Node>((t, o) => o.apply(t), root);
+  const root = overrides.reduce<Node>((t, o) => o.apply(t), tree);
+  return { file, tree, root, overrides, plugins: pluginPaths(root, file) };
+}
+
+/** Validates a read workflow: every phase's config, the phase graph and the conditions. */
+export function workflowOf(source: WorkflowSource): Workflow {
+  const { file, root, overrides } = source;
+  const issues: ConfigIssue[] = [];
+  const top = new IssueSink(source.tree, file);
   const plainRoot = plainOf(root) as Record<string, unknown>;
   const phasesPair = getPair(root as YAMLMap, 'phases');
   const workflowBase = withoutKeys(root as YAMLMap, ['phases']);
@@ -142,8 +171,7 @@ export function loadWorkflow(file: string, sets: readonly string[] = []): Workfl
   for (const d of declarations) issues.push(...d.sink.issues);
   issues.push(...top.issues);
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
-  const plugins = pluginPaths(root, file);
-  return { name, file, baseDir: dirname(resolve(file)), plugins, phases: ordered, single: !phasesPair };
+  return { name, file, baseDir: dirname(resolve(file)), plugins: source.plugins, phases: ordered, single: !phasesPair };
 }
 
 function declare(
@@ -221,20 +249,6 @@ function pluginPaths(root: Node, file: string): string[] {
     const pos = locateIn(root, ['plugins', i], file);
     return resolve(pos.file.startsWith('--set ') ? process.cwd() : dirname(pos.file), p);
   });
-}
-
-/**
- * The plugin folders a workflow file names (through its extends chain and --set), read before the
- * workflow is validated: plugins register the strategies the validation checks names against.
- * Problems are left for loadWorkflow to report.
- */
-export function pluginFolders(file: string, sets: readonly string[] = []): string[] {
-  try {
-    const root = parseOverrides(sets).reduce<Node>((t, o) => o.apply(t), loadTree(file, [], []) as Node);
-    return pluginPaths(root, file);
-  } catch {
-    return [];
-  }
 }
 
 /** Topological order (stable by file order); unknown and cyclic dependencies, and template references, are issues. */

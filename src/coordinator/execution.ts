@@ -4,11 +4,12 @@ import { UserError } from '../errors.js';
 import type { Executor } from '../executor/executor.js';
 import { InlineExecutor } from '../executor/inline.js';
 import { PoolExecutor, type PoolOptions } from '../executor/pool.js';
-import { REDIS_URL_PATTERN, redactedUrl } from '../executor/redis/url.js';
-import { Grid } from '../search/space.js';
+import { REDIS_URL_PATTERN, redactedUrl } from '../common/redis-url.js';
+import { Grid } from '../space/space.js';
 import { DEFAULT_BUDGET } from '../sequencer/plan-of.js';
 import { LocalColumns } from '../features/columns.js';
-import { useColumns } from '../topology/run.js';
+import { useColumns } from '../topology/run-sets.js';
+import type { ExecutorName } from '../common/names.js';
 
 /**
  * A search this small (points × bars streamed) runs in the coordinator's thread while no worker is
@@ -28,13 +29,13 @@ export const EAGER_POOL_ABOVE = 200;
 export const THREADED_RESULTS_ABOVE = 5_000;
 
 export interface ExecutionChoice {
-  readonly name: 'inline' | 'pool' | 'redis';
+  readonly name: ExecutorName;
   readonly workers: number | 'auto';
   /** The executor was named by a flag or the config (else the default: the pool, tiny work inline). */
   readonly explicit: boolean;
 }
 
-export function executionOf(workflow: Workflow, base: Config | null, options: { executor?: 'inline' | 'pool' | 'redis'; workers?: number | 'auto' }): ExecutionChoice {
+export function executionOf(workflow: Workflow, base: Config | null, options: { executor?: ExecutorName; workers?: number | 'auto' }): ExecutionChoice {
   const plain = workflow.phases[0]?.plain.execution as { executor?: unknown; workers?: unknown } | undefined;
   const explicit = options.executor !== undefined || options.workers !== undefined || plain?.executor !== undefined || plain?.workers !== undefined;
   return { name: options.executor ?? base?.execution.executor ?? 'pool', workers: options.workers ?? base?.execution.workers ?? 'auto', explicit };

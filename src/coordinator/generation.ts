@@ -3,13 +3,13 @@ import type { Config } from '../config/schema.js';
 import type { ValidatedPhase } from '../config/validate.js';
 import type { PhaseDeclaration } from '../config/workflow.js';
 import type { MarketData } from '../data/series.js';
-import type { PhaseJson } from '../results/contract.js';
+import type { PhaseJson } from '../contract.js';
 import { sequenceName } from '../sequencer/sequences.js';
-import { runGeneration } from '../sequencer/signals.js';
+import { runGeneration } from '../sequencer/signal-generation.js';
 import type { TraceSettings } from '../tracing/settings.js';
 import type { BarWindow } from '../types.js';
-import type { Stage, Storage } from './composable/run-composed.js';
-import type { StageContext } from './stage.js';
+import type { Stage, Storage } from './run-composed.js';
+import type { StageContext } from './stage-context.js';
 
 /**
  * A signal_generation stage: every distinct strategy of the space, per searched window, stored in

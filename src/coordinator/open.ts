@@ -1,8 +1,9 @@
-import { loadWorkflow, pluginFolders, type Workflow } from '../config/workflow.js';
+import { readWorkflow, workflowOf, type Workflow } from '../config/workflow.js';
 import { loadPlugins } from './plugins.js';
 
-/** Loads a workflow file after registering the plugins it names, so their strategies validate. */
+/** Reads a workflow file once, registers the plugins it names (so their strategies validate), then validates it. */
 export async function openWorkflow(file: string, sets: readonly string[] = []): Promise<Workflow> {
-  await loadPlugins(pluginFolders(file, sets));
-  return loadWorkflow(file, sets);
+  const source = readWorkflow(file, sets);
+  await loadPlugins(source.plugins);
+  return workflowOf(source);
 }

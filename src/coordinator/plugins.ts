@@ -1,6 +1,6 @@
 import { loadPlugins as load, type LoadedPlugins } from '../plugins/load.js';
-import type { ComposableWorkflow } from './composable/protocol.js';
-import { findWorkflow, registerWorkflow } from './composable/registry.js';
+import type { ComposableWorkflow } from '../compose/protocol.js';
+import { findWorkflow, registerWorkflow } from '../compose/registry.js';
 
 export type { LoadedPlugins };
 

@@ -9,22 +9,23 @@ import { ConfigError, UserError } from '../errors.js';
 import type { Executor, RunEnd } from '../executor/executor.js';
 import type { PoolOptions } from '../executor/pool.js';
 import { queueNameFor } from '../executor/redis/keys.js';
-import type { PhaseJson, ResultJson } from '../results/contract.js';
+import type { PhaseJson, ResultJson } from '../contract.js';
 import { newRunId, RunDirectory } from '../results/run-dir.js';
 import { localResults, threadedResults, type Results } from '../results/thread.js';
-import { evaluateCondition, type ExprValue } from '../search/expression.js';
-import { setAt } from '../search/space.js';
+import { evaluateCondition, type ExprValue } from '../expression/expression.js';
+import { setAt } from '../common/value-path.js';
 import { Dispatcher } from '../sequencer/dispatch.js';
 import { VERSION } from '../version.js';
-import { runComposed, type BestRun } from './composable/run-composed.js';
+import { runComposed, type BestRun } from './run-composed.js';
 import { executionOf, expectedTrials, localExecutor, redisRefusesTracing, redisUrlOf, THREADED_RESULTS_ABOVE } from './execution.js';
 import { stageRunner } from './stage.js';
+import type { ExecutorName, StorageMode } from '../common/names.js';
 
 export interface RunOptions {
   /** Command-line flags; they win over the config (and so over --set). */
-  readonly executor?: 'inline' | 'pool' | 'redis';
+  readonly executor?: ExecutorName;
   readonly workers?: number | 'auto';
-  readonly storage?: 'memory' | 'disk' | 'hybrid';
+  readonly storage?: StorageMode;
   /** Parent of the results directories; default `runs`. */
   readonly out?: string;
   readonly runId?: string;
@@ -88,7 +89,7 @@ async function openExecutor(workflow: Workflow, base: Config | null, runId: stri
   const traced = workflow.phases.find((d) => d.validated?.config.execution.enable_event_tracing);
   if (traced !== undefined) throw new UserError(redisRefusesTracing(traced.name));
   // Loaded only here: BullMQ and ioredis add a quarter of a second to every start.
-  const { RedisExecutor } = await import('../executor/redis.js');
+  const { RedisExecutor } = await import('../executor/redis/executor.js');
   return RedisExecutor.open({ url, queue: queueNameFor(workflow.name, runId), inFlight: options.inFlight ?? base?.execution.redis?.in_flight ?? 8, plugins: workflow.plugins, log: options.log, watchMs: options.redisWatchMs });
 }
 

@@ -2,47 +2,29 @@ import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { IssueSink, type ValidatedPhase } from '../config/validate.js';
 import type { PhaseDeclaration, Workflow } from '../config/workflow.js';
-import type { PhaseOutput } from '../config/templates.js';
 import { locateIn } from '../config/tree.js';
 import { loadMarketData } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import { ConfigError, UserError } from '../errors.js';
-import type { Executor } from '../executor/executor.js';
 import { progressLine } from '../reduce/progress.js';
-import type { PhaseJson } from '../results/contract.js';
+import type { PhaseJson } from '../contract.js';
 import type { Results } from '../results/thread.js';
-import { canonicalJson, trialKey } from '../search/trial-key.js';
+import { canonicalJson, trialKey } from '../common/trial-key.js';
 import { samplerOf, trialSet } from '../search/template.js';
-import type { Dispatcher } from '../sequencer/dispatch.js';
-import { BatchSizer, objectiveOf, plannedPoints } from '../sequencer/search.js';
+import { BatchSizer, objectiveOf, plannedPoints } from '../sequencer/run-search.js';
 import { runSequence, searchedWindows, type PhaseRun } from '../sequencer/sequences.js';
-import { checkReplaySignals } from '../sequencer/signals.js';
+import { checkReplaySignals } from '../sequencer/signal-generation.js';
 import { TOPOLOGIES } from '../topology/topology.js';
-import { runBatch } from '../topology/run.js';
+import { runBatch } from '../topology/run-sets.js';
 import type { Trade, TrialResult } from '../types.js';
 import { containerLabel, patternMatchesAny, type TraceSettings } from '../tracing/settings.js';
-import type { BestRun, RunStage, Stage } from './composable/run-composed.js';
+import type { BestRun, RunStage, Stage } from './run-composed.js';
 import { redisRefusesTracing } from './execution.js';
 import { runGenerationStage } from './generation.js';
+import type { StageContext } from './stage-context.js';
+import { TRACE_DEFAULTS } from '../common/names.js';
 
-/** What every stage of a run shares. */
-export interface StageContext {
-  readonly workflow: Workflow;
-  readonly executor: Executor;
-  readonly results: Results;
-  /** The run is a resume: searches skip what the store holds. */
-  readonly resume: boolean;
-  readonly runId: string;
-  /** Content-addressed by strategy, data and window: shared by every run written to the same --out. */
-  readonly signalsDir: string;
-  readonly outputs: ReadonlyMap<string, PhaseOutput>;
-  readonly dispatcher: Dispatcher;
-  readonly log: (line: string) => void;
-  readonly signal?: AbortSignal;
-  readonly progress: boolean;
-  readonly maxBatch?: number;
-  readonly force: boolean;
-}
+export type { StageContext };
 
 /**
  * The unit a workflow runs, repeats and branches: one phase config's sequence, its trials stored
@@ -195,8 +177,8 @@ function traceSettings(config: Config, runId: string, phase: string): TraceSetti
   const t = config.execution.trace_settings;
   return {
     traceId: t?.trace_id ?? runId,
-    traceDir: resolve(t?.trace_dir ?? './traces'),
-    maxEvents: t?.max_events ?? 10_000,
+    traceDir: resolve(t?.trace_dir ?? TRACE_DEFAULTS.dir),
+    maxEvents: t?.max_events ?? TRACE_DEFAULTS.maxEvents,
     part: [phase],
     containers: Object.entries(t?.container_settings ?? {}).map(([pattern, s]) => [pattern, { enabled: s.enabled, events: s.events, maxEvents: s.max_events }] as const),
   };

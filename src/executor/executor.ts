@@ -1,8 +1,9 @@
 import type { TestReply, TestTask, WorkReply, WorkTask } from '../batch/work.js';
 import type { MarketData } from '../data/series.js';
 import type { ParameterSet } from '../types.js';
-import type { SignalInfo } from '../signals/generate.js';
+import type { SignalInfo } from '../batch/generate-signals.js';
 import type { TopologyOptions } from '../topology/topology.js';
+import type { ExecutorName } from '../common/names.js';
 
 export type GenerateOptions = Pick<TopologyOptions, 'window' | 'trace'> & { readonly dir: string };
 
@@ -13,7 +14,7 @@ export type GenerateOptions = Pick<TopologyOptions, 'window' | 'trace'> & { read
  * executors implement the same interface.
  */
 export interface Executor {
-  readonly name: 'inline' | 'pool' | 'redis';
+  readonly name: ExecutorName;
   /** Tasks worth keeping in flight at once. */
   readonly concurrency: number;
   /** `setBars` (points × bars of the whole search) tells how much work the search is, for executors that start lazily. */

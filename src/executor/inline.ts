@@ -1,7 +1,7 @@
 import { runTest, runWork, type TestReply, type TestTask, type WorkReply, type WorkTask } from '../batch/work.js';
 import type { MarketData } from '../data/series.js';
 import type { ParameterSet } from '../types.js';
-import { generateSignals, type SignalInfo } from '../signals/generate.js';
+import { generateSignals, type SignalInfo } from '../batch/generate-signals.js';
 import type { Executor, GenerateOptions } from './executor.js';
 
 /** Same thread, the same task code the workers run: for debugging and as the reference. */

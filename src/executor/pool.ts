@@ -7,7 +7,7 @@ import type { ParameterSet } from '../types.js';
 import { DEFAULT_COLUMN_BYTES } from '../features/columns.js';
 import { sharedColumnsHandle, type SharedColumnsHandle } from '../features/shared-columns.js';
 import { packageRoot } from '../version.js';
-import type { SignalInfo } from '../signals/generate.js';
+import type { SignalInfo } from '../batch/generate-signals.js';
 import type { Executor, GenerateOptions } from './executor.js';
 import type { PoolReply, PoolTask, PoolTaskBody } from '../../workers/batch.js';
 

@@ -1,4 +1,4 @@
-import type { MetricsJson } from '../results/contract.js';
+import type { MetricsJson } from '../contract.js';
 
 /**
  * The train metrics of a set over separately backtested segments: total return compounds (final

@@ -2,7 +2,7 @@ import type { TopEntry, WorkReply } from '../batch/work.js';
 import type { Results } from '../results/thread.js';
 import type { TrialRow } from '../results/store.js';
 import type { FailedTrial, TrialResult } from '../types.js';
-import { Leaderboard, type Objective } from './leaderboard.js';
+import { Leaderboard, type Objective } from '../metrics/leaderboard.js';
 
 /** What one batch of a search came to: the workers' replies (several when it was split) and the sets that failed alone. */
 export interface BatchOutcome {

@@ -2,8 +2,8 @@ import { loadPlugins } from '../plugins/load.js';
 import { inferPeriodsPerYear, loadMarketData } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import type { Trade } from '../types.js';
-import { metricsJson, type MetricsJson } from '../results/contract.js';
-import { runBacktest } from '../topology/run.js';
+import { metricsJson, type MetricsJson } from '../contract.js';
+import { runBacktest } from '../topology/run-sets.js';
 import type { BestRunRecord, DataRecord, RunRecord } from './run-record.js';
 
 /** The run's data, reloaded and checked against the content hash run.json recorded; or why it cannot be. */

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { writeAtomic } from '../results/run-dir.js';
+import { writeAtomic } from '../common/atomic.js';
 import { buildReportModel, type ReportModel } from './model.js';
 import { renderReport } from './render.js';
 import { readRunDirectory } from './run-record.js';

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { DataSpec } from '../data/load.js';
 import type { ParameterSet } from '../types.js';
 import { UserError } from '../errors.js';
-import type { ResultJson } from '../results/contract.js';
+import type { ResultJson } from '../contract.js';
 
 /** One data source a phase ran on, as run.json describes it. */
 export interface DataRecord {

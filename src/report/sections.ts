@@ -1,5 +1,5 @@
 import { METRIC_NAMES, type MetricName } from '../types.js';
-import type { MetricsJson } from '../results/contract.js';
+import type { MetricsJson } from '../contract.js';
 import { escapeHtml as h, formatMetric, formatMoney, formatParam, formatSeconds, METRIC_LABELS } from './format.js';
 import type { PhaseReport, ReportModel } from './model.js';
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { METRIC_NAMES, type MetricName } from '../types.js';
-import type { MetricsJson } from '../results/contract.js';
-import type { Objective } from '../reduce/leaderboard.js';
+import type { MetricsJson } from '../contract.js';
+import type { Objective } from '../metrics/leaderboard.js';
 
 /**
  * Every figure a report shows about a phase's trials comes from results.db through SQL: rows are

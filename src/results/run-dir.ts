@@ -1,6 +1,7 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { writeAtomic } from '../common/atomic.js';
+
 
 /**
  * A study's results directory `<out>/<workflow>/<run_id>/` (DESIGN.md section 8). Files are written
@@ -18,13 +19,6 @@ export class RunDirectory {
   writeJson(name: string, value: unknown): void {
     writeAtomic(join(this.path, name), `${JSON.stringify(value, null, 2)}\n`);
   }
-}
-
-export function writeAtomic(file: string, content: string | Uint8Array): void {
-  // Worker threads of one process may write the same file (a shared signal store): the thread id keeps temp names apart.
-  const temp = `${file}.${process.pid}.${threadId}.tmp`;
-  writeFileSync(temp, content);
-  renameSync(temp, file);
 }
 
 /** A sortable, unique run id: UTC time to the millisecond plus random bits. */

@@ -10,10 +10,10 @@ import { preparedPlan } from '../batch/prepared.js';
 import { unpackRows, type PointStats } from '../batch/rows.js';
 import type { Trade, TrialResult } from '../types.js';
 import { combineSegments } from '../metrics/combine.js';
-import { Leaderboard } from '../reduce/leaderboard.js';
+import { Leaderboard } from '../metrics/leaderboard.js';
 import { trialPoint, trialSet } from '../search/template.js';
-import { trialKey } from '../search/trial-key.js';
-import type { MetricsJson } from './contract.js';
+import { trialKey } from '../common/trial-key.js';
+import type { MetricsJson } from '../contract.js';
 import { ResultsStore, type SignalIndexRow, type TrialRow } from './store.js';
 
 /** The robustness input of one search as its batches arrive: their merged first passes and (within KEEP_BYTES) their points. */

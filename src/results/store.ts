@@ -3,10 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack } from 'msgpackr';
 import { METRIC_NAMES } from '../types.js';
-import type { MetricsJson } from './contract.js';
+import type { MetricsJson } from '../contract.js';
 import type { PointStats, StoredRows } from '../batch/rows.js';
 
-import { writeAtomic } from './run-dir.js';
+import { writeAtomic } from '../common/atomic.js';
 
 export interface SignalIndexRow {
   readonly key: string;

@@ -1,4 +1,4 @@
-import type { BlockPlan } from '../batch/plan.js';
+import type { BlockPlan } from './block-plan.js';
 import { choose, chosenCombinations } from './combinations.js';
 
 /** Block sums kept in memory between the passes up to this many bytes (beyond, the second pass reads the store again). */

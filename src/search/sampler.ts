@@ -1,7 +1,7 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { evaluateCondition, type CompiledExpression, type ExprValue } from './expression.js';
-import { Grid, type Dimension } from './space.js';
+import { evaluateCondition, type CompiledExpression, type ExprValue } from '../expression/expression.js';
+import { Grid, type Dimension } from '../space/space.js';
 
 export interface SearchSpec {
   readonly method: 'grid' | 'random' | 'tpe' | 'cmaes' | 'nsga2';

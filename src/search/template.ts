@@ -1,9 +1,10 @@
 import { parameterSetOf } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
 import type { ParameterSet } from '../types.js';
-import { compileExpression, type CompiledExpression } from './expression.js';
+import { compileExpression, type CompiledExpression } from '../expression/expression.js';
 import { Sampler } from './sampler.js';
-import { assign, Grid, sweptParams, valueAtPath, type Dimension } from './space.js';
+import { assign, Grid, sweptParams, type Dimension } from '../space/space.js';
+import { valueAtPath } from '../common/value-path.js';
 
 /**
  * A phase's validated template (every dimension at its first value) and its dimensions: what turns

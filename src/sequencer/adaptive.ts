@@ -6,7 +6,7 @@ import { inferPeriodsPerYear } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
 import { SearchReducer } from '../reduce/reducer.js';
-import type { MetricsJson } from '../results/contract.js';
+import type { MetricsJson } from '../contract.js';
 import { axesOf } from '../search/samplers/axes.js';
 import { CmaEsSampler } from '../search/samplers/cmaes.js';
 import { CohortSampler } from '../search/samplers/cohort.js';
@@ -21,7 +21,7 @@ import { BatchSizer, MAX_BATCH, objectiveOf, planOf, plannedPoints } from './pla
 import { prefixWindows, timeoutSeconds } from './prefix.js';
 import { robustnessSettings, searchRobustness } from './robustness.js';
 import { searchJson, type SearchJson, type TrialLog } from './search-json.js';
-import type { SearchOptions, SearchOutcome } from './search.js';
+import type { SearchOptions, SearchOutcome } from './search-options.js';
 
 export type { SearchJson };
 

@@ -1,6 +1,6 @@
 import { METRIC_NAMES, type MetricName } from '../types.js';
-import type { MetricsJson } from '../results/contract.js';
-import { percentile } from './monte-carlo.js';
+import type { MetricsJson } from '../contract.js';
+import { percentile } from '../metrics/percentile.js';
 
 /** Summary statistics of one metric over several runs (windows, folds, iterations, branches). */
 export interface MetricSummary {

@@ -4,53 +4,16 @@ import { inferPeriodsPerYear } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
 import { MetricsAccumulator } from '../metrics/accumulator.js';
-import { metricsJson, type MetricsJson } from '../results/contract.js';
-import type { Robustness } from '../robustness/figures.js';
-import { aggregate, type Aggregate } from './aggregate.js';
+import { metricsJson } from '../contract.js';
+import { aggregate } from './aggregate.js';
 import { cpcvLayout, type CpcvSpec } from './cpcv-splits.js';
 import { compactRobustness } from '../robustness/summary.js';
 import { compactSearch } from './search-json.js';
-import { combinedSearches, isoDay, searchOptionsOf, stabilityOf, summariseRobustness, testRun, type ParamStability, type PhaseRun } from './phase-run.js';
-import { BatchSizer, runSearch, type SearchOptions } from './search.js';
+import { combinedSearches, isoDay, searchOptionsOf, stabilityOf, summariseRobustness, testRun, type PhaseRun } from './phase-run.js';
+import type { CpcvPath, CpcvSplitResult, CpcvSummary } from './phase-result.js';
+import { BatchSizer, runSearch, type SearchOptions } from './run-search.js';
 
-export type { CpcvSpec };
-
-export interface CpcvSplitResult {
-  readonly split: number;
-  /** Test groups, 1-based. */
-  readonly test_groups: number[];
-  readonly train_segments: [number, number][];
-  /** The chosen set and its train metrics combined over the segments. */
-  readonly best: { params: Record<string, unknown>; metrics: MetricsJson } | null;
-  /** The chosen set's metrics on each of its test groups, in group order. */
-  readonly test_metrics: (MetricsJson | null)[];
-  readonly robustness?: Robustness | null;
-  readonly search?: ReturnType<typeof compactSearch>;
-}
-
-export interface CpcvPath {
-  readonly path: number;
-  /** For each group (in order), the split (1-based) whose test run the path takes. */
-  readonly splits: number[];
-  /** Metrics of the path's stitched equity: each group's test run compounds on the previous one's end. */
-  readonly metrics: MetricsJson;
-}
-
-export interface CpcvSummary {
-  readonly groups: number;
-  readonly test_groups: number;
-  readonly purge: number | string;
-  readonly embargo: number | string;
-  readonly group_bounds: [number, number][];
-  readonly group_dates: [string, string][];
-  readonly splits: CpcvSplitResult[];
-  readonly paths: CpcvPath[];
-  /** Each metric over the paths: mean, std, min, max and percentiles. */
-  readonly distribution: Aggregate;
-  /** Stitched equity of each path at each bar's close (from the first bar). */
-  readonly path_equity: number[][];
-  readonly stability: Record<string, ParamStability>;
-}
+export type { CpcvSpec, CpcvPath, CpcvSplitResult, CpcvSummary };
 
 /**
  * CPCV: every split is one search over its train segments (their metrics combined, as k_fold's

@@ -4,7 +4,7 @@ import type { ValidatedPhase } from '../config/validate.js';
 import type { MarketData } from '../data/series.js';
 import type { BatchOutcome } from '../reduce/reducer.js';
 import { trialPoint } from '../search/template.js';
-import { trialKey } from '../search/trial-key.js';
+import { trialKey } from '../common/trial-key.js';
 import type { BarWindow } from '../types.js';
 
 /**

@@ -2,13 +2,13 @@ import type { ValidatedPhase } from '../config/validate.js';
 import { inferPeriodsPerYear } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
-import type { MetricsJson } from '../results/contract.js';
+import type { MetricsJson } from '../contract.js';
 import { aggregate } from './aggregate.js';
 import { kFolds, type KFoldSpec } from './folds.js';
 import { compactRobustness } from '../robustness/summary.js';
 import { compactSearch } from './search-json.js';
 import { combinedSearches, isoDay, stabilityOf, summariseRobustness, testRun, type FoldResult, type KFoldSummary, type PhaseRun, searchOptionsOf } from './phase-run.js';
-import { BatchSizer, runSearch, type SearchOptions } from './search.js';
+import { BatchSizer, runSearch, type SearchOptions } from './run-search.js';
 
 export type { FoldResult, KFoldSummary };
 

@@ -9,10 +9,14 @@ import type { ValidatedPhase } from '../config/validate.js';
 import { inferPeriodsPerYear } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
-import { lowerBound } from '../search/sorted.js';
+import { lowerBound } from '../common/sorted.js';
 import { trialSet } from '../search/template.js';
-import type { PhaseRun } from './phase-run.js';
-import { runSearch, type SearchOptions } from './search.js';
+import type { Bands, MonteCarloSummary, PhaseRun } from './phase-result.js';
+import { percentile } from '../metrics/percentile.js';
+import { runSearch, type SearchOptions } from './run-search.js';
+
+export type { Bands, MonteCarloSummary };
+export { percentile };
 
 export interface MonteCarloSpec {
   readonly paths: number;
@@ -20,27 +24,6 @@ export interface MonteCarloSpec {
   /** Bars per block of the block bootstrap. */
   readonly block: number;
   readonly percentiles: readonly number[];
-}
-
-export type Bands = Record<string, number | null>;
-
-export interface MonteCarloSummary {
-  readonly paths: number;
-  readonly seed: number;
-  readonly block: number;
-  /** Block bootstrap of the bar returns: bands of final equity, max drawdown and sharpe. */
-  readonly bars: { final_equity: Bands; max_drawdown: Bands; sharpe: Bands };
-  /** Bootstrap of the closed trades' returns (null without trades): bands of final equity and max drawdown. */
-  readonly trades: { final_equity: Bands; max_drawdown: Bands } | null;
-}
-
-/** Percentile by linear interpolation between order statistics (numpy's default, R type 7). */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  const h = (n - 1) * (p / 100);
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, n - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
 function bands(values: number[], percentiles: readonly number[]): Bands {

@@ -2,83 +2,18 @@ import type { PlanRef } from '../batch/plan.js';
 import type { TestReply } from '../batch/work.js';
 import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
-import type { MetricsJson } from '../results/contract.js';
-import type { BarWindow, FailedTrial, TrialResult } from '../types.js';
-import type { Aggregate } from './aggregate.js';
-import type { MonteCarloSummary } from './monte-carlo.js';
-import { objectiveOf, type BatchSizer, type SearchOptions, type SearchOutcome } from './search.js';
-import { Leaderboard } from '../reduce/leaderboard.js';
+import type { MetricsJson } from '../contract.js';
+import type { BarWindow, TrialResult } from '../types.js';
+import { objectiveOf, type BatchSizer, type SearchOptions, type SearchOutcome } from './run-search.js';
+import { Leaderboard } from '../metrics/leaderboard.js';
 import type { ValidatedPhase } from '../config/validate.js';
 import type { Robustness } from './robustness.js';
 import { compactSearch, type SearchJson } from './search-json.js';
-import type { CpcvSummary } from './cpcv.js';
 import { compactRobustness, summariseRobustness, type RobustnessSummary } from '../robustness/summary.js';
 
 export { summariseRobustness, type RobustnessSummary };
-
-/** What every sequence returns for its phase. */
-export interface PhaseRun {
-  readonly sequence: string;
-  readonly results: TrialResult[] | null;
-  readonly trials: number;
-  readonly failures: FailedTrial[];
-  readonly leaderboard: Leaderboard<TrialResult>;
-  readonly windows?: WindowResult[];
-  readonly interrupted: boolean;
-  readonly walkForward?: WalkForwardSummary;
-  readonly monteCarlo?: MonteCarloSummary;
-  readonly kFold?: KFoldSummary;
-  readonly cpcv?: CpcvSummary;
-  /** The search's robustness; windowed sequences: a summary of their windows' or folds' (each has its own). */
-  readonly robustness?: Robustness | RobustnessSummary | null;
-  /** A single search's course (tpe, cmaes, nsga2, a pruner). */
-  readonly search?: SearchJson;
-}
-
-export interface WalkForwardSummary {
-  /** Metrics of the stitched out-of-sample equity: each test window compounds on the previous one's end. */
-  readonly oos_metrics: MetricsJson;
-  /** Stitched out-of-sample equity at each test bar's close (from the first test bar). */
-  readonly oos_equity: number[];
-  /** Annualised out-of-sample return / mean annualised in-sample return of the chosen sets; null when undefined. */
-  readonly efficiency: number | null;
-  readonly stability: Record<string, ParamStability>;
-  /** The windows' test metrics summarised (a window without a qualifying set is left out). */
-  readonly aggregate: Aggregate;
-}
-
-export interface FoldResult {
-  readonly fold: number;
-  readonly test: [number, number];
-  readonly test_dates: [string, string];
-  readonly train_segments: [number, number][];
-  /** The chosen set and its train metrics combined over the segments (metrics/combine.ts). */
-  readonly best: { params: Record<string, unknown>; metrics: MetricsJson } | null;
-  readonly test_metrics: MetricsJson | null;
-  readonly robustness?: Robustness | null;
-  readonly search?: ReturnType<typeof compactSearch>;
-}
-
-export interface KFoldSummary {
-  readonly folds: FoldResult[];
-  /** The folds' test metrics summarised (a fold without a qualifying set is left out). */
-  readonly aggregate: Aggregate;
-  /** How the chosen parameters moved across folds (as walk-forward's across windows). */
-  readonly stability: Record<string, ParamStability>;
-}
-
-export interface WindowResult {
-  readonly train: [number, number];
-  readonly test: [number, number];
-  readonly train_dates: [string, string];
-  readonly test_dates: [string, string];
-  readonly best: { params: Record<string, unknown>; metrics: MetricsJson } | null;
-  readonly test_metrics: MetricsJson | null;
-  /** The overfitting statistics of this window's search. */
-  readonly robustness?: Robustness | null;
-  /** An adaptive search's counts (search-json.ts). */
-  readonly search?: ReturnType<typeof compactSearch>;
-}
+export type { FoldResult, KFoldSummary, ParamStability, PhaseRun, WalkForwardSummary, WindowResult } from './phase-result.js';
+import type { ParamStability, PhaseRun, WindowResult } from './phase-result.js';
 
 export const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
@@ -136,17 +71,6 @@ export function combinedSearches(phase: ValidatedPhase, options: SearchOptions, 
     leaderboard: outcomes.length > 0 && !interrupted ? outcomes[outcomes.length - 1].leaderboard : new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK),
     interrupted,
   };
-}
-
-/** How a chosen parameter moved across windows or folds. */
-export interface ParamStability {
-  /** The chosen value in each window (null where no set qualified). */
-  readonly values: unknown[];
-  readonly distinct: number;
-  readonly mean?: number;
-  readonly std?: number;
-  readonly min?: number;
-  readonly max?: number;
 }
 
 /** How the chosen parameters moved across windows. */

@@ -1,11 +1,15 @@
-import { blockPlanOf, type SearchPlan } from '../batch/plan.js';
+import type { SearchPlan } from '../batch/plan.js';
+import { blockPlanOf } from '../robustness/block-plan.js';
 import type { Config } from '../config/schema.js';
 import type { ValidatedPhase } from '../config/validate.js';
-import type { Objective } from '../reduce/leaderboard.js';
-import { Grid } from '../search/space.js';
+import type { Objective } from '../metrics/leaderboard.js';
+import { Grid } from '../space/space.js';
 import type { BarWindow, MetricName } from '../types.js';
 import { robustnessSettings } from './robustness.js';
-import type { SearchOptions } from './search.js';
+import type { SearchOptions } from './search-options.js';
+import { BatchSizer, MAX_BATCH } from './batch-sizer.js';
+
+export { BatchSizer, MAX_BATCH };
 
 /** The objective of a phase's config (sharpe, maximised, when `search` is absent). */
 export function objectiveOf(config: Config): Objective {
@@ -13,34 +17,6 @@ export function objectiveOf(config: Config): Objective {
   // validatePhase has checked the name against the metric table.
   const first = s?.objectives?.[0];
   return { metric: (first?.metric ?? s?.objective ?? 'sharpe') as MetricName, direction: first?.direction ?? s?.direction ?? 'max', minTrades: s?.min_trades, maxDrawdown: s?.max_drawdown };
-}
-
-/** Batch sizing: aim for tasks of about this long, within these bounds (points per batch). */
-const TARGET_TASK_MS = 200;
-const MIN_BATCH = 4;
-export const MAX_BATCH = 4096;
-const FIRST_BATCH = 16;
-
-/**
- * Measures what a point costs per bar streamed (a point on a window streams the bars up to the
- * window's end: the bars before it warm the strategies) and sizes batches to last about 200 ms,
- * smaller towards the end of a search so the last tasks do not leave workers idle.
- */
-export class BatchSizer {
-  private msPerPointBar = NaN;
-
-  observe(points: number, barsPerPoint: number, ms: number): void {
-    if (points <= 0 || !(ms > 0)) return;
-    const m = ms / (points * barsPerPoint);
-    this.msPerPointBar = this.msPerPointBar !== this.msPerPointBar ? m : 0.5 * this.msPerPointBar + 0.5 * m;
-  }
-
-  size(barsPerPoint: number, remaining: number | null, concurrency: number, max: number): number {
-    const target = this.msPerPointBar !== this.msPerPointBar ? FIRST_BATCH : Math.round(TARGET_TASK_MS / (this.msPerPointBar * barsPerPoint));
-    const tail = remaining === null ? Infinity : Math.ceil(remaining / (2 * concurrency));
-    // The caller's maximum wins over the minimum (tests force tiny batches).
-    return Math.min(max, Math.max(MIN_BATCH, Math.min(target, tail)));
-  }
 }
 
 /** The points a search plans to evaluate before its constraints: the grid's size, or a random search's draws. */

@@ -4,7 +4,7 @@ import type { MarketData } from '../data/series.js';
 import type { Config } from '../config/schema.js';
 import { robustnessDefaults } from '../config/schema.js';
 import type { Executor } from '../executor/executor.js';
-import type { Leaderboard } from '../reduce/leaderboard.js';
+import type { Leaderboard } from '../metrics/leaderboard.js';
 import type { Results } from '../results/thread.js';
 import { benchmarkReturns, concatenated, curveReturns } from '../robustness/benchmark.js';
 import type { Robustness } from '../robustness/figures.js';

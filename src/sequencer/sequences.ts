@@ -10,7 +10,7 @@ import { runCpcv } from './cpcv.js';
 import { cpcvLayout, type CpcvSpec } from './cpcv-splits.js';
 import { runMonteCarlo, type MonteCarloSpec } from './monte-carlo.js';
 import type { PhaseRun } from './phase-run.js';
-import { runSearch, type SearchOptions } from './search.js';
+import { runSearch, type SearchOptions } from './run-search.js';
 import { runTrainTest, trainTestSplit } from './train-test.js';
 import { runWalkForward } from './walk-forward.js';
 import { walkForwardWindows, type WalkForwardSpec } from './windows.js';

@@ -3,10 +3,10 @@ import type { ValidatedPhase } from '../config/validate.js';
 import type { MarketData } from '../data/series.js';
 import { UserError } from '../errors.js';
 import type { Executor } from '../executor/executor.js';
-import type { MetricsJson } from '../results/contract.js';
+import type { MetricsJson } from '../contract.js';
 import type { BarWindow } from '../types.js';
 import { testRun, windowResult, type PhaseRun } from './phase-run.js';
-import { runSearch, type SearchOptions } from './search.js';
+import { runSearch, type SearchOptions } from './run-search.js';
 
 type SequenceConfig = Config['sequence'];
 

@@ -3,12 +3,12 @@ import { inferPeriodsPerYear } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
 import { MetricsAccumulator } from '../metrics/accumulator.js';
-import { metricsJson } from '../results/contract.js';
+import { metricsJson } from '../contract.js';
 import type { TrialResult } from '../types.js';
 import { aggregate } from './aggregate.js';
 import { stabilityOf, summariseRobustness, testRun, windowResult, type PhaseRun, type WalkForwardSummary, type WindowResult, searchOptionsOf } from './phase-run.js';
-import { BatchSizer, objectiveOf, runSearch, type SearchOptions, type SearchOutcome } from './search.js';
-import { Leaderboard } from '../reduce/leaderboard.js';
+import { BatchSizer, objectiveOf, runSearch, type SearchOptions, type SearchOutcome } from './run-search.js';
+import { Leaderboard } from '../metrics/leaderboard.js';
 import { walkForwardWindows, type WalkForwardSpec } from './windows.js';
 import type { TestReply } from '../batch/work.js';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { pack, unpack } from 'msgpackr';
-import { writeAtomic } from '../results/run-dir.js';
+import { writeAtomic } from '../common/atomic.js';
 import { SIGNAL_FORMAT_VERSION } from './key.js';
 import type { SparseSignal } from './sparse.js';
 

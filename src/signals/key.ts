@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { BarWindow, StrategySpec } from '../types.js';
 import { resolveParams } from '../strategies/params.js';
 import { getClassifier, getStrategy } from '../strategies/registry.js';
-import { canonicalJson } from '../search/trial-key.js';
+import { canonicalJson } from '../common/trial-key.js';
 
 /** Bump when the stored content or the meaning of a signal changes, so old files are not reused. */
 export const SIGNAL_FORMAT_VERSION = 1;

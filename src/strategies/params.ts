@@ -12,7 +12,7 @@ export class ParamError extends UserError {
     this.name = 'ParamError';
   }
 }
-import { didYouMean } from '../config/suggest.js';
+import { didYouMean } from '../common/suggest.js';
 import type { ParamSpec, ParamValue, RawParams } from './strategy.js';
 
 /**

@@ -21,8 +21,9 @@ import { loadSignalSet } from '../signals/cache.js';
 import { signalKey } from '../signals/key.js';
 import { EventTracer } from '../tracing/tracer.js';
 import { perSetName, PER_SET_CONTAINER, ruleFor, traceFolder, type TraceSettings } from '../tracing/settings.js';
+import type { TopologyKind } from '../common/names.js';
 
-export type TopologyKind = 'backtest' | 'optimization' | 'signal_generation' | 'signal_replay';
+export type { TopologyKind };
 export const TOPOLOGIES: readonly { name: TopologyKind; description: string; containers: readonly string[] }[] = [
   { name: 'backtest', description: 'one parameter set through data → features → strategy → risk → execution → portfolio', containers: ['data', 'features', 'strategy', 'risk', 'portfolio', 'execution'] },
   { name: 'optimization', description: 'many parameter sets in one pass over the bars: one feature hub, a strategy state and portfolio per set', containers: ['data', 'features', 'strategy', 'risk', 'portfolio', 'execution'] },

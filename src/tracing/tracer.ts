@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Component } from '../engine/container.js';
 import { EVENT_NAMES, type EngineEvent } from '../engine/events.js';
-import { writeAtomic } from '../results/run-dir.js';
+import { writeAtomic } from '../common/atomic.js';
 import { safeSegment, type ContainerTraceRule } from './settings.js';
 
 export type { TraceSettings } from './settings.js';

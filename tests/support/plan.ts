@@ -1,7 +1,7 @@
 import { encodePlan, type PlanRef } from '../../src/batch/plan.js';
 import { loadWorkflow } from '../../src/config/workflow.js';
 import type { ValidatedPhase } from '../../src/config/validate.js';
-import { planOf, type SearchOptions } from '../../src/sequencer/search.js';
+import { planOf, type SearchOptions } from '../../src/sequencer/run-search.js';
 import type { BarWindow } from '../../src/types.js';
 import { writeIn } from '../helpers.js';
 

@@ -3,7 +3,7 @@ import type { ColumnSource } from '../../features/columns.js';
 import { FeatureLayout } from '../../features/layout.js';
 import type { SetResult } from '../components/portfolio-manager.js';
 import { MarketState } from '../market.js';
-import { canonicalStrategy } from '../../search/trial-key.js';
+import { canonicalStrategy } from '../../common/trial-key.js';
 import type { BarWindow, ParameterSet } from '../../types.js';
 import { featureKeysOf, StrategyBank } from '../strategy-bank.js';
 import { Book } from './book.js';

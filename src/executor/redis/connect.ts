@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../../errors.js';
-import { redactedUrl } from './url.js';
+import { redactedUrl } from '../../common/redis-url.js';
 
 /** How long the pre-flight check waits for Redis to answer before calling it unreachable. */
 export const CONNECT_TIMEOUT_MS = 5_000;

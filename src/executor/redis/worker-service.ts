@@ -6,7 +6,7 @@ import { bullConnection, checkRedis } from './connect.js';
 import { coordinatorClientName, QUEUE_REGISTRY, runMetaKey } from './keys.js';
 import { MarketCache } from './market-cache.js';
 import { pluginsHash } from './plugins-hash.js';
-import { redactedUrl } from './url.js';
+import { redactedUrl } from '../../common/redis-url.js';
 import { decodeFloats, encodeReply, type JobData } from './wire.js';
 import { PlanCache } from './plan-cache.js';
 

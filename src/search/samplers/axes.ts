@@ -1,4 +1,4 @@
-import type { Dimension } from '../space.js';
+import type { Dimension } from '../../space/space.js';
 
 /**
  * A swept dimension as the model-based samplers see it. A `range(...)` is numeric: its grid is

@@ -1,4 +1,4 @@
-import type { Grid } from '../space.js';
+import type { Grid } from '../../space/space.js';
 import type { Axis } from './axes.js';
 import type { Random } from './random.js';
 

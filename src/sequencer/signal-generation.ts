@@ -5,9 +5,9 @@ import { UserError } from '../errors.js';
 import type { Executor } from '../executor/executor.js';
 import { loadSignalSet } from '../signals/cache.js';
 import { SignalStore } from '../signals/file.js';
-import type { SignalInfo } from '../signals/generate.js';
+import type { SignalInfo } from '../batch/generate-signals.js';
 import { resolvedStrategy, signalKey } from '../signals/key.js';
-import { canonicalJson } from '../search/trial-key.js';
+import { canonicalJson } from '../common/trial-key.js';
 import { traceWithin, type TraceSettings } from '../tracing/settings.js';
 import { pointSet, samplerOf } from '../search/template.js';
 

@@ -1,24 +1,26 @@
-import { compactRobustness, type RobustnessSummary } from '../../robustness/summary.js';
-import type { Robustness } from '../../robustness/figures.js';
-import type { Config } from '../../config/schema.js';
-import { outputValue } from '../../config/templates.js';
-import { IssueSink, validatePhase, valueAtPath, type ValidatedPhase } from '../../config/validate.js';
-import type { PhaseDeclaration } from '../../config/workflow.js';
-import type { MarketData } from '../../data/series.js';
-import type { ParameterSet } from '../../types.js';
-import { formatConfigIssue, UserError } from '../../errors.js';
-import { eligible, type Objective } from '../../reduce/leaderboard.js';
-import type { BestJson, PhaseJson } from '../../results/contract.js';
-import { compileExpression, evaluateCondition, ExpressionError, type ExprValue } from '../../search/expression.js';
-import { objectiveOf } from '../../sequencer/search.js';
-import { aggregate, type Aggregate } from '../../sequencer/aggregate.js';
-import { applyChanges } from './changes.js';
-import { SWEEPABLE, type Dimension } from '../../search/space.js';
-import { canonicalJson } from '../../search/trial-key.js';
-import type { BranchResult, ComposableWorkflow, IterationResult, PlainConfig } from './protocol.js';
-import { findWorkflow } from './registry.js';
+import { compactRobustness, type RobustnessSummary } from '../robustness/summary.js';
+import type { Robustness } from '../robustness/figures.js';
+import type { Config } from '../config/schema.js';
+import { outputValue } from '../config/templates.js';
+import { IssueSink, validatePhase, type ValidatedPhase } from '../config/validate.js';
+import { valueAtPath } from '../common/value-path.js';
+import type { PhaseDeclaration } from '../config/workflow.js';
+import type { MarketData } from '../data/series.js';
+import type { ParameterSet } from '../types.js';
+import { formatConfigIssue, UserError } from '../errors.js';
+import { eligible, type Objective } from '../metrics/leaderboard.js';
+import type { BestJson, PhaseJson } from '../contract.js';
+import { compileExpression, evaluateCondition, ExpressionError, type ExprValue } from '../expression/expression.js';
+import { objectiveOf } from '../sequencer/run-search.js';
+import { aggregate, type Aggregate } from '../sequencer/aggregate.js';
+import { applyChanges } from '../compose/changes.js';
+import { SWEEPABLE, type Dimension } from '../space/space.js';
+import { canonicalJson } from '../common/trial-key.js';
+import type { BranchResult, ComposableWorkflow, IterationResult, PlainConfig } from '../compose/protocol.js';
+import { findWorkflow } from '../compose/registry.js';
+import type { StorageMode } from '../common/names.js';
 
-export type Storage = 'memory' | 'disk' | 'hybrid';
+export type Storage = StorageMode;
 
 /** The resolved parameter set of a stage's best trial, its storage label and the window it was chosen on: what a report re-runs. */
 export interface BestRun {

@@ -1,4 +1,5 @@
-import { METRIC_NAMES, type Metrics, type MetricsJson, type ParamsJson, type Trade } from '../types.js';
+import { METRIC_NAMES, type Metrics, type MetricsJson, type ParamsJson, type Trade } from './types.js';
+import type { StorageMode } from './common/names.js';
 
 export type { MetricsJson, ParamsJson };
 
@@ -18,7 +19,7 @@ export interface PhaseJson {
   name: string;
   topology: string;
   sequence: string;
-  storage: 'memory' | 'disk' | 'hybrid';
+  storage: StorageMode;
   trials: number;
   failed: number;
   /** Why the phase did not run (a false condition, a skipped dependency). */
@@ -37,7 +38,7 @@ export interface PhaseJson {
   robustness?: unknown;
   /** tpe, cmaes, nsga2 or a pruner: the search's course — trials by status, history, Pareto front, parameter importance (README "Model-based search"). */
   search?: unknown;
-  /** A composed phase: its workflow, iterations, branches and their aggregate (coordinator/composable). */
+  /** A composed phase: its workflow, iterations, branches and their aggregate (compose/, coordinator/run-composed.ts). */
   compose?: unknown;
   runs?: RunJson[];
   /** signal_generation: one entry per stored signal set (created now or reused from the store). */

@@ -1,5 +1,5 @@
-import type { Objective } from '../../reduce/leaderboard.js';
-import type { BestJson, PhaseJson } from '../../results/contract.js';
+import type { Objective } from '../metrics/leaderboard.js';
+import type { BestJson, PhaseJson } from '../contract.js';
 
 /** A phase's config as plain data (before validation), as a composable workflow sees and changes it. */
 export type PlainConfig = Record<string, unknown>;

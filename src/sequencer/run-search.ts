@@ -1,75 +1,24 @@
-import { encodePlan, type PlanRef, type PointRange } from '../batch/plan.js';
+import { encodePlan, type PointRange } from '../batch/plan.js';
 import type { WorkReply } from '../batch/work.js';
 import type { ValidatedPhase } from '../config/validate.js';
 import type { MarketData } from '../data/series.js';
 import { inferPeriodsPerYear } from '../data/load.js';
 import type { Executor } from '../executor/executor.js';
 import { SearchReducer } from '../reduce/reducer.js';
-import type { Leaderboard } from '../reduce/leaderboard.js';
 import type { BarWindow, FailedTrial, TrialResult } from '../types.js';
-import type { Results } from '../results/thread.js';
 import type { Sampler } from '../search/sampler.js';
 import { samplerOf } from '../search/template.js';
-import type { TraceSettings } from '../tracing/settings.js';
 import { Dispatcher } from './dispatch.js';
 import { BatchSizer, MAX_BATCH, objectiveOf, planOf } from './plan-of.js';
 
 export { BatchSizer, objectiveOf, planOf, plannedPoints, DEFAULT_BUDGET } from './plan-of.js';
 import { failureOf, InFlight, isolating } from './isolate.js';
-import { robustnessSettings, searchRobustness, type Robustness } from './robustness.js';
-import { isAdaptive, runAdaptiveSearch, type SearchJson } from './adaptive.js';
+import { robustnessSettings, searchRobustness } from './robustness.js';
+import { isAdaptive, runAdaptiveSearch } from './adaptive.js';
 
 export type { FailedTrial, TrialResult };
-
-export interface SearchOutcome {
-  /** Every result (memory storage: read back from the store, in grid order per window), else null. */
-  readonly results: TrialResult[] | null;
-  readonly trials: number;
-  readonly failures: FailedTrial[];
-  readonly leaderboard: Leaderboard<TrialResult>;
-  /** The signal stopped the search before every point was evaluated. */
-  readonly interrupted: boolean;
-  /** The search's plan: test runs of its chosen sets name it. */
-  readonly plan: PlanRef;
-  /** Overfitting statistics of the search (null: turned off, interrupted, fewer than 2 trials or no store). */
-  readonly robustness: Robustness | null;
-  /** tpe, cmaes, nsga2 or a pruner: how the search went (history, Pareto front, importance). */
-  readonly search?: SearchJson;
-}
-
-export interface SearchOptions {
-  /** Where trials are stored (the run's results store); null: nowhere (the library's own searches). */
-  readonly results: Results | null;
-  /** The store label (phase, or a composed phase's iteration or branch). */
-  readonly label: string;
-  /** A resumed run: points the store already holds for a search's plan are not computed again. */
-  readonly resume: boolean;
-  readonly storeTrades: boolean;
-  /** hybrid storage: trades travel with the batches' top-k only (the phase keeps the top-k's). */
-  readonly tradesTopOnly?: boolean;
-  readonly topK: number;
-  /** memory storage: list every result (read back from the store). */
-  readonly keepAll: boolean;
-  readonly signal?: AbortSignal;
-  /** Trace each batch's topology (a sub-folder per batch below the settings' part). */
-  readonly trace?: TraceSettings;
-  /** signal_replay: replay stored signals from this signal store instead of running strategies. */
-  readonly replay?: { readonly dir: string; readonly failed?: Readonly<Record<string, string>> };
-  /** Largest batch (default 4096; tests force small batches). */
-  readonly maxBatch?: number;
-  /** Called after each committed batch: trials done, failed, best so far. */
-  readonly progress?: (done: number, failed: number, best: { readonly item: TrialResult } | null) => void;
-  /** Shared by every search of a run, so several searches at once keep just enough tasks in flight. */
-  readonly dispatcher?: Dispatcher;
-  /** Shared by the searches of a phase: what a point costs, measured. */
-  readonly sizer?: BatchSizer;
-  /** Dispatch priority of this search's tasks (lower goes first): a windowed sequence's window index. */
-  readonly priority?: number;
-  /** A windowed sequence's window (fold, split) index: the stream of an adaptive search's seed. */
-  readonly window?: number;
-  /** Told how many trials a resumed search found stored. */
-  readonly onRestored?: (trials: number) => void;
-}
+export type { SearchOptions, SearchOutcome } from './search-options.js';
+import type { SearchOptions, SearchOutcome } from './search-options.js';
 
 /**
  * Evaluates every point of a phase's parameter space on a window (or, with `combine`, on one k_fold

@@ -1,20 +1,20 @@
 import { createHash } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { PlanRef } from '../batch/plan.js';
-import type { TestReply, TestTask, WorkReply, WorkTask } from '../batch/work.js';
-import type { MarketData } from '../data/series.js';
-import type { ParameterSet } from '../types.js';
-import { VERSION } from '../version.js';
-import type { SignalInfo } from '../signals/generate.js';
-import { PoolExecutor } from './pool.js';
-import type { Executor, GenerateOptions, RunEnd } from './executor.js';
-import { bullConnection, checkRedis } from './redis/connect.js';
-import { coordinatorClientName, marketDataKey, planKey, QUEUE_REGISTRY, runDataPattern, runMetaKey, skipKey, taskJobId } from './redis/keys.js';
-import { packMarketData } from './redis/market-wire.js';
-import { pluginsHash } from './redis/plugins-hash.js';
-import { redactedUrl } from './redis/url.js';
-import { decodeTestReply, decodeWorkReply, encodeFloats, type JobData } from './redis/wire.js';
+import type { PlanRef } from '../../batch/plan.js';
+import type { TestReply, TestTask, WorkReply, WorkTask } from '../../batch/work.js';
+import type { MarketData } from '../../data/series.js';
+import type { ParameterSet } from '../../types.js';
+import { VERSION } from '../../version.js';
+import type { SignalInfo } from '../../batch/generate-signals.js';
+import { PoolExecutor } from '../pool.js';
+import type { Executor, GenerateOptions, RunEnd } from '../executor.js';
+import { bullConnection, checkRedis } from './connect.js';
+import { coordinatorClientName, marketDataKey, planKey, QUEUE_REGISTRY, runDataPattern, runMetaKey, skipKey, taskJobId } from './keys.js';
+import { packMarketData } from './market-wire.js';
+import { pluginsHash } from './plugins-hash.js';
+import { redactedUrl } from '../../common/redis-url.js';
+import { decodeTestReply, decodeWorkReply, encodeFloats, type JobData } from './wire.js';
 
 export interface RedisExecutorOptions {
   readonly url: string;

@@ -1,9 +1,9 @@
 import type { MarketData } from '../data/series.js';
 import type { ParameterSet } from '../types.js';
 import { Topology, type TopologyOptions } from '../topology/topology.js';
-import { SignalStore } from './file.js';
-import { resolvedStrategy, signalKey } from './key.js';
-import { sparsify } from './sparse.js';
+import { SignalStore } from '../signals/file.js';
+import { resolvedStrategy, signalKey } from '../signals/key.js';
+import { sparsify } from '../signals/sparse.js';
 
 /** What the signal store holds for one strategy (a row of results.db's `signals` table). */
 export interface SignalInfo {

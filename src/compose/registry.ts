@@ -1,4 +1,4 @@
-import { UserError } from '../../errors.js';
+import { UserError } from '../errors.js';
 import { branch } from './branch.js';
 import type { ComposableWorkflow } from './protocol.js';
 import { refine } from './refine.js';

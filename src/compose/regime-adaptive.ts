@@ -1,5 +1,5 @@
-import { getClassifier } from '../../strategies/registry.js';
-import { findDimensions } from '../../search/space.js';
+import { getClassifier } from '../strategies/registry.js';
+import { findDimensions } from '../space/space.js';
 import { applyChanges } from './changes.js';
 import { OptionError, type ComposableWorkflow, type PlainConfig } from './protocol.js';
 

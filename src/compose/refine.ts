@@ -1,5 +1,5 @@
-import type { Objective } from '../../reduce/leaderboard.js';
-import { findDimensions } from '../../search/space.js';
+import type { Objective } from '../metrics/leaderboard.js';
+import { findDimensions } from '../space/space.js';
 import { applyChanges } from './changes.js';
 import { OptionError, type ComposableWorkflow, type IterationResult, type PlainConfig } from './protocol.js';
 

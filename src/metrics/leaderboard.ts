@@ -1,5 +1,5 @@
 import type { MetricName } from '../types.js';
-import type { MetricsJson } from '../results/contract.js';
+import type { MetricsJson } from '../contract.js';
 
 export interface Objective {
   readonly metric: MetricName;

@@ -1,4 +1,4 @@
-import { setAt } from '../../search/space.js';
+import { setAt } from '../common/value-path.js';
 import type { ConfigChanges, PlainConfig } from './protocol.js';
 
 /** A copy of `config` with each change applied at its dotted path (`null` removes the key). */
