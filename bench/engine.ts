@@ -112,7 +112,9 @@ function child(): void {
   const engine = runBacktest(data, single).metrics;
   const hand = baselineSmaCrossover(open, close, singleSpec);
   if (engine.final_equity !== hand.final_equity || engine.trades !== hand.trades) {
-    fail(`baseline does not reproduce runBacktest for sma_crossover(${SINGLE.fast}, ${SINGLE.slow}): final_equity engine ${engine.final_equity} vs baseline ${hand.final_equity}, trades engine ${engine.trades} vs baseline ${hand.trades}`);
+    fail(
+      `baseline does not reproduce runBacktest for sma_crossover(${SINGLE.fast}, ${SINGLE.slow}): final_equity engine ${engine.final_equity} vs baseline ${hand.final_equity}, trades engine ${engine.trades} vs baseline ${hand.trades}`,
+    );
   }
   const singleDiff = differences(engine, hand);
   if (singleDiff.length > 0) fail(`baseline metrics differ from runBacktest: ${singleDiff.join('; ')}`);
@@ -191,8 +193,12 @@ function parent(runs: number): void {
   console.log('fanfold engine benchmark: sma_crossover, percent_equity 1.0, percent commission 0.001, next_open fills');
   console.log(`data: generateSynthetic({ bars: ${BARS}, symbols: ['SYN'], seed: ${SEED} }) → ${bars} bars`);
   console.log(`node ${process.version}, CPU ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores`);
-  console.log(`${runs} child processes, each: all modes warmed (≥${MIN_WARM_MS} ms and ≥${MIN_WARM_REPS} reps each), then each mode timed ≥${MIN_TIMED_MS} ms and ≥${MIN_TIMED_REPS} reps, median rep; below: median across children [min–max]`);
-  console.log(`check: baseline === runBacktest on every metric (final_equity ${first.finalEquity}, trades ${first.trades}) and on all ${first.sets} sets of runBatch`);
+  console.log(
+    `${runs} child processes, each: all modes warmed (≥${MIN_WARM_MS} ms and ≥${MIN_WARM_REPS} reps each), then each mode timed ≥${MIN_TIMED_MS} ms and ≥${MIN_TIMED_REPS} reps, median rep; below: median across children [min–max]`,
+  );
+  console.log(
+    `check: baseline === runBacktest on every metric (final_equity ${first.finalEquity}, trades ${first.trades}) and on all ${first.sets} sets of runBatch`,
+  );
   console.log('');
   const rows: [string, Mode, string, number | null][] = [
     [`baseline loop, 1 set (fast ${SINGLE.fast}, slow ${SINGLE.slow})`, 'baseline', 'bars/s', null],

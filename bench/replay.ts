@@ -29,7 +29,11 @@ import { runBacktest, runBatch } from '../src/topology/run-sets.js';
 const BARS = 5000;
 const SCENARIOS: Record<string, StrategySpec> = {
   'sma_crossover(10, 50)': { type: 'sma_crossover', params: { fast: 10, slow: 50 }, regimeFilter: null },
-  'bollinger_reversion(20, 2) gated by trend_regime(20, 100)': { type: 'bollinger_reversion', params: { n: 20, k: 2, allow_short: true }, regimeFilter: { type: 'trend_regime', params: { fast: 20, slow: 100, threshold: 0.02 }, allow: ['ranging'] } },
+  'bollinger_reversion(20, 2) gated by trend_regime(20, 100)': {
+    type: 'bollinger_reversion',
+    params: { n: 20, k: 2, allow_short: true },
+    regimeFilter: { type: 'trend_regime', params: { fast: 20, slow: 100, threshold: 0.02 }, allow: ['ranging'] },
+  },
 };
 
 function sweep(STRATEGY: StrategySpec): ParameterSet[] {
@@ -41,7 +45,13 @@ function sweep(STRATEGY: StrategySpec): ParameterSet[] {
     { kind: 'fixed', value: 100 },
     { kind: 'fractional', value: 0.8 },
   ];
-  const commissions: BrokerSpec['commission'][] = [null, { kind: 'percent', value: 0.0005 }, { kind: 'percent', value: 0.001 }, { kind: 'per_share', value: 0.005 }, { kind: 'fixed', value: 1 }];
+  const commissions: BrokerSpec['commission'][] = [
+    null,
+    { kind: 'percent', value: 0.0005 },
+    { kind: 'percent', value: 0.001 },
+    { kind: 'per_share', value: 0.005 },
+    { kind: 'fixed', value: 1 },
+  ];
   for (const sizing of sizings)
     for (const stopLoss of [null, 0.02, 0.05, 0.1])
       for (const trailingStop of [null, 0.08])
@@ -69,7 +79,9 @@ const REPS = repsArg >= 0 ? Number(process.argv[repsArg + 1]) : 9;
 const data = generateSynthetic({ bars: BARS, symbols: ['AAA', 'BBB'], seed: 31 });
 const cpu = cpus();
 console.log(`fanfold replay benchmark: ${BARS} bars × 2 symbols, 200 risk/broker sets (5 sizings × 4 stops × 2 trailing × 5 commissions) per strategy`);
-console.log(`node ${process.version}, CPU ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores; ${REPS} interleaved rounds after 3 warm-up rounds, medians [min–max]`);
+console.log(
+  `node ${process.version}, CPU ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores; ${REPS} interleaved rounds after 3 warm-up rounds, medians [min–max]`,
+);
 
 for (const [label, strategy] of Object.entries(SCENARIOS)) {
   const sets = sweep(strategy);
@@ -111,11 +123,16 @@ for (const [label, strategy] of Object.entries(SCENARIOS)) {
   const ms = (n: string): number => median(times[n]);
   console.log('');
   console.log(`${label}: replay === optimization batch on every metric of all 200 sets (Object.is); ${trades} closed trades`);
-  for (const n of names) console.log(`  ${n.padEnd(32)} ${ms(n).toFixed(2).padStart(9)} ms   [${Math.min(...times[n]).toFixed(2)}–${Math.max(...times[n]).toFixed(2)}]`);
+  for (const n of names)
+    console.log(`  ${n.padEnd(32)} ${ms(n).toFixed(2).padStart(9)} ms   [${Math.min(...times[n]).toFixed(2)}–${Math.max(...times[n]).toFixed(2)}]`);
   const replay = ms('replay batch, 200 sets');
   const gen = ms('generate the signal (once)');
-  console.log(`  sweep via replay vs one optimization batch:  ${(ms('optimization batch, 200 sets') / replay).toFixed(2)}× faster (with the one-off generation: ${(ms('optimization batch, 200 sets') / (replay + gen)).toFixed(2)}×)`);
-  console.log(`  sweep via replay vs 200 separate backtests:  ${(ms('200 separate backtests') / replay).toFixed(2)}× faster (with generation: ${(ms('200 separate backtests') / (replay + gen)).toFixed(2)}×)`);
+  console.log(
+    `  sweep via replay vs one optimization batch:  ${(ms('optimization batch, 200 sets') / replay).toFixed(2)}× faster (with the one-off generation: ${(ms('optimization batch, 200 sets') / (replay + gen)).toFixed(2)}×)`,
+  );
+  console.log(
+    `  sweep via replay vs 200 separate backtests:  ${(ms('200 separate backtests') / replay).toFixed(2)}× faster (with generation: ${(ms('200 separate backtests') / (replay + gen)).toFixed(2)}×)`,
+  );
   console.log(`  single backtest, tracing on / off:           ${(ms('backtest, tracing on') / ms('backtest, tracing off')).toFixed(2)}× the time`);
 }
 
@@ -142,7 +159,10 @@ async function workflowBench(): Promise<void> {
   const full = join(dir, 'full.yaml');
   const replay = join(dir, 'replay.yaml');
   writeFileSync(full, `${WF_BASE}phases:\n  - name: sweep\n${WF_SWEEP}`);
-  writeFileSync(replay, `${WF_BASE}phases:\n  - {name: generate, topology: signal_generation}\n  - name: sweep\n    topology: signal_replay\n    depends_on: generate\n    inputs: {signals: generate}\n${WF_SWEEP}`);
+  writeFileSync(
+    replay,
+    `${WF_BASE}phases:\n  - {name: generate, topology: signal_generation}\n  - name: sweep\n    topology: signal_replay\n    depends_on: generate\n    inputs: {signals: generate}\n${WF_SWEEP}`,
+  );
   let round = 0;
   // A fresh --out each time: the replay run generates its signals (a reused store would flatter it).
   const run = async (file: string) => (await runWorkflow(loadWorkflow(file), { out: join(dir, `out${round++}`), executor: 'pool' })).result.phases.at(-1)!;
@@ -155,7 +175,10 @@ async function workflowBench(): Promise<void> {
   const times: Record<'optimization' | 'generation + replay', number[]> = { optimization: [], 'generation + replay': [] };
   const rounds = Math.max(3, Math.ceil(REPS / 3));
   for (let r = 0; r < rounds; r++) {
-    for (const [name, file] of [['optimization', full], ['generation + replay', replay]] as const) {
+    for (const [name, file] of [
+      ['optimization', full],
+      ['generation + replay', replay],
+    ] as const) {
       const t0 = performance.now();
       await run(file);
       times[name].push(performance.now() - t0);
@@ -163,8 +186,13 @@ async function workflowBench(): Promise<void> {
   }
   rmSync(dir, { recursive: true, force: true });
   console.log('');
-  console.log(`walk-forward workflow (pool, ${a.windows?.length ?? 0} windows × 400 risk/broker sets of the gated bollinger_reversion, ${a.trials} trials): replay phase JSON === optimization phase JSON; ${rounds} interleaved rounds`);
-  for (const [name, xs] of Object.entries(times)) console.log(`  ${name.padEnd(32)} ${(median(xs) / 1000).toFixed(2).padStart(9)} s    [${(Math.min(...xs) / 1000).toFixed(2)}–${(Math.max(...xs) / 1000).toFixed(2)}]`);
+  console.log(
+    `walk-forward workflow (pool, ${a.windows?.length ?? 0} windows × 400 risk/broker sets of the gated bollinger_reversion, ${a.trials} trials): replay phase JSON === optimization phase JSON; ${rounds} interleaved rounds`,
+  );
+  for (const [name, xs] of Object.entries(times))
+    console.log(
+      `  ${name.padEnd(32)} ${(median(xs) / 1000).toFixed(2).padStart(9)} s    [${(Math.min(...xs) / 1000).toFixed(2)}–${(Math.max(...xs) / 1000).toFixed(2)}]`,
+    );
   console.log(`  generation + replay vs optimization:          ${(median(times.optimization) / median(times['generation + replay'])).toFixed(2)}× faster`);
 }
 

@@ -83,9 +83,13 @@ try {
   const row = (label: string, run: { trials: number; seconds: number }, f: ChildFigures): string =>
     `| ${label} | ${run.trials.toLocaleString('en-US')} | ${run.seconds.toFixed(1)} s | ${f.seconds.toFixed(2)} s | ${(f.bytes / MiB).toFixed(2)} MiB | ${f.maxRssMiB.toFixed(0)} MiB | ${f.leaderboardRows} | ${f.heatmapCells.toLocaleString('en-US')} | ${f.histogramBins} |`;
   process.stdout.write(`report generation, ${BARS} synthetic bars per trial (node ${process.version})\n\n`);
-  process.stdout.write('| run | trials | sweep | report | report size | report peak RSS | leaderboard rows | heatmap cells | histogram bins |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n');
+  process.stdout.write(
+    '| run | trials | sweep | report | report size | report peak RSS | leaderboard rows | heatmap cells | histogram bins |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n',
+  );
   process.stdout.write(`${row('baseline', small, a)}\n${row('large', large, b)}\n\n`);
-  process.stdout.write(`ratios large/baseline: trials ${(large.trials / small.trials).toFixed(0)}×, report time ${(b.seconds / a.seconds).toFixed(1)}×, report size ${(b.bytes / a.bytes).toFixed(2)}×, peak RSS ${(b.maxRssMiB / a.maxRssMiB).toFixed(2)}×; report time / sweep time ${(b.seconds / large.seconds).toFixed(2)}\n`);
+  process.stdout.write(
+    `ratios large/baseline: trials ${(large.trials / small.trials).toFixed(0)}×, report time ${(b.seconds / a.seconds).toFixed(1)}×, report size ${(b.bytes / a.bytes).toFixed(2)}×, peak RSS ${(b.maxRssMiB / a.maxRssMiB).toFixed(2)}×; report time / sweep time ${(b.seconds / large.seconds).toFixed(2)}\n`,
+  );
 } finally {
   rmSync(folder, { recursive: true, force: true });
 }

@@ -45,7 +45,10 @@ results: {storage: disk, store_trades: false, top_k: 10}
 
 function run(file: string): { seconds: number; json: Record<string, unknown> } {
   const started = performance.now();
-  const r = spawnSync('node', [CLI, 'run', file, '--quiet', '--json', '--executor', 'pool', '--workers', String(WORKERS), '--out', join(tmp, 'out')], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync('node', [CLI, 'run', file, '--quiet', '--json', '--executor', 'pool', '--workers', String(WORKERS), '--out', join(tmp, 'out')], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   const seconds = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`fanfold run exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
   return { seconds, json: JSON.parse(r.stdout) as Record<string, unknown> };
@@ -67,7 +70,9 @@ try {
     console.log(`round ${round + 1}: off ${a.seconds.toFixed(2)} s, on ${b.seconds.toFixed(2)} s`);
   }
   const phase = (last!.phases as { trials: number; robustness: { pbo: { combinations: number; of: number }; spa: { sets: number } | null } }[])[0];
-  console.log(`${phase.trials} trials on ${WORKERS} workers; PBO over ${phase.robustness.pbo.combinations} of ${phase.robustness.pbo.of} combinations; SPA over ${phase.robustness.spa?.sets ?? 0} sets`);
+  console.log(
+    `${phase.trials} trials on ${WORKERS} workers; PBO over ${phase.robustness.pbo.combinations} of ${phase.robustness.pbo.of} combinations; SPA over ${phase.robustness.spa?.sets ?? 0} sets`,
+  );
   console.log(`robustness on / off (median wall time): ${(median(times.on) / median(times.off)).toFixed(3)}× (bound: 1.25×)`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -72,7 +72,11 @@ function threadCpu(pid: number): Map<string, number> {
 
 async function run(file: string, executor: 'inline' | 'pool', workers: number): Promise<Measured> {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'run', file, '--quiet', '--json', '--executor', executor, '--workers', String(workers), '--out', join(tmp, 'out')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'run', file, '--quiet', '--json', '--executor', executor, '--workers', String(workers), '--out', join(tmp, 'out')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const last = new Map<string, number>();
@@ -84,9 +88,18 @@ async function run(file: string, executor: 'inline' | 'pool', workers: number): 
   if (code !== 0) throw new Error(`fanfold run ${file} exited ${code}`);
   const seconds = (performance.now() - started) / 1000;
   const main = last.get(String(child.pid)) ?? 0;
-  const others = [...last].filter(([t]) => t !== String(child.pid)).map(([, ms]) => ms).sort((a, b) => b - a);
+  const others = [...last]
+    .filter(([t]) => t !== String(child.pid))
+    .map(([, ms]) => ms)
+    .sort((a, b) => b - a);
   const doc = JSON.parse(stdout) as { phases: { trials: number; best?: unknown }[] };
-  return { seconds, trials: doc.phases[0].trials, main, workers: others.slice(0, workers).reduce((a, b) => a + b, 0), best: JSON.stringify(doc.phases[0].best) };
+  return {
+    seconds,
+    trials: doc.phases[0].trials,
+    main,
+    workers: others.slice(0, workers).reduce((a, b) => a + b, 0),
+    best: JSON.stringify(doc.phases[0].best),
+  };
 }
 
 const grid = config('grid', '{type: sma_crossover, fast: "range(2, 100, 1)", slow: "range(110, 400, 3)"}');
@@ -108,7 +121,9 @@ try {
   const workerPerSet = (p.workers - base.workers) / sets;
   console.log(`${p.trials} sets × ${BARS} bars, ${WORKERS} workers, identical best set and trial count`);
   console.log(`inline ${i.seconds.toFixed(2)} s, pool ${p.seconds.toFixed(2)} s: pool speed-up ${(i.seconds / p.seconds).toFixed(2)}× (best of 2 each)`);
-  console.log(`coordinator thread ${(mainPerSet * 1000).toFixed(1)} µs CPU/set, workers ${(workerPerSet * 1000).toFixed(0)} µs CPU/set: one coordinator keeps ${(workerPerSet / Math.max(mainPerSet, 1e-9)).toFixed(0)} workers busy`);
+  console.log(
+    `coordinator thread ${(mainPerSet * 1000).toFixed(1)} µs CPU/set, workers ${(workerPerSet * 1000).toFixed(0)} µs CPU/set: one coordinator keeps ${(workerPerSet / Math.max(mainPerSet, 1e-9)).toFixed(0)} workers busy`,
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -56,7 +56,10 @@ results: {storage: ${storage}, store_trades: false, top_k: 10}
 `,
   );
   const started = performance.now();
-  const r = spawnSync('node', [CLI, 'run', file, '--quiet', '--json', '--executor', 'pool', '--workers', String(WORKERS), '--out', join(tmp, 'out')], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync('node', [CLI, 'run', file, '--quiet', '--json', '--executor', 'pool', '--workers', String(WORKERS), '--out', join(tmp, 'out')], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   const seconds = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`fanfold run exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
   return { seconds, phase: (JSON.parse(r.stdout) as { phases: Phase[] }).phases[0] };
@@ -70,7 +73,10 @@ const median = (xs: number[]): number => {
 try {
   const grid = run('grid', 'method: grid', 'memory');
   const runs = grid.phase.runs!;
-  const sharpe = runs.map((r) => r.metrics.sharpe).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const sharpe = runs
+    .map((r) => r.metrics.sharpe)
+    .filter((v): v is number => v !== null)
+    .sort((a, b) => a - b);
   // The 99.5th percentile by the nearest-rank rule: the smallest value with ≥ 99.5% of the points at or below it.
   const p995 = sharpe[Math.ceil(0.995 * sharpe.length) - 1];
   const max = sharpe[sharpe.length - 1];
@@ -84,12 +90,18 @@ try {
       best[method].push(r.phase.best!.metrics.sharpe!);
       seconds[method].push(r.seconds);
     }
-    console.log(`seed ${seed}: tpe ${best.tpe[seed].toFixed(4)} (percentile ${(100 * rankOf(best.tpe[seed])).toFixed(2)}), random ${best.random[seed].toFixed(4)} (percentile ${(100 * rankOf(best.random[seed])).toFixed(2)})`);
+    console.log(
+      `seed ${seed}: tpe ${best.tpe[seed].toFixed(4)} (percentile ${(100 * rankOf(best.tpe[seed])).toFixed(2)}), random ${best.random[seed].toFixed(4)} (percentile ${(100 * rankOf(best.random[seed])).toFixed(2)})`,
+    );
   }
   const mt = median(best.tpe);
   const mr = median(best.random);
-  console.log(`median best over ${SEEDS} seeds, 1,000 trials: tpe ${mt.toFixed(4)} (${mt >= p995 ? 'at or above' : 'BELOW'} the 99.5th percentile ${p995.toFixed(4)}; percentile ${(100 * rankOf(mt)).toFixed(2)}), random ${mr.toFixed(4)} (percentile ${(100 * rankOf(mr)).toFixed(2)}); tpe − random ${(mt - mr).toFixed(4)}`);
-  console.log(`wall time per 1,000-trial search (median): tpe ${median(seconds.tpe).toFixed(2)} s, random ${median(seconds.random).toFixed(2)} s, ratio ${(median(seconds.tpe) / median(seconds.random)).toFixed(2)}×; the grid's ${runs.length} points ${grid.seconds.toFixed(2)} s`);
+  console.log(
+    `median best over ${SEEDS} seeds, 1,000 trials: tpe ${mt.toFixed(4)} (${mt >= p995 ? 'at or above' : 'BELOW'} the 99.5th percentile ${p995.toFixed(4)}; percentile ${(100 * rankOf(mt)).toFixed(2)}), random ${mr.toFixed(4)} (percentile ${(100 * rankOf(mr)).toFixed(2)}); tpe − random ${(mt - mr).toFixed(4)}`,
+  );
+  console.log(
+    `wall time per 1,000-trial search (median): tpe ${median(seconds.tpe).toFixed(2)} s, random ${median(seconds.random).toFixed(2)} s, ratio ${(median(seconds.tpe) / median(seconds.random)).toFixed(2)}×; the grid's ${runs.length} points ${grid.seconds.toFixed(2)} s`,
+  );
 
   // Losses: sharpe maximised → negated; max_drawdown minimised.
   const losses = runs.filter((r) => r.metrics.sharpe !== null && r.metrics.max_drawdown !== null).map((r) => [-r.metrics.sharpe!, r.metrics.max_drawdown!]);
@@ -98,12 +110,20 @@ try {
   const exact = hypervolume2d(front, ref);
   const shares: number[] = [];
   for (let seed = 0; seed < SEEDS; seed++) {
-    const r = run(`nsga2_${seed}`, `method: nsga2, trials: 2000, seed: ${seed}, objectives: [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]`, 'disk');
+    const r = run(
+      `nsga2_${seed}`,
+      `method: nsga2, trials: 2000, seed: ${seed}, objectives: [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]`,
+      'disk',
+    );
     const found = r.phase.search!.pareto!.map((p) => [-p.values[0], p.values[1]]);
     shares.push(hypervolume2d(found, ref) / exact);
-    console.log(`nsga2 seed ${seed}: ${found.length} points on its front, hypervolume ${(100 * shares[seed]).toFixed(2)}% of the grid front's (${front.length} points), ${r.seconds.toFixed(1)} s`);
+    console.log(
+      `nsga2 seed ${seed}: ${found.length} points on its front, hypervolume ${(100 * shares[seed]).toFixed(2)}% of the grid front's (${front.length} points), ${r.seconds.toFixed(1)} s`,
+    );
   }
-  console.log(`nsga2, 2,000 trials: hypervolume share median ${(100 * median(shares)).toFixed(2)}%, min ${(100 * Math.min(...shares)).toFixed(2)}% (target ≥ 95%)`);
+  console.log(
+    `nsga2, 2,000 trials: hypervolume share median ${(100 * median(shares)).toFixed(2)}%, min ${(100 * Math.min(...shares)).toFixed(2)}% (target ≥ 95%)`,
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

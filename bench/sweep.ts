@@ -45,7 +45,14 @@ const SWEEP_DIMENSIONS = {
   constraints: '["strategy.fast < strategy.slow"]',
 };
 /** Same shape, 4 × 2 × 2 × 2 × 2 = 64 sets: the warm-up run before the timed one. */
-const WARM_DIMENSIONS = { fast: '[5, 10, 15, 20]', slow: '[50, 100]', trigger: '[cross, level]', allow_short: '[false, true]', stop_loss: '[null, 0.05]', constraints: '[]' };
+const WARM_DIMENSIONS = {
+  fast: '[5, 10, 15, 20]',
+  slow: '[50, 100]',
+  trigger: '[cross, level]',
+  allow_short: '[false, true]',
+  stop_loss: '[null, 0.05]',
+  constraints: '[]',
+};
 /** 100 × 100 × 2 × 2 × 25 = 1,000,000 sets exactly (no constraint; fast ≥ slow is a valid, if odd, set). */
 const MILLION_DIMENSIONS = {
   fast: 'range(1, 100, 1)',
@@ -229,7 +236,8 @@ function mismatch(ref: ChildReport, got: ChildReport): string {
   const problems: string[] = [];
   if (got.trials !== ref.trials) problems.push(`trials ${got.trials} vs inline ${ref.trials}`);
   if (got.failed !== ref.failed) problems.push(`failed ${got.failed} vs inline ${ref.failed}`);
-  if ((ref.best === null) !== (got.best === null)) problems.push(`best ${got.best === null ? 'missing' : 'present'} vs inline ${ref.best === null ? 'missing' : 'present'}`);
+  if ((ref.best === null) !== (got.best === null))
+    problems.push(`best ${got.best === null ? 'missing' : 'present'} vs inline ${ref.best === null ? 'missing' : 'present'}`);
   if (ref.best && got.best) {
     const a = JSON.stringify(ref.best.params);
     const b = JSON.stringify(got.best.params);
@@ -313,7 +321,9 @@ function parent(root: string, opts: { runs: number; sweep: boolean; million: boo
   const cpu = cpus();
   console.log('fanfold sweep benchmark: runWorkflow end to end, storage disk, store_trades false, no log');
   console.log(`node ${process.version}, CPU ${cpu[0]?.model ?? 'unknown'}, os.availableParallelism() = ${n}`);
-  console.log(`each run in its own child process; RSS sampled every ${SAMPLE_MS} ms by a thread of the child (process.memoryUsage().rss); peak = process.resourceUsage().maxRSS at the child's end`);
+  console.log(
+    `each run in its own child process; RSS sampled every ${SAMPLE_MS} ms by a thread of the child (process.memoryUsage().rss); peak = process.resourceUsage().maxRSS at the child's end`,
+  );
   console.log('');
   if (opts.sweep) sweepSection(script, root, n, opts.runs, sweepFile, warmFile);
   if (opts.million) millionSection(script, root, n, millionFile, opts.profile);
@@ -351,11 +361,15 @@ function sweepSection(script: string, root: string, n: number, runs: number, swe
   const inlineRate = medRate('inline');
 
   console.log(`1. grid sweep: ${describe(SWEEP_DIMENSIONS)}`);
-  console.log(`   → ${fmtInt(ref.trials)} sets × ${fmtInt(ref.bars)} synthetic bars (1 symbol, seed ${SEED}) = ${(setBars / 1e6).toFixed(1)} M set-bars per run`);
+  console.log(
+    `   → ${fmtInt(ref.trials)} sets × ${fmtInt(ref.bars)} synthetic bars (1 symbol, seed ${SEED}) = ${(setBars / 1e6).toFixed(1)} M set-bars per run`,
+  );
   console.log(`   ${runs} round(s) of ${configs.length} configurations; each child first runs a warm-up sweep (64 sets, same executor), then the timed run`);
   console.log('   rate = set-bars / wall time of runWorkflow (pool start and stop, data, SQLite included); medians across rounds [min–max]');
   console.log('');
-  console.log(`   ${'config'.padEnd(9)} ${'wall s'.padStart(7)} ${'M set-bars/s'.padStart(13)} ${'[min–max]'.padEnd(13)} ${'vs inline'.padStart(9)}  ${'main thread busy'.padEnd(22)} ${'peak RSS'.padStart(9)}  RSS first-quarter → last-quarter avg (median-rate run)`);
+  console.log(
+    `   ${'config'.padEnd(9)} ${'wall s'.padStart(7)} ${'M set-bars/s'.padStart(13)} ${'[min–max]'.padEnd(13)} ${'vs inline'.padStart(9)}  ${'main thread busy'.padEnd(22)} ${'peak RSS'.padStart(9)}  RSS first-quarter → last-quarter avg (median-rate run)`,
+  );
   for (const c of configs) {
     const rs = reports.get(c.label)!;
     const rates = rs.map(rate);
@@ -371,11 +385,17 @@ function sweepSection(script: string, root: string, n: number, runs: number, swe
   const runsDone = configs.length * runs;
   const best = ref.best!;
   console.log(`   check: all ${runsDone} runs have the inline run's trial count (${fmtInt(ref.trials)}), best params ${JSON.stringify(best.params)}`);
-  console.log(`          and best metrics (sharpe ${best.metrics.sharpe}, total_return ${best.metrics.total_return}, trades ${best.metrics.trades}) bit for bit; results.db rows = trials in every run`);
+  console.log(
+    `          and best metrics (sharpe ${best.metrics.sharpe}, total_return ${best.metrics.total_return}, trades ${best.metrics.trades}) bit for bit; results.db rows = trials in every run`,
+  );
   const overhead = 1 - medRate('pool ×1') / inlineRate;
   const speedup = medRate(`pool ×${n}`) / inlineRate;
-  console.log(`   pool overhead with 1 worker = 1 − pool×1 / inline = ${fmtPct(overhead)}   target ≤ ${fmtPct(MAX_OVERHEAD)} ${verdict(overhead <= MAX_OVERHEAD)}`);
-  console.log(`   pool speed-up with ${n} workers = ${speedup.toFixed(2)}×   target ≥ ${(SPEEDUP_SHARE * n).toFixed(2)}× (0.9 × ${n}) ${verdict(speedup >= SPEEDUP_SHARE * n)}`);
+  console.log(
+    `   pool overhead with 1 worker = 1 − pool×1 / inline = ${fmtPct(overhead)}   target ≤ ${fmtPct(MAX_OVERHEAD)} ${verdict(overhead <= MAX_OVERHEAD)}`,
+  );
+  console.log(
+    `   pool speed-up with ${n} workers = ${speedup.toFixed(2)}×   target ≥ ${(SPEEDUP_SHARE * n).toFixed(2)}× (0.9 × ${n}) ${verdict(speedup >= SPEEDUP_SHARE * n)}`,
+  );
   console.log('   (main thread busy: event-loop utilisation of the coordinator thread during the run; inline it includes the engine itself)');
   console.log('');
 }
@@ -392,10 +412,16 @@ function millionSection(script: string, root: string, n: number, millionFile: st
   const peak = r.maxRssKiB * 1024;
   const flat = growth(q) <= FLAT_TOLERANCE;
   console.log(`2. 1,000,000-set grid: ${describe(MILLION_DIMENSIONS)}`);
-  console.log(`   = 100 × 100 × 2 × 2 × 25 = ${fmtInt(MILLION)} sets on ${fmtInt(r.bars)} synthetic bars (seed ${SEED}), pool ×${n}, storage disk${profile ? ', under --cpu-prof (slower)' : ''}`);
-  console.log(`   wall ${(r.ms / 1000).toFixed(1)} s, ${fmtInt(Math.round((r.trials / r.ms) * 1000))} sets/s (${((r.trials * r.bars) / r.ms / 1000).toFixed(2)} M set-bars/s)`);
+  console.log(
+    `   = 100 × 100 × 2 × 2 × 25 = ${fmtInt(MILLION)} sets on ${fmtInt(r.bars)} synthetic bars (seed ${SEED}), pool ×${n}, storage disk${profile ? ', under --cpu-prof (slower)' : ''}`,
+  );
+  console.log(
+    `   wall ${(r.ms / 1000).toFixed(1)} s, ${fmtInt(Math.round((r.trials / r.ms) * 1000))} sets/s (${((r.trials * r.bars) / r.ms / 1000).toFixed(2)} M set-bars/s)`,
+  );
   console.log(`   main thread busy ${fmtPct(r.elu)} (${((r.activeMs * 1000) / r.trials).toFixed(1)} µs/set)`);
-  console.log(`   trials ${fmtInt(r.trials)}, failed ${r.failed}; results.db rows ${fmtInt(rows)} (${(bytes / MiB).toFixed(0)} MiB)   ${verdict(rows === MILLION && r.trials === MILLION && r.failed === 0)}`);
+  console.log(
+    `   trials ${fmtInt(r.trials)}, failed ${r.failed}; results.db rows ${fmtInt(rows)} (${(bytes / MiB).toFixed(0)} MiB)   ${verdict(rows === MILLION && r.trials === MILLION && r.failed === 0)}`,
+  );
   console.log(`   peak RSS ${fmtMiB(peak)} MiB   target < ${fmtMiB(RSS_LIMIT_BYTES)} MiB ${verdict(peak < RSS_LIMIT_BYTES)}`);
   console.log(`   RSS first-quarter → last-quarter avg ${flatnessText(q)}   target flat (≤ +${fmtPct(FLAT_TOLERANCE)}) ${verdict(flat)}`);
   if (rows !== MILLION) fail(`results.db holds ${rows} rows, expected ${MILLION}`);

@@ -3,7 +3,6 @@ import type { StorageMode } from './common/names.js';
 
 export type { MetricsJson, ParamsJson };
 
-
 export interface RunJson {
   params: ParamsJson;
   metrics: MetricsJson;

@@ -48,7 +48,11 @@ function byHand(window: { start: number; end: number }, from: number, to: number
   const points: number[] = [];
   for (let k = from; k < to; k++) if (sampler.accepts(k)) points.push(k);
   const built = points.map((k) => pointSet(phase, sampler.indicesAt(k, new Int32Array(phase.dimensions.length))));
-  const results = runBatch(data, built.map((b) => b.set), { window, storeTrades: true });
+  const results = runBatch(
+    data,
+    built.map((b) => b.set),
+    { window, storeTrades: true },
+  );
   return { points, built, results };
 }
 
@@ -92,12 +96,21 @@ describe('a task built by the worker from the plan', () => {
       { start: 0, end: 300 },
       { start: 450, end: 900 },
     ];
-    const plan = encodePlan(planOf(phase, data.hash, segments, true, { results: null, label: 'fold', resume: false, storeTrades: false, topK: 2, keepAll: false }), false);
+    const plan = encodePlan(
+      planOf(phase, data.hash, segments, true, { results: null, label: 'fold', resume: false, storeTrades: false, topK: 2, keepAll: false }),
+      false,
+    );
     const reply = runWork({ plan, data, range: { from: 0, to: 32, points: null }, skip: null });
     const parts = segments.map((w) => byHand(w, 0, 32));
     const rows = unpackRows(reply.rows);
     expect(rows.trial.length).toBe(2 * parts[0].points.length);
-    const combined = parts[0].points.map((k, i) => ({ k, m: combineSegments(parts.map((p, w) => ({ metrics: metricsJson(p.results[i].metrics), bars: segments[w].end - segments[w].start })), phase.config.capital) }));
+    const combined = parts[0].points.map((k, i) => ({
+      k,
+      m: combineSegments(
+        parts.map((p, w) => ({ metrics: metricsJson(p.results[i].metrics), bars: segments[w].end - segments[w].start })),
+        phase.config.capital,
+      ),
+    }));
     const best = combined.filter((c) => c.m.sharpe !== null).sort((a, b) => b.m.sharpe! - a.m.sharpe! || a.k - b.k)[0];
     expect(reply.top[0].trial).toBe(best.k);
     expect(reply.top[0].metrics).toEqual(best.m);
@@ -131,7 +144,13 @@ describe('packed rows', () => {
       metrics: Float64Array.from({ length: 36 }, (_, i) => (i % 5 === 0 ? NaN : i === 7 ? -0 : i * 0.1)),
       trades: [Uint8Array.of(1, 2, 3), null, Uint8Array.of(9)],
       // 3 rows on 2 windows: points 0 and 1 (rows 0 and 1 are window 0's) — here 2 points of 4 sums each.
-      points: { signature: '16:0-10,20-30', objective: Float64Array.of(0.5, NaN), eligible: Uint8Array.of(1, 0), sums: Float64Array.from({ length: 8 }, (_, i) => (i === 5 ? -0 : i / 7)), partial: Float64Array.of(1, 2, 3, -Infinity, 5) },
+      points: {
+        signature: '16:0-10,20-30',
+        objective: Float64Array.of(0.5, NaN),
+        eligible: Uint8Array.of(1, 0),
+        sums: Float64Array.from({ length: 8 }, (_, i) => (i === 5 ? -0 : i / 7)),
+        partial: Float64Array.of(1, 2, 3, -Infinity, 5),
+      },
     };
     const back = unpackRows(packRows(rows));
     expect(back.label).toBe(rows.label);

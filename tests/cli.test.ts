@@ -46,7 +46,20 @@ describe('fanfold run', () => {
     const phase = fromCli.phases[0];
     expect(phase).toMatchObject({ topology: 'backtest', sequence: 'single_pass', storage: 'memory', trials: 1, failed: 0 });
     expect(Object.keys(phase.runs[0].metrics).sort()).toEqual(
-      ['calmar', 'cagr', 'exposure', 'final_equity', 'max_drawdown', 'profit_factor', 'sharpe', 'sortino', 'total_return', 'trades', 'volatility', 'win_rate'].sort(),
+      [
+        'calmar',
+        'cagr',
+        'exposure',
+        'final_equity',
+        'max_drawdown',
+        'profit_factor',
+        'sharpe',
+        'sortino',
+        'total_return',
+        'trades',
+        'volatility',
+        'win_rate',
+      ].sort(),
     );
     expect(phase.best.metrics).toEqual(phase.runs[0].metrics);
     expect(phase.runs[0].params).toEqual({});
@@ -68,7 +81,8 @@ describe('fanfold run', () => {
   it('lets --set override the file, and flags override --set', () => {
     const file = writeConfig('set.yaml', ttrcConfig());
     const base = JSON.parse(cli(['run', file, '--json', '--out', out]).stdout).phases[0].runs[0].metrics;
-    const changed = JSON.parse(cli(['run', file, '--json', '--out', out, '--set', 'strategy.fast=20', '--set', 'broker.commission={per_share: 0.01}']).stdout).phases[0].runs[0].metrics;
+    const changed = JSON.parse(cli(['run', file, '--json', '--out', out, '--set', 'strategy.fast=20', '--set', 'broker.commission={per_share: 0.01}']).stdout)
+      .phases[0].runs[0].metrics;
     expect(changed.final_equity).not.toBe(base.final_equity);
     const explicit = writeConfig('set2.yaml', ttrcConfig().replace('fast: 10', 'fast: 20').replace('{percent: 0.001}', '{per_share: 0.01}'));
     expect(JSON.parse(cli(['run', explicit, '--json', '--out', out]).stdout).phases[0].runs[0].metrics).toEqual(changed);
@@ -130,7 +144,22 @@ describe('fanfold validate, schema, list, features', () => {
 
   it('list names every built-in', () => {
     const r = cli(['list']);
-    for (const name of ['sma_crossover', 'ema_crossover', 'rsi_reversion', 'bollinger_reversion', 'donchian_breakout', 'momentum', 'buy_and_hold', 'volatility_regime', 'trend_regime', 'macd(fast,slow,signal)', 'bbands(n,k)', 'single_pass', 'backtest', 'optimization']) {
+    for (const name of [
+      'sma_crossover',
+      'ema_crossover',
+      'rsi_reversion',
+      'bollinger_reversion',
+      'donchian_breakout',
+      'momentum',
+      'buy_and_hold',
+      'volatility_regime',
+      'trend_regime',
+      'macd(fast,slow,signal)',
+      'bbands(n,k)',
+      'single_pass',
+      'backtest',
+      'optimization',
+    ]) {
       expect(r.stdout).toContain(name);
     }
   });
@@ -164,7 +193,10 @@ describe('fanfold validate, schema, list, features', () => {
 
 describe('npm start', () => {
   it('the demo config runs on generated data', () => {
-    const stdout = execFileSync(process.execPath, [CLI, 'run', 'configs/demo.yaml', '--json', '--out', out], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+    const stdout = execFileSync(process.execPath, [CLI, 'run', 'configs/demo.yaml', '--json', '--out', out], {
+      encoding: 'utf8',
+      cwd: join(import.meta.dirname, '..'),
+    });
     const result = JSON.parse(stdout);
     expect(result.workflow).toBe('demo_sma');
     expect(result.phases[0].runs[0].metrics.trades).toBeGreaterThan(5);

@@ -83,7 +83,10 @@ phases:
     expect(phase.trials).toBe(36 + 25 * 3);
     // Period 1 over 600 bars: the target flips every bar; its trades equal a direct backtest's.
     const data = generateSynthetic({ bars: 600, seed: 3 });
-    const direct = runBacktest(data, parameterSetOf({ ...(loadWorkflow(config(10)).phases[0].validated!.config as Config), strategy: { type: 'test_toggle', x: 7, y: 13 } } as Config));
+    const direct = runBacktest(
+      data,
+      parameterSetOf({ ...(loadWorkflow(config(10)).phases[0].validated!.config as Config), strategy: { type: 'test_toggle', x: 7, y: 13 } } as Config),
+    );
     expect(phase.best!.metrics.trades).toBe(direct.metrics.trades);
     expect(compose.aggregate.iterations).toEqual(aggregate(compose.iterations.map((it) => it.best!.metrics)));
     // Each iteration reports its own search's robustness: #0 searched 36 points, the others 25.
@@ -142,7 +145,10 @@ describe('branches', () => {
   });
 
   it('a resumed composed run reuses every stored iteration and branch and gives the same result', async () => {
-    const file = write('resume.yaml', `${base}phases:\n  - name: regimes\n    compose: {type: regime_adaptive, classifier: {type: trend_regime, fast: 20, slow: 100, threshold: 0.02}}\n`);
+    const file = write(
+      'resume.yaml',
+      `${base}phases:\n  - name: regimes\n    compose: {type: regime_adaptive, classifier: {type: trend_regime, fast: 20, slow: 100, threshold: 0.02}}\n`,
+    );
     const first = await runWorkflow(loadWorkflow(file), { out: tmp, executor: 'inline', storage: 'disk' });
     const lines: string[] = [];
     const again = await runWorkflow(loadWorkflow(file), { resume: first.result.results_dir, executor: 'inline', storage: 'disk', log: (l) => lines.push(l) });
@@ -180,7 +186,11 @@ describe('regime switch and regime_adaptive', () => {
 
   it('a switch with the same parameters under every label is the plain strategy; with one label it is the regime filter', () => {
     const plain = runBacktest(data, setOf({ fast: 10, slow: 50 }), { storeTrades: true });
-    const same = runBacktest(data, setOf({ fast: 3, slow: 7, regime_switch: { ...classifier, by_label: { ranging: { fast: 10, slow: 50 }, trending: { fast: 10, slow: 50 } } } }), { storeTrades: true });
+    const same = runBacktest(
+      data,
+      setOf({ fast: 3, slow: 7, regime_switch: { ...classifier, by_label: { ranging: { fast: 10, slow: 50 }, trending: { fast: 10, slow: 50 } } } }),
+      { storeTrades: true },
+    );
     expect(same.metrics).toEqual(plain.metrics);
     expect(same.trades).toEqual(plain.trades);
     const filtered = runBacktest(data, setOf({ fast: 10, slow: 50, regime_filter: { ...classifier, allow: ['trending'] } }), { storeTrades: true });
@@ -191,13 +201,24 @@ describe('regime switch and regime_adaptive', () => {
   });
 
   it('optimises on each regime (= the gated sweep on its own), then backtests the switched combination', async () => {
-    const file = write('regimes.yaml', `${base}phases:\n  - name: regimes\n    compose: {type: regime_adaptive, classifier: {type: trend_regime, fast: 20, slow: 100, threshold: 0.02}}\n`);
+    const file = write(
+      'regimes.yaml',
+      `${base}phases:\n  - name: regimes\n    compose: {type: regime_adaptive, classifier: {type: trend_regime, fast: 20, slow: 100, threshold: 0.02}}\n`,
+    );
     const { result } = await runWorkflow(loadWorkflow(file), { out: tmp, executor: 'inline', storage: 'memory' });
     const compose = result.phases[0].compose as ComposeJson;
     expect(compose.iterations.length).toBe(2);
     const byLabel: Record<string, unknown> = {};
     for (const b of compose.iterations[0].branches) {
-      const own = await runWorkflow(loadWorkflow(write(`gate-${b.name}.yaml`, base.replace('slow: [50, 100]}', `slow: [50, 100], regime_filter: {type: trend_regime, fast: 20, slow: 100, threshold: 0.02, allow: [${b.name}]}}`))), { out: tmp, executor: 'inline', storage: 'memory' });
+      const own = await runWorkflow(
+        loadWorkflow(
+          write(
+            `gate-${b.name}.yaml`,
+            base.replace('slow: [50, 100]}', `slow: [50, 100], regime_filter: {type: trend_regime, fast: 20, slow: 100, threshold: 0.02, allow: [${b.name}]}}`),
+          ),
+        ),
+        { out: tmp, executor: 'inline', storage: 'memory' },
+      );
       expect(b.best!.metrics).toEqual(own.result.phases[0].best!.metrics);
       byLabel[b.name] = { fast: b.best!.params['strategy.fast'], slow: b.best!.params['strategy.slow'] };
     }
@@ -224,7 +245,10 @@ describe('plugin workflows and config errors', () => {
 };
 `,
     );
-    const file = write('plugin-wf.yaml', `name: stepping\nplugins: [./plugins]\ndata: {synthetic: {bars: 800, seed: 2}}\nstrategy: {type: sma_crossover, fast: 5, slow: 30}\nresults: {store_trades: false}\nphases:\n  - name: step\n    compose: {type: step_fast, until: 3}\n`);
+    const file = write(
+      'plugin-wf.yaml',
+      `name: stepping\nplugins: [./plugins]\ndata: {synthetic: {bars: 800, seed: 2}}\nstrategy: {type: sma_crossover, fast: 5, slow: 30}\nresults: {store_trades: false}\nphases:\n  - name: step\n    compose: {type: step_fast, until: 3}\n`,
+    );
     const { result } = await runWorkflow(await openWorkflow(file), { out: tmp, executor: 'inline', storage: 'memory' });
     const compose = result.phases[0].compose as ComposeJson;
     expect(compose.iterations.length).toBe(3);
@@ -237,13 +261,29 @@ describe('plugin workflows and config errors', () => {
   });
 
   it('an unknown workflow or a bad option is a config error at its line and column', () => {
-    const unknown = write('bad1.yaml', `name: bad\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: [5, 6], slow: 30}\nphases:\n  - name: a\n    compose: {type: refin}\n`);
-    expect(() => loadWorkflow(unknown)).toThrow(`${unknown}:6:21: phases[0].compose.type: unknown composable workflow 'refin' (did you mean 'refine'?); see \`fanfold list workflows\``);
-    const option = write('bad2.yaml', `name: bad\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: [5, 6], slow: 30}\nphases:\n  - name: a\n    compose: {type: refine, factor: 1.5}\n`);
+    const unknown = write(
+      'bad1.yaml',
+      `name: bad\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: [5, 6], slow: 30}\nphases:\n  - name: a\n    compose: {type: refin}\n`,
+    );
+    expect(() => loadWorkflow(unknown)).toThrow(
+      `${unknown}:6:21: phases[0].compose.type: unknown composable workflow 'refin' (did you mean 'refine'?); see \`fanfold list workflows\``,
+    );
+    const option = write(
+      'bad2.yaml',
+      `name: bad\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: [5, 6], slow: 30}\nphases:\n  - name: a\n    compose: {type: refine, factor: 1.5}\n`,
+    );
     expect(() => loadWorkflow(option)).toThrow(`${option}:6:37: phases[0].compose.factor: expected a positive whole number, found 1.5`);
-    const branches = write('bad3.yaml', `name: bad\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: 5, slow: 30}\nphases:\n  - name: a\n    compose:\n      type: branch\n      branches:\n        - {name: x, changes: 3}\n`);
+    const branches = write(
+      'bad3.yaml',
+      `name: bad\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: 5, slow: 30}\nphases:\n  - name: a\n    compose:\n      type: branch\n      branches:\n        - {name: x, changes: 3}\n`,
+    );
     expect(() => loadWorkflow(branches)).toThrow(/bad3\.yaml:9:30: phases\[0\]\.compose\.branches\[0\]\.changes: expected a map of dotted key paths/);
-    const signals = write('bad4.yaml', `name: bad\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: [5, 6], slow: 30}\nphases:\n  - name: a\n    topology: signal_generation\n    compose: {type: refine}\n`);
-    expect(() => loadWorkflow(signals)).toThrow(`${signals}:7:14: phases[0].compose: a signal_generation phase cannot be composed: compose iterates and branches searches of the backtest and optimization topologies`);
+    const signals = write(
+      'bad4.yaml',
+      `name: bad\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: [5, 6], slow: 30}\nphases:\n  - name: a\n    topology: signal_generation\n    compose: {type: refine}\n`,
+    );
+    expect(() => loadWorkflow(signals)).toThrow(
+      `${signals}:7:14: phases[0].compose: a signal_generation phase cannot be composed: compose iterates and branches searches of the backtest and optimization topologies`,
+    );
   });
 });

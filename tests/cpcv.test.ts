@@ -24,10 +24,27 @@ describe('cpcv splits and paths', () => {
       { start: 6, end: 9 },
       { start: 9, end: 12 },
     ]);
-    expect(l.splits.map((s) => s.test)).toEqual([[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]);
+    expect(l.splits.map((s) => s.test)).toEqual([
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [1, 2],
+      [1, 3],
+      [2, 3],
+    ]);
     // {0,1} drops [0,7); {0,2} drops [0,4) and [5,10), leaving bar 4 alone (no return: no segment);
     // {0,3} drops [0,4) and [8,12); {1,2} drops [2,10); {1,3} drops [2,7) and [8,12) (bar 7 alone); {2,3} drops [5,12).
-    expect(l.splits.map((s) => s.train.map((w) => [w.start, w.end]))).toEqual([[[7, 12]], [[10, 12]], [[4, 8]], [[0, 2], [10, 12]], [[0, 2]], [[0, 5]]]);
+    expect(l.splits.map((s) => s.train.map((w) => [w.start, w.end]))).toEqual([
+      [[7, 12]],
+      [[10, 12]],
+      [[4, 8]],
+      [
+        [0, 2],
+        [10, 12],
+      ],
+      [[0, 2]],
+      [[0, 5]],
+    ]);
     // C(3, 1) = 3 paths; group j's splits in order: 0 → {0,1,2}, 1 → {0,3,4}, 2 → {1,3,5}, 3 → {2,4,5}.
     expect(l.paths).toEqual([
       [0, 0, 1, 2],
@@ -72,7 +89,10 @@ results: {store_trades: false}
       let level = base.capital;
       path.splits.forEach((split, j) => {
         const chosen = cv.splits[split - 1].best!;
-        const set = parameterSetOf({ ...base, strategy: { ...base.strategy, fast: chosen.params['strategy.fast'], slow: chosen.params['strategy.slow'] } } as unknown as Config);
+        const set = parameterSetOf({
+          ...base,
+          strategy: { ...base.strategy, fast: chosen.params['strategy.fast'], slow: chosen.params['strategy.slow'] },
+        } as unknown as Config);
         const [start, end] = cv.group_bounds[j];
         const r = runBacktest(data, set, { window: { start, end }, recordCurves: true, storeTrades: true });
         // The split's test metrics on this group are this run's.

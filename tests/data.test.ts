@@ -92,9 +92,7 @@ describe('parseBarsCsv: times', () => {
       expect(parseTime(bad), bad).toBeNaN();
     }
     expect(parseTime('1996-02-29')).toBe(Date.UTC(1996, 1, 29));
-    expect(() => parse(csv('2020-01-02,1,1,1,1,0', '1995/01/03,1,1,1,1,0'))).toThrow(
-      /^file\.csv:3: column 'date': cannot parse '1995\/01\/03' as a time/,
-    );
+    expect(() => parse(csv('2020-01-02,1,1,1,1,0', '1995/01/03,1,1,1,1,0'))).toThrow(/^file\.csv:3: column 'date': cannot parse '1995\/01\/03' as a time/);
   });
 });
 
@@ -104,9 +102,7 @@ describe('parseBarsCsv: rejections name the line and the column', () => {
   const bad = (row: string): string => csv(ok1, ok2, row); // the bad row is on line 4
 
   it('rejects an unparsable number', () => {
-    expect(() => parse(bad('2020-01-06,10,11,9,abc,100'))).toThrow(
-      "file.csv:4: column 'close': cannot parse 'abc' as a number",
-    );
+    expect(() => parse(bad('2020-01-06,10,11,9,abc,100'))).toThrow("file.csv:4: column 'close': cannot parse 'abc' as a number");
   });
   it('rejects an empty field', () => {
     expect(() => parse(bad('2020-01-06,10,11,,10,100'))).toThrow(/^file\.csv:4: column 'low': empty value/);
@@ -129,9 +125,7 @@ describe('parseBarsCsv: rejections name the line and the column', () => {
     expect(() => parse(bad('2020-01-06,10,9,11,10,100'))).toThrow(/^file\.csv:4: column 'high' \(9\) is below column 'low' \(11\)/);
   });
   it('rejects repeated and decreasing timestamps', () => {
-    expect(() => parse(bad('2020-01-03,10,11,9,10,100'))).toThrow(
-      "file.csv:4: timestamp 2020-01-03 is not after the previous row's 2020-01-03",
-    );
+    expect(() => parse(bad('2020-01-03,10,11,9,10,100'))).toThrow("file.csv:4: timestamp 2020-01-03 is not after the previous row's 2020-01-03");
     expect(() => parse(bad('2020-01-01,10,11,9,10,100'))).toThrow(/^file\.csv:4: timestamp 2020-01-01 is not after/);
   });
   it('rejects a row with the wrong number of fields', () => {
@@ -261,7 +255,11 @@ describe('generateSynthetic', () => {
     let bad = 0;
     for (const s of d.symbols) {
       for (let i = 0; i < d.time.length; i++) {
-        const o = s.open[i], h = s.high[i], l = s.low[i], c = s.close[i], v = s.volume[i];
+        const o = s.open[i],
+          h = s.high[i],
+          l = s.low[i],
+          c = s.close[i],
+          v = s.volume[i];
         if (!(h >= Math.max(o, c) && l <= Math.min(o, c) && l >= 0.01)) bad++;
         for (const p of [o, h, l, c]) if (Math.round(p * 100) / 100 !== p) bad++;
         if (!(Number.isInteger(v) && v > 0)) bad++;
@@ -298,7 +296,15 @@ describe('loadMarketData', () => {
   });
 
   it('loads several files relative to baseDir and aligns them', async () => {
-    const d = await loadMarketData({ symbols: [{ symbol: 'A', path: 'aaa.txt' }, { symbol: 'B', path: 'bbb.csv' }] }, FIXTURES);
+    const d = await loadMarketData(
+      {
+        symbols: [
+          { symbol: 'A', path: 'aaa.txt' },
+          { symbol: 'B', path: 'bbb.csv' },
+        ],
+      },
+      FIXTURES,
+    );
     expect(Array.from(d.time)).toEqual([2, 3, 6, 7].map((day) => Date.UTC(2020, 0, day)));
     expect(Array.from(d.symbols[0].close)).toEqual([10.5, 11, 11.5, NaN]);
     expect(Array.from(d.symbols[1].open)).toEqual([NaN, 20, NaN, 20.5]);
@@ -370,14 +376,26 @@ describe('periods per year from the median bar interval (found by selection)', (
   });
   it('equals a sort-based median on many random timelines', () => {
     let seed = 5;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let trial = 0; trial < 500; trial++) {
-      const gaps = Array.from({ length: 1 + Math.floor(rand() * 40) }, () => [60_000, H, 24 * H, 7 * 24 * H][Math.floor(rand() * 4)] * (1 + Math.floor(rand() * 3)));
+      const gaps = Array.from(
+        { length: 1 + Math.floor(rand() * 40) },
+        () => [60_000, H, 24 * H, 7 * 24 * H][Math.floor(rand() * 4)] * (1 + Math.floor(rand() * 3)),
+      );
       const sorted = [...gaps].sort((a, b) => a - b);
       const mid = sorted.length >> 1;
       const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
       const days = median / (24 * H);
-      const expected = median >= 20 * H && days <= 4 ? 252 : days >= 5 && days <= 8 ? 52 : days >= 25 && days <= 35 ? 12 : median < 20 * H ? Math.round((252 * 6.5 * H) / median) : Math.max(1, Math.round(365.25 / days));
+      const expected =
+        median >= 20 * H && days <= 4
+          ? 252
+          : days >= 5 && days <= 8
+            ? 52
+            : days >= 25 && days <= 35
+              ? 12
+              : median < 20 * H
+                ? Math.round((252 * 6.5 * H) / median)
+                : Math.max(1, Math.round(365.25 / days));
       expect(inferPeriodsPerYear(timeline(gaps))).toBe(expected);
     }
   });

@@ -86,7 +86,17 @@ describe('fills', () => {
     // buy at bar 3 open 10.5: n = floor(1000/10.5) = 95 (997.5; 96·10.5 = 1008 > 1000), cash 2.5
     // sell at bar 5 open 12: cash = 2.5 + 95·12 = 1142.5; pnl = 95·(12 − 10.5) = 142.5
     expect(r.trades).toEqual([
-      { symbol: 'T', side: 'long', qty: 95, entry_time: '2020-01-04T00:00:00.000Z', entry_price: 10.5, exit_time: '2020-01-06T00:00:00.000Z', exit_price: 12, commission: 0, pnl: 142.5 },
+      {
+        symbol: 'T',
+        side: 'long',
+        qty: 95,
+        entry_time: '2020-01-04T00:00:00.000Z',
+        entry_price: 10.5,
+        exit_time: '2020-01-06T00:00:00.000Z',
+        exit_price: 12,
+        commission: 0,
+        pnl: 142.5,
+      },
     ]);
     // E: 1000, 1000, 1000, 2.5 + 95·11 = 1047.5, 2.5 + 95·10.75 = 1023.75, 1142.5
     expect(r.equity).toEqual([1000, 1000, 1000, 1047.5, 1023.75, 1142.5]);
@@ -299,10 +309,16 @@ describe('cash never below zero (long-only)', () => {
     ['all-in, per-share commission', cross({ broker: { commission: { kind: 'per_share', value: 0.5 } } })],
     ['all-in, fixed commission', cross({ broker: { commission: { kind: 'fixed', value: 5 } } })],
     ['all-in, slippage + commission', cross({ broker: { slippage: { kind: 'percent', value: 0.02 }, commission: { kind: 'percent', value: 0.003 } } })],
-    ['fractional, percent commission', cross({ risk: { sizing: { kind: 'fractional', value: 1 } }, broker: { commission: { kind: 'percent', value: 0.001 } } })],
+    [
+      'fractional, percent commission',
+      cross({ risk: { sizing: { kind: 'fractional', value: 1 } }, broker: { commission: { kind: 'percent', value: 0.001 } } }),
+    ],
     ['fractional above 1', cross({ risk: { sizing: { kind: 'fractional', value: 1.5 } } })],
     ['percent_equity above 1', cross({ risk: { sizing: { kind: 'percent_equity', value: 2 } }, broker: { commission: { kind: 'percent', value: 0.01 } } })],
-    ['fixed too large, fill close', cross({ risk: { sizing: { kind: 'fixed', value: 1000 } }, broker: { fill: 'close', commission: { kind: 'fixed', value: 1 } } })],
+    [
+      'fixed too large, fill close',
+      cross({ risk: { sizing: { kind: 'fixed', value: 1000 } }, broker: { fill: 'close', commission: { kind: 'fixed', value: 1 } } }),
+    ],
     ['buy_and_hold all-in, percent commission', makeSet('buy_and_hold', {}, { capital: 1000, broker: { commission: { kind: 'percent', value: 0.01 } } })],
   ];
   for (const [name, set] of cases) {

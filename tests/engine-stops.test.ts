@@ -88,21 +88,37 @@ describe('stop_loss (long)', () => {
   });
 
   it('fill: close: the entry bar’s range (before the entry) is not checked', () => {
-    const r = run(bars([[10, 10, 8, 10], [10, 10.5, 9.5, 10.5]]), hold({ stopLoss: 0.1 }, 'close'));
+    const r = run(
+      bars([
+        [10, 10, 8, 10],
+        [10, 10.5, 9.5, 10.5],
+      ]),
+      hold({ stopLoss: 0.1 }, 'close'),
+    );
     // buy 100 @ 10 at bar 0's close; bar 0's low 8 happened before the entry → no stop; bar 1 low 9.5 > 9
     expect(r.trades).toEqual([]);
     expect(r.metrics.final_equity).toBe(1050); // 100·10.5
   });
 
   it('fill: close: the next bar is checked', () => {
-    const r = run(bars([[10, 10, 10, 10], [9.5, 9.6, 8, 8.5], [9, 9, 9, 9]]), hold({ stopLoss: 0.1 }, 'close'));
+    const r = run(
+      bars([
+        [10, 10, 10, 10],
+        [9.5, 9.6, 8, 8.5],
+        [9, 9, 9, 9],
+      ]),
+      hold({ stopLoss: 0.1 }, 'close'),
+    );
     // entry 10 at bar 0 close; bar 1 opens 9.5 > 9, low 8 ≤ 9 → exit @ 9; flat after → 900
     expect(r.trades[0]).toMatchObject({ entry_time: day(0), exit_time: day(1), exit_price: 9 });
     expect(r.metrics.final_equity).toBe(900);
   });
 
   it('levels are relative to the entry fill price (after slippage)', () => {
-    const r = run(bars([...HEAD, [10.5, 10.6, 9, 9.5], ...TAIL]), makeSet('buy_and_hold', {}, { capital: 1000, risk: { stopLoss: 0.1 }, broker: { slippage: { kind: 'fixed', value: 0.5 } } }));
+    const r = run(
+      bars([...HEAD, [10.5, 10.6, 9, 9.5], ...TAIL]),
+      makeSet('buy_and_hold', {}, { capital: 1000, risk: { stopLoss: 0.1 }, broker: { slippage: { kind: 'fixed', value: 0.5 } } }),
+    );
     // buy @ 10 + 0.5 = 10.5: n = floor(1000/10.5) = 95, cash 2.5; level = 10.5·0.9 = 9.45
     // bar 2 low 9 ≤ 9.45 → exit at 9.45, minus slippage 0.5 → 8.95; pnl = 95·(8.95 − 10.5) = −147.25
     const t = r.trades[0];

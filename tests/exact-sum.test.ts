@@ -26,9 +26,7 @@ interface ExactSumFixture {
   };
 }
 
-const fixture = JSON.parse(
-  readFileSync(new URL('./fixtures/features/exact-sum.json', import.meta.url), 'utf8'),
-) as ExactSumFixture;
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/features/exact-sum.json', import.meta.url), 'utf8')) as ExactSumFixture;
 
 // ---------------------------------------------------------------------------------------------
 // Independent oracle: every finite double is an integer multiple of 2^-1074, so a sum of doubles is

@@ -12,7 +12,21 @@ const out = mkdtempSync(join(tmpdir(), 'fanfold-examples-'));
 
 describe('configs/', () => {
   it('holds the promised examples', () => {
-    expect(files.sort()).toEqual(['base.yaml', 'composed.yaml', 'cpcv.yaml', 'demo.yaml', 'k_fold.yaml', 'plugin.yaml', 'regime.yaml', 'search.yaml', 'signal_replay.yaml', 'sweep.yaml', 'sweep_confirm.yaml', 'train_test.yaml', 'walk_forward.yaml']);
+    expect(files.sort()).toEqual([
+      'base.yaml',
+      'composed.yaml',
+      'cpcv.yaml',
+      'demo.yaml',
+      'k_fold.yaml',
+      'plugin.yaml',
+      'regime.yaml',
+      'search.yaml',
+      'signal_replay.yaml',
+      'sweep.yaml',
+      'sweep_confirm.yaml',
+      'train_test.yaml',
+      'walk_forward.yaml',
+    ]);
   });
 
   for (const f of files) {

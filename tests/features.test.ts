@@ -218,8 +218,8 @@ describe('indicators on a hand-made 8-bar series', () => {
 // Warm-up lengths for several n on a 30-bar series, and agreement with the registry's `warmup`.
 
 const W_CLOSE = [
-  20.15, 20.4, 20.31, 20.77, 21.02, 20.88, 20.5, 20.61, 21.1, 21.35, 21.2, 20.95, 21.4, 21.66, 21.58, 21.3, 21.05, 21.44, 21.9,
-  22.1, 21.87, 21.6, 21.75, 22.03, 22.4, 22.18, 21.95, 22.3, 22.62, 22.5,
+  20.15, 20.4, 20.31, 20.77, 21.02, 20.88, 20.5, 20.61, 21.1, 21.35, 21.2, 20.95, 21.4, 21.66, 21.58, 21.3, 21.05, 21.44, 21.9, 22.1, 21.87, 21.6, 21.75, 22.03,
+  22.4, 22.18, 21.95, 22.3, 22.62, 22.5,
 ];
 const W_HIGH = W_CLOSE.map((c, i) => Math.round(c * 100 + 15 + (i % 4) * 5) / 100);
 const W_LOW = W_CLOSE.map((c, i) => Math.round(c * 100 - 12 - (i % 3) * 6) / 100);
@@ -388,9 +388,12 @@ describe('multi-output features', () => {
 
   it('bbands(20,2) yields .lower .middle .upper .pctb; middle === sma(20); upper − middle = 2·population sd', () => {
     const cols = computeFeatureColumns(bars, ['bbands(20,2)', 'sma(20)']);
-    expect([...cols.keys()].filter((k) => k.startsWith('bbands')).sort()).toEqual(
-      ['bbands(20,2).lower', 'bbands(20,2).middle', 'bbands(20,2).pctb', 'bbands(20,2).upper'],
-    );
+    expect([...cols.keys()].filter((k) => k.startsWith('bbands')).sort()).toEqual([
+      'bbands(20,2).lower',
+      'bbands(20,2).middle',
+      'bbands(20,2).pctb',
+      'bbands(20,2).upper',
+    ]);
     const lower = cols.get('bbands(20,2).lower')!;
     const mid = cols.get('bbands(20,2).middle')!;
     const upper = cols.get('bbands(20,2).upper')!;
@@ -445,7 +448,6 @@ describe('dispersion after a volatile stretch', () => {
     expect(sd[8]).toBe(0);
     expect(z[8]).toBeNaN();
   });
-
 });
 
 describe('other edge cases', () => {
@@ -495,9 +497,7 @@ describe('parseFeatureKey', () => {
 
   it('computeFeatureColumns names its columns by canonical key', () => {
     const cols = computeFeatureColumns(tiny, ['sma( 3 )', 'bbands(3, 2.0)', 'tr']);
-    expect([...cols.keys()].sort()).toEqual(
-      ['bbands(3,2).lower', 'bbands(3,2).middle', 'bbands(3,2).pctb', 'bbands(3,2).upper', 'sma(3)', 'tr'],
-    );
+    expect([...cols.keys()].sort()).toEqual(['bbands(3,2).lower', 'bbands(3,2).middle', 'bbands(3,2).pctb', 'bbands(3,2).upper', 'sma(3)', 'tr']);
   });
 
   const errors: [string, RegExp][] = [

@@ -30,7 +30,10 @@ export function marketOf(list: readonly { symbol: string; rows: readonly (readon
 
 /** Bars whose open = high = low = close = each given price. */
 export function closes(prices: readonly number[], symbol = 'T'): MarketData {
-  return bars(prices.map((p) => [p, p, p, p] as const), symbol);
+  return bars(
+    prices.map((p) => [p, p, p, p] as const),
+    symbol,
+  );
 }
 
 export interface SetOverrides {

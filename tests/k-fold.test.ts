@@ -19,27 +19,65 @@ describe('k_fold folds', () => {
     // 10 bars, 3 folds: ⌊0⌋, ⌊10/3⌋ = 3, ⌊20/3⌋ = 6, 10.
     expect(kFolds(10, { folds: 3 }, 252)).toEqual([
       { test: { start: 0, end: 3 }, train: [{ start: 3, end: 10 }] },
-      { test: { start: 3, end: 6 }, train: [{ start: 0, end: 3 }, { start: 6, end: 10 }] },
+      {
+        test: { start: 3, end: 6 },
+        train: [
+          { start: 0, end: 3 },
+          { start: 6, end: 10 },
+        ],
+      },
       { test: { start: 6, end: 10 }, train: [{ start: 0, end: 6 }] },
     ]);
     // purge 1 drops the bar just before the test fold, embargo 2 the two just after it.
     expect(kFolds(10, { folds: 3, purge: 1, embargo: 2 }, 252)).toEqual([
       { test: { start: 0, end: 3 }, train: [{ start: 5, end: 10 }] },
-      { test: { start: 3, end: 6 }, train: [{ start: 0, end: 2 }, { start: 8, end: 10 }] },
+      {
+        test: { start: 3, end: 6 },
+        train: [
+          { start: 0, end: 2 },
+          { start: 8, end: 10 },
+        ],
+      },
       { test: { start: 6, end: 10 }, train: [{ start: 0, end: 5 }] },
     ]);
     // Durations: 1w of daily bars = round(7 / 365.25 × 252) = round(4.83) = 5 bars.
-    expect(kFolds(100, { folds: 4, purge: '1w' }, 252)[1]).toEqual({ test: { start: 25, end: 50 }, train: [{ start: 0, end: 20 }, { start: 50, end: 100 }] });
+    expect(kFolds(100, { folds: 4, purge: '1w' }, 252)[1]).toEqual({
+      test: { start: 25, end: 50 },
+      train: [
+        { start: 0, end: 20 },
+        { start: 50, end: 100 },
+      ],
+    });
     expect(() => kFolds(10, { folds: 2, purge: 5, embargo: 5 }, 252)).toThrow(/fold 1 of 2 has no train bars left/);
     expect(() => kFolds(3, { folds: 4 }, 252)).toThrow(/3 bars cannot be cut into 4 folds/);
   });
 
   it('combines segment metrics by the documented rules (hand-computed)', () => {
-    const m = (o: Partial<MetricsJson>): MetricsJson => ({ final_equity: 0, total_return: 0, cagr: null, volatility: null, sharpe: null, sortino: null, max_drawdown: 0, calmar: null, trades: 0, win_rate: null, profit_factor: null, exposure: null, ...o });
+    const m = (o: Partial<MetricsJson>): MetricsJson => ({
+      final_equity: 0,
+      total_return: 0,
+      cagr: null,
+      volatility: null,
+      sharpe: null,
+      sortino: null,
+      max_drawdown: 0,
+      calmar: null,
+      trades: 0,
+      win_rate: null,
+      profit_factor: null,
+      exposure: null,
+      ...o,
+    });
     const c = combineSegments(
       [
-        { metrics: m({ total_return: 0.1, sharpe: 1, cagr: 0.2, max_drawdown: 0.05, trades: 3, win_rate: 1 / 3, profit_factor: null, exposure: 0.5 }), bars: 100 },
-        { metrics: m({ total_return: -0.2, sharpe: -0.5, cagr: null, max_drawdown: 0.25, trades: 1, win_rate: 0, profit_factor: 0.5, exposure: 1 }), bars: 300 },
+        {
+          metrics: m({ total_return: 0.1, sharpe: 1, cagr: 0.2, max_drawdown: 0.05, trades: 3, win_rate: 1 / 3, profit_factor: null, exposure: 0.5 }),
+          bars: 100,
+        },
+        {
+          metrics: m({ total_return: -0.2, sharpe: -0.5, cagr: null, max_drawdown: 0.25, trades: 1, win_rate: 0, profit_factor: 0.5, exposure: 1 }),
+          bars: 300,
+        },
       ],
       1000,
     );
@@ -49,7 +87,7 @@ describe('k_fold folds', () => {
     expect(c.max_drawdown).toBe(0.25);
     expect(c.sharpe).toBe((1 * 100 + -0.5 * 300) / 400); // −0.125
     expect(c.cagr).toBe(0.2); // the null segment is left out
-    expect(c.win_rate).toBe((1 / 3) * 3 / 4); // weighted by trades: 0.25
+    expect(c.win_rate).toBe(((1 / 3) * 3) / 4); // weighted by trades: 0.25
     expect(c.profit_factor).toBe(0.5);
     expect(c.exposure).toBe((0.5 * 100 + 1 * 300) / 400);
     expect(c.sortino).toBeNull();
@@ -57,7 +95,14 @@ describe('k_fold folds', () => {
 
   it('aggregates: mean, sample sd, min, max, interpolated percentiles; nulls left out', () => {
     const s = summarize([1, null, 4, 2, 3]);
-    expect(s).toEqual({ n: 4, mean: 2.5, std: Math.sqrt(5 / 3), min: 1, max: 4, percentiles: { p5: 1.15, p25: 1.75, p50: 2.5, p75: 3.25, p95: 3.8499999999999996 } });
+    expect(s).toEqual({
+      n: 4,
+      mean: 2.5,
+      std: Math.sqrt(5 / 3),
+      min: 1,
+      max: 4,
+      percentiles: { p5: 1.15, p25: 1.75, p50: 2.5, p75: 3.25, p95: 3.8499999999999996 },
+    });
     expect(summarize([7]).std).toBeNull();
     expect(summarize([null]).mean).toBeNull();
   });
@@ -87,7 +132,18 @@ results: {store_trades: false}
     const data = phases[0].data;
     const base = phases[0].config;
     // 4 folds of 300 bars; segments: [315,1200) | [0,290)+[615,1200) | [0,590)+[915,1200) | [0,890).
-    expect(kf.folds.map((f) => f.train_segments)).toEqual([[[315, 1200]], [[0, 290], [615, 1200]], [[0, 590], [915, 1200]], [[0, 890]]]);
+    expect(kf.folds.map((f) => f.train_segments)).toEqual([
+      [[315, 1200]],
+      [
+        [0, 290],
+        [615, 1200],
+      ],
+      [
+        [0, 590],
+        [915, 1200],
+      ],
+      [[0, 890]],
+    ]);
     expect(phase.trials).toBe(6 * 6); // 6 distinct segments × 6 sets
     const sets = [5, 10, 20].flatMap((fast) => [30, 60].map((slow) => ({ fast, slow })));
     for (const fold of kf.folds) {
@@ -96,7 +152,10 @@ results: {store_trades: false}
       let chosenMetrics: MetricsJson | null = null;
       for (const p of sets) {
         const set = parameterSetOf({ ...base, strategy: { ...base.strategy, ...p } } as unknown as Config);
-        const parts = fold.train_segments.map(([start, end]) => ({ metrics: metricsJson(runBacktest(data, set, { window: { start, end } }).metrics), bars: end - start }));
+        const parts = fold.train_segments.map(([start, end]) => ({
+          metrics: metricsJson(runBacktest(data, set, { window: { start, end } }).metrics),
+          bars: end - start,
+        }));
         const m = combineSegments(parts, base.capital);
         // Strictly better only: ties keep the earlier grid point.
         if (m.sharpe !== null && m.trades! >= 2 && m.sharpe > bestValue) {

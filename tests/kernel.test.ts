@@ -41,7 +41,8 @@ function check(data: MarketData, sets: ParameterSet[], window: BarWindow, record
   for (const columns of [new LocalColumns(), null, new LocalColumns(0)]) {
     const kernel = runKernel(data, sets, { window, periodsPerYear, storeTrades: true, recordCurves, columns, blocks });
     expectSame(kernel, reference);
-    for (let p = 0; p < sets.length; p++) expect(Buffer.from(kernel[p].blocks!.slice().buffer).equals(Buffer.from(reference[p].blocks!.slice().buffer))).toBe(true);
+    for (let p = 0; p < sets.length; p++)
+      expect(Buffer.from(kernel[p].blocks!.slice().buffer).equals(Buffer.from(reference[p].blocks!.slice().buffer))).toBe(true);
   }
   if (!recordCurves) return;
   // The block sums are those of the equity curve's bar returns, block by block (up to the rounding of
@@ -73,13 +74,25 @@ describe('batch kernel = event-driven optimization topology, bit for bit', () =>
     for (let t = 0; t < b.close.length; t++) if (t < 300 || t % 17 === 0) for (const f of ['open', 'high', 'low', 'close', 'volume'] as const) b[f][t] = NaN;
     const data: MarketData = { ...a, hash: 'holes' };
     let seed = 1;
-    for (const window of [{ start: 0, end: 1200 }, { start: 250, end: 900 }, { start: 1100, end: 1200 }]) {
+    for (const window of [
+      { start: 0, end: 1200 },
+      { start: 250, end: 900 },
+      { start: 1100, end: 1200 },
+    ]) {
       check(data, randomSets(seed++, 120), window, seed % 2 === 0);
     }
   });
 
   it('real ORCL and NVDA bars (NVDA starts four years later), 200 sets, trades and curves', async () => {
-    const data = await loadMarketData({ symbols: [{ symbol: 'ORCL', path: '/work/shared/data/orcl-1995-2014.txt' }, { symbol: 'NVDA', path: '/work/shared/data/nvda-1999-2014.txt' }] }, '.');
+    const data = await loadMarketData(
+      {
+        symbols: [
+          { symbol: 'ORCL', path: '/work/shared/data/orcl-1995-2014.txt' },
+          { symbol: 'NVDA', path: '/work/shared/data/nvda-1999-2014.txt' },
+        ],
+      },
+      '.',
+    );
     check(data, randomSets(42, 200), { start: 2000, end: data.time.length }, true);
   });
 

@@ -68,7 +68,19 @@ describe('runLifecycle: order', () => {
     const log: string[] = [];
     const c = new Container('X', [recorder('X', log, [], 'x1'), recorder('X', log, [], 'x2')]);
     runLifecycle([c], new EventBus(), executeLogging(log));
-    expect(log).toEqual(['x1.initialize', 'x2.initialize', 'x1.start', 'x2.start', 'execute', 'x1.collect', 'x2.collect', 'x2.stop', 'x1.stop', 'x2.cleanup', 'x1.cleanup']);
+    expect(log).toEqual([
+      'x1.initialize',
+      'x2.initialize',
+      'x1.start',
+      'x2.start',
+      'execute',
+      'x1.collect',
+      'x2.collect',
+      'x2.stop',
+      'x1.stop',
+      'x2.cleanup',
+      'x1.cleanup',
+    ]);
   });
 
   it('components without hooks are fine', () => {

@@ -238,7 +238,14 @@ describe('phase keys override the workflow keys; --set wins over both', () => {
     const a = configOf(phase(wf, 'a'));
     const b = configOf(phase(wf, 'b'));
     expect([a.strategy.fast, a.strategy.slow, a.risk.stop_loss, a.broker.commission, a.broker.fill]).toEqual([5, 30, 0.05, { percent: 0.001 }, 'next_open']);
-    expect([b.strategy.type, b.strategy.fast, b.strategy.slow, b.risk.stop_loss, b.broker.commission, b.broker.fill]).toEqual(['sma_crossover', 12, 30, null, { percent: 0.002 }, 'close']);
+    expect([b.strategy.type, b.strategy.fast, b.strategy.slow, b.risk.stop_loss, b.broker.commission, b.broker.fill]).toEqual([
+      'sma_crossover',
+      12,
+      30,
+      null,
+      { percent: 0.002 },
+      'close',
+    ]);
     expect(b.risk.sizing).toEqual({ percent_equity: 1 });
   });
 

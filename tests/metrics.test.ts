@@ -10,7 +10,12 @@ import { bars, closes, makeSet } from './helpers.js';
  * over the equity curve worked out by hand.
  */
 
-function feed(capital: number, equity: readonly number[], exposed: readonly boolean[] = equity.map(() => false), pnls: readonly number[] = []): MetricsAccumulator {
+function feed(
+  capital: number,
+  equity: readonly number[],
+  exposed: readonly boolean[] = equity.map(() => false),
+  pnls: readonly number[] = [],
+): MetricsAccumulator {
   const acc = new MetricsAccumulator(capital);
   equity.forEach((e, i) => acc.onBar(e, exposed[i]));
   for (const p of pnls) acc.onTrade(p);

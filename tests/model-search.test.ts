@@ -33,8 +33,14 @@ ${extra}`,
   return file;
 }
 
-type Phase = { trials: number; best?: { params: Record<string, unknown>; metrics: Record<string, number | null> }; search: SearchJson; windows?: { search: Record<string, unknown> }[] };
-const phaseOf = async (file: string, options: Parameters<typeof runWorkflow>[1]): Promise<Phase> => (await runWorkflow(loadWorkflow(file), { out: tmp, ...options })).result.phases[0] as unknown as Phase;
+type Phase = {
+  trials: number;
+  best?: { params: Record<string, unknown>; metrics: Record<string, number | null> };
+  search: SearchJson;
+  windows?: { search: Record<string, unknown> }[];
+};
+const phaseOf = async (file: string, options: Parameters<typeof runWorkflow>[1]): Promise<Phase> =>
+  (await runWorkflow(loadWorkflow(file), { out: tmp, ...options })).result.phases[0] as unknown as Phase;
 
 function rows(dir: string, sql: string, ...args: unknown[]): Record<string, unknown>[] {
   const db = new Database(join(dir, 'results.db'), { readonly: true });
@@ -59,7 +65,10 @@ describe('model-based search on ORCL', () => {
       expect(h.best[i]).toBe(best === -Infinity ? null : best);
     });
     expect(inline.best!.metrics.sharpe).toBe(h.best[119]);
-    for (const options of [{ executor: 'pool' as const, workers: 2 }, { executor: 'pool' as const, workers: 1, maxBatch: 3 }]) {
+    for (const options of [
+      { executor: 'pool' as const, workers: 2 },
+      { executor: 'pool' as const, workers: 1, maxBatch: 3 },
+    ]) {
       const other = await phaseOf(tpe, options);
       expect(other.search).toEqual(inline.search);
       expect(other.best).toEqual(inline.best);
@@ -107,7 +116,7 @@ describe('model-based search on ORCL', () => {
     const dir = join(out, 'halving', 'h');
     const s = phase.search;
     const n = s.rungs![0].trials;
-    expect(n).toBe(rows(dir, "SELECT count(*) AS n FROM trials WHERE window_end = ?", Math.round(0.25 * 5036))[0].n);
+    expect(n).toBe(rows(dir, 'SELECT count(*) AS n FROM trials WHERE window_end = ?', Math.round(0.25 * 5036))[0].n);
     expect(s.rungs!.map((r) => r.bars)).toEqual([Math.round(0.25 * 5036), Math.round(0.5 * 5036), 5036]);
     expect(s.rungs![0].promoted).toBe(Math.ceil(0.33 * n));
     expect(s.rungs![1].trials).toBe(Math.ceil(0.33 * n));
@@ -116,7 +125,11 @@ describe('model-based search on ORCL', () => {
     expect(s.pruned).toBe(n - s.rungs![2].trials);
     expect(s.trials).toBe(n);
     // The promoted ones are the top third by rung-0 sharpe (undefined last, ties to the lower grid index).
-    const rung0 = rows(dir, 'SELECT trial, sharpe, status FROM trials WHERE window_end = ? ORDER BY trial', Math.round(0.25 * 5036)) as { trial: number; sharpe: number | null; status: string }[];
+    const rung0 = rows(dir, 'SELECT trial, sharpe, status FROM trials WHERE window_end = ? ORDER BY trial', Math.round(0.25 * 5036)) as {
+      trial: number;
+      sharpe: number | null;
+      status: string;
+    }[];
     const order = [...rung0].sort((a, b) => (b.sharpe ?? -Infinity) - (a.sharpe ?? -Infinity) || a.trial - b.trial);
     const top = new Set(order.slice(0, Math.ceil(0.33 * n)).map((r) => r.trial));
     for (const r of rung0) expect(r.status).toBe(top.has(r.trial) ? 'ok' : 'pruned');
@@ -128,14 +141,24 @@ describe('model-based search on ORCL', () => {
   });
 
   it('nsga2: the Pareto front is exactly the non-dominated complete trials, best by the first objective', async () => {
-    const file = write('nsga', 'method: nsga2, trials: 150, seed: 1, nsga2: {population: 30}, objectives: [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]');
+    const file = write(
+      'nsga',
+      'method: nsga2, trials: 150, seed: 1, nsga2: {population: 30}, objectives: [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]',
+    );
     const out = join(tmp, 'nsga');
     const phase = (await runWorkflow(loadWorkflow(file), { out, executor: 'inline', runId: 'n' })).result.phases[0] as unknown as Phase;
     const dir = join(out, 'nsga', 'n');
-    const all = rows(dir, "SELECT trial, sharpe, max_drawdown FROM trials WHERE status = 'ok' AND sharpe IS NOT NULL AND max_drawdown IS NOT NULL") as { trial: number; sharpe: number; max_drawdown: number }[];
+    const all = rows(dir, "SELECT trial, sharpe, max_drawdown FROM trials WHERE status = 'ok' AND sharpe IS NOT NULL AND max_drawdown IS NOT NULL") as {
+      trial: number;
+      sharpe: number;
+      max_drawdown: number;
+    }[];
     expect(all.length).toBe(phase.search.complete);
     const losses = all.map((r) => [-r.sharpe, r.max_drawdown]);
-    const front = all.filter((_, i) => !losses.some((l) => dominates(l, losses[i]))).map((r) => r.trial).sort((a, b) => a - b);
+    const front = all
+      .filter((_, i) => !losses.some((l) => dominates(l, losses[i])))
+      .map((r) => r.trial)
+      .sort((a, b) => a - b);
     expect(phase.search.pareto!.map((p) => p.trial).sort((a, b) => a - b)).toEqual(front);
     expect(phase.best!.metrics.sharpe).toBe(Math.max(...all.map((r) => r.sharpe)));
     expect(phase.search.batch).toBe(30);

@@ -33,7 +33,17 @@ describe('monte carlo', () => {
   it('is reproducible by seed and changes with it', () => {
     const equity = Float64Array.from({ length: 200 }, (_, t) => 100 + 10 * Math.sin(t / 7) + t / 10);
     const curve = { equity, exposed: new Uint8Array(200) };
-    const trades = [{ pnl: 5 }, { pnl: -3 }, { pnl: 8 }].map((t) => ({ symbol: 'T', side: 'long' as const, qty: 1, entry_time: '', entry_price: 1, exit_time: '', exit_price: 1, commission: 0, pnl: t.pnl }));
+    const trades = [{ pnl: 5 }, { pnl: -3 }, { pnl: 8 }].map((t) => ({
+      symbol: 'T',
+      side: 'long' as const,
+      qty: 1,
+      entry_time: '',
+      entry_price: 1,
+      exit_time: '',
+      exit_price: 1,
+      commission: 0,
+      pnl: t.pnl,
+    }));
     const a = monteCarlo(curve, trades, [100, 100, 100], 100, 252, spec);
     const b = monteCarlo(curve, trades, [100, 100, 100], 100, 252, spec);
     const c = monteCarlo(curve, trades, [100, 100, 100], 100, 252, { ...spec, seed: 4 });
@@ -48,7 +58,10 @@ describe('monte carlo', () => {
 
   it('runs from a config after the search, on the best set, the same on the pool as inline', async () => {
     const file = join(tmp, 'mc.yaml');
-    writeFileSync(file, `name: mc\ndata: {synthetic: {bars: 1200, seed: 5}}\nstrategy: {type: sma_crossover, fast: [5, 10], slow: [30, 60]}\nsequence: {type: monte_carlo, paths: 300, seed: 11, block: 10}\n`);
+    writeFileSync(
+      file,
+      `name: mc\ndata: {synthetic: {bars: 1200, seed: 5}}\nstrategy: {type: sma_crossover, fast: [5, 10], slow: [30, 60]}\nsequence: {type: monte_carlo, paths: 300, seed: 11, block: 10}\n`,
+    );
     const inline = await runWorkflow(loadWorkflow(file), { out: tmp, executor: 'inline', storage: 'memory' });
     const pool = await runWorkflow(loadWorkflow(file), { out: tmp, executor: 'pool', workers: 2, storage: 'memory' });
     const a = inline.result.phases[0];

@@ -36,7 +36,14 @@ describe('plugins', () => {
     const data = generateSynthetic({ bars: 4000, symbols: ['AAA', 'BBB'], seed: 42 });
     const sets = [20, 40].flatMap((n) =>
       [1.5, 2.0, 2.5].map((entry) =>
-        makeSet('zscore_reversion', { n, entry, exit: 0 }, { risk: { sizing: { kind: 'percent_equity', value: 0.5 } }, broker: { commission: { kind: 'percent', value: 0.001 }, slippage: { kind: 'percent', value: 0.0005 } } }),
+        makeSet(
+          'zscore_reversion',
+          { n, entry, exit: 0 },
+          {
+            risk: { sizing: { kind: 'percent_equity', value: 0.5 } },
+            broker: { commission: { kind: 'percent', value: 0.001 }, slippage: { kind: 'percent', value: 0.0005 } },
+          },
+        ),
       ),
     );
     const api = runBatch(data, sets);
@@ -44,11 +51,19 @@ describe('plugins', () => {
   });
 
   it('refuses bad metadata, name collisions, empty modules and missing folders, naming the file', async () => {
-    await expect(loadPlugins([pluginFolder('upper', strategySource('BadName'))])).rejects.toThrow(/upper\/plugin\.mjs: export 's': name must be lower_snake_case/);
-    await expect(loadPlugins([pluginFolder('collide', strategySource('sma_crossover'))])).rejects.toThrow(/collide\/plugin\.mjs: export 's': the name 'sma_crossover' is already registered/);
-    await expect(loadPlugins([pluginFolder('empty', 'export const x = 1;')])).rejects.toThrow(/empty\/plugin\.mjs: exports no strategy, classifier or workflow/);
+    await expect(loadPlugins([pluginFolder('upper', strategySource('BadName'))])).rejects.toThrow(
+      /upper\/plugin\.mjs: export 's': name must be lower_snake_case/,
+    );
+    await expect(loadPlugins([pluginFolder('collide', strategySource('sma_crossover'))])).rejects.toThrow(
+      /collide\/plugin\.mjs: export 's': the name 'sma_crossover' is already registered/,
+    );
+    await expect(loadPlugins([pluginFolder('empty', 'export const x = 1;')])).rejects.toThrow(
+      /empty\/plugin\.mjs: exports no strategy, classifier or workflow/,
+    );
     await expect(loadPlugins([join(tmp, 'nowhere')])).rejects.toThrow(/plugins: cannot read folder .*nowhere/);
-    await expect(loadPlugins([pluginFolder('badfeature', strategySource('bad_feature').replace('sma(', 'smaa('))])).rejects.toThrow(/its defaults do not prepare: unknown feature 'smaa'/);
+    await expect(loadPlugins([pluginFolder('badfeature', strategySource('bad_feature').replace('sma(', 'smaa('))])).rejects.toThrow(
+      /its defaults do not prepare: unknown feature 'smaa'/,
+    );
   });
 
   it('loading the same folder twice is harmless', async () => {

@@ -26,7 +26,11 @@ async function runJson(options: RunOptions): Promise<unknown> {
 /** Tasks of a small grid on generated data (plan on shared memory, as the pool gets it): points [from, from + 2). */
 function tasksOf(name: string, bars: number, seed: number, strategy: string, storeTrades = false): (from: number) => WorkTask {
   const data = generateSynthetic({ bars, seed });
-  const phase = phaseOf(tmp, name, `name: ${name}\ndata: {synthetic: {bars: ${bars}, seed: ${seed}}}\nstrategy: ${strategy}\nresults: {store_trades: ${storeTrades}}\n`);
+  const phase = phaseOf(
+    tmp,
+    name,
+    `name: ${name}\ndata: {synthetic: {bars: ${bars}, seed: ${seed}}}\nstrategy: ${strategy}\nresults: {store_trades: ${storeTrades}}\n`,
+  );
   const plan = planFor(phase, data.hash, [{ start: 0, end: bars }], { storeTrades }, true);
   return (from) => ({ plan, data, range: { from, to: from + 2, points: null }, skip: null });
 }
@@ -53,7 +57,13 @@ describe('pool executor', () => {
     // inline with tiny batches too: batching never changes a set's result.
     expect(await runJson({ executor: 'inline', maxBatch: 3 })).toEqual(reference);
     // No room for shared feature columns: every batch updates its features bar by bar, same bits.
-    const { result } = await runWorkflow(await openWorkflow(sweep, ['execution.feature_memory_mb=0']), { out: tmp, storage: 'memory', executor: 'pool', workers: 2, maxBatch: 5 });
+    const { result } = await runWorkflow(await openWorkflow(sweep, ['execution.feature_memory_mb=0']), {
+      out: tmp,
+      storage: 'memory',
+      executor: 'pool',
+      workers: 2,
+      maxBatch: 5,
+    });
     const { run_id: _id, results_dir: _dir, ...rest } = result;
     expect(rest).toEqual(reference);
   });
@@ -115,8 +125,17 @@ describe('pool executor', () => {
   },
 };`,
     );
-    const config = write('faulty.yaml', `name: faulty\nplugins: [${plugins}]\ndata: {synthetic: {bars: 400, seed: 2}}\nstrategy: {type: faulty, n: [5, 7, 9, 11, 13, 15]}\n`);
-    const { result } = await runWorkflow(await openWorkflow(config), { out: tmp, executor: 'pool', workers: 2, storage: 'memory', pool: { taskTimeoutMs: 3000, maxOldGenerationMb: 96 } });
+    const config = write(
+      'faulty.yaml',
+      `name: faulty\nplugins: [${plugins}]\ndata: {synthetic: {bars: 400, seed: 2}}\nstrategy: {type: faulty, n: [5, 7, 9, 11, 13, 15]}\n`,
+    );
+    const { result } = await runWorkflow(await openWorkflow(config), {
+      out: tmp,
+      executor: 'pool',
+      workers: 2,
+      storage: 'memory',
+      pool: { taskTimeoutMs: 3000, maxOldGenerationMb: 96 },
+    });
     const phase = result.phases[0];
     expect(phase.trials).toBe(6);
     expect(phase.failed).toBe(4);
@@ -127,7 +146,10 @@ describe('pool executor', () => {
     expect(errors['11']).toContain('timed out after 3000 ms');
     expect(errors['15']).toMatch(/memory/i);
     // The survivors equal an inline run of the same sets.
-    const inline = await runWorkflow(await openWorkflow(write('ok.yaml', `name: ok\nplugins: [${plugins}]\ndata: {synthetic: {bars: 400, seed: 2}}\nstrategy: {type: faulty, n: [5, 13]}\n`)), { out: tmp, executor: 'inline', storage: 'memory' });
+    const inline = await runWorkflow(
+      await openWorkflow(write('ok.yaml', `name: ok\nplugins: [${plugins}]\ndata: {synthetic: {bars: 400, seed: 2}}\nstrategy: {type: faulty, n: [5, 13]}\n`)),
+      { out: tmp, executor: 'inline', storage: 'memory' },
+    );
     expect(phase.runs!.map((r) => r.metrics)).toEqual(inline.result.phases[0].runs!.map((r) => r.metrics));
   }, 60_000);
 });

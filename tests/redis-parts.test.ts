@@ -29,7 +29,17 @@ const tmp = mkdtempSync(join(tmpdir(), 'fanfold-wire-'));
 describe('redis wire formats', () => {
   it('metric rows come back bit for bit: -0, ±Infinity, subnormals; null (NaN) stays null', () => {
     const values = [-0, Infinity, -Infinity, 5e-324, NaN, 0.1 + 0.2, 1.5, NaN, -0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
-    const rows = packRows({ label: 'p', windows: [[0, 10]], window: Int32Array.of(0, 0), trial: Float64Array.of(3, 9), keys: 'a'.repeat(64) + 'b'.repeat(64), params: ['{"x":1}', '{"x":2}'], metrics: Float64Array.from(values), trades: null, points: null });
+    const rows = packRows({
+      label: 'p',
+      windows: [[0, 10]],
+      window: Int32Array.of(0, 0),
+      trial: Float64Array.of(3, 9),
+      keys: 'a'.repeat(64) + 'b'.repeat(64),
+      params: ['{"x":1}', '{"x":2}'],
+      metrics: Float64Array.from(values),
+      trades: null,
+      points: null,
+    });
     const back = unpackRows(decodeWorkReply(encodeReply({ points: 2, ms: 1.25, top: [], rows })).rows);
     expect(back.metrics.length).toBe(values.length);
     values.forEach((v, i) => expect([i, Object.is(back.metrics[i], v)]).toEqual([i, true]));
@@ -41,7 +51,11 @@ describe('redis wire formats', () => {
 
   it('a real task through encodeReply/decode equals the worker output, top-k trades and test curves included', () => {
     const data = generateSynthetic({ bars: 600, seed: 3 });
-    const phase = phaseOf(tmp, 'wire', 'name: wire\ndata: {synthetic: {bars: 600, seed: 3}}\nstrategy: {type: sma_crossover, fast: [5, 8, 13], slow: 34}\nresults: {store_trades: true}\n');
+    const phase = phaseOf(
+      tmp,
+      'wire',
+      'name: wire\ndata: {synthetic: {bars: 600, seed: 3}}\nstrategy: {type: sma_crossover, fast: [5, 8, 13], slow: 34}\nresults: {store_trades: true}\n',
+    );
     const plan = planFor(phase, data.hash, [{ start: 0, end: 600 }], { storeTrades: true, tradesTopOnly: true });
     const reply = runWork({ plan, data, range: { from: 0, to: 3, points: null }, skip: null });
     expect(reply.top.some((e) => (e.trades?.length ?? 0) > 0)).toBe(true);
@@ -72,7 +86,9 @@ describe('redis wire formats', () => {
     const bytes = Buffer.from(packMarketData(data));
     // Flip one bit inside the data (far from the msgpack header): a different close price.
     bytes[bytes.length - 100] ^= 1;
-    expect(() => unpackMarketData(bytes, data.hash)).toThrow(new RegExp(`^market data received from Redis hashes to [0-9a-f]{64}, not ${data.hash}: refusing it$`));
+    expect(() => unpackMarketData(bytes, data.hash)).toThrow(
+      new RegExp(`^market data received from Redis hashes to [0-9a-f]{64}, not ${data.hash}: refusing it$`),
+    );
     // Data of another content (another machine's file) is refused under the expected hash.
     const other = generateSynthetic({ bars: 300, symbols: ['A', 'B'], seed: 10 });
     expect(() => unpackMarketData(packMarketData(other), data.hash)).toThrow(/refusing it/);
@@ -82,7 +98,13 @@ describe('redis wire formats', () => {
     const base = taskJobId(['work', 'plan', 'h', '0-10', 0]);
     expect(base).toMatch(/^b[0-9a-f]{64}$/);
     expect(taskJobId(['work', 'plan', 'h', '0-10', 0])).toBe(base);
-    for (const other of [taskJobId(['test', 'plan', 'h', '0-10', 0]), taskJobId(['work', 'plan2', 'h', '0-10', 0]), taskJobId(['work', 'plan', 'h2', '0-10', 0]), taskJobId(['work', 'plan', 'h', '0-11', 0]), taskJobId(['work', 'plan', 'h', '0-10', 5])])
+    for (const other of [
+      taskJobId(['test', 'plan', 'h', '0-10', 0]),
+      taskJobId(['work', 'plan2', 'h', '0-10', 0]),
+      taskJobId(['work', 'plan', 'h2', '0-10', 0]),
+      taskJobId(['work', 'plan', 'h', '0-11', 0]),
+      taskJobId(['work', 'plan', 'h', '0-10', 5]),
+    ])
       expect(other).not.toBe(base);
     expect(queueNameFor('my.flow', '20260101-000000000-ab:cd')).toBe('fanfold-my.flow-20260101-000000000-ab_cd');
     expect(redactedUrl('rediss://alice:p%40ss@h.example:6380/2')).toBe('rediss://alice:***@h.example:6380/2');
@@ -92,7 +114,16 @@ describe('redis wire formats', () => {
 describe('at-least-once is harmless to the store', () => {
   it('one row per (phase, trial key), whether the duplicate comes before or after the index exists', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fanfold-dup-'));
-    const row = (sharpe: number) => ({ trialKey: 'k'.repeat(64), phase: 'sweep', window: [0, 100] as const, trial: 3, params: { fast: 5 }, metrics: { ...metrics([1]), sharpe }, error: null, tradesFile: null });
+    const row = (sharpe: number) => ({
+      trialKey: 'k'.repeat(64),
+      phase: 'sweep',
+      window: [0, 100] as const,
+      trial: 3,
+      params: { fast: 5 },
+      metrics: { ...metrics([1]), sharpe },
+      error: null,
+      tradesFile: null,
+    });
     const store = new ResultsStore(dir);
     store.add(row(1));
     store.flush();
@@ -130,7 +161,9 @@ describe('worker process pieces against a real redis-server', () => {
     await redis.client.del('fanfold:data:q:h');
     // Cached: no second fetch.
     expect(await cache.get('fanfold:data:q:h', data.hash)).toBe(first);
-    await expect(cache.get('fanfold:data:q:other', 'f'.repeat(64))).rejects.toThrow(`market data ${'f'.repeat(64)} is not in Redis (fanfold:data:q:other): its run has ended or its data was evicted`);
+    await expect(cache.get('fanfold:data:q:other', 'f'.repeat(64))).rejects.toThrow(
+      `market data ${'f'.repeat(64)} is not in Redis (fanfold:data:q:other): its run has ended or its data was evicted`,
+    );
   });
 
   it('a worker does not take a run whose coordinator runs another fanfold version', async () => {
@@ -156,7 +189,11 @@ describe('worker process pieces against a real redis-server', () => {
     expect(pluginsHash([folder])).not.toBe(coordinatorHash);
     await redis.client.sadd(QUEUE_REGISTRY, 'fanfold-plugged', 'fanfold-elsewhere');
     await redis.client.hset(runMetaKey('fanfold-plugged'), { version: VERSION, plugins: JSON.stringify([folder]), plugins_hash: coordinatorHash });
-    await redis.client.hset(runMetaKey('fanfold-elsewhere'), { version: VERSION, plugins: JSON.stringify(['/no/such/plugins']), plugins_hash: coordinatorHash });
+    await redis.client.hset(runMetaKey('fanfold-elsewhere'), {
+      version: VERSION,
+      plugins: JSON.stringify(['/no/such/plugins']),
+      plugins_hash: coordinatorHash,
+    });
     const lines: string[] = [];
     const stop = new AbortController();
     const done = runWorkerService({ url: redis.url, workers: 1, pollMs: 20, signal: stop.signal, log: (l) => lines.push(l) });
@@ -165,7 +202,7 @@ describe('worker process pieces against a real redis-server', () => {
     stop.abort();
     await done;
     expect(lines).toContain(`worker: not taking run fanfold-plugged: its plugin modules (${folder}) differ from this machine's copy`);
-    expect(lines.some((l) => l.startsWith("worker: not taking run fanfold-elsewhere: cannot read its plugin folders here (ENOENT"))).toBe(true);
+    expect(lines.some((l) => l.startsWith('worker: not taking run fanfold-elsewhere: cannot read its plugin folders here (ENOENT'))).toBe(true);
     await redis.client.del(QUEUE_REGISTRY, runMetaKey('fanfold-plugged'), runMetaKey('fanfold-elsewhere'));
   });
 });

@@ -47,7 +47,14 @@ function readRun(dir: string): unknown[] {
   try {
     const rows = db.prepare('SELECT * FROM trials ORDER BY phase, trial_key').all() as Record<string, unknown>[];
     // The blob's sha256 stands for its bytes (deep-comparing Buffers byte by byte is slow).
-    return rows.map((r) => ({ ...r, trades_blob: r.trades_file ? createHash('sha256').update(readFileSync(join(dir, r.trades_file as string))).digest('hex') : null }));
+    return rows.map((r) => ({
+      ...r,
+      trades_blob: r.trades_file
+        ? createHash('sha256')
+            .update(readFileSync(join(dir, r.trades_file as string)))
+            .digest('hex')
+        : null,
+    }));
   } finally {
     db.close();
   }
@@ -149,7 +156,11 @@ describe('redis executor', () => {
     });
     await warning;
     expect(lines.filter((l) => l.startsWith('redis: batches are waiting'))).toEqual([
-      expect.stringMatching(new RegExp(`^redis: batches are waiting and no worker serves queue fanfold-distributed-\\S+; start one: fanfold worker --redis ${redis.url.replace(/[./]/g, '\\$&')}$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^redis: batches are waiting and no worker serves queue fanfold-distributed-\\S+; start one: fanfold worker --redis ${redis.url.replace(/[./]/g, '\\$&')}$`,
+        ),
+      ),
     ]);
     const late = await worker();
     const got = await running;
@@ -198,7 +209,9 @@ describe('redis executor', () => {
     await until('some committed trials', () => hasRows(dir));
     await redis.client.flushall();
     const got = await running;
-    expect(lines.some((l) => /^redis: batch b[0-9a-f]{64} vanished from Redis \(restarted without persistence, or flushed\?\); enqueuing it again$/.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /^redis: batch b[0-9a-f]{64} vanished from Redis \(restarted without persistence, or flushed\?\); enqueuing it again$/.test(l)),
+    ).toBe(true);
     expect(got.json).toEqual(expected.json);
     expect(got.rows).toEqual(expected.rows);
     expect(rowCounts(got.dir)).toEqual({ rows: 208, keys: 208 });
@@ -216,7 +229,15 @@ describe('redis executor', () => {
     const stop = new AbortController();
     const runId = 'abort-test';
     const dir = join(tmp, 'long_sweep', runId);
-    const running = runWorkflow(await openWorkflow(long), { executor: 'redis', redis: redis.url, out: tmp, runId, maxBatch: 8, inFlight: 2, signal: stop.signal });
+    const running = runWorkflow(await openWorkflow(long), {
+      executor: 'redis',
+      redis: redis.url,
+      out: tmp,
+      runId,
+      maxBatch: 8,
+      inFlight: 2,
+      signal: stop.signal,
+    });
     await until('some committed trials', () => hasRows(dir));
     stop.abort();
     const first = await running;
@@ -238,7 +259,11 @@ describe('redis executor', () => {
     const expected = await reference(long, 4096);
     const out = join(tmp, 'killed');
     const [a, b] = await Promise.all([worker(), worker()]);
-    const coordinator = spawn(process.execPath, [CLI, 'run', long, '--executor', 'redis', '--redis', redis.url, '--in-flight', '4', '--out', out, '--storage', 'memory', '--quiet'], { stdio: 'ignore' });
+    const coordinator = spawn(
+      process.execPath,
+      [CLI, 'run', long, '--executor', 'redis', '--redis', redis.url, '--in-flight', '4', '--out', out, '--storage', 'memory', '--quiet'],
+      { stdio: 'ignore' },
+    );
     const runsDir = join(out, 'long_sweep');
     await until('the run directory', () => existsSync(runsDir) && readdirSync(runsDir).length === 1);
     const dir = join(runsDir, readdirSync(runsDir)[0]);
@@ -258,11 +283,14 @@ describe('redis executor', () => {
     const left = `worker: run ${queue} has no coordinator and no batch left here; left until it is resumed`;
     await until('workers leaving the orphaned run', () => a.log().includes(left) && b.log().includes(left));
     // (their connections close just after the consumers do)
-    const names = async (): Promise<string[]> => ((await redis.client.client('LIST')) as string).split('\n').flatMap((l) => /(?:^| )name=(\S+)/.exec(l)?.[1] ?? []);
+    const names = async (): Promise<string[]> =>
+      ((await redis.client.client('LIST')) as string).split('\n').flatMap((l) => /(?:^| )name=(\S+)/.exec(l)?.[1] ?? []);
     await until("the workers' connections to the run closing", async () => (await names()).every((n) => !n.includes(queue)), 5_000);
     // ... a worker started now does not take it ...
     const late = await worker();
-    await until('the late worker passing over the run', () => late.log().includes(`worker: not taking run ${queue}: no coordinator is connected (it resumes when one is)`));
+    await until('the late worker passing over the run', () =>
+      late.log().includes(`worker: not taking run ${queue}: no coordinator is connected (it resumes when one is)`),
+    );
     const lines: string[] = [];
     const { result } = await runWorkflow(await openWorkflow(long), { executor: 'redis', redis: redis.url, resume: dir, log: (l) => lines.push(l) });
     const { run_id: _id, results_dir: _dir, ...json } = result;
@@ -320,13 +348,18 @@ describe('redis executor: signal generation and replay, composed phases, tracing
 
   it('event tracing with the redis executor is refused with a clear error, before any phase runs', async () => {
     // Only the second phase traces: the first must not run (and be lost) first.
-    const traced = write('traced.yaml', readFileSync(sweep, 'utf8').replace('    strategy: {fast: [4, 12]}', '    strategy: {fast: [4, 12]}\n    execution: {enable_event_tracing: true}'));
+    const traced = write(
+      'traced.yaml',
+      readFileSync(sweep, 'utf8').replace('    strategy: {fast: [4, 12]}', '    strategy: {fast: [4, 12]}\n    execution: {enable_event_tracing: true}'),
+    );
     const error = await runWorkflow(await openWorkflow(traced), { executor: 'redis', redis: redis.url, out: join(tmp, 'traced') }).then(
       () => null,
       (e: unknown) => e,
     );
     expect((error as Error).name).toBe('UserError');
-    expect((error as Error).message).toBe("phase 'holdout': event tracing writes traces where the topology runs; the redis executor's workers run on other machines. Trace with --executor pool or inline");
+    expect((error as Error).message).toBe(
+      "phase 'holdout': event tracing writes traces where the topology runs; the redis executor's workers run on other machines. Trace with --executor pool or inline",
+    );
     expect(existsSync(join(tmp, 'traced'))).toBe(false);
     expect(await allKeys(redis.client)).toEqual([]);
   });
@@ -355,7 +388,9 @@ describe('redis executor over TLS (rediss://)', () => {
       expect(await allKeys(server.client)).toEqual([]);
       const refused = cli(['run', sweep, '--executor', 'redis', '--redis', server.url, '--out', join(tmp, 'tls-refused')], false);
       expect(refused.status).toBe(2);
-      expect(refused.stderr).toBe(`error: redis: ${server.url} presented a TLS certificate this machine does not trust (self-signed certificate in certificate chain); give Node its CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem fanfold …\n`);
+      expect(refused.stderr).toBe(
+        `error: redis: ${server.url} presented a TLS certificate this machine does not trust (self-signed certificate in certificate chain); give Node its CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem fanfold …\n`,
+      );
     } finally {
       await stopWorker(w, 'SIGTERM');
       await server.stop();
@@ -364,12 +399,44 @@ describe('redis executor over TLS (rediss://)', () => {
 });
 
 describe('redis executor: misconfigured Redis gives a clear error (exit code 2) and no run directory', () => {
-  const cases: { name: string; cli?: boolean; server: () => Promise<RedisServer | null>; url: (s: RedisServer | null, port: number) => string; message: RegExp }[] = [
-    { name: 'wrong password', cli: true, server: () => startRedis(['--requirepass', 's3cret'], 's3cret'), url: (s) => `redis://:wrong@127.0.0.1:${s!.port}`, message: /^redis: redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ refused the credentials \(WRONGPASS invalid username-password pair/ },
-    { name: 'no password for a server that requires one', server: () => startRedis(['--requirepass', 's3cret'], 's3cret'), url: (s) => `redis://127.0.0.1:${s!.port}`, message: /^redis: redis:\/\/127\.0\.0\.1:\d+ refused the credentials \(NOAUTH Authentication required/ },
-    { name: 'unknown ACL user', server: () => startRedis(['--requirepass', 's3cret'], 's3cret'), url: (s) => `redis://alice:s3cret@127.0.0.1:${s!.port}`, message: /^redis: redis:\/\/alice:\*\*\*@127\.0\.0\.1:\d+ refused the credentials \(WRONGPASS/ },
-    { name: 'unreachable', server: async () => null, url: (_, port) => `redis://127.0.0.1:${port}`, message: /^redis: cannot reach redis:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED 127\.0\.0\.1:\d+\); is redis-server running/ },
-    { name: 'an evicting maxmemory-policy', server: () => startRedis(['--maxmemory-policy', 'allkeys-lru']), url: (s) => s!.url, message: /^redis: redis:\/\/127\.0\.0\.1:\d+ has maxmemory-policy 'allkeys-lru', which may evict queued jobs and market data; set it to noeviction/ },
+  const cases: {
+    name: string;
+    cli?: boolean;
+    server: () => Promise<RedisServer | null>;
+    url: (s: RedisServer | null, port: number) => string;
+    message: RegExp;
+  }[] = [
+    {
+      name: 'wrong password',
+      cli: true,
+      server: () => startRedis(['--requirepass', 's3cret'], 's3cret'),
+      url: (s) => `redis://:wrong@127.0.0.1:${s!.port}`,
+      message: /^redis: redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ refused the credentials \(WRONGPASS invalid username-password pair/,
+    },
+    {
+      name: 'no password for a server that requires one',
+      server: () => startRedis(['--requirepass', 's3cret'], 's3cret'),
+      url: (s) => `redis://127.0.0.1:${s!.port}`,
+      message: /^redis: redis:\/\/127\.0\.0\.1:\d+ refused the credentials \(NOAUTH Authentication required/,
+    },
+    {
+      name: 'unknown ACL user',
+      server: () => startRedis(['--requirepass', 's3cret'], 's3cret'),
+      url: (s) => `redis://alice:s3cret@127.0.0.1:${s!.port}`,
+      message: /^redis: redis:\/\/alice:\*\*\*@127\.0\.0\.1:\d+ refused the credentials \(WRONGPASS/,
+    },
+    {
+      name: 'unreachable',
+      server: async () => null,
+      url: (_, port) => `redis://127.0.0.1:${port}`,
+      message: /^redis: cannot reach redis:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED 127\.0\.0\.1:\d+\); is redis-server running/,
+    },
+    {
+      name: 'an evicting maxmemory-policy',
+      server: () => startRedis(['--maxmemory-policy', 'allkeys-lru']),
+      url: (s) => s!.url,
+      message: /^redis: redis:\/\/127\.0\.0\.1:\d+ has maxmemory-policy 'allkeys-lru', which may evict queued jobs and market data; set it to noeviction/,
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -386,11 +453,15 @@ describe('redis executor: misconfigured Redis gives a clear error (exit code 2) 
         expect((error as Error).message).toMatch(c.message);
         expect(existsSync(out)).toBe(false);
         // The same from the command line, for run and for worker.
-        if (c.cli) for (const args of [['run', sweep, '--executor', 'redis', '--redis', url, '--out', out], ['worker', '--redis', url]]) {
-          const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-          expect(r.status).toBe(2);
-          expect(r.stderr).toBe(`error: ${(error as Error).message}\n`);
-        }
+        if (c.cli)
+          for (const args of [
+            ['run', sweep, '--executor', 'redis', '--redis', url, '--out', out],
+            ['worker', '--redis', url],
+          ]) {
+            const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+            expect(r.status).toBe(2);
+            expect(r.stderr).toBe(`error: ${(error as Error).message}\n`);
+          }
       } finally {
         await server?.stop();
       }
@@ -405,14 +476,22 @@ describe('redis executor: misconfigured Redis gives a clear error (exit code 2) 
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe("error: --redis: expected a redis:// or rediss:// URL, got 'http://127.0.0.1:6379'\n");
     // A mistyped URL's password is not echoed, by run or by worker.
-    for (const args of [['run', sweep, '--executor', 'redis', '--redis', 'redis//:s3cret@host:6379'], ['worker', '--redis', 'redis//:s3cret@host:6379']]) {
+    for (const args of [
+      ['run', sweep, '--executor', 'redis', '--redis', 'redis//:s3cret@host:6379'],
+      ['worker', '--redis', 'redis//:s3cret@host:6379'],
+    ]) {
       const typo = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
       expect(typo.status).toBe(2);
       expect(typo.stderr).toBe("error: --redis: expected a redis:// or rediss:// URL, got 'redis//***@host:6379'\n");
     }
-    const config = write('bad-url.yaml', `name: bad_url\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: 5, slow: 20}\nexecution:\n  executor: redis\n  redis: {url: 'localhost:6379'}\n`);
+    const config = write(
+      'bad-url.yaml',
+      `name: bad_url\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover, fast: 5, slow: 20}\nexecution:\n  executor: redis\n  redis: {url: 'localhost:6379'}\n`,
+    );
     const v = spawnSync(process.execPath, [CLI, 'validate', config], { encoding: 'utf8' });
     expect(v.status).toBe(2);
-    expect(v.stderr).toContain(`${config}:6:16: execution.redis.url: a redis:// or rediss:// URL, e.g. redis://user:password@host:6379, found "localhost:6379"`);
+    expect(v.stderr).toContain(
+      `${config}:6:16: execution.redis.url: a redis:// or rediss:// URL, e.g. redis://user:password@host:6379, found "localhost:6379"`,
+    );
   });
 });

@@ -66,7 +66,11 @@ interface PageGlobals {
 function seriesCounts(page: Page, id: string): Promise<number[]> {
   return page.evaluate((id) => {
     const g = globalThis as unknown as PageGlobals;
-    return g.echarts.getInstanceByDom(g.document.getElementById(id)).getModel().getSeries().map((s) => s.getData().count());
+    return g.echarts
+      .getInstanceByDom(g.document.getElementById(id))
+      .getModel()
+      .getSeries()
+      .map((s) => s.getData().count());
   }, id);
 }
 
@@ -95,7 +99,14 @@ function rendered(page: Page): Promise<Record<string, unknown>> {
 }
 
 /** Every http(s) URL in the file is an XML namespace or a licence URL inside a comment: nothing is fetched from them. */
-const NON_FETCHED = new Set(['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink', 'http://www.w3.org/2000/xmlns/', 'http://www.w3.org/XML/1998/namespace', 'http://www.apache.org/licenses/LICENSE-2.0', 'https://github.com/ecomfe/zrender/blob/master/LICENSE']);
+const NON_FETCHED = new Set([
+  'http://www.w3.org/2000/svg',
+  'http://www.w3.org/1999/xlink',
+  'http://www.w3.org/2000/xmlns/',
+  'http://www.w3.org/XML/1998/namespace',
+  'http://www.apache.org/licenses/LICENSE-2.0',
+  'https://github.com/ecomfe/zrender/blob/master/LICENSE',
+]);
 
 function expectSelfContained(p: Prepared): void {
   const html = readFileSync(p.written.file, 'utf8');
@@ -118,11 +129,13 @@ async function sortedColumn(page: Page, table: string, header: string): Promise<
   const col = await page.locator(`#${table} thead th`).allTextContents();
   const index = col.findIndex((t) => t.trim() === header);
   expect(index, header).toBeGreaterThanOrEqual(0);
-  return page.locator(`#${table} tbody tr td:nth-child(${index + 1})`).evaluateAll((cells) => cells.map((c) => (c.getAttribute('data-v') === '' ? null : Number(c.getAttribute('data-v')))));
+  return page
+    .locator(`#${table} tbody tr td:nth-child(${index + 1})`)
+    .evaluateAll((cells) => cells.map((c) => (c.getAttribute('data-v') === '' ? null : Number(c.getAttribute('data-v')))));
 }
 
 describe('report in Chromium', () => {
-  it('a sweep: equity, heatmap and histogram drawn with the run\'s data points, heatmap selectors re-render, the leaderboard sorts', async () => {
+  it("a sweep: equity, heatmap and histogram drawn with the run's data points, heatmap selectors re-render, the leaderboard sorts", async () => {
     const p = await prepare('sweep');
     const { page } = p.opened;
     await expectSvgCharts(page, ['p0-equity', 'p0-heatmap', 'p0-histogram']);
@@ -134,9 +147,12 @@ describe('report in Chromium', () => {
     expect(await page.getAttribute('#p0-equity', 'data-points')).toBe('1500');
 
     // Heatmap, others fixed at the best set: one cell per (fast, slow) trial at the best stop loss.
-    const rows = queryDb<{ params: string; sharpe: number | null }>(p.dir, "SELECT params, sharpe FROM trials WHERE status = 'ok'").map((r) => ({ ...(JSON.parse(r.params) as Record<string, unknown>), sharpe: r.sharpe }) as Record<string, unknown> & { sharpe: number | null });
+    const rows = queryDb<{ params: string; sharpe: number | null }>(p.dir, "SELECT params, sharpe FROM trials WHERE status = 'ok'").map(
+      (r) => ({ ...(JSON.parse(r.params) as Record<string, unknown>), sharpe: r.sharpe }) as Record<string, unknown> & { sharpe: number | null },
+    );
     const best = p.result.phases[0].best!.params;
-    const distinct = (x: string, y: string, keep: (r: Record<string, unknown>) => boolean): number => new Set(rows.filter((r) => r.sharpe !== null && keep(r)).map((r) => `${String(r[x])}|${String(r[y])}`)).size;
+    const distinct = (x: string, y: string, keep: (r: Record<string, unknown>) => boolean): number =>
+      new Set(rows.filter((r) => r.sharpe !== null && keep(r)).map((r) => `${String(r[x])}|${String(r[y])}`)).size;
     // Cell borders: near-white, the best set's dark, the plateau best's red.
     const cells = (): Promise<number> => pathsInGrid(page, 'p0-heatmap', 'stroke', ['#fdfdfd', '#111827', '#dc2626']);
     const fixed = distinct('strategy.fast', 'strategy.slow', (r) => r['risk.stop_loss'] === best['risk.stop_loss']);
@@ -180,7 +196,10 @@ describe('report in Chromium', () => {
     expect((await sortedColumn(page, 'p0-leaderboard', 'Trial'))[0]).toBe(bestTrial);
 
     // Is the best set real? λ histogram over every combination, the scatter's points, the plateau table.
-    const robustness = p.result.phases[0].robustness as { pbo: { combinations: number; lambda: { counts: number[] }; scatter: unknown[] }; plateau: { best: { trial: number }; plateau_best: { trial: number } } };
+    const robustness = p.result.phases[0].robustness as {
+      pbo: { combinations: number; lambda: { counts: number[] }; scatter: unknown[] };
+      plateau: { best: { trial: number }; plateau_best: { trial: number } };
+    };
     expect(await seriesCounts(page, 'p0-lambda')).toEqual([robustness.pbo.lambda.counts.length]);
     expect((await rendered(page)).lambdaTotal).toBe(robustness.pbo.combinations);
     expect(robustness.pbo.combinations).toBe(12870);
@@ -193,7 +212,7 @@ describe('report in Chromium', () => {
     await page.screenshot({ path: join(artifacts, 'report-sweep.png'), fullPage: true });
   });
 
-  it('a cpcv run: one line per path, the paths table, each split\'s robustness figures', async () => {
+  it("a cpcv run: one line per path, the paths table, each split's robustness figures", async () => {
     const p = await prepare('cpcv');
     const { page } = p.opened;
     const cv = p.result.phases[0].cpcv as { paths: unknown[]; splits: unknown[]; path_equity: number[][] };
@@ -264,7 +283,16 @@ describe('report in Chromium', () => {
     for (const fixture of ['nsga2', 'halving']) {
       const p = await prepare(fixture);
       const { page } = p.opened;
-      const search = p.result.phases[0].search as { trials: number; pruned: number; complete: number; infeasible: number; failed: number; pareto?: unknown[]; history: { value: (number | null)[]; best: (number | null)[]; status: string[] }; rungs?: unknown[] };
+      const search = p.result.phases[0].search as {
+        trials: number;
+        pruned: number;
+        complete: number;
+        infeasible: number;
+        failed: number;
+        pareto?: unknown[];
+        history: { value: (number | null)[]; best: (number | null)[]; status: string[] };
+        rungs?: unknown[];
+      };
       const counts = await seriesCounts(page, 'p0-history');
       // complete, pruned (at their rung's value) and the running best: one point per trial with a value.
       expect(counts[0] + counts[1]).toBe(search.history.value.filter((v) => v !== null).length);

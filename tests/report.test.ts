@@ -38,7 +38,8 @@ function cellsByHand(rows: readonly Row[], x: string, y: string, best: Record<st
     if (r.sharpe !== null && others.every((k) => p[k] === best[k])) atBest.set(key, r.sharpe);
   }
   const out = new Map<string, [number | null, number | null, number | null]>();
-  for (const [key, v] of groups) out.set(key, [v.length ? Math.max(...v) : null, v.length ? v.reduce((a, b) => a + b, 0) / v.length : null, atBest.get(key) ?? null]);
+  for (const [key, v] of groups)
+    out.set(key, [v.length ? Math.max(...v) : null, v.length ? v.reduce((a, b) => a + b, 0) / v.length : null, atBest.get(key) ?? null]);
   return out;
 }
 
@@ -97,7 +98,7 @@ describe('report model of a sweep', () => {
     }
   });
 
-  it("re-runs the best set: its curve ends at the stored final equity, its drawdown peaks at the stored max drawdown, its trades are the stored count", () => {
+  it('re-runs the best set: its curve ends at the stored final equity, its drawdown peaks at the stored max drawdown, its trades are the stored count', () => {
     const best = result.phases[0].best!;
     const curve = phase.bestCurve as Exclude<PhaseReport['bestCurve'], null | { reason: string }>;
     expect('reason' in curve).toBe(false);
@@ -212,7 +213,9 @@ describe('report of a walk-forward run, a Monte Carlo run and a run with failed 
     for (const f of p.failures.rows) expect(f.error).toContain(`fragile_crossover: fast=${String(f.params['strategy.fast'])} is a multiple of 4`);
     expect(p.leaderboard.length).toBe(36);
     expect(p.leaderboard.every((r) => (r.params['strategy.fast'] as number) % 4 !== 0)).toBe(true);
-    expect(p.histogram!.counts.reduce((a, b) => a + b, 0)).toBe(queryDb<{ n: number }>(dir, "SELECT count(*) AS n FROM trials WHERE status = 'ok' AND sharpe IS NOT NULL")[0].n);
+    expect(p.histogram!.counts.reduce((a, b) => a + b, 0)).toBe(
+      queryDb<{ n: number }>(dir, "SELECT count(*) AS n FROM trials WHERE status = 'ok' AND sharpe IS NOT NULL")[0].n,
+    );
     expect(p.scope!.counts).toEqual({ ok: 36, failed: 12, valued: 36 });
   });
 });
@@ -261,7 +264,10 @@ phases:
     const { result } = await runWorkflow(await openWorkflow(file), { out: join(tmp, 'composed-data'), executor: 'inline' });
     const json = result.phases[0];
     const p = (await buildReportModel(readRunDirectory(result.results_dir))).phases[0];
-    const record = JSON.parse(readFileSync(join(result.results_dir, 'run.json'), 'utf8')) as { best_runs: { label: string; data: { hash: string } }[]; data: { hash: string }[] };
+    const record = JSON.parse(readFileSync(join(result.results_dir, 'run.json'), 'utf8')) as {
+      best_runs: { label: string; data: { hash: string } }[];
+      data: { hash: string }[];
+    };
     // The branch on seed 99 happens to end richer than the base data (checked: the label says which won).
     expect(record.best_runs[0].label).toBe('br#0/other');
     expect(record.best_runs[0].data.hash).not.toBe(record.data[0].hash);
@@ -325,7 +331,11 @@ describe('report of k_fold, composed and signal runs: their own tables', () => {
     const segments = (phase.k_fold as { folds: { train_segments: [number, number][] }[] }).folds.at(-1)!.train_segments;
     const longest = [...segments].sort((a, b) => b[1] - b[0] - (a[1] - a[0]))[0];
     expect(written.model.phases[0].scope!.window).toEqual(longest);
-    const stored = queryDb<{ n: number }>(result.results_dir, "SELECT count(*) AS n FROM trials WHERE status = 'ok' AND window_start = ? AND window_end = ?", ...longest)[0].n;
+    const stored = queryDb<{ n: number }>(
+      result.results_dir,
+      "SELECT count(*) AS n FROM trials WHERE status = 'ok' AND window_start = ? AND window_end = ?",
+      ...longest,
+    )[0].n;
     expect(stored).toBeGreaterThan(1);
     expect(written.model.phases[0].leaderboard).toHaveLength(stored);
     const lastFold = (phase.k_fold as { folds: { fold: number }[] }).folds.at(-1)!.fold;
@@ -338,15 +348,22 @@ describe('report of k_fold, composed and signal runs: their own tables', () => {
       expect(rows[i]).toContain(`${f.test_dates[0]} → ${f.test_dates[1]}`);
       const sharpe = f.test_metrics?.sharpe ?? null;
       // Formatted by hand: 3 decimals, grouped, '—' for undefined.
-      expect(rows[i]).toContain(`<td class="num">${sharpe === null ? '—' : sharpe.toLocaleString('en-US', { minimumFractionDigits: 3, maximumFractionDigits: 3 })}</td>`);
+      expect(rows[i]).toContain(
+        `<td class="num">${sharpe === null ? '—' : sharpe.toLocaleString('en-US', { minimumFractionDigits: 3, maximumFractionDigits: 3 })}</td>`,
+      );
     });
   });
 
   it('composed: one row per iteration and one per branch, skipped branches with their reason', async () => {
     const { result } = await runWorkflow(await openWorkflow(join(root, 'configs', 'composed.yaml')), { out: join(tmp, 'composed-tables'), executor: 'inline' });
     const html = readFileSync((await writeReport(result.results_dir)).file, 'utf8');
-    const expected = result.phases.map((p) => (p.compose as { iterations: { branches: unknown[] }[] }).iterations.reduce((n, it) => n + 1 + it.branches.length, 0));
-    const tables = html.split('<table class="compose">').slice(1).map((t) => t.slice(t.indexOf('<tbody>'), t.indexOf('</tbody>')).split('<tr').length - 1);
+    const expected = result.phases.map((p) =>
+      (p.compose as { iterations: { branches: unknown[] }[] }).iterations.reduce((n, it) => n + 1 + it.branches.length, 0),
+    );
+    const tables = html
+      .split('<table class="compose">')
+      .slice(1)
+      .map((t) => t.slice(t.indexOf('<tbody>'), t.indexOf('</tbody>')).split('<tr').length - 1);
     expect(tables).toEqual(expected);
     // costs: one iteration, two branches (expensive, free).
     expect(expected[2]).toBe(3);
@@ -398,7 +415,10 @@ describe('report input errors and changed data', () => {
     mkdirSync(folder, { recursive: true });
     const csv = join(folder, 'ttrc.csv');
     copyFileSync(join(root, '..', 'shared', 'data', 'ttrc.csv'), csv);
-    writeFileSync(join(folder, 'w.yaml'), `name: changed\ndata: {path: ./ttrc.csv, symbol: T}\nstrategy: {type: sma_crossover, fast: [3, 5], slow: 20}\nresults: {storage: disk}\n`);
+    writeFileSync(
+      join(folder, 'w.yaml'),
+      `name: changed\ndata: {path: ./ttrc.csv, symbol: T}\nstrategy: {type: sma_crossover, fast: [3, 5], slow: 20}\nresults: {storage: disk}\n`,
+    );
     const { result } = await runWorkflow(await openWorkflow(join(folder, 'w.yaml')), { out: folder, executor: 'inline' });
     const dir = result.results_dir;
     writeFileSync(csv, `${readFileSync(csv, 'utf8').trimEnd().split('\n').slice(0, -1).join('\n')}\n`);
@@ -416,7 +436,11 @@ describe('report input errors and changed data', () => {
 
   it('fanfold run --report writes the report, also for a run that failed after it started', () => {
     const out = join(tmp, 'run-report');
-    const ok = spawnSync(process.execPath, [cli, 'run', join(root, 'tests', 'fixtures', 'report', 'monte_carlo.yaml'), '--out', out, '--quiet', '--report', '--executor', 'inline'], { encoding: 'utf8' });
+    const ok = spawnSync(
+      process.execPath,
+      [cli, 'run', join(root, 'tests', 'fixtures', 'report', 'monte_carlo.yaml'), '--out', out, '--quiet', '--report', '--executor', 'inline'],
+      { encoding: 'utf8' },
+    );
     expect(ok.status).toBe(0);
     const file = ok.stderr.match(/^report: (.*report\.html)$/m)![1];
     expect(existsSync(file)).toBe(true);

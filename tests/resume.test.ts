@@ -25,11 +25,12 @@ execution: {executor: pool, workers: 2}
 type Row = Record<string, unknown>;
 function storedRows(dir: string): Row[] {
   const db = new Database(join(dir, 'results.db'), { readonly: true });
-  const rows = db.prepare(`SELECT trial_key, phase, window_start, window_end, trial, params, status, trades_file, ${METRIC_NAMES.join(', ')} FROM trials ORDER BY trial_key`).all() as Row[];
+  const rows = db
+    .prepare(`SELECT trial_key, phase, window_start, window_end, trial, params, status, trades_file, ${METRIC_NAMES.join(', ')} FROM trials ORDER BY trial_key`)
+    .all() as Row[];
   db.close();
   return rows;
 }
-
 
 function runDirOf(out: string): string {
   const dirs = readdirSync(join(out, 'long'));
@@ -38,7 +39,11 @@ function runDirOf(out: string): string {
 }
 
 /** Starts a run and stops it with `signal` once some (not all) trials are stored. */
-async function interruptedRun(out: string, signal: NodeJS.Signals, total: number): Promise<{ code: number | null; stderr: string; dir: string; storedAtStop: number }> {
+async function interruptedRun(
+  out: string,
+  signal: NodeJS.Signals,
+  total: number,
+): Promise<{ code: number | null; stderr: string; dir: string; storedAtStop: number }> {
   const child = spawn(process.execPath, [CLI, 'run', config, '--out', out, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -108,10 +108,14 @@ results: {storage: disk, store_trades: false, top_k: 4}
     expect(r.sr0).toBeCloseTo(deflatedBenchmark(16, v)!, 12);
     expect(r.dsr).toBeCloseTo(probabilisticSharpe(m, deflatedBenchmark(16, v)!)!, 10);
     // SPA over the top 4 by sharpe against a flat benchmark.
-    const top = srs.map((s, k) => [s, k]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 4).map(([, k]) => Float64Array.from(returns[k]));
+    const top = srs
+      .map((s, k) => [s, k])
+      .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+      .slice(0, 4)
+      .map(([, k]) => Float64Array.from(returns[k]));
     expect(r.spa!.p_value).toBe(spaTest(top, { bootstrap: 300, block: 10, seed: 3 }).p_value);
     // Plateau: the best set's 3 × 3 neighbourhood on the (fast, slow) grid, by hand.
-    const value = (i: number, j: number): number | null => (i < 0 || j < 0 || i > 3 || j > 3 ? null : (srs[i * 4 + j] * Math.sqrt(252)));
+    const value = (i: number, j: number): number | null => (i < 0 || j < 0 || i > 3 || j > 3 ? null : srs[i * 4 + j] * Math.sqrt(252));
     const bi = Math.floor(bestIndex / 4);
     const bj = bestIndex % 4;
     const hood = [-1, 0, 1].flatMap((di) => [-1, 0, 1].map((dj) => value(bi + di, bj + dj))).filter((x): x is number => x !== null);

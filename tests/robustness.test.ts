@@ -192,7 +192,11 @@ describe('CSCV: probability of backtest overfitting', () => {
     expect(mean).toBeGreaterThan(0.35);
     expect(mean).toBeLessThan(0.65);
     // Trial 0 earns 0.3 sd per bar more than the others.
-    const edge = pboOf(noise(99, 100, 800, 0.01, (k) => (k === 0 ? 0.003 : 0)), 16, chosenCombinations(16, 400, 1));
+    const edge = pboOf(
+      noise(99, 100, 800, 0.01, (k) => (k === 0 ? 0.003 : 0)),
+      16,
+      chosenCombinations(16, 400, 1),
+    );
     expect(edge.value).toBeLessThan(0.02);
     expect(edge.slope).not.toBeNull();
   });
@@ -250,14 +254,22 @@ describe('SPA', () => {
     expect(Math.max(...out)).toBeLessThan(20000);
     expect(20000 / runs).toBeGreaterThan(17);
     expect(20000 / runs).toBeLessThan(23);
-    expect(Array.from(stationaryIndices(50, 5, xoroshiro128plus(5), new Int32Array(50)))).toEqual(Array.from(stationaryIndices(50, 5, xoroshiro128plus(5), new Int32Array(50))));
+    expect(Array.from(stationaryIndices(50, 5, xoroshiro128plus(5), new Int32Array(50)))).toEqual(
+      Array.from(stationaryIndices(50, 5, xoroshiro128plus(5), new Int32Array(50))),
+    );
   });
 
   it('a real edge gives p ≈ 0; noise sets against a flat benchmark do not reject', () => {
     const spec = { bootstrap: 500, block: 10, seed: 3 };
     const edge = noise(4, 10, 1000, 0.01, (k) => (k === 0 ? 0.002 : 0)).map((r) => Float64Array.from(r));
     expect(spaTest(edge, spec).p_value).toBeLessThan(0.01);
-    const rejected = [1, 2, 3, 4, 5, 6].filter((seed) => spaTest(noise(seed, 10, 1000).map((r) => Float64Array.from(r)), { ...spec, seed }).p_value! < 0.05);
+    const rejected = [1, 2, 3, 4, 5, 6].filter(
+      (seed) =>
+        spaTest(
+          noise(seed, 10, 1000).map((r) => Float64Array.from(r)),
+          { ...spec, seed },
+        ).p_value! < 0.05,
+    );
     expect(rejected.length).toBeLessThanOrEqual(1);
   });
 

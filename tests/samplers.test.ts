@@ -169,13 +169,30 @@ describe('Pareto fronts', () => {
     expect(dominates([1, 2], [1, 2])).toBe(false);
     expect(dominates([1, 3], [2, 2])).toBe(false);
     expect(dominates([9, 9], [NaN, 0])).toBe(true);
-    const losses = [[1, 3], [2, 2], [3, 1], [2, 3], [3, 3], [NaN, 0]];
+    const losses = [
+      [1, 3],
+      [2, 2],
+      [3, 1],
+      [2, 3],
+      [3, 3],
+      [NaN, 0],
+    ];
     expect(nondominatedFronts(losses)).toEqual([[0, 1, 2], [3], [4], [5]]);
     expect(paretoFront(losses)).toEqual([0, 1, 2]);
     // Middle point: (3 − 1)/(3 − 1) + (3 − 1)/(3 − 1) = 2; the ends ∞.
     expect(Array.from(crowding(losses, [0, 1, 2]))).toEqual([Infinity, 2, Infinity]);
     // (4−1)(4−3) + (4−2)(3−2) + (4−3)(2−1) = 6; a dominated point adds nothing.
-    expect(hypervolume2d([[1, 3], [2, 2], [3, 1], [3, 3]], [4, 4])).toBe(6);
+    expect(
+      hypervolume2d(
+        [
+          [1, 3],
+          [2, 2],
+          [3, 1],
+          [3, 3],
+        ],
+        [4, 4],
+      ),
+    ).toBe(6);
   });
 
   it('NSGA-II keeps a population of the configured size and moves it to the front of two conflicting objectives', () => {
@@ -208,12 +225,33 @@ describe('rungs, timeouts and log ranges', () => {
   it('a history prefix cuts the concatenated windows after round(fraction · bars) bars', () => {
     expect(prefixWindows([{ start: 100, end: 1100 }], 0.25)).toEqual([{ start: 100, end: 350 }]);
     // Segments of 300 and 500 bars: 0.5 → 400 bars: the first whole, 100 of the second.
-    expect(prefixWindows([{ start: 0, end: 300 }, { start: 600, end: 1100 }], 0.5)).toEqual([{ start: 0, end: 300 }, { start: 600, end: 700 }]);
-    expect(prefixWindows([{ start: 0, end: 300 }, { start: 600, end: 1100 }], 0.375)).toEqual([{ start: 0, end: 300 }]);
+    expect(
+      prefixWindows(
+        [
+          { start: 0, end: 300 },
+          { start: 600, end: 1100 },
+        ],
+        0.5,
+      ),
+    ).toEqual([
+      { start: 0, end: 300 },
+      { start: 600, end: 700 },
+    ]);
+    expect(
+      prefixWindows(
+        [
+          { start: 0, end: 300 },
+          { start: 600, end: 1100 },
+        ],
+        0.375,
+      ),
+    ).toEqual([{ start: 0, end: 300 }]);
   });
 
   it('timeouts in seconds, minutes, hours, days', () => {
-    expect([timeoutSeconds(90), timeoutSeconds('45s'), timeoutSeconds('30m'), timeoutSeconds('8h'), timeoutSeconds('1.5d')]).toEqual([90, 45, 1800, 28800, 129600]);
+    expect([timeoutSeconds(90), timeoutSeconds('45s'), timeoutSeconds('30m'), timeoutSeconds('8h'), timeoutSeconds('1.5d')]).toEqual([
+      90, 45, 1800, 28800, 129600,
+    ]);
   });
 
   it('range(…, log) keeps its grid and is modelled in log space over [a − step/2, b + step/2]', () => {

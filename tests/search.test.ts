@@ -130,7 +130,11 @@ describe('Grid', () => {
   });
 
   it('a 10^6-point grid decodes point 999_999 without materialising anything', () => {
-    const hundred = (name: string): Dimension => dim(name, Array.from({ length: 100 }, (_, i) => i));
+    const hundred = (name: string): Dimension =>
+      dim(
+        name,
+        Array.from({ length: 100 }, (_, i) => i),
+      );
     const grid = new Grid([hundred('strategy.x'), hundred('strategy.y'), hundred('strategy.z')]);
     expect(grid.size).toBe(1_000_000);
     const out = new Int32Array(3);
@@ -144,7 +148,11 @@ describe('Grid', () => {
   });
 
   it('a 10^15-point grid is only decoded, never enumerated (instant)', () => {
-    const thousand = (name: string): Dimension => dim(name, Array.from({ length: 1000 }, (_, i) => i));
+    const thousand = (name: string): Dimension =>
+      dim(
+        name,
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
     const started = performance.now();
     const grid = new Grid([thousand('s.a'), thousand('s.b'), thousand('s.c'), thousand('s.d'), thousand('s.e')]);
     expect(grid.size).toBe(1e15);
@@ -154,7 +162,11 @@ describe('Grid', () => {
   });
 
   it('a grid larger than a safe integer is refused', () => {
-    const big = (name: string): Dimension => dim(name, Array.from({ length: 100_000 }, (_, i) => i));
+    const big = (name: string): Dimension =>
+      dim(
+        name,
+        Array.from({ length: 100_000 }, (_, i) => i),
+      );
     expect(() => new Grid([big('s.a'), big('s.b'), big('s.c'), big('s.d')])).toThrow(RangeError);
   });
 
@@ -177,7 +189,12 @@ describe('findDimensions', () => {
   it('lists and ranges in the sweepable sections, in document order; a list of maps is a variant dimension', () => {
     const config = {
       name: 'x',
-      data: { symbols: [{ symbol: 'A', path: 'a.csv' }, { symbol: 'B', path: 'b.csv' }] },
+      data: {
+        symbols: [
+          { symbol: 'A', path: 'a.csv' },
+          { symbol: 'B', path: 'b.csv' },
+        ],
+      },
       capital: [50_000, 100_000],
       strategy: { type: 'sma_crossover', fast: 'range(5, 15, 5)', slow: [20, 50], trigger: 'cross' },
       risk: { sizing: [{ percent_equity: 1 }, { fixed: 100 }], stop_loss: null, take_profit: 0.1 },
@@ -207,7 +224,9 @@ describe('findDimensions', () => {
     const labels = { strategy: { type: 'sma_crossover', regime_filter: { type: 'trend_regime', allow: ['trending', 'ranging'] } } };
     expect(findDimensions(labels)).toEqual({ dimensions: [], problems: [] });
 
-    const lists = { strategy: { type: 'sma_crossover', regime_filter: { type: 'trend_regime', fast: [10, 20], allow: [['trending'], ['trending', 'ranging']] } } };
+    const lists = {
+      strategy: { type: 'sma_crossover', regime_filter: { type: 'trend_regime', fast: [10, 20], allow: [['trending'], ['trending', 'ranging']] } },
+    };
     const { dimensions, problems } = findDimensions(lists);
     expect(problems).toEqual([]);
     expect(dimensions).toEqual([
@@ -215,7 +234,9 @@ describe('findDimensions', () => {
       { path: ['strategy', 'regime_filter', 'allow'], name: 'strategy.regime_filter.allow', values: [['trending'], ['trending', 'ranging']], range: false },
     ]);
     const idx = new Grid(dimensions).indicesAt(3, new Int32Array(2));
-    expect(assign(lists, dimensions, idx)).toEqual({ strategy: { type: 'sma_crossover', regime_filter: { type: 'trend_regime', fast: 20, allow: ['trending', 'ranging'] } } });
+    expect(assign(lists, dimensions, idx)).toEqual({
+      strategy: { type: 'sma_crossover', regime_filter: { type: 'trend_regime', fast: 20, allow: ['trending', 'ranging'] } },
+    });
   });
 
   it('problems are returned, not thrown: an empty list, a malformed range, a cut-off range', () => {
@@ -236,7 +257,8 @@ describe('Sampler', () => {
   const grid: SearchSpec = { method: 'grid', seed: 0 };
   const lt = compileExpression('strategy.fast < strategy.slow');
   const collect = (s: Sampler): number[] => [...s.points()];
-  const decode = (s: Sampler, ks: number[]): number[][] => ks.map((k) => [...s.indicesAt(k, new Int32Array(s.dimensions.length))].map((i, d) => s.dimensions[d].values[i] as number));
+  const decode = (s: Sampler, ks: number[]): number[][] =>
+    ks.map((k) => [...s.indicesAt(k, new Int32Array(s.dimensions.length))].map((i, d) => s.dimensions[d].values[i] as number));
 
   it('grid without constraints: every point in grid order', () => {
     const s = new Sampler([fast, slow], [], grid, () => undefined);
@@ -278,7 +300,10 @@ describe('Sampler', () => {
     const s = new Sampler([fast, slow], [lt], grid, () => undefined);
     expect(s.countAccepted(5)).toBeNull();
     expect(s.countAccepted(6)).toBe(3);
-    const big = dim('strategy.big', Array.from({ length: 1000 }, (_, i) => i));
+    const big = dim(
+      'strategy.big',
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
     expect(new Sampler([big, big, big], [], grid, () => undefined).countAccepted()).toBe(1e9);
   });
 
@@ -322,7 +347,10 @@ describe('Sampler', () => {
   });
 
   it('random search over a 10^9-point space draws without enumerating it', () => {
-    const big = dim('strategy.big', Array.from({ length: 1000 }, (_, i) => i));
+    const big = dim(
+      'strategy.big',
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
     const s = new Sampler([big, big, big], [], { method: 'random', trials: 5, seed: 42 }, () => undefined);
     const pts = collect(s);
     expect(pts).toHaveLength(5);

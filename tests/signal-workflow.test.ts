@@ -55,7 +55,9 @@ async function run(path: string, options: RunOptions): Promise<{ phases: PhaseJs
   return { phases: result.phases, dir: result.results_dir };
 }
 
-function signalRows(runDir: string): { signal_key: string; status: string; strategy: string; changes: number; bytes: number; params: string; resolved: string }[] {
+function signalRows(
+  runDir: string,
+): { signal_key: string; status: string; strategy: string; changes: number; bytes: number; params: string; resolved: string }[] {
   const db = new Database(join(runDir, 'results.db'), { readonly: true });
   try {
     return db.prepare('SELECT * FROM signals ORDER BY rowid').all() as never;
@@ -90,10 +92,16 @@ describe('signal_generation → signal_replay workflow', () => {
     for (const s of gen.signals!) {
       expect(s.file).toBe(join(out, 'signals', `${s.key}.msgpack`));
       expect(statSync(s.file).size).toBe(s.bytes);
-      expect(s.strategy).toEqual({ type: 'sma_crossover', params: { fast: s.params['strategy.fast'], slow: s.params['strategy.slow'], trigger: 'cross', allow_short: false }, regime_filter: null });
+      expect(s.strategy).toEqual({
+        type: 'sma_crossover',
+        params: { fast: s.params['strategy.fast'], slow: s.params['strategy.slow'], trigger: 'cross', allow_short: false },
+        regime_filter: null,
+      });
     }
     const rows = signalRows(first.dir);
-    expect(rows.map((r) => [r.signal_key, r.status, r.strategy, r.changes, r.bytes])).toEqual(gen.signals!.map((s) => [s.key, 'created', 'sma_crossover', s.changes, s.bytes]));
+    expect(rows.map((r) => [r.signal_key, r.status, r.strategy, r.changes, r.bytes])).toEqual(
+      gen.signals!.map((s) => [s.key, 'created', 'sma_crossover', s.changes, s.bytes]),
+    );
     // The swept parameters and the resolved strategy, each in its column.
     expect(rows.map((r) => [JSON.parse(r.params), JSON.parse(r.resolved)])).toEqual(gen.signals!.map((s) => [s.params, s.strategy]));
 
@@ -141,7 +149,9 @@ describe('signal_generation → signal_replay workflow', () => {
     const out = tmp();
     const inline = await run(GEN_REPLAY, { out });
     const pool = await run(GEN_REPLAY, { out: tmp(), executor: 'pool', workers: 2, maxBatch: 8 });
-    expect(pool.phases[0].signals!.map((s) => [s.key, s.changes, s.bytes, s.status])).toEqual(inline.phases[0].signals!.map((s) => [s.key, s.changes, s.bytes, 'created']));
+    expect(pool.phases[0].signals!.map((s) => [s.key, s.changes, s.bytes, s.status])).toEqual(
+      inline.phases[0].signals!.map((s) => [s.key, s.changes, s.bytes, 'created']),
+    );
     expect(pool.phases[1].runs).toEqual(inline.phases[1].runs);
     expect(pool.phases[1].best).toEqual(inline.phases[1].best);
   });
@@ -159,7 +169,9 @@ phases:
 `);
     const error = await run(path, { out: tmp() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
-    expect((error as Error).message).toMatch(/phase 'generate' did not generate signals for strategy \{"params":\{"allow_short":false,"fast":5,"slow":60,"trigger":"cross"\}/);
+    expect((error as Error).message).toMatch(
+      /phase 'generate' did not generate signals for strategy \{"params":\{"allow_short":false,"fast":5,"slow":60,"trigger":"cross"\}/,
+    );
   });
 
   it('refuses to replay without stored signals', async () => {
@@ -239,7 +251,10 @@ phases:
     const [gen, replay] = replayed.phases;
     expect(gen.signals!.map((sig) => sig.params['strategy.fast'])).toEqual([3, 3, 5, 5]);
     expect(gen.failed).toBe(2);
-    expect(gen.failures!.map((f) => [f.params['strategy.fast'], f.params['strategy.slow']])).toEqual([[4, 30], [4, 60]]);
+    expect(gen.failures!.map((f) => [f.params['strategy.fast'], f.params['strategy.slow']])).toEqual([
+      [4, 30],
+      [4, 60],
+    ]);
     for (const f of gen.failures!) expect(f.error).toMatch(/^bars 0–599: .*fragile_crossover: fast=4 is a multiple of 4/);
     // The replay: 12 trials, the 4 of fast 4 failed; the others are exactly the full backtests' runs.
     expect(replay.trials).toBe(12);
@@ -248,7 +263,10 @@ phases:
     expect(replay.runs).toEqual(full.phases[0].runs);
     expect(replay.best).toEqual(full.phases[0].best);
     expect(replay.failures!.map((f) => f.params['strategy.fast'])).toEqual([4, 4, 4, 4]);
-    for (const f of replay.failures!) expect(f.error).toBe("no signals to replay: its generation in phase 'generate' failed: container 'strategy' failed in execute: fragile_crossover: fast=4 is a multiple of 4");
+    for (const f of replay.failures!)
+      expect(f.error).toBe(
+        "no signals to replay: its generation in phase 'generate' failed: container 'strategy' failed in execute: fragile_crossover: fast=4 is a multiple of 4",
+      );
   });
 
   it('a replay with another sequence than its generation names the window it misses', async () => {
@@ -256,13 +274,17 @@ phases:
     const mixed = file(`${BASE}${GEN_REPLAY_PHASES}    sequence: {type: train_test, split: 0.5}\n`);
     const error = await run(mixed, { out: tmp() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
-    expect((error as Error).message).toMatch(/^signal_replay: phase 'generate' did not generate signals for strategy \{.*\} in bars 0–399; add the strategy to that phase's parameter space and give it this phase's sequence$/);
+    expect((error as Error).message).toMatch(
+      /^signal_replay: phase 'generate' did not generate signals for strategy \{.*\} in bars 0–399; add the strategy to that phase's parameter space and give it this phase's sequence$/,
+    );
   });
 
   it('fanfold run: the second run reuses the stored signals, --force generates them again', () => {
     const out = tmp();
     const cli = (...extra: string[]): PhaseJson[] => {
-      const r = spawnSync(process.execPath, [CLI, 'run', GEN_REPLAY, '--executor', 'inline', '--json', '--quiet', '--out', out, ...extra], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [CLI, 'run', GEN_REPLAY, '--executor', 'inline', '--json', '--quiet', '--out', out, ...extra], {
+        encoding: 'utf8',
+      });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       return (JSON.parse(r.stdout) as { phases: PhaseJson[] }).phases;
@@ -281,14 +303,21 @@ phases:
 
   it('signal_replay accepts a model-based search: tpe over the replayed space proposes and scores exactly as over the full backtests; a pruner is refused', async () => {
     const tpe = `    search: {method: tpe, trials: 24, seed: 2, batch: 6, robustness: false}\n`;
-    const replayed = await run(file(`${BASE}\nphases:\n  - name: generate\n    topology: signal_generation\n  - name: replay\n    topology: signal_replay\n    depends_on: generate\n    inputs: {signals: generate}\n${RISK_BROKER}${tpe}`), { out: tmp() });
+    const replayed = await run(
+      file(
+        `${BASE}\nphases:\n  - name: generate\n    topology: signal_generation\n  - name: replay\n    topology: signal_replay\n    depends_on: generate\n    inputs: {signals: generate}\n${RISK_BROKER}${tpe}`,
+      ),
+      { out: tmp() },
+    );
     const full = await run(file(`${BASE}\nphases:\n  - name: full\n${RISK_BROKER}${tpe}`), { out: tmp() });
     const a = replayed.phases[1] as PhaseJson & { search: { history: unknown; trials: number } };
     const b = full.phases[0] as PhaseJson & { search: { history: unknown } };
     expect(a.search.trials).toBe(24);
     expect(a.search.history).toEqual(b.search.history);
     expect(a.best).toEqual(b.best);
-    const pruned = file(`${BASE}\nphases:\n  - name: generate\n    topology: signal_generation\n  - name: replay\n    topology: signal_replay\n    depends_on: generate\n    inputs: {signals: generate}\n${RISK_BROKER}    search: {method: tpe, trials: 24, pruner: {type: successive_halving}}\n`);
+    const pruned = file(
+      `${BASE}\nphases:\n  - name: generate\n    topology: signal_generation\n  - name: replay\n    topology: signal_replay\n    depends_on: generate\n    inputs: {signals: generate}\n${RISK_BROKER}    search: {method: tpe, trials: 24, pruner: {type: successive_halving}}\n`,
+    );
     const error = await run(pruned, { out: tmp() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toContain("the pruner's history prefixes have none");

@@ -24,13 +24,21 @@ const STRATEGIES: StrategySpec[] = [
   { type: 'sma_crossover', params: { fast: 5, slow: 30, allow_short: true }, regimeFilter: null },
   { type: 'ema_crossover', params: { fast: 8, slow: 40, trigger: 'level' }, regimeFilter: null },
   { type: 'rsi_reversion', params: { n: 10, lower: 35, upper: 65, allow_short: true }, regimeFilter: null },
-  { type: 'donchian_breakout', params: { n: 30, exit_n: 10 }, regimeFilter: { type: 'volatility_regime', params: { n: 14, threshold: 0.015 }, allow: ['low_vol'] } },
+  {
+    type: 'donchian_breakout',
+    params: { n: 30, exit_n: 10 },
+    regimeFilter: { type: 'volatility_regime', params: { n: 14, threshold: 0.015 }, allow: ['low_vol'] },
+  },
 ];
 
 /** A grid of risk and broker settings: 3 × 2 × 2 × 2 × 2 × 3 × 2 = 288 combinations. */
 function riskBrokerGrid(): { risk: RiskSpec; broker: BrokerSpec; capital: number }[] {
   const out: { risk: RiskSpec; broker: BrokerSpec; capital: number }[] = [];
-  for (const sizing of [{ kind: 'percent_equity', value: 0.9 }, { kind: 'fixed', value: 50 }, { kind: 'fractional', value: 0.6 }] as const)
+  for (const sizing of [
+    { kind: 'percent_equity', value: 0.9 },
+    { kind: 'fixed', value: 50 },
+    { kind: 'fractional', value: 0.6 },
+  ] as const)
     for (const stopLoss of [null, 0.04])
       for (const takeProfit of [null, 0.12])
         for (const trailingStop of [null, 0.07])
@@ -43,14 +51,16 @@ function riskBrokerGrid(): { risk: RiskSpec; broker: BrokerSpec; capital: number
 
 function expectIdentical(replayed: SetResult, full: SetResult, label: string): void {
   for (const [name, value] of Object.entries(full.metrics)) {
-    if (!Object.is(replayed.metrics[name as keyof typeof full.metrics], value)) throw new Error(`${label}: metric ${name}: replay ${replayed.metrics[name as keyof typeof full.metrics]} vs backtest ${value}`);
+    if (!Object.is(replayed.metrics[name as keyof typeof full.metrics], value))
+      throw new Error(`${label}: metric ${name}: replay ${replayed.metrics[name as keyof typeof full.metrics]} vs backtest ${value}`);
   }
   const a = replayed.trades as Trade[];
   const b = full.trades as Trade[];
   expect(a.length, `${label}: trades`).toBe(b.length);
   for (let i = 0; i < b.length; i++) {
     for (const [field, value] of Object.entries(b[i])) {
-      if (!Object.is((a[i] as unknown as Record<string, unknown>)[field], value)) throw new Error(`${label}: trade ${i} ${field}: replay ${String((a[i] as unknown as Record<string, unknown>)[field])} vs backtest ${String(value)}`);
+      if (!Object.is((a[i] as unknown as Record<string, unknown>)[field], value))
+        throw new Error(`${label}: trade ${i} ${field}: replay ${String((a[i] as unknown as Record<string, unknown>)[field])} vs backtest ${String(value)}`);
     }
   }
 }
@@ -58,13 +68,21 @@ function expectIdentical(replayed: SetResult, full: SetResult, label: string): v
 /** Generates the strategies' signals, then runs every strategy × risk/broker set both ways. */
 function replayEqualsBacktest(data: MarketData, strategies: readonly StrategySpec[]): number {
   const dir = tmp();
-  generateSignals(data, strategies.map((s) => makeSet(s.type, s.params, { strategy: s })), { dir });
+  generateSignals(
+    data,
+    strategies.map((s) => makeSet(s.type, s.params, { strategy: s })),
+    { dir },
+  );
   const sets: ParameterSet[] = strategies.flatMap((strategy) => riskBrokerGrid().map((rb) => ({ ...rb, strategy })));
   const full = runBatch(data, sets, { storeTrades: true });
   const replayed = runBatch(data, sets, { storeTrades: true, replay: { dir } });
   let trades = 0;
   sets.forEach((set, i) => {
-    expectIdentical(replayed[i], full[i], `${set.strategy.type} ${JSON.stringify(set.strategy.params)} ${JSON.stringify(set.risk)} ${JSON.stringify(set.broker)}`);
+    expectIdentical(
+      replayed[i],
+      full[i],
+      `${set.strategy.type} ${JSON.stringify(set.strategy.params)} ${JSON.stringify(set.risk)} ${JSON.stringify(set.broker)}`,
+    );
     trades += full[i].trades!.length;
   });
   return trades;
@@ -94,7 +112,7 @@ describe('sparse signals', () => {
     expect([...densify(s, 0, 5)]).toEqual([0, 0, 0, 0, 0]);
   });
 
-  it('stored signals rebuild the dense targets the strategies held at every bar, and are the backtest\'s SIGNAL events', () => {
+  it("stored signals rebuild the dense targets the strategies held at every bar, and are the backtest's SIGNAL events", () => {
     const data = generateSynthetic({ bars: 1500, symbols: ['A', 'B', 'C'], seed: 5 });
     const sets = STRATEGIES.map((s) => makeSet(s.type, s.params, { strategy: s }));
     const window = { start: 200, end: 1500 };
@@ -106,7 +124,10 @@ describe('sparse signals', () => {
     sets.forEach((set, p) => {
       // The backtest's SIGNAL events for this strategy, per symbol.
       const events: { symbol: number; index: number; target: number }[] = [];
-      new Topology('backtest', data, [set], { window, onBus: (bus) => bus.observe(EventType.SIGNAL, 'test', (e) => events.push({ symbol: e.symbol, index: e.index, target: e.target })) }).run();
+      new Topology('backtest', data, [set], {
+        window,
+        onBus: (bus) => bus.observe(EventType.SIGNAL, 'test', (e) => events.push({ symbol: e.symbol, index: e.index, target: e.target })),
+      }).run();
       const { set: stored } = store.read(infos[p].key, { dataHash: data.hash, window: [200, 1500], symbols: ['A', 'B', 'C'] });
       expect(infos[p].changes).toBe(events.length);
       expect(events.length).toBeGreaterThan(5);
@@ -114,7 +135,8 @@ describe('sparse signals', () => {
         const dense = topology.recorder!.dense[p * 3 + s];
         const rebuilt = densify(stored.series[s], 200, 1500);
         expect(rebuilt.length).toBe(dense.length);
-        for (let i = 0; i < dense.length; i++) if (!Object.is(rebuilt[i], dense[i])) throw new Error(`set ${p} symbol ${s} bar ${200 + i}: ${rebuilt[i]} vs ${dense[i]}`);
+        for (let i = 0; i < dense.length; i++)
+          if (!Object.is(rebuilt[i], dense[i])) throw new Error(`set ${p} symbol ${s} bar ${200 + i}: ${rebuilt[i]} vs ${dense[i]}`);
         const mine = events.filter((e) => e.symbol === s);
         expect([...stored.series[s].index]).toEqual(mine.map((e) => e.index));
         expect([...stored.series[s].value]).toEqual(mine.map((e) => e.target));
@@ -125,7 +147,9 @@ describe('sparse signals', () => {
   });
 
   it('encode and decode keep every bit', () => {
-    const series = [{ index: Int32Array.from([3, 9]), time: Float64Array.from([1.5, 2.5]), value: Float64Array.from([-0, 0.25]), price: Float64Array.from([NaN, 1e-300]) }];
+    const series = [
+      { index: Int32Array.from([3, 9]), time: Float64Array.from([1.5, 2.5]), value: Float64Array.from([-0, 0.25]), price: Float64Array.from([NaN, 1e-300]) },
+    ];
     const set = { key: 'k', dataHash: 'h', window: [0, 10] as const, strategy: { type: 'x' }, symbols: ['S'], series };
     const back = decodeSignalSet(encodeSignalSet(set));
     expect(back.key).toBe('k');
@@ -138,11 +162,17 @@ describe('sparse signals', () => {
 
   it('a signal key depends on the strategy with defaults applied, the data and the window — not on risk or broker', () => {
     const a = signalKey({ type: 'sma_crossover', params: { fast: 10 }, regimeFilter: null }, 'h', { start: 0, end: 10 });
-    expect(signalKey({ type: 'sma_crossover', params: { fast: 10, slow: 30, trigger: 'cross', allow_short: false }, regimeFilter: null }, 'h', { start: 0, end: 10 })).toBe(a);
+    expect(
+      signalKey({ type: 'sma_crossover', params: { fast: 10, slow: 30, trigger: 'cross', allow_short: false }, regimeFilter: null }, 'h', {
+        start: 0,
+        end: 10,
+      }),
+    ).toBe(a);
     expect(signalKey({ type: 'sma_crossover', params: { fast: 11 }, regimeFilter: null }, 'h', { start: 0, end: 10 })).not.toBe(a);
     expect(signalKey({ type: 'sma_crossover', params: { fast: 10 }, regimeFilter: null }, 'h2', { start: 0, end: 10 })).not.toBe(a);
     expect(signalKey({ type: 'sma_crossover', params: { fast: 10 }, regimeFilter: null }, 'h', { start: 1, end: 10 })).not.toBe(a);
-    const f = (allow: string[]) => signalKey({ type: 'sma_crossover', params: { fast: 10 }, regimeFilter: { type: 'trend_regime', params: {}, allow } }, 'h', { start: 0, end: 10 });
+    const f = (allow: string[]) =>
+      signalKey({ type: 'sma_crossover', params: { fast: 10 }, regimeFilter: { type: 'trend_regime', params: {}, allow } }, 'h', { start: 0, end: 10 });
     expect(f(['trending', 'ranging'])).toBe(f(['ranging', 'trending']));
     expect(f(['trending'])).not.toBe(a);
   });
@@ -154,7 +184,9 @@ describe('sparse signals', () => {
     const [info] = generateSignals(data, [makeSet('sma_crossover', { fast: 5, slow: 20 })], { dir });
     expect(() => new SignalStore(dir).read(info.key, { dataHash: other.hash, window: [0, 300], symbols: ['A'] })).toThrow(/other market data/);
     writeFileSync(join(dir, `${info.key}.msgpack`), 'garbage');
-    expect(() => new SignalStore(dir).read(info.key, { dataHash: data.hash, window: [0, 300], symbols: ['A'] })).toThrow(/not a fanfold signal file|msgpack|Unexpected|Data read/i);
+    expect(() => new SignalStore(dir).read(info.key, { dataHash: data.hash, window: [0, 300], symbols: ['A'] })).toThrow(
+      /not a fanfold signal file|msgpack|Unexpected|Data read/i,
+    );
   });
 });
 
@@ -178,7 +210,9 @@ describe('signal_replay equals the full backtest, trade for trade and metric for
     const window = { start: 400, end: 1100 };
     const strategy = STRATEGIES[0];
     generateSignals(data, [makeSet(strategy.type, strategy.params)], { dir, window });
-    const sets = riskBrokerGrid().slice(0, 40).map((rb) => ({ ...rb, strategy }));
+    const sets = riskBrokerGrid()
+      .slice(0, 40)
+      .map((rb) => ({ ...rb, strategy }));
     const full = runBatch(data, sets, { storeTrades: true, window });
     const replayed = runBatch(data, sets, { storeTrades: true, window, replay: { dir } });
     sets.forEach((_, i) => expectIdentical(replayed[i], full[i], `set ${i}`));

@@ -86,7 +86,12 @@ describe('storage modes', () => {
     const stored = rows(r.results_dir);
     expect(stored).toHaveLength(6);
     const withTrades = stored.filter((x) => x.trades_file !== null).map((x) => x.params);
-    expect(withTrades.sort()).toEqual(ranked.slice(0, 2).map((x) => JSON.stringify(x.params)).sort());
+    expect(withTrades.sort()).toEqual(
+      ranked
+        .slice(0, 2)
+        .map((x) => JSON.stringify(x.params))
+        .sort(),
+    );
   });
 
   it('the trial key is the same for the same set, data and window across runs', async () => {

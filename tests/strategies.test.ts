@@ -302,7 +302,14 @@ describe('buy_and_hold', () => {
   });
 
   it('with next_open fills the entry is at the open of bar 1', () => {
-    const r = run(bars([[10, 10, 10, 10], [11, 12, 10, 12], [12, 12, 11, 11]]), makeSet('buy_and_hold'));
+    const r = run(
+      bars([
+        [10, 10, 10, 10],
+        [11, 12, 10, 12],
+        [12, 12, 11, 11],
+      ]),
+      makeSet('buy_and_hold'),
+    );
     expect(r.fills.map((f) => [f.index, f.quantity, f.price])).toEqual([[1, 9090, 11]]);
     expect(r.metrics.final_equity).toBe(100_000 - 9090 * 11 + 9090 * 11);
   });

@@ -135,14 +135,24 @@ function grid(): ParameterSet[] {
   sets.push(makeSet('rsi_reversion', { n: 2, lower: 10, upper: 90 }, { broker: { fill: 'close' } }));
   sets.push(makeSet('sma_crossover', { fast: 5, slow: 20 }, { risk: { stopLoss: 0.02 } }));
   // a few more shapes sharing features with the ones above
-  sets.push(makeSet('sma_crossover', { fast: 5, slow: 20, allow_short: true }, { broker: { commission: { kind: 'percent', value: 0.001 }, slippage: { kind: 'fixed', value: 0.01 } } }));
+  sets.push(
+    makeSet(
+      'sma_crossover',
+      { fast: 5, slow: 20, allow_short: true },
+      { broker: { commission: { kind: 'percent', value: 0.001 }, slippage: { kind: 'fixed', value: 0.01 } } },
+    ),
+  );
   sets.push(makeSet('sma_crossover', { fast: 8, slow: 30, trigger: 'level' }, { risk: { takeProfit: 0.05, trailingStop: 0.03 } }));
   sets.push(makeSet('ema_crossover', { fast: 5, slow: 20 }, { risk: { sizing: { kind: 'fixed', value: 100 } } }));
   sets.push(makeSet('bollinger_reversion', { n: 20, k: 2 }, { capital: 50_000 }));
   sets.push(makeSet('donchian_breakout', { n: 20, exit_n: 10 }, { broker: { commission: { kind: 'per_share', value: 0.005 } } }));
   sets.push(makeSet('momentum', { n: 10, threshold: 0.02 }, { risk: { sizing: { kind: 'fractional', value: 0.7 } } }));
   sets.push(
-    makeSet('sma_crossover', { fast: 3, slow: 10 }, { strategy: { regimeFilter: { type: 'trend_regime', params: { fast: 10, slow: 30, threshold: 0.01 }, allow: ['trending'] } } }),
+    makeSet(
+      'sma_crossover',
+      { fast: 3, slow: 10 },
+      { strategy: { regimeFilter: { type: 'trend_regime', params: { fast: 10, slow: 30, threshold: 0.01 }, allow: ['trending'] } } },
+    ),
   );
   return sets;
 }
@@ -267,7 +277,11 @@ describe('multi-symbol', () => {
   });
 
   it('multi-symbol batch equals separate backtests', () => {
-    const sets = [set, makeSet('rsi_reversion', { n: 14 }, { risk: { sizing: { kind: 'percent_equity', value: 0.5 } } }), makeSet('buy_and_hold', {}, { risk: { sizing: { kind: 'percent_equity', value: 0.5 } } })];
+    const sets = [
+      set,
+      makeSet('rsi_reversion', { n: 14 }, { risk: { sizing: { kind: 'percent_equity', value: 0.5 } } }),
+      makeSet('buy_and_hold', {}, { risk: { sizing: { kind: 'percent_equity', value: 0.5 } } }),
+    ];
     const batch = runBatch(data, sets, { storeTrades: true });
     sets.forEach((s, i) => expectBitEqual(batch[i], runBacktest(data, s, { storeTrades: true }), `set ${i}`));
   });

@@ -43,7 +43,7 @@ const explode: StrategyDefinition<null> = {
 registerStrategy(explode);
 
 describe('event tracing in a topology', () => {
-  it('writes each container\'s events, in causal order, to <trace_dir>/<trace_id>/<container>.jsonl at cleanup', () => {
+  it("writes each container's events, in causal order, to <trace_dir>/<trace_id>/<container>.jsonl at cleanup", () => {
     const dir = tmp();
     // buy_and_hold signals at bar 0's close and fills at bar 1's open.
     const topology = new Topology('backtest', closes([10, 11, 12]), [makeSet('buy_and_hold')], { trace: { traceId: 't1', traceDir: dir, maxEvents: 100 } });
@@ -52,14 +52,35 @@ describe('event tracing in a topology', () => {
     expect(readdirSync(folder).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'features.jsonl', 'portfolio_0.jsonl', 'risk.jsonl', 'strategy.jsonl']);
     const all = readTrace(folder);
     expect(all.map((l) => `${l.container}:${l.type}`)).toEqual([
-      'data:BAR', 'features:FEATURES', 'strategy:SIGNAL', 'risk:ORDER', 'portfolio_0:PORTFOLIO',
-      'data:BAR', 'execution:FILL', 'portfolio_0:POSITION', 'features:FEATURES', 'portfolio_0:PORTFOLIO',
-      'data:BAR', 'features:FEATURES', 'portfolio_0:PORTFOLIO',
+      'data:BAR',
+      'features:FEATURES',
+      'strategy:SIGNAL',
+      'risk:ORDER',
+      'portfolio_0:PORTFOLIO',
+      'data:BAR',
+      'execution:FILL',
+      'portfolio_0:POSITION',
+      'features:FEATURES',
+      'portfolio_0:PORTFOLIO',
+      'data:BAR',
+      'features:FEATURES',
+      'portfolio_0:PORTFOLIO',
     ]);
     expect(all.map((l) => l.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
     const fill = all[6];
     // 100000 / 11 → 9090 shares at the open of bar 1.
-    expect(fill).toMatchObject({ portfolio: 0, symbol: 0, index: 1, quantity: 9090, price: 11, commission: 0, reason: 'signal', target: 1, causation: 4, correlation: 3 });
+    expect(fill).toMatchObject({
+      portfolio: 0,
+      symbol: 0,
+      index: 1,
+      quantity: 9090,
+      price: 11,
+      commission: 0,
+      reason: 'signal',
+      target: 1,
+      causation: 4,
+      correlation: 3,
+    });
     expect(all[3]).toMatchObject({ type: 'ORDER', causation: 3, correlation: 3 });
     expect(all[2]).toMatchObject({ type: 'SIGNAL', causation: 2, correlation: 3 });
     expect(all[7]).toMatchObject({ type: 'POSITION', causation: 7, correlation: 3, quantity: 9090 });
@@ -81,7 +102,11 @@ describe('event tracing in a topology', () => {
     const data = generateSynthetic({ bars: 1500, symbols: ['A', 'B'], seed: 8 });
     const sets = [
       makeSet('sma_crossover', { fast: 5, slow: 20, allow_short: true }, { risk: { stopLoss: 0.03, takeProfit: 0.06, trailingStop: null } }),
-      makeSet('rsi_reversion', { n: 7 }, { risk: { stopLoss: null, takeProfit: null, trailingStop: 0.05 }, broker: { fill: 'close', commission: null, slippage: null } }),
+      makeSet(
+        'rsi_reversion',
+        { n: 7 },
+        { risk: { stopLoss: null, takeProfit: null, trailingStop: 0.05 }, broker: { fill: 'close', commission: null, slippage: null } },
+      ),
     ];
     const check = (folder: string, signalCause: string): void => {
       const all = readTrace(folder);
@@ -122,13 +147,23 @@ describe('event tracing in a topology', () => {
     runBatch(data, sets, { replay: { dir: store }, trace: { ...trace, traceId: 'replay' } });
     check(join(dir, 'replay'), 'BAR');
     // One portfolio container per set, named by its index when the caller gives no trial numbers.
-    expect(readdirSync(join(dir, 'replay')).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'portfolio_0.jsonl', 'portfolio_1.jsonl', 'risk.jsonl', 'signals.jsonl']);
-    for (const set of [0, 1]) expect(lines(join(dir, 'replay', `portfolio_${set}.jsonl`)).every((e) => e.portfolio === set && e.container === `portfolio_${set}`)).toBe(true);
+    expect(readdirSync(join(dir, 'replay')).sort()).toEqual([
+      'data.jsonl',
+      'execution.jsonl',
+      'portfolio_0.jsonl',
+      'portfolio_1.jsonl',
+      'risk.jsonl',
+      'signals.jsonl',
+    ]);
+    for (const set of [0, 1])
+      expect(lines(join(dir, 'replay', `portfolio_${set}.jsonl`)).every((e) => e.portfolio === set && e.container === `portfolio_${set}`)).toBe(true);
   });
 
-  it('a run that throws still writes every initialized container\'s trace', () => {
+  it("a run that throws still writes every initialized container's trace", () => {
     const dir = tmp();
-    const topology = new Topology('backtest', generateSynthetic({ bars: 100, symbols: ['A'], seed: 1 }), [makeSet('test_explode')], { trace: { traceId: 'crash', traceDir: dir, maxEvents: 1000 } });
+    const topology = new Topology('backtest', generateSynthetic({ bars: 100, symbols: ['A'], seed: 1 }), [makeSet('test_explode')], {
+      trace: { traceId: 'crash', traceDir: dir, maxEvents: 1000 },
+    });
     expect(() => topology.run()).toThrow(LifecycleError);
     const folder = join(dir, 'crash');
     const bars = lines(join(folder, 'data.jsonl'));
@@ -153,7 +188,14 @@ describe('event tracing in a topology', () => {
     expect(readdirSync(parent)).toEqual(['traces']);
     expect(readdirSync(dir).sort()).toEqual(['__', '___.._x', '_tmp_abs-escape', 'nul_byte']);
     expect(existsSync('/tmp/abs-escape')).toBe(false);
-    expect(readdirSync(join(dir, '___.._x')).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'features.jsonl', 'portfolio_0.jsonl', 'risk.jsonl', 'strategy.jsonl']);
+    expect(readdirSync(join(dir, '___.._x')).sort()).toEqual([
+      'data.jsonl',
+      'execution.jsonl',
+      'features.jsonl',
+      'portfolio_0.jsonl',
+      'risk.jsonl',
+      'strategy.jsonl',
+    ]);
   });
 
   it('container rules: an exact name wins, then the first matching pattern in the order written, else the defaults', () => {
@@ -222,9 +264,13 @@ execution:
     // '*' keeps FILLs only: the strategy publishes none, execution all of its fills (under the trace's 50).
     expect(lines(join(folder, 'strategy.jsonl'))).toEqual([]);
     const fills: number[] = [];
-    runBacktest(generateSynthetic({ bars: 300, symbols: ['A'], seed: 3 }), makeSet('sma_crossover', { fast: 5, slow: 20 }, { risk: { stopLoss: 0.03, takeProfit: null, trailingStop: null } }), {
-      onBus: (bus) => bus.observe(EventType.FILL, 't', (f) => fills.push(f.index)),
-    });
+    runBacktest(
+      generateSynthetic({ bars: 300, symbols: ['A'], seed: 3 }),
+      makeSet('sma_crossover', { fast: 5, slow: 20 }, { risk: { stopLoss: 0.03, takeProfit: null, trailingStop: null } }),
+      {
+        onBus: (bus) => bus.observe(EventType.FILL, 't', (f) => fills.push(f.index)),
+      },
+    );
     const traced = lines(join(folder, 'execution.jsonl'));
     expect(fills.length).toBeGreaterThan(10);
     expect(fills.length).toBeLessThan(50);
@@ -240,7 +286,10 @@ execution:
     expect(readTrace(folder, { limit: 3 }).map((e) => e.type)).toEqual(['BAR', 'FEATURES', 'PORTFOLIO']);
     const json = spawnSync(process.execPath, [CLI, 'trace', folder, '--type', 'FILL', '--json'], { encoding: 'utf8' });
     expect(json.status).toBe(0);
-    const printed = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const printed = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(printed.map((e) => [e.id, e.index, e.quantity])).toEqual(fills.map((e) => [e.id, e.index, e.quantity]));
     const table = spawnSync(process.execPath, [CLI, 'trace', folder, '--container', 'data', '--limit', '2'], { encoding: 'utf8' });
     expect(table.status).toBe(0);
@@ -257,7 +306,10 @@ execution:
   it("a monte_carlo phase traces the best set's backtest its resamples are drawn from", async () => {
     const d = tmp();
     const file = join(d, 'mc.yaml');
-    writeFileSync(file, `name: mc\ndata: {synthetic: {bars: 300, symbols: [A], seed: 6}}\nstrategy: {type: sma_crossover, fast: [5, 10], slow: 30}\nsequence: {type: monte_carlo, paths: 20, seed: 1}\nexecution: {executor: inline, enable_event_tracing: true, trace_settings: {trace_id: m, trace_dir: ${join(d, 'tr')}, container_settings: {'{data,features,strategy,risk}': {enabled: false}}}}\n`);
+    writeFileSync(
+      file,
+      `name: mc\ndata: {synthetic: {bars: 300, symbols: [A], seed: 6}}\nstrategy: {type: sma_crossover, fast: [5, 10], slow: 30}\nsequence: {type: monte_carlo, paths: 20, seed: 1}\nexecution: {executor: inline, enable_event_tracing: true, trace_settings: {trace_id: m, trace_dir: ${join(d, 'tr')}, container_settings: {'{data,features,strategy,risk}': {enabled: false}}}}\n`,
+    );
     const { result } = await runWorkflow(await openWorkflow(file), { out: join(d, 'runs') });
     const best = result.phases[0].best!;
     const trial = best.params['strategy.fast'] === 5 ? 0 : 1;
@@ -271,7 +323,10 @@ execution:
   it('a failing trial still leaves its trace (the run goes on)', async () => {
     const d = tmp();
     const file = join(d, 'boom.yaml');
-    writeFileSync(file, `name: boom\ndata: {synthetic: {bars: 100, symbols: [A], seed: 1}}\nstrategy: {type: test_explode}\nexecution: {executor: inline, enable_event_tracing: true, trace_settings: {trace_id: b, trace_dir: ${join(d, 'tr')}}}\n`);
+    writeFileSync(
+      file,
+      `name: boom\ndata: {synthetic: {bars: 100, symbols: [A], seed: 1}}\nstrategy: {type: test_explode}\nexecution: {executor: inline, enable_event_tracing: true, trace_settings: {trace_id: b, trace_dir: ${join(d, 'tr')}}}\n`,
+    );
     const { result } = await runWorkflow(await openWorkflow(file), { out: join(d, 'runs') });
     expect(result.phases[0].failed).toBe(1);
     expect(result.phases[0].failures![0].error).toMatch(/boom at bar 40/);
@@ -282,7 +337,10 @@ execution:
   it('a pattern that matches no container of the topology is reported, and does not apply', async () => {
     const d = tmp();
     const file = join(d, 'typo.yaml');
-    writeFileSync(file, `name: typo\ndata: {synthetic: {bars: 50, symbols: [A], seed: 1}}\nstrategy: {type: buy_and_hold}\nexecution: {executor: inline, enable_event_tracing: true, trace_settings: {trace_id: y, trace_dir: ${join(d, 'tr')}, container_settings: {'portfolios*': {enabled: false}, 'portfolio_{5,900}': {enabled: false}}}}\n`);
+    writeFileSync(
+      file,
+      `name: typo\ndata: {synthetic: {bars: 50, symbols: [A], seed: 1}}\nstrategy: {type: buy_and_hold}\nexecution: {executor: inline, enable_event_tracing: true, trace_settings: {trace_id: y, trace_dir: ${join(d, 'tr')}, container_settings: {'portfolios*': {enabled: false}, 'portfolio_{5,900}': {enabled: false}}}}\n`,
+    );
     const logs: string[] = [];
     await runWorkflow(await openWorkflow(file), { out: join(d, 'runs'), log: (l) => logs.push(l) });
     // 'portfolio_{5,900}' names per-set containers (a sweep's trials 5 and 900): not reported.
@@ -315,7 +373,9 @@ execution:
     expect(events.every((e) => e.container === 'portfolio_4' && e.portfolio === 0 && e.trial === 4 && e.type === 'POSITION')).toBe(true);
     // Trial 4 is fast 10 × slow 30 (the first dimension varies slowest); its POSITION events are its backtest's fills.
     const fills: number[] = [];
-    runBacktest(generateSynthetic({ bars: 200, symbols: ['A'], seed: 4 }), makeSet('sma_crossover', { fast: 10, slow: 30 }), { onBus: (bus) => bus.observe(EventType.FILL, 't', (f) => fills.push(f.index)) });
+    runBacktest(generateSynthetic({ bars: 200, symbols: ['A'], seed: 4 }), makeSet('sma_crossover', { fast: 10, slow: 30 }), {
+      onBus: (bus) => bus.observe(EventType.FILL, 't', (f) => fills.push(f.index)),
+    });
     expect(events.map((e) => e.index)).toEqual(fills);
   });
 });

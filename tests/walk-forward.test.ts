@@ -80,7 +80,14 @@ describe('walk-forward optimisation', () => {
     const phase = loadWorkflow(config).phases[0].validated!;
     const data = generateSynthetic({ bars: 300, seed: 1 });
     seen.length = 0;
-    await runSearch(phase, data, { start: 100, end: 200 }, new InlineExecutor(), { results: null, label: 'peek', resume: false, storeTrades: false, topK: 1, keepAll: false });
+    await runSearch(phase, data, { start: 100, end: 200 }, new InlineExecutor(), {
+      results: null,
+      label: 'peek',
+      resume: false,
+      storeTrades: false,
+      topK: 1,
+      keepAll: false,
+    });
     expect(Math.max(...seen)).toBe(199);
     expect(Math.min(...seen)).toBe(0); // warm-up on the bars before the window
   });
@@ -113,9 +120,19 @@ results: {store_trades: false}
     const file = wfConfig();
     const { result, phases } = await runWorkflow(loadWorkflow(file), { out: tmp, executor: 'inline', storage: 'memory' });
     const phase = result.phases[0];
-    const wf = phase.walk_forward as { oos_equity: number[]; oos_metrics: Record<string, number | null>; efficiency: number | null; stability: Record<string, { values: unknown[] }> };
+    const wf = phase.walk_forward as {
+      oos_equity: number[];
+      oos_metrics: Record<string, number | null>;
+      efficiency: number | null;
+      stability: Record<string, { values: unknown[] }>;
+    };
     // 1600 bars, train 500, gap 5, test 250, step 250: test windows start at 505, 755, 1005, 1255 (1505 + 250 > 1600).
-    expect(phase.windows!.map((w) => w.test)).toEqual([[505, 755], [755, 1005], [1005, 1255], [1255, 1505]]);
+    expect(phase.windows!.map((w) => w.test)).toEqual([
+      [505, 755],
+      [755, 1005],
+      [1005, 1255],
+      [1255, 1505],
+    ]);
     expect(phase.trials).toBe(4 * 6);
     const data = phases[0].data;
     const config = phases[0].config;
@@ -123,7 +140,10 @@ results: {store_trades: false}
     const expected: number[] = [];
     for (const w of phase.windows!) {
       expect(w.best).not.toBeNull();
-      const set = parameterSetOf({ ...config, strategy: { ...config.strategy, fast: w.best!.params['strategy.fast'], slow: w.best!.params['strategy.slow'] } } as unknown as Config);
+      const set = parameterSetOf({
+        ...config,
+        strategy: { ...config.strategy, fast: w.best!.params['strategy.fast'], slow: w.best!.params['strategy.slow'] },
+      } as unknown as Config);
       const r = runBacktest(data, set, { window: { start: w.test[0], end: w.test[1] }, recordCurves: true });
       expect(w.test_metrics!.final_equity).toBe(r.metrics.final_equity);
       const scale = level / config.capital;

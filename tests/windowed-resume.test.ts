@@ -34,7 +34,6 @@ async function json(config: string, options: RunOptions): Promise<{ json: unknow
   return { json: rest, dir, log };
 }
 
-
 describe.each(Object.entries(configs))('%s on the pool, results in their own thread', (_name, config) => {
   it('equals inline; stopped part-way and resumed, equals it again and recomputes nothing stored', async () => {
     const reference = await json(config, { executor: 'inline' });
@@ -48,7 +47,15 @@ describe.each(Object.entries(configs))('%s on the pool, results in their own thr
     }, 5);
     let first;
     try {
-      first = await runWorkflow(await openWorkflow(config), { out: tmp, executor: 'pool', workers: 2, maxBatch: 2, resultsThread: true, signal: stop.signal, onRunDirectory: (d) => (dir = d) });
+      first = await runWorkflow(await openWorkflow(config), {
+        out: tmp,
+        executor: 'pool',
+        workers: 2,
+        maxBatch: 2,
+        resultsThread: true,
+        signal: stop.signal,
+        onRunDirectory: (d) => (dir = d),
+      });
     } finally {
       clearInterval(watch);
     }
@@ -65,7 +72,11 @@ describe.each(Object.entries(configs))('%s on the pool, results in their own thr
 
 describe('resume, other storage and changed configs', () => {
   // Long enough (a second or two on two workers) to be killed in the middle.
-  const single = writeIn(tmp, 'single.yaml', `name: single\n${body.replace('bars: 2400', 'bars: 30000').replace('storage: memory', 'storage: hybrid').replace('store_trades: true', 'store_trades: true, top_k: 4').replace('fast: [3, 5, 8, 13]', 'fast: "range(2, 60, 2)"').replace('objective: sharpe', 'objective: trades')}`);
+  const single = writeIn(
+    tmp,
+    'single.yaml',
+    `name: single\n${body.replace('bars: 2400', 'bars: 30000').replace('storage: memory', 'storage: hybrid').replace('store_trades: true', 'store_trades: true, top_k: 4').replace('fast: [3, 5, 8, 13]', 'fast: "range(2, 60, 2)"').replace('objective: sharpe', 'objective: trades')}`,
+  );
 
   async function interrupted(config: string, atRows: number): Promise<string> {
     const stop = new AbortController();
@@ -74,7 +85,14 @@ describe('resume, other storage and changed configs', () => {
       if (dir !== '' && countRows(dir) >= atRows) stop.abort();
     }, 5);
     try {
-      const first = await runWorkflow(await openWorkflow(config), { out: tmp, executor: 'pool', workers: 2, maxBatch: 2, signal: stop.signal, onRunDirectory: (d) => (dir = d) });
+      const first = await runWorkflow(await openWorkflow(config), {
+        out: tmp,
+        executor: 'pool',
+        workers: 2,
+        maxBatch: 2,
+        signal: stop.signal,
+        onRunDirectory: (d) => (dir = d),
+      });
       expect(first.interrupted).toBe(true);
     } finally {
       clearInterval(watch);
@@ -111,7 +129,12 @@ describe('resume, other storage and changed configs', () => {
     const changed = ['broker.commission.percent=0.002'];
     const dir = await interrupted(configs.walk_forward, 10);
     const log: string[] = [];
-    const { result } = await runWorkflow(await openWorkflow(configs.walk_forward, changed), { executor: 'pool', workers: 2, resume: dir, log: (l) => log.push(l) });
+    const { result } = await runWorkflow(await openWorkflow(configs.walk_forward, changed), {
+      executor: 'pool',
+      workers: 2,
+      resume: dir,
+      log: (l) => log.push(l),
+    });
     const { result: fresh } = await runWorkflow(await openWorkflow(configs.walk_forward, changed), { out: tmp, executor: 'inline' });
     const strip = ({ run_id: _a, results_dir: _b, ...rest }: typeof result) => rest;
     expect(strip(result)).toEqual(strip(fresh));

@@ -29,7 +29,11 @@ const TTRC_BARS = 5550;
 const out = mkdtempSync(join(tmpdir(), 'fanfold-workflow-'));
 let runs = 0;
 
-async function run(file: string, sets: string[] = [], log?: (line: string) => void): Promise<{ phases: PhaseJson[]; byName: (n: string) => PhaseJson; dir: string }> {
+async function run(
+  file: string,
+  sets: string[] = [],
+  log?: (line: string) => void,
+): Promise<{ phases: PhaseJson[]; byName: (n: string) => PhaseJson; dir: string }> {
   const { result } = await runWorkflow(loadWorkflow(fx(file), sets), { out, runId: `r${runs++}`, log });
   const byName = (n: string): PhaseJson => {
     const p = result.phases.find((x) => x.name === n);
@@ -192,7 +196,11 @@ describe('inputs.params and templates', () => {
 // -------------------------------------------------------------------------------------------------
 describe('train_test on ttrc.csv (5,550 bars, 1985-01-02 to 2006-12-29)', () => {
   const setOf = (params: Record<string, unknown>): ParameterSet =>
-    makeSet('sma_crossover', { fast: params['strategy.fast'] as number, slow: params['strategy.slow'] as number }, { broker: { commission: { kind: 'percent', value: 0.001 } } });
+    makeSet(
+      'sma_crossover',
+      { fast: params['strategy.fast'] as number, slow: params['strategy.slow'] as number },
+      { broker: { commission: { kind: 'percent', value: 0.001 } } },
+    );
   const grid: [number, number][] = [5, 10, 20].flatMap((f) => [50, 100].map((s) => [f, s] as [number, number]));
 
   async function windowOf(sets: string[]): Promise<PhaseJson> {
@@ -240,7 +248,11 @@ describe('train_test on ttrc.csv (5,550 bars, 1985-01-02 to 2006-12-29)', () => 
       const phase = await windowOf([...sets]);
       const w = phase.windows![0];
       // the train search, trial for trial, equals the programmatic batch on the train window
-      const train = runBatch(ttrc, grid.map(([f, s]) => setOf({ 'strategy.fast': f, 'strategy.slow': s })), { window: { start: 0, end: split } });
+      const train = runBatch(
+        ttrc,
+        grid.map(([f, s]) => setOf({ 'strategy.fast': f, 'strategy.slow': s })),
+        { window: { start: 0, end: split } },
+      );
       expect(phase.runs!.map((r) => r.params)).toEqual(grid.map(([f, s]) => ({ 'strategy.fast': f, 'strategy.slow': s })));
       phase.runs!.forEach((r, i) => expectSameBits(r.metrics, metricsJson(train[i].metrics), `train ${i}`));
       // best on the train window
@@ -259,7 +271,10 @@ describe('train_test on ttrc.csv (5,550 bars, 1985-01-02 to 2006-12-29)', () => 
 // -------------------------------------------------------------------------------------------------
 describe('parity: a YAML grid sweep equals the programmatic API, trial for trial, bit for bit', () => {
   function expectParity(phase: PhaseJson, expected: { params: Record<string, unknown>; set: ParameterSet }[], data: MarketData): void {
-    const api = runBatch(data, expected.map((e) => e.set));
+    const api = runBatch(
+      data,
+      expected.map((e) => e.set),
+    );
     expect(phase.trials).toBe(expected.length);
     expect(phase.failed).toBe(0);
     expect(phase.runs).toHaveLength(expected.length);

@@ -25,7 +25,13 @@ interface Common {
 export type PoolTaskBody =
   | { readonly kind: 'work'; readonly task: WorkTask }
   | { readonly kind: 'test'; readonly task: TestTask }
-  | { readonly kind: 'generate'; readonly data: MarketData; readonly sets: readonly ParameterSet[]; readonly options: Pick<TopologyOptions, 'window' | 'trace'>; readonly dir: string };
+  | {
+      readonly kind: 'generate';
+      readonly data: MarketData;
+      readonly sets: readonly ParameterSet[];
+      readonly options: Pick<TopologyOptions, 'window' | 'trace'>;
+      readonly dir: string;
+    };
 
 export type PoolTask = PoolTaskBody & Common;
 
@@ -52,7 +58,6 @@ class Carrier {
 }
 
 let columnsOf: string | null = null;
-
 
 export default async function runTask(t: PoolTask): Promise<PoolReply> {
   if (t.plugins.length > 0) await loadPluginsOnce(t.plugins);

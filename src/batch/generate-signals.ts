@@ -20,7 +20,11 @@ export interface SignalInfo {
  * Runs the signal_generation topology for a batch of strategies (one pass over the bars, one shared
  * feature hub) and stores each one's sparse signal under its key in `dir`.
  */
-export function generateSignals(data: MarketData, sets: readonly ParameterSet[], options: Pick<TopologyOptions, 'window' | 'trace'> & { readonly dir: string }): SignalInfo[] {
+export function generateSignals(
+  data: MarketData,
+  sets: readonly ParameterSet[],
+  options: Pick<TopologyOptions, 'window' | 'trace'> & { readonly dir: string },
+): SignalInfo[] {
   const topology = new Topology('signal_generation', data, sets, { window: options.window, trace: options.trace });
   topology.run();
   const { window } = topology;

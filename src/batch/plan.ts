@@ -62,4 +62,5 @@ export function decodePlan(ref: PlanRef): SearchPlan {
  * Which points of a plan a task evaluates: grid indices [from, to) (the sampler's constraints are
  * applied by the worker), or explicit grid indices (a random sample), in evaluation order.
  */
-export type PointRange = { readonly from: number; readonly to: number; readonly points: null } | { readonly from: 0; readonly to: 0; readonly points: Float64Array };
+export type PointRange =
+  { readonly from: number; readonly to: number; readonly points: null } | { readonly from: 0; readonly to: 0; readonly points: Float64Array };

@@ -20,10 +20,14 @@ export function preparedPlan(ref: PlanRef): Prepared {
   let p = prepared.get(ref.id);
   if (p === undefined) {
     const plan = decodePlan(ref);
-    p = { plan, sampler: samplerOf(plan.template), capital: plan.template.config.capital, masks: plan.blocks === null ? null : chosenCombinations(plan.blocks.count, plan.blocks.combinations, plan.blocks.seed) };
+    p = {
+      plan,
+      sampler: samplerOf(plan.template),
+      capital: plan.template.config.capital,
+      masks: plan.blocks === null ? null : chosenCombinations(plan.blocks.count, plan.blocks.combinations, plan.blocks.seed),
+    };
     if (prepared.size >= KEEP_PLANS) prepared.delete(prepared.keys().next().value!);
     prepared.set(ref.id, p);
   }
   return p;
 }
-

@@ -80,12 +80,31 @@ export function packRows(rows: StoredRows): Uint8Array {
   const width = pts === null || pointCount === 0 ? 0 : pts.sums.length / pointCount;
   const signature = encoder.encode(pts?.signature ?? '');
   const partialLength = pts === null ? 0 : pts.partial.length;
-  const pointsAt = { signature: size, objective: (size += align8(signature.byteLength)), sums: (size += 8 * pointCount), partial: (size += 8 * pointCount * width), eligible: (size += 8 * partialLength) };
+  const pointsAt = {
+    signature: size,
+    objective: (size += align8(signature.byteLength)),
+    sums: (size += 8 * pointCount),
+    partial: (size += 8 * pointCount * width),
+    eligible: (size += 8 * partialLength),
+  };
   size += align8(pointCount);
   const buffer = new ArrayBuffer(size);
   const bytes = new Uint8Array(buffer);
   const header = new Int32Array(buffer, 0, HEADER);
-  header.set([MAGIC, n, w, label.byteLength, params.byteLength, trades === null ? 0 : 1, tradeBytes, pts === null ? -1 : pointCount, width, signature.byteLength, partialLength, 0]);
+  header.set([
+    MAGIC,
+    n,
+    w,
+    label.byteLength,
+    params.byteLength,
+    trades === null ? 0 : 1,
+    tradeBytes,
+    pts === null ? -1 : pointCount,
+    width,
+    signature.byteLength,
+    partialLength,
+    0,
+  ]);
   if (pts !== null) {
     bytes.set(signature, pointsAt.signature);
     new Float64Array(buffer, pointsAt.objective, pointCount).set(pts.objective);
@@ -164,10 +183,11 @@ export function unpackRows(bytes: Uint8Array): StoredRows {
         continue;
       }
       let end = tradeBytes;
-      for (let q = r + 1; q <= n; q++) if (tradeOffsets[q] >= 0) {
-        end = tradeOffsets[q];
-        break;
-      }
+      for (let q = r + 1; q <= n; q++)
+        if (tradeOffsets[q] >= 0) {
+          end = tradeOffsets[q];
+          break;
+        }
       trades[r] = u8.subarray(tradesAt + tradeOffsets[r], tradesAt + end);
     }
   }
@@ -184,7 +204,15 @@ export function unpackRows(bytes: Uint8Array): StoredRows {
   };
 }
 
-function pointsOf(u8: Uint8Array, buffer: ArrayBufferLike, at: number, count: number, width: number, signatureBytes: number, partialLength: number): PointStats {
+function pointsOf(
+  u8: Uint8Array,
+  buffer: ArrayBufferLike,
+  at: number,
+  count: number,
+  width: number,
+  signatureBytes: number,
+  partialLength: number,
+): PointStats {
   const objectiveAt = at + align8(signatureBytes);
   const sumsAt = objectiveAt + 8 * count;
   const partialAt = sumsAt + 8 * count * width;

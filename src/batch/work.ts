@@ -90,7 +90,14 @@ export function runWork(task: WorkTask): WorkReply {
     const window = plan.windows[wi];
     const trace = plan.trace === null ? undefined : traceWithin(plan.trace, `${window.start}-${window.end}_t${points[0]}-${points[points.length - 1]}`, points);
     const blockSpec = plan.blocks === null ? undefined : { count: plan.blocks.count, total: plan.blocks.total, offset: plan.blocks.offsets[wi] };
-    const results = runBatch(task.data, built.sets, { window, periodsPerYear: plan.periodsPerYear ?? undefined, storeTrades: plan.storeTrades, trace, replay: plan.replay ?? undefined, blocks: blockSpec });
+    const results = runBatch(task.data, built.sets, {
+      window,
+      periodsPerYear: plan.periodsPerYear ?? undefined,
+      storeTrades: plan.storeTrades,
+      trace,
+      replay: plan.replay ?? undefined,
+      blocks: blockSpec,
+    });
     const json = results.map((r) => metricsJson(r.metrics));
     byWindow.push(json);
     if (wi === 0) tradesOf = results.map((r) => r.trades);
@@ -104,9 +111,21 @@ export function runWork(task: WorkTask): WorkReply {
       }
     }
   }
-  const combined = points.map((_, i) => (plan.combine ? combineSegments(byWindow.map((m, wi) => ({ metrics: m[i], bars: plan.windows[wi].end - plan.windows[wi].start })), p.capital) : byWindow[0][i]));
+  const combined = points.map((_, i) =>
+    plan.combine
+      ? combineSegments(
+          byWindow.map((m, wi) => ({ metrics: m[i], bars: plan.windows[wi].end - plan.windows[wi].start })),
+          p.capital,
+        )
+      : byWindow[0][i],
+  );
   if (blocks !== null && points.length > 0) rows.points(pointStats(p, points, combined, blocks));
-  const reply: WorkReply = { points: points.length, ms: performance.now() - started, top: topOf(p, points, built.params, combined, tradesOf), rows: rows.pack() };
+  const reply: WorkReply = {
+    points: points.length,
+    ms: performance.now() - started,
+    top: topOf(p, points, built.params, combined, tradesOf),
+    rows: rows.pack(),
+  };
   if (plan.report === null) return reply;
   const m = plan.report.length;
   const values = new Float64Array(points.length * m);
@@ -184,7 +203,14 @@ class RowsBuilder {
     this.rowTrades = withTrades ? new Array(count).fill(null) : null;
   }
 
-  window(wi: number, points: readonly number[], built: Built, json: readonly MetricsJson[], results: readonly { trades: Trade[] | null }[], dataHash: string): void {
+  window(
+    wi: number,
+    points: readonly number[],
+    built: Built,
+    json: readonly MetricsJson[],
+    results: readonly { trades: Trade[] | null }[],
+    dataHash: string,
+  ): void {
     const window = this.windows[wi];
     const n = this.n;
     for (let i = 0; i < n; i++) {
@@ -223,7 +249,13 @@ function writeMetrics(out: Float64Array, at: number, m: MetricsJson): void {
 }
 
 /** The batch's top-k eligible points by the plan's objective (their metrics combined over segments for k_fold). */
-function topOf(p: Prepared, points: readonly number[], params: readonly Record<string, unknown>[], combined: readonly MetricsJson[], tradesOf: readonly (Trade[] | null)[]): TopEntry[] {
+function topOf(
+  p: Prepared,
+  points: readonly number[],
+  params: readonly Record<string, unknown>[],
+  combined: readonly MetricsJson[],
+  tradesOf: readonly (Trade[] | null)[],
+): TopEntry[] {
   const { plan } = p;
   const board = new Leaderboard<number>(plan.objective, plan.topK);
   for (let i = 0; i < points.length; i++) board.offer(points[i], combined[i], i);
@@ -260,6 +292,19 @@ export function runTest(task: TestTask): TestReply {
   const { plan } = preparedPlan(task.plan);
   const { set, params } = trialPoint(plan.template, task.trial);
   const trace = plan.trace === null || task.traceSegment === null ? undefined : traceWithin(plan.trace, task.traceSegment, [task.trial]);
-  const [r] = runBatch(task.data, [set], { window: task.window, periodsPerYear: plan.periodsPerYear ?? undefined, storeTrades: task.trades, recordCurves: task.recordCurve, trace });
-  return { trial: task.trial, key: trialKey(set, task.data.hash, task.window), params, metrics: metricsJson(r.metrics), trades: r.trades, curve: r.curve ?? null };
+  const [r] = runBatch(task.data, [set], {
+    window: task.window,
+    periodsPerYear: plan.periodsPerYear ?? undefined,
+    storeTrades: task.trades,
+    recordCurves: task.recordCurve,
+    trace,
+  });
+  return {
+    trial: task.trial,
+    key: trialKey(set, task.data.hash, task.window),
+    params,
+    metrics: metricsJson(r.metrics),
+    trades: r.trades,
+    curve: r.curve ?? null,
+  };
 }

@@ -11,7 +11,6 @@ import { LIST_KINDS, type ListKind } from './list-kinds.js';
 
 export { LIST_KINDS, type ListKind };
 
-
 const WORKFLOWS = [
   { name: 'single_phase', description: 'a config without `phases`: one phase over its parameter space' },
   { name: 'phases', description: '`phases`: a DAG by depends_on, with conditions on earlier results and ${phase.best.params} inputs' },
@@ -48,7 +47,8 @@ export function listText(kind?: ListKind): string {
       }
     } else {
       const list = k === 'sequences' ? SEQUENCES : k === 'topologies' ? TOPOLOGIES : workflows();
-      for (const item of list) lines.push(`  ${item.name} — ${item.description}${'containers' in item ? ` [containers: ${item.containers.map(containerLabel).join(', ')}]` : ''}`);
+      for (const item of list)
+        lines.push(`  ${item.name} — ${item.description}${'containers' in item ? ` [containers: ${item.containers.map(containerLabel).join(', ')}]` : ''}`);
     }
   }
   return lines.join('\n');

@@ -36,7 +36,8 @@ export function readTrace(dir: string, query: TraceQuery = {}): TraceRecord[] {
   const known = [...EVENT_NAMES, 'TRUNCATED'];
   const types = query.types?.map((t) => t.toUpperCase());
   for (const t of types ?? []) if (!known.includes(t)) throw new UserError(`trace --type: unknown event type '${t}'; types are ${known.join(', ')}`);
-  if (query.limit !== undefined && !(Number.isInteger(query.limit) && query.limit >= 0)) throw new UserError(`trace --limit: expected a whole number ≥ 0, got ${query.limit}`);
+  if (query.limit !== undefined && !(Number.isInteger(query.limit) && query.limit >= 0))
+    throw new UserError(`trace --limit: expected a whole number ≥ 0, got ${query.limit}`);
   const files = traceFiles(dir);
   if (files.length === 0) throw new UserError(`trace: no <container>.jsonl trace files under ${dir}`);
   const match = query.container === undefined ? null : globMatcher(query.container);
@@ -71,8 +72,20 @@ const FIXED = ['run', 'id', 'causation', 'correlation', 'container', 'type', 'in
 export function traceTable(records: readonly TraceRecord[]): string {
   const runs = new Set(records.map((r) => r.run));
   const cols = FIXED.filter((c) => c !== 'run' || runs.size > 1);
-  const head: Record<string, string> = { run: 'run', id: 'id', causation: 'cause', correlation: 'corr', container: 'container', type: 'type', index: 'bar', trial: 'trial', portfolio: 'set', symbol: 'sym' };
-  const cell = (v: unknown): string => (v === undefined ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)))) : String(v));
+  const head: Record<string, string> = {
+    run: 'run',
+    id: 'id',
+    causation: 'cause',
+    correlation: 'corr',
+    container: 'container',
+    type: 'type',
+    index: 'bar',
+    trial: 'trial',
+    portfolio: 'set',
+    symbol: 'sym',
+  };
+  const cell = (v: unknown): string =>
+    v === undefined ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)))) : String(v);
   const rows = records.map((r) => [
     ...cols.map((c) => cell(r[c])),
     Object.entries(r)
@@ -82,7 +95,11 @@ export function traceTable(records: readonly TraceRecord[]): string {
   ]);
   const header = [...cols.map((c) => head[c]), 'details'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const fmt = (r: string[]): string =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), ...rows.map(fmt)].join('\n');
 }
 

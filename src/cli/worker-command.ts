@@ -20,7 +20,11 @@ export async function workerCommand(args: WorkerArgs): Promise<void> {
   if (!REDIS_URL_PATTERN.test(args.redis)) throw new UserError(`--redis: expected a redis:// or rediss:// URL, got '${redactedUrl(args.redis)}'`);
   const workers = args.workers === undefined || args.workers === 'auto' ? availableParallelism() : Number(args.workers);
   if (!Number.isInteger(workers) || workers < 1) throw new UserError(`--workers: expected 'auto' or a positive integer, got '${args.workers}'`);
-  for (const [flag, v] of [['--lock-ms', args.lockMs], ['--stalled-ms', args.stalledMs], ['--poll-ms', args.pollMs]] as const) {
+  for (const [flag, v] of [
+    ['--lock-ms', args.lockMs],
+    ['--stalled-ms', args.stalledMs],
+    ['--poll-ms', args.pollMs],
+  ] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new UserError(`${flag}: expected a positive integer, got '${v}'`);
   }
   const controller = new AbortController();

@@ -74,7 +74,8 @@ function nextValues(config: PlainConfig, best: Record<string, unknown>, state: R
 function positive(options: Readonly<Record<string, unknown>>, key: string, fallback: number, integer = false): number {
   const v = options[key];
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !(v > 0) || (integer && !Number.isInteger(v))) throw new OptionError(key, `expected a positive ${integer ? 'whole number' : 'number'}, found ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !(v > 0) || (integer && !Number.isInteger(v)))
+    throw new OptionError(key, `expected a positive ${integer ? 'whole number' : 'number'}, found ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -89,7 +90,9 @@ export const refine: ComposableWorkflow<RefineState> = {
   name: 'refine',
   description: 'grid, then re-centre on the best set with a step / factor until the minimum step or no improvement',
   prepare(options, config) {
-    for (const key of Object.keys(options)) if (!['factor', 'min_step', 'patience', 'tolerance'].includes(key)) throw new OptionError(key, `unknown refine option '${key}'; options are factor, min_step, patience, tolerance`);
+    for (const key of Object.keys(options))
+      if (!['factor', 'min_step', 'patience', 'tolerance'].includes(key))
+        throw new OptionError(key, `unknown refine option '${key}'; options are factor, min_step, patience, tolerance`);
     const factor = positive(options, 'factor', 2, true);
     if (factor < 2) throw new OptionError('factor', `expected a whole number of at least 2, found ${factor}`);
     const minStep = options.min_step === undefined ? null : positive(options, 'min_step', 0);
@@ -99,10 +102,22 @@ export const refine: ComposableWorkflow<RefineState> = {
       const values = distinctSorted(dim.values);
       if (values.length < 2) continue;
       const integer = values.every(Number.isInteger);
-      dimensions.set(dim.name, { lo: values[0], hi: values[values.length - 1], integer, minStep: integer ? Math.max(1, minStep ?? 1) : (minStep ?? stepOf(values) / 64) });
+      dimensions.set(dim.name, {
+        lo: values[0],
+        hi: values[values.length - 1],
+        integer,
+        minStep: integer ? Math.max(1, minStep ?? 1) : (minStep ?? stepOf(values) / 64),
+      });
     }
     if (dimensions.size === 0) throw new OptionError('type', 'refine needs at least one numeric dimension with two or more values in the parameter space');
-    return { factor, patience: positive(options, 'patience', 2, true), tolerance: options.tolerance === undefined ? 0 : positive(options, 'tolerance', 0), dimensions, best: null, stale: 0 };
+    return {
+      factor,
+      patience: positive(options, 'patience', 2, true),
+      tolerance: options.tolerance === undefined ? 0 : positive(options, 'tolerance', 0),
+      dimensions,
+      best: null,
+      stale: 0,
+    };
   },
   shouldContinue(result: IterationResult, _iteration, state) {
     const value = result.best?.metrics[result.objective.metric] ?? null;

@@ -41,9 +41,11 @@ export const regimeAdaptive: ComposableWorkflow<RegimeState> = {
   name: 'regime_adaptive',
   description: 'optimise separately on the bars of each classifier regime, then backtest the regime-switched combination',
   prepare(options) {
-    for (const key of Object.keys(options)) if (key !== 'classifier') throw new OptionError(key, `unknown regime_adaptive option '${key}'; the option is classifier: {type, ...params}`);
+    for (const key of Object.keys(options))
+      if (key !== 'classifier') throw new OptionError(key, `unknown regime_adaptive option '${key}'; the option is classifier: {type, ...params}`);
     const c = options.classifier;
-    if (c === null || typeof c !== 'object' || Array.isArray(c) || typeof (c as { type?: unknown }).type !== 'string') throw new OptionError('classifier', 'expected a classifier map {type: <classifier>, ...its parameters}');
+    if (c === null || typeof c !== 'object' || Array.isArray(c) || typeof (c as { type?: unknown }).type !== 'string')
+      throw new OptionError('classifier', 'expected a classifier map {type: <classifier>, ...its parameters}');
     const { type, ...params } = c as { type: string } & Record<string, never>;
     let labels: readonly string[];
     try {
@@ -58,7 +60,10 @@ export const regimeAdaptive: ComposableWorkflow<RegimeState> = {
   getBranches(result, state) {
     if (result.iteration !== 0 || result.best === null) return [];
     const fixed = fixedOutsideStrategy(result.config, result.best.params);
-    return state.labels.map((label) => ({ name: label, changes: { ...fixed, 'strategy.regime_switch': null, 'strategy.regime_filter': { ...state.classifier, allow: [label] } } }));
+    return state.labels.map((label) => ({
+      name: label,
+      changes: { ...fixed, 'strategy.regime_switch': null, 'strategy.regime_filter': { ...state.classifier, allow: [label] } },
+    }));
   },
   shouldContinue(result) {
     return result.iteration === 0 && result.branches.some((b) => b.best !== null);
@@ -67,7 +72,11 @@ export const regimeAdaptive: ComposableWorkflow<RegimeState> = {
     const byLabel: Record<string, unknown> = {};
     for (const b of result.branches) if (b.best !== null) byLabel[b.name] = strategyParams(b.best.params);
     const base = strategyParams(result.best!.params);
-    const changes: Record<string, unknown> = { ...fixedOutsideStrategy(config, result.best!.params), 'strategy.regime_filter': null, 'strategy.regime_switch': { ...state.classifier, by_label: byLabel } };
+    const changes: Record<string, unknown> = {
+      ...fixedOutsideStrategy(config, result.best!.params),
+      'strategy.regime_filter': null,
+      'strategy.regime_switch': { ...state.classifier, by_label: byLabel },
+    };
     for (const [k, v] of Object.entries(base)) changes[`strategy.${k}`] = v;
     return applyChanges(config, changes);
   },

@@ -23,7 +23,13 @@ export function parameterSetOf(config: Config): ParameterSet {
       type,
       params: params as RawParams,
       regimeFilter: filter ? (({ type: t, allow, ...p }) => ({ type: t, allow, params: p as RawParams }))(filter) : null,
-      ...(regimeSwitch ? { regimeSwitch: (({ type: t, by_label, ...p }) => ({ type: t, params: p as RawParams, byLabel: by_label as Record<string, RawParams> }))(regimeSwitch) } : {}),
+      ...(regimeSwitch
+        ? {
+            regimeSwitch: (({ type: t, by_label, ...p }) => ({ type: t, params: p as RawParams, byLabel: by_label as Record<string, RawParams> }))(
+              regimeSwitch,
+            ),
+          }
+        : {}),
     },
     risk: {
       sizing: pick<Sizing['kind']>(sizing, ['percent_equity', 'fixed', 'fractional']),

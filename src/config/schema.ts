@@ -34,7 +34,10 @@ const regimeFilter = z
   .describe('classifier whose label gates the strategy: flat unless the label is in `allow`');
 
 const regimeSwitch = z
-  .object({ type: z.string().min(1), by_label: z.record(z.string(), z.record(z.string(), param)).describe('per label: the strategy parameters that decide the target under it') })
+  .object({
+    type: z.string().min(1),
+    by_label: z.record(z.string(), z.record(z.string(), param)).describe('per label: the strategy parameters that decide the target under it'),
+  })
   .catchall(param)
   .describe('classifier whose label picks the strategy parameters in force; flat under a label without an entry');
 
@@ -45,7 +48,7 @@ const strategy = z
     regime_switch: regimeSwitch.nullable().optional(),
   })
   .catchall(param)
-  .describe("the strategy and its parameters, beside `type`");
+  .describe('the strategy and its parameters, beside `type`');
 
 const sizing = z.union([
   z.strictObject({ percent_equity: z.number().positive().max(1) }),
@@ -53,11 +56,7 @@ const sizing = z.union([
   z.strictObject({ fractional: z.number().positive().max(1) }),
 ]);
 
-const commission = z.union([
-  z.strictObject({ percent: fraction }),
-  z.strictObject({ per_share: fraction }),
-  z.strictObject({ fixed: fraction }),
-]);
+const commission = z.union([z.strictObject({ percent: fraction }), z.strictObject({ per_share: fraction }), z.strictObject({ fixed: fraction })]);
 const slippage = z.union([z.strictObject({ percent: fraction }), z.strictObject({ fixed: fraction })]);
 
 const risk = z.strictObject({
@@ -77,7 +76,10 @@ const spa = z.strictObject({
   bootstrap: z.number().int().positive().default(1000).describe('stationary bootstrap replications'),
   block: z.number().gt(1).default(20).describe('mean block length of the stationary bootstrap, in bars'),
   seed: z.number().int().default(7).describe('seed of the bootstrap'),
-  benchmark: z.enum(['flat', 'buy_and_hold']).default('flat').describe('flat: zero returns; buy_and_hold: the data\'s symbols held in equal parts from the window\'s first close'),
+  benchmark: z
+    .enum(['flat', 'buy_and_hold'])
+    .default('flat')
+    .describe("flat: zero returns; buy_and_hold: the data's symbols held in equal parts from the window's first close"),
 });
 
 const robustness = z.strictObject({
@@ -88,17 +90,32 @@ const robustness = z.strictObject({
     .max(24)
     .refine((b) => b % 2 === 0, 'an even number of blocks')
     .default(16)
-    .describe('CSCV blocks of the search window\'s returns (even, 4..24)'),
-  combinations: z.number().int().positive().optional().describe('most CSCV combinations evaluated (default: all while planned points × combinations ≤ 2^23, else a seeded sample of ⌊2^23 / points⌋, at least 200)'),
+    .describe("CSCV blocks of the search window's returns (even, 4..24)"),
+  combinations: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'most CSCV combinations evaluated (default: all while planned points × combinations ≤ 2^23, else a seeded sample of ⌊2^23 / points⌋, at least 200)',
+    ),
   seed: z.number().int().default(7).describe('seed of the sample of combinations'),
-  spa: z.union([z.literal(false), spa]).prefault({}).describe('Hansen\'s SPA test over the top-k sets; false: off'),
+  spa: z
+    .union([z.literal(false), spa])
+    .prefault({})
+    .describe("Hansen's SPA test over the top-k sets; false: off"),
 });
 
 const duration = z.union([z.number().positive(), z.string().regex(/^\s*\d+(\.\d+)?\s*(s|m|h|d)\s*$/, 'seconds, or a duration like 45s, 30m, 8h, 1d')]);
 
 const tpe = z.strictObject({
   startup_trials: z.number().int().min(0).default(10).describe('uniform random trials before the model proposes'),
-  candidates: z.number().int().positive().default(24).describe('candidates drawn from the good density per proposal; the one with the highest log l(x) − log g(x) is proposed'),
+  candidates: z
+    .number()
+    .int()
+    .positive()
+    .default(24)
+    .describe('candidates drawn from the good density per proposal; the one with the highest log l(x) − log g(x) is proposed'),
   multivariate: z.boolean().default(false).describe('one joint Parzen estimator over every parameter (else one per parameter)'),
 });
 
@@ -122,7 +139,7 @@ const pruner = z.strictObject({
     .refine((r) => r.every((x, i) => i === 0 || x > r[i - 1]) && r[r.length - 1] === 1, 'increasing fractions ending at 1, e.g. [0.25, 0.5, 1.0]')
     .default([0.25, 0.5, 1])
     .describe('history prefixes of the window each rung evaluates on, as fractions of its bars'),
-  keep: z.number().gt(0).lt(1).default(0.33).describe('share of a rung\'s trials promoted to the next'),
+  keep: z.number().gt(0).lt(1).default(0.33).describe("share of a rung's trials promoted to the next"),
 });
 
 export const objectiveSpec = z.strictObject({
@@ -131,22 +148,43 @@ export const objectiveSpec = z.strictObject({
 });
 
 const search = z.strictObject({
-  method: z.enum(['grid', 'random', 'tpe', 'cmaes', 'nsga2']).default('grid').describe('grid: every point; random: a seeded sample; tpe, cmaes: model-based, one objective; nsga2: several objectives (search.objectives)'),
-  objectives: z.array(objectiveSpec).min(1).optional().describe('nsga2: the objectives, the first one ranks `best`; e.g. [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]'),
-  batch: z.number().int().positive().max(MAX_BATCH).optional().describe('tpe: proposals per batch (default 32, whatever the worker count, so results do not depend on it); cmaes: its population; nsga2: its population'),
-  timeout: duration.optional().describe('stop proposing at this deadline after the search starts (45s, 30m, 8h, 1d); what ran is finished, stored and reported'),
+  method: z
+    .enum(['grid', 'random', 'tpe', 'cmaes', 'nsga2'])
+    .default('grid')
+    .describe('grid: every point; random: a seeded sample; tpe, cmaes: model-based, one objective; nsga2: several objectives (search.objectives)'),
+  objectives: z
+    .array(objectiveSpec)
+    .min(1)
+    .optional()
+    .describe('nsga2: the objectives, the first one ranks `best`; e.g. [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]'),
+  batch: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_BATCH)
+    .optional()
+    .describe('tpe: proposals per batch (default 32, whatever the worker count, so results do not depend on it); cmaes: its population; nsga2: its population'),
+  timeout: duration
+    .optional()
+    .describe('stop proposing at this deadline after the search starts (45s, 30m, 8h, 1d); what ran is finished, stored and reported'),
   tpe: tpe.prefault({}),
   cmaes: cmaes.prefault({}),
   nsga2: nsga2.prefault({}),
   pruner: pruner.nullable().optional().describe('successive halving over history prefixes (grid, random, tpe); null: none (a phase overriding its workflow)'),
-  objective: z.string().default('sharpe').describe(`a metric: ${METRIC_NAMES.join(', ')}`),
+  objective: z
+    .string()
+    .default('sharpe')
+    .describe(`a metric: ${METRIC_NAMES.join(', ')}`),
   direction: z.enum(['max', 'min']).default('max'),
   constraints: z.array(z.string()).default([]).describe('expressions over dotted parameter paths, e.g. "strategy.fast < strategy.slow"'),
   trials: z.number().int().positive().optional().describe('random: points drawn; tpe, cmaes, nsga2: the budget of distinct sets evaluated (default 100)'),
   seed: z.number().int().default(0).describe('seed of a random, tpe, cmaes or nsga2 search'),
   min_trades: z.number().int().min(0).optional().describe('a trial with fewer closed trades cannot be best'),
   max_drawdown: z.number().positive().optional().describe('a trial with a deeper max drawdown cannot be best'),
-  robustness: z.union([z.literal(false), robustness]).prefault({}).describe('overfitting statistics of the search (PSR, DSR, PBO, SPA, plateau); false: off'),
+  robustness: z
+    .union([z.literal(false), robustness])
+    .prefault({})
+    .describe('overfitting statistics of the search (PSR, DSR, PBO, SPA, plateau); false: off'),
 });
 
 const results = z.strictObject({
@@ -182,7 +220,7 @@ const kFold = z.strictObject({
 const cpcv = z.strictObject({
   type: z.literal('cpcv'),
   groups: z.number().int().min(2).default(6).describe('contiguous groups of bars'),
-  test_groups: z.number().int().min(1).default(2).describe('groups in each split\'s test part (every choice of them is a split)'),
+  test_groups: z.number().int().min(1).default(2).describe("groups in each split's test part (every choice of them is a split)"),
   purge: length.optional().describe('train bars left out just before each test group'),
   embargo: length.optional().describe('train bars left out just after each test group'),
 });
@@ -197,7 +235,10 @@ const monteCarlo = z.strictObject({
 
 const redis = z
   .strictObject({
-    url: z.string().regex(REDIS_URL_PATTERN, 'a redis:// or rediss:// URL, e.g. redis://user:password@host:6379').describe('Redis for the redis executor; user and password may be in the URL, rediss:// for TLS'),
+    url: z
+      .string()
+      .regex(REDIS_URL_PATTERN, 'a redis:// or rediss:// URL, e.g. redis://user:password@host:6379')
+      .describe('Redis for the redis executor; user and password may be in the URL, rediss:// for TLS'),
     in_flight: z.number().int().positive().default(8).describe('batches kept queued at once: about the worker threads of every machine together'),
   })
   .describe('the redis executor: batches go to `fanfold worker` processes through this Redis');
@@ -211,13 +252,23 @@ const execution = z.strictObject({
     .int()
     .nonnegative()
     .default(512)
-    .describe('MiB of whole-series feature columns computed once and shared by every batch (and, on the pool, every worker); a feature beyond it is updated bar by bar in each batch that needs it'),
-  enable_event_tracing: z.boolean().default(false).describe('record events per container to JSON lines under trace_settings.trace_dir (fanfold trace DIR prints them)'),
+    .describe(
+      'MiB of whole-series feature columns computed once and shared by every batch (and, on the pool, every worker); a feature beyond it is updated bar by bar in each batch that needs it',
+    ),
+  enable_event_tracing: z
+    .boolean()
+    .default(false)
+    .describe('record events per container to JSON lines under trace_settings.trace_dir (fanfold trace DIR prints them)'),
   trace_settings: z
     .strictObject({
       trace_id: z.string().min(1).nullable().default(null).describe('name of the trace folder (sanitised); default: the run id'),
       trace_dir: z.string().min(1).default(TRACE_DEFAULTS.dir).describe('parent folder of traces, relative to the working directory'),
-      max_events: z.number().int().positive().default(TRACE_DEFAULTS.maxEvents).describe("events kept per container (and per topology run) unless its pattern says otherwise; later ones are counted"),
+      max_events: z
+        .number()
+        .int()
+        .positive()
+        .default(TRACE_DEFAULTS.maxEvents)
+        .describe('events kept per container (and per topology run) unless its pattern says otherwise; later ones are counted'),
       container_settings: z
         .record(
           z.string().min(1),
@@ -228,7 +279,9 @@ const execution = z.strictObject({
           }),
         )
         .default({})
-        .describe('glob pattern over container names (data, features, strategy, signals, risk, portfolio_<trial> — one per parameter set, execution) → settings; an exact name wins, else the first matching pattern in the order written'),
+        .describe(
+          'glob pattern over container names (data, features, strategy, signals, risk, portfolio_<trial> — one per parameter set, execution) → settings; an exact name wins, else the first matching pattern in the order written',
+        ),
     })
     .optional(),
 });
@@ -237,7 +290,10 @@ export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   extends: z.string().optional().describe('a base config (path relative to this file) whose keys this one overrides'),
   plugins: z.array(z.string()).default([]).describe('folders of ES modules exporting strategies and classifiers'),
-  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only (it names a results folder)'),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only (it names a results folder)'),
   data: z.union([dataPath, dataSymbols, dataSynthetic]),
   capital: positive.default(100_000),
   periods_per_year: positive.optional().describe('periods per year for annualised metrics; default inferred from the bar interval'),
@@ -246,7 +302,18 @@ export const configSchema = z.strictObject({
   broker: broker.default({ fill: 'next_open', commission: null, slippage: null }),
   search: search.optional(),
   results: results.default({ storage: 'memory', store_trades: true, top_k: 20 }),
-  sequence: z.union([z.literal('single_pass'), z.literal('train_test'), z.strictObject({ type: z.literal('single_pass') }), trainTest, walkForward, kFold, cpcv, monteCarlo]).default('single_pass'),
+  sequence: z
+    .union([
+      z.literal('single_pass'),
+      z.literal('train_test'),
+      z.strictObject({ type: z.literal('single_pass') }),
+      trainTest,
+      walkForward,
+      kFold,
+      cpcv,
+      monteCarlo,
+    ])
+    .default('single_pass'),
   execution: execution.default({ executor: 'pool', workers: 'auto', feature_memory_mb: 512, enable_event_tracing: false }),
 });
 
@@ -259,7 +326,10 @@ export const robustnessDefaults = robustness.parse({});
 export const PHASE_META_KEYS = ['name', 'topology', 'depends_on', 'conditions', 'inputs', 'compose'] as const;
 
 export const phaseMetaSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only (templates refer to it)'),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only (templates refer to it)'),
   topology: z.enum(TOPOLOGY_KINDS).optional(),
   depends_on: z.union([z.string(), z.array(z.string())]).optional(),
   conditions: z.union([z.string(), z.array(z.string())]).optional(),
@@ -281,7 +351,13 @@ export const phaseMetaSchema = z.strictObject({
 
 /** JSON Schema of a workflow file: a config plus optional phases (each: phase keys and config overrides). */
 export function configJsonSchema(): unknown {
-  const phase = phaseMetaSchema.extend(Object.fromEntries(Object.entries(configSchema.shape).filter(([k]) => !['name', '$schema', 'extends', 'plugins'].includes(k)).map(([k, v]) => [k, v.optional()])));
+  const phase = phaseMetaSchema.extend(
+    Object.fromEntries(
+      Object.entries(configSchema.shape)
+        .filter(([k]) => !['name', '$schema', 'extends', 'plugins'].includes(k))
+        .map(([k, v]) => [k, v.optional()]),
+    ),
+  );
   const file = configSchema.partial().extend({ phases: z.array(phase).optional() });
   return z.toJSONSchema(file, { io: 'input', unrepresentable: 'any' });
 }

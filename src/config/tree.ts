@@ -188,7 +188,10 @@ export function locateNode(root: Node | null, path: readonly PropertyKey[], fall
     if (isMap(node)) {
       const pair = getPair(node, segment);
       if (!pair) break;
-      pos = atKey && last ? positionOf(pair.key as object, pos) : positionOf((pair.value as object | null) ?? (pair.key as object), positionOf(pair.key as object, pos));
+      pos =
+        atKey && last
+          ? positionOf(pair.key as object, pos)
+          : positionOf((pair.value as object | null) ?? (pair.key as object), positionOf(pair.key as object, pos));
       node = pair.value;
     } else if (isSeq(node) && typeof segment === 'number' && node.items[segment]) {
       node = node.items[segment];
@@ -202,7 +205,10 @@ export function locateNode(root: Node | null, path: readonly PropertyKey[], fall
 
 /** A copy of a map node without the given keys (same origin and position). */
 export function withoutKeys(map: YAMLMap, keys: readonly string[]): YAMLMap {
-  return mapWith(map, (map.items as Pair[]).filter((p) => !keys.includes(String(keyOf(p)))));
+  return mapWith(
+    map,
+    (map.items as Pair[]).filter((p) => !keys.includes(String(keyOf(p)))),
+  );
 }
 
 /** A copy of a map node holding `pairs` (same origin and position). */

@@ -36,7 +36,10 @@ export class IssueSink {
 }
 
 export function dottedPath(path: Path): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+    .join('.')
+    .replace(/\.\[/g, '[');
 }
 
 /** A phase's config, validated: the template (every dimension at its first value), the dimensions and the constraints. */
@@ -66,7 +69,9 @@ export function validatePhase(plain: Record<string, unknown>, sink: IssueSink, s
   // explanation above is the useful message, so the echoes of the same mistake are not repeated.
   const cut = problems.filter((p) => p.message.includes('cut at its first comma')).map((p) => p.path);
   const isEcho = (path: Path): boolean =>
-    cut.some((c) => startsWith(path, c) || (path.length >= c.length && startsWith(path, c.slice(0, -1)) && /^\s*[-+.\deE]*\)?\s*$/.test(String(path[c.length - 1]))));
+    cut.some(
+      (c) => startsWith(path, c) || (path.length >= c.length && startsWith(path, c.slice(0, -1)) && /^\s*[-+.\deE]*\)?\s*$/.test(String(path[c.length - 1]))),
+    );
   const reportFiltered = (path: Path, message: string, atKey = false): void => {
     if (!isEcho(path)) report(path, message, atKey);
   };
@@ -81,7 +86,11 @@ export function validatePhase(plain: Record<string, unknown>, sink: IssueSink, s
       const candidate = structuredClone(template);
       setAt(candidate, dim.path, dim.values[i]);
       const at = dim.range ? dim.path : [...dim.path, i];
-      const relocate = (path: Path, message: string): void => report(startsWith(path, dim.path) ? at : path, startsWith(path, dim.path) ? `${message} (value ${JSON.stringify(dim.values[i])} of the sweep)` : message);
+      const relocate = (path: Path, message: string): void =>
+        report(
+          startsWith(path, dim.path) ? at : path,
+          startsWith(path, dim.path) ? `${message} (value ${JSON.stringify(dim.values[i])} of the sweep)` : message,
+        );
       checkSchema(candidate, candidate, relocate);
       if (dim.path[0] === 'strategy') checkComponents(candidate.strategy, relocate);
     }
@@ -94,7 +103,9 @@ export function validatePhase(plain: Record<string, unknown>, sink: IssueSink, s
       if (typeof text !== 'string') return;
       try {
         const expr = compileExpression(text);
-        for (const v of expr.variables) if (!names.has(v) && valueAtPath(template, v.split('.')) === undefined) report(['search', 'constraints', i], `constraint '${text}': unknown parameter '${v}'${didYouMean(v, names)}`);
+        for (const v of expr.variables)
+          if (!names.has(v) && valueAtPath(template, v.split('.')) === undefined)
+            report(['search', 'constraints', i], `constraint '${text}': unknown parameter '${v}'${didYouMean(v, names)}`);
         constraints.push(expr);
       } catch (e) {
         if (e instanceof ExpressionError) report(['search', 'constraints', i], `constraint '${text}': ${e.message}`);
@@ -110,15 +121,16 @@ export function validatePhase(plain: Record<string, unknown>, sink: IssueSink, s
   if (Array.isArray(objectives)) {
     objectives.forEach((o, i) => {
       const metric = (o as { metric?: unknown } | null)?.metric;
-      if (typeof metric === 'string' && !(METRIC_NAMES as readonly string[]).includes(metric)) report(['search', 'objectives', i, 'metric'], `unknown metric '${metric}'${didYouMean(metric, METRIC_NAMES)}; metrics are ${METRIC_NAMES.join(', ')}`);
+      if (typeof metric === 'string' && !(METRIC_NAMES as readonly string[]).includes(metric))
+        report(['search', 'objectives', i, 'metric'], `unknown metric '${metric}'${didYouMean(metric, METRIC_NAMES)}; metrics are ${METRIC_NAMES.join(', ')}`);
     });
   }
-  if (parsed && parsed.search?.method === 'random' && parsed.search.trials === undefined) report(['search', 'method'], 'random search needs `trials` (the number of points to draw)');
+  if (parsed && parsed.search?.method === 'random' && parsed.search.trials === undefined)
+    report(['search', 'method'], 'random search needs `trials` (the number of points to draw)');
   if (parsed?.search !== undefined) for (const [path, message] of methodProblems(parsed.search, dimensions)) report(path, message);
   if (sink.issues.length > before || parsed === null) return null;
   return { config: parsed, dimensions, constraints };
 }
-
 
 function checkSchema(candidate: Record<string, unknown>, shown: unknown, report: (path: Path, message: string, atKey?: boolean) => void): Config | null {
   const parsed = configSchema.safeParse(candidate);
@@ -190,21 +202,35 @@ function keysAt(schema: z.core.$ZodType, path: Path): string[] {
 /** Strategy and classifier names and their parameters, checked against the registry. */
 function checkComponents(strategy: unknown, at: (path: Path, message: string, atKey?: boolean) => void): void {
   if (strategy === null || typeof strategy !== 'object' || typeof (strategy as { type?: unknown }).type !== 'string') return;
-  const { type, regime_filter: filter, regime_switch: regimeSwitch, ...params } = strategy as { type: string; regime_filter?: unknown; regime_switch?: unknown } & RawParams;
+  const {
+    type,
+    regime_filter: filter,
+    regime_switch: regimeSwitch,
+    ...params
+  } = strategy as { type: string; regime_filter?: unknown; regime_switch?: unknown } & RawParams;
   try {
     getStrategy(type).prepare(params);
   } catch (e) {
     if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', p.param], p.message, p.message.includes('unknown parameter'));
-    else at(['strategy', 'type'], `unknown strategy '${type}'${didYouMean(type, listStrategies().map((s) => s.name))}; see \`fanfold list strategies\``);
+    else
+      at(
+        ['strategy', 'type'],
+        `unknown strategy '${type}'${didYouMean(
+          type,
+          listStrategies().map((s) => s.name),
+        )}; see \`fanfold list strategies\``,
+      );
   }
-  if (regimeSwitch !== undefined && regimeSwitch !== null && filter !== undefined && filter !== null) at(['strategy', 'regime_switch'], 'a strategy takes either regime_filter or regime_switch, not both');
+  if (regimeSwitch !== undefined && regimeSwitch !== null && filter !== undefined && filter !== null)
+    at(['strategy', 'regime_switch'], 'a strategy takes either regime_filter or regime_switch, not both');
   checkRegimeSwitch(type, params, regimeSwitch, at);
   if (filter === null || typeof filter !== 'object' || typeof (filter as { type?: unknown }).type !== 'string') return;
   const { type: ctype, allow, ...cparams } = filter as { type: string; allow?: unknown } & RawParams;
   const labels = checkClassifier('regime_filter', ctype, cparams, at);
   if (labels === null || !Array.isArray(allow)) return;
   allow.forEach((label: unknown, i) => {
-    if (typeof label === 'string' && !labels.includes(label)) at(['strategy', 'regime_filter', 'allow', i], `unknown label '${label}' of ${ctype}; labels are ${labels.join(', ')}`);
+    if (typeof label === 'string' && !labels.includes(label))
+      at(['strategy', 'regime_filter', 'allow', i], `unknown label '${label}' of ${ctype}; labels are ${labels.join(', ')}`);
   });
 }
 
@@ -216,7 +242,14 @@ function checkClassifier(key: string, ctype: string, cparams: RawParams, at: (pa
     return c.labels;
   } catch (e) {
     if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', key, p.param], p.message, p.message.includes('unknown parameter'));
-    else at(['strategy', key, 'type'], `unknown classifier '${ctype}'${didYouMean(ctype, listClassifiers().map((c) => c.name))}`);
+    else
+      at(
+        ['strategy', key, 'type'],
+        `unknown classifier '${ctype}'${didYouMean(
+          ctype,
+          listClassifiers().map((c) => c.name),
+        )}`,
+      );
     return null;
   }
 }
@@ -236,7 +269,8 @@ function checkRegimeSwitch(type: string, params: RawParams, regimeSwitch: unknow
     try {
       getStrategy(type).prepare({ ...params, ...over });
     } catch (e) {
-      if (e instanceof ParamError) for (const p of [e, ...e.others]) at(['strategy', 'regime_switch', 'by_label', label, p.param], p.message, p.message.includes('unknown parameter'));
+      if (e instanceof ParamError)
+        for (const p of [e, ...e.others]) at(['strategy', 'regime_switch', 'by_label', label, p.param], p.message, p.message.includes('unknown parameter'));
     }
   }
 }
@@ -246,11 +280,19 @@ function methodProblems(search: NonNullable<Config['search']>, dimensions: reado
   const out: [Path, string][] = [];
   const swept = dimensions.filter((d) => d.values.length > 1);
   if (search.method === 'cmaes') {
-    for (const d of swept) if (!d.range) out.push([['search', 'method'], `cmaes searches numeric ranges only, and '${d.name}' is a list of ${d.values.length} choices: write it as range(start, end, step), or use tpe or nsga2`]);
+    for (const d of swept)
+      if (!d.range)
+        out.push([
+          ['search', 'method'],
+          `cmaes searches numeric ranges only, and '${d.name}' is a list of ${d.values.length} choices: write it as range(start, end, step), or use tpe or nsga2`,
+        ]);
     if (swept.length === 0) out.push([['search', 'method'], 'cmaes needs at least one swept range']);
   }
-  if (search.method === 'nsga2' && search.objectives === undefined) out.push([['search', 'method'], 'nsga2 needs `objectives`, e.g. [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]']);
-  if (search.objectives !== undefined && search.objectives.length > 1 && search.method !== 'nsga2') out.push([['search', 'objectives'], `${search.method} optimises one objective; several objectives need method nsga2`]);
-  if ((search.pruner ?? null) !== null && (search.method === 'cmaes' || search.method === 'nsga2')) out.push([['search', 'pruner'], `the pruner works with grid, random and tpe, not ${search.method}`]);
+  if (search.method === 'nsga2' && search.objectives === undefined)
+    out.push([['search', 'method'], 'nsga2 needs `objectives`, e.g. [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]']);
+  if (search.objectives !== undefined && search.objectives.length > 1 && search.method !== 'nsga2')
+    out.push([['search', 'objectives'], `${search.method} optimises one objective; several objectives need method nsga2`]);
+  if ((search.pruner ?? null) !== null && (search.method === 'cmaes' || search.method === 'nsga2'))
+    out.push([['search', 'pruner'], `the pruner works with grid, random and tpe, not ${search.method}`]);
   return out;
 }

@@ -164,7 +164,9 @@ export function workflowOf(source: WorkflowSource): Workflow {
       const merged = mergeNodes(workflowBase, phaseOverrides) as Node;
       const nodes = new WeakSet<object>();
       visit(item, { Node: (_, n) => void nodes.add(n) });
-      declarations.push(declare(parsed.data.name, i, parsed.data, merged, file, overrides, (path, message) => at(path, message), { nodes, prefix: `phases[${i}]` }));
+      declarations.push(
+        declare(parsed.data.name, i, parsed.data, merged, file, overrides, (path, message) => at(path, message), { nodes, prefix: `phases[${i}]` }),
+      );
     });
   }
   const ordered = checkGraph(declarations, top);
@@ -177,7 +179,13 @@ export function workflowOf(source: WorkflowSource): Workflow {
 function declare(
   name: string,
   index: number,
-  meta: { topology?: TopologyName; depends_on?: string | string[]; conditions?: string | string[]; inputs?: { params?: string; signals?: string }; compose?: { type: string; max_iterations: number } & Record<string, unknown> } | null,
+  meta: {
+    topology?: TopologyName;
+    depends_on?: string | string[];
+    conditions?: string | string[];
+    inputs?: { params?: string; signals?: string };
+    compose?: { type: string; max_iterations: number } & Record<string, unknown>;
+  } | null,
   tree: Node,
   file: string,
   overrides: readonly Override[],
@@ -212,7 +220,14 @@ function declare(
   } else if (meta?.compose) {
     const { type, max_iterations: maxIterations, ...options } = meta.compose;
     const def = findWorkflow(type);
-    if (!def) metaAt(['compose', 'type'], `unknown composable workflow '${type}'${didYouMean(type, listWorkflows().map((w) => w.name))}; see \`fanfold list workflows\``);
+    if (!def)
+      metaAt(
+        ['compose', 'type'],
+        `unknown composable workflow '${type}'${didYouMean(
+          type,
+          listWorkflows().map((w) => w.name),
+        )}; see \`fanfold list workflows\``,
+      );
     else {
       try {
         def.prepare(options, plain);
@@ -294,20 +309,34 @@ function checkGraph(phases: readonly PhaseDeclaration[], top: IssueSink): PhaseD
     const before = ancestors(p);
     const refs: { phase: string; path: Path; field: readonly string[] }[] = findTemplates(p.plain).flatMap((t) => t.refs.map((r) => ({ ...r, path: t.path })));
     for (const ref of refs) {
-      if (!before.has(ref.phase)) p.sink.at(ref.path, `template refers to phase '${ref.phase}', which is not among this phase's depends_on${byName.has(ref.phase) ? '' : didYouMean(ref.phase, byName.keys())}`);
+      if (!before.has(ref.phase))
+        p.sink.at(
+          ref.path,
+          `template refers to phase '${ref.phase}', which is not among this phase's depends_on${byName.has(ref.phase) ? '' : didYouMean(ref.phase, byName.keys())}`,
+        );
       const problem = checkField(ref.field);
       if (problem) p.sink.at(ref.path, `template \${${ref.phase}.${ref.field.join('.')}}: ${problem}`);
     }
-    if (p.paramsFrom !== null && !before.has(p.paramsFrom)) top.at(['phases', p.index, 'inputs', 'params'], `inputs.params refers to phase '${p.paramsFrom}', which is not among this phase's depends_on`);
+    if (p.paramsFrom !== null && !before.has(p.paramsFrom))
+      top.at(['phases', p.index, 'inputs', 'params'], `inputs.params refers to phase '${p.paramsFrom}', which is not among this phase's depends_on`);
     if (p.signalsFrom !== null) {
       const from = byName.get(p.signalsFrom);
-      if (!before.has(p.signalsFrom)) top.at(['phases', p.index, 'inputs', 'signals'], `inputs.signals refers to phase '${p.signalsFrom}', which is not among this phase's depends_on${byName.has(p.signalsFrom) ? '' : didYouMean(p.signalsFrom, byName.keys())}`);
-      else if (from && from.topology !== 'signal_generation') top.at(['phases', p.index, 'inputs', 'signals'], `inputs.signals: phase '${p.signalsFrom}' does not generate signals (it needs 'topology: signal_generation')`);
+      if (!before.has(p.signalsFrom))
+        top.at(
+          ['phases', p.index, 'inputs', 'signals'],
+          `inputs.signals refers to phase '${p.signalsFrom}', which is not among this phase's depends_on${byName.has(p.signalsFrom) ? '' : didYouMean(p.signalsFrom, byName.keys())}`,
+        );
+      else if (from && from.topology !== 'signal_generation')
+        top.at(
+          ['phases', p.index, 'inputs', 'signals'],
+          `inputs.signals: phase '${p.signalsFrom}' does not generate signals (it needs 'topology: signal_generation')`,
+        );
     }
     for (const c of p.conditions) {
       for (const v of c.variables) {
         const phase = v.split('.')[0];
-        if (!before.has(phase)) top.at(['phases', p.index, 'conditions'], `condition '${c.source}' reads phase '${phase}', which is not among this phase's depends_on`);
+        if (!before.has(phase))
+          top.at(['phases', p.index, 'conditions'], `condition '${c.source}' reads phase '${phase}', which is not among this phase's depends_on`);
       }
     }
   }
@@ -325,4 +354,3 @@ function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
     })
     .sort((a, b) => (a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1));
 }
-

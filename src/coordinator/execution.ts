@@ -41,12 +41,24 @@ export function executionOf(workflow: Workflow, base: Config | null, options: { 
   return { name: options.executor ?? base?.execution.executor ?? 'pool', workers: options.workers ?? base?.execution.workers ?? 'auto', explicit };
 }
 
-export function localExecutor(choice: ExecutionChoice, workflow: Workflow, featureBytes: number, pool: Omit<PoolOptions, 'workers' | 'plugins'> = {}): Executor {
+export function localExecutor(
+  choice: ExecutionChoice,
+  workflow: Workflow,
+  featureBytes: number,
+  pool: Omit<PoolOptions, 'workers' | 'plugins'> = {},
+): Executor {
   // The coordinator's own thread (inline, and the pool's tiny searches) keeps columns within the same bound.
   useColumns(new LocalColumns(featureBytes));
   if (choice.name === 'inline') return new InlineExecutor();
   const small = !choice.explicit && expectedTrials(workflow) <= EAGER_POOL_ABOVE;
-  return new PoolExecutor({ inlineBelow: small ? INLINE_SET_BARS : 0, eager: !small, featureBytes, ...pool, workers: choice.workers, plugins: workflow.plugins });
+  return new PoolExecutor({
+    inlineBelow: small ? INLINE_SET_BARS : 0,
+    eager: !small,
+    featureBytes,
+    ...pool,
+    workers: choice.workers,
+    plugins: workflow.plugins,
+  });
 }
 
 /** The redis executor's URL: --redis, else execution.redis.url; a clear error when neither is given. */
@@ -55,7 +67,10 @@ export function redisUrlOf(workflow: Workflow, base: Config | null, flag: string
   if (url === undefined) {
     throw new UserError(`executor 'redis' needs a Redis URL: pass --redis redis://host:6379 or set execution.redis.url in ${workflow.file}`);
   }
-  if (!REDIS_URL_PATTERN.test(url)) throw new UserError(`${flag !== undefined ? '--redis' : `execution.redis.url in ${workflow.file}`}: expected a redis:// or rediss:// URL, got '${redactedUrl(url)}'`);
+  if (!REDIS_URL_PATTERN.test(url))
+    throw new UserError(
+      `${flag !== undefined ? '--redis' : `execution.redis.url in ${workflow.file}`}: expected a redis:// or rediss:// URL, got '${redactedUrl(url)}'`,
+    );
   return url;
 }
 

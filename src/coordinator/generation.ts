@@ -29,7 +29,9 @@ export async function runGenerationStage(
   const rows = gen.signals.map((s) => ({ ...s, file: join(ctx.signalsDir, `${s.key}.msgpack`) }));
   await ctx.results.addSignals(label, rows);
   const created = rows.filter((r) => r.status === 'created').length;
-  ctx.log(`phase ${label}: ${rows.length} signal set${rows.length === 1 ? '' : 's'} in ${ctx.signalsDir}: ${created} generated, ${rows.length - created} reused${gen.failures.length > 0 ? `, ${gen.failures.length} failed` : ''}`);
+  ctx.log(
+    `phase ${label}: ${rows.length} signal set${rows.length === 1 ? '' : 's'} in ${ctx.signalsDir}: ${created} generated, ${rows.length - created} reused${gen.failures.length > 0 ? `, ${gen.failures.length} failed` : ''}`,
+  );
   const json: PhaseJson = {
     name: label,
     topology: 'signal_generation',
@@ -37,8 +39,19 @@ export async function runGenerationStage(
     storage,
     trials: gen.trials,
     failed: gen.failures.length,
-    signals: rows.map((r) => ({ key: r.key, params: r.params, strategy: r.strategy, window: r.window, changes: r.changes, bytes: r.bytes, status: r.status, file: r.file })),
-    ...(gen.failures.length > 0 ? { failures: gen.failures.map((f) => ({ params: f.params, error: `bars ${f.window[0]}–${f.window[1] - 1}: ${f.error}` })) } : {}),
+    signals: rows.map((r) => ({
+      key: r.key,
+      params: r.params,
+      strategy: r.strategy,
+      window: r.window,
+      changes: r.changes,
+      bytes: r.bytes,
+      status: r.status,
+      file: r.file,
+    })),
+    ...(gen.failures.length > 0
+      ? { failures: gen.failures.map((f) => ({ params: f.params, error: `bars ${f.window[0]}–${f.window[1] - 1}: ${f.error}` })) }
+      : {}),
   };
   return {
     json,

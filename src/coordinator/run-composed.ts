@@ -79,7 +79,8 @@ export interface ComposeJson {
 
 function spaceOf(phase: ValidatedPhase): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const d of phase.dimensions) out[d.name] = d.values.length <= 50 ? d.values : { first: d.values[0], last: d.values[d.values.length - 1], count: d.values.length };
+  for (const d of phase.dimensions)
+    out[d.name] = d.values.length <= 50 ? d.values : { first: d.values[0], last: d.values[d.values.length - 1], count: d.values.length };
   return out;
 }
 
@@ -121,14 +122,22 @@ function better(a: BestJson, b: BestJson, objective: Objective): boolean {
  * JSON with the totals of every iteration and branch, and as `best` the best of the last iteration
  * and its branches (a tie keeps the iteration's).
  */
-export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, first: ValidatedPhase, storage: Storage, file: string, runStage: RunStage): Promise<Stage> {
+export async function runComposed(
+  decl: PhaseDeclaration,
+  plain: PlainConfig,
+  first: ValidatedPhase,
+  storage: Storage,
+  file: string,
+  runStage: RunStage,
+): Promise<Stage> {
   const spec = decl.compose!;
   const workflow = findWorkflow(spec.type) as ComposableWorkflow<unknown>;
   const state = workflow.prepare(spec.options, plain);
   const validate = (config: PlainConfig, where: string): ValidatedPhase => {
     const sink = new IssueSink(decl.tree, file);
     const validated = validatePhase(config, sink);
-    if (validated === null) throw new UserError(`phase '${decl.name}', ${where} (${spec.type}): the changed config is invalid:\n${sink.issues.map(formatConfigIssue).join('\n')}`);
+    if (validated === null)
+      throw new UserError(`phase '${decl.name}', ${where} (${spec.type}): the changed config is invalid:\n${sink.issues.map(formatConfigIssue).join('\n')}`);
     return validated;
   };
   const iterations: IterationJson[] = [];
@@ -150,7 +159,15 @@ export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, fi
     trials += stage.json.trials;
     failed += stage.json.failed;
     const objective = objectiveOf(stage.config);
-    const base = { iteration: i, config, objective, trials: stage.json.trials, failed: stage.json.failed, best: completeParams(stage.json.best ?? null, config, plain, first.dimensions), phase: stage.json };
+    const base = {
+      iteration: i,
+      config,
+      objective,
+      trials: stage.json.trials,
+      failed: stage.json.failed,
+      best: completeParams(stage.json.best ?? null, config, plain, first.dimensions),
+      phase: stage.json,
+    };
     if (stage.interrupted) {
       iterations.push({ iteration: i, space: spaceOf(phase), trials: base.trials, failed: base.failed, best: base.best, branches: [] });
       stopped = 'interrupted';
@@ -180,7 +197,13 @@ export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, fi
         const run = await runStage(decl, `${decl.name}#${i}/${b.name}`, branchPhase, storage, false);
         interrupted ||= run.interrupted;
         stages.set(b.name, run);
-        return { name: b.name, changes: b.changes, trials: run.json.trials, failed: run.json.failed, best: completeParams(run.json.best ?? null, branchConfig, plain, first.dimensions) };
+        return {
+          name: b.name,
+          changes: b.changes,
+          trials: run.json.trials,
+          failed: run.json.failed,
+          best: completeParams(run.json.best ?? null, branchConfig, plain, first.dimensions),
+        };
       }),
     );
     for (const r of results) {
@@ -189,7 +212,15 @@ export async function runComposed(decl: PhaseDeclaration, plain: PlainConfig, fi
     }
     lastBranches = results;
     branchStages = stages;
-    iterations.push({ iteration: i, space: spaceOf(phase), trials: base.trials, failed: base.failed, best: base.best, branches: results, ...robustnessOf(stage.json) });
+    iterations.push({
+      iteration: i,
+      space: spaceOf(phase),
+      trials: base.trials,
+      failed: base.failed,
+      best: base.best,
+      branches: results,
+      ...robustnessOf(stage.json),
+    });
     if (interrupted) {
       stopped = 'interrupted';
       break;

@@ -64,7 +64,11 @@ export interface RunOutcome {
 }
 
 /** A phase's config with earlier outputs substituted: templates, then `inputs.params`. */
-function resolvePhase(decl: PhaseDeclaration, outputs: ReadonlyMap<string, PhaseOutput>, file: string): { phase: ValidatedPhase; plain: Record<string, unknown> } {
+function resolvePhase(
+  decl: PhaseDeclaration,
+  outputs: ReadonlyMap<string, PhaseOutput>,
+  file: string,
+): { phase: ValidatedPhase; plain: Record<string, unknown> } {
   if (decl.validated !== null && decl.paramsFrom === null) return { phase: decl.validated, plain: decl.plain };
   const sink = new IssueSink(decl.tree, file);
   const plain = resolveTemplates(decl.plain, outputs, (raw) => {
@@ -90,7 +94,14 @@ async function openExecutor(workflow: Workflow, base: Config | null, runId: stri
   if (traced !== undefined) throw new UserError(redisRefusesTracing(traced.name));
   // Loaded only here: BullMQ and ioredis add a quarter of a second to every start.
   const { RedisExecutor } = await import('../executor/redis/executor.js');
-  return RedisExecutor.open({ url, queue: queueNameFor(workflow.name, runId), inFlight: options.inFlight ?? base?.execution.redis?.in_flight ?? 8, plugins: workflow.plugins, log: options.log, watchMs: options.redisWatchMs });
+  return RedisExecutor.open({
+    url,
+    queue: queueNameFor(workflow.name, runId),
+    inFlight: options.inFlight ?? base?.execution.redis?.in_flight ?? 8,
+    plugins: workflow.plugins,
+    log: options.log,
+    watchMs: options.redisWatchMs,
+  });
 }
 
 /**
@@ -183,8 +194,15 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
         continue;
       }
       const { phase, plain } = resolvePhase(decl, outputs, workflow.file);
-      const stage = decl.compose ? await runComposed(decl, plain, phase, storage, workflow.file, runStage) : await runStage(decl, decl.name, phase, storage, true);
-      outputs.set(decl.name, { best: stage.json.best ?? null, trials: stage.json.trials, failed: stage.json.failed, ...(stage.signals ? { signals: stage.signals, failedSignals: stage.failedSignals } : {}) });
+      const stage = decl.compose
+        ? await runComposed(decl, plain, phase, storage, workflow.file, runStage)
+        : await runStage(decl, decl.name, phase, storage, true);
+      outputs.set(decl.name, {
+        best: stage.json.best ?? null,
+        trials: stage.json.trials,
+        failed: stage.json.failed,
+        ...(stage.signals ? { signals: stage.signals, failedSignals: stage.failedSignals } : {}),
+      });
       phasesJson.push({ ...stage.json, name: decl.name });
       ran.push({ name: decl.name, config: stage.config, data: stage.data, dataSpec: stage.dataSpec, bestRun: stage.bestRun });
       if (stage.interrupted) {

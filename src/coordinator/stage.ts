@@ -48,7 +48,9 @@ export function stageRunner(ctx: StageContext): RunStage {
       throw new ConfigError(sink.issues);
     }
     const accepted = sampler.countAccepted();
-    ctx.log(`phase ${label}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}${config.search !== undefined && config.search.method !== 'grid' && config.search.method !== 'random' ? `, ${config.search.method} with a budget of ${plannedPoints(phase)}` : ''}${config.search?.pruner ? `, pruned by successive halving over ${config.search.pruner.rungs.join(' / ')} of the history` : ''}`);
+    ctx.log(
+      `phase ${label}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}${config.search !== undefined && config.search.method !== 'grid' && config.search.method !== 'random' ? `, ${config.search.method} with a budget of ${plannedPoints(phase)}` : ''}${config.search?.pruner ? `, pruned by successive halving over ${config.search.pruner.rungs.join(' / ')} of the history` : ''}`,
+    );
     const { spec: dataSpec, data: loading } = dataOf(decl, config);
     const data = await loading;
     const trace = traceSettings(config, ctx.runId, label);
@@ -56,7 +58,10 @@ export function stageRunner(ctx: StageContext): RunStage {
       if (ctx.executor.name === 'redis') throw new UserError(redisRefusesTracing(decl.name));
       const containers = TOPOLOGIES.find((t) => t.name === topology)!.containers;
       for (const [pattern] of trace.containers ?? []) {
-        if (!patternMatchesAny(pattern, containers)) ctx.log(`phase ${label}: trace_settings.container_settings: '${pattern}' matches no container of the ${topology} topology (${containers.map(containerLabel).join(', ')})`);
+        if (!patternMatchesAny(pattern, containers))
+          ctx.log(
+            `phase ${label}: trace_settings.container_settings: '${pattern}' matches no container of the ${topology} topology (${containers.map(containerLabel).join(', ')})`,
+          );
       }
     }
     // Signals are stored per window: those the phase's sequence searches (a replay with the same sequence finds them).
@@ -65,17 +70,29 @@ export function stageRunner(ctx: StageContext): RunStage {
     // signal_replay: what the `inputs.signals` phase stored, and why its failed keys failed.
     const source = topology === 'signal_replay' && decl.signalsFrom !== null ? ctx.outputs.get(decl.signalsFrom) : undefined;
     if (topology === 'signal_replay' && (config.search?.pruner ?? null) !== null) {
-      throw new UserError(`phase '${decl.name}': signal_replay replays the signals stored for whole windows; the pruner's history prefixes have none. Drop search.pruner in this phase (tpe, cmaes and nsga2 replay as they are)`);
+      throw new UserError(
+        `phase '${decl.name}': signal_replay replays the signals stored for whole windows; the pruner's history prefixes have none. Drop search.pruner in this phase (tpe, cmaes and nsga2 replay as they are)`,
+      );
     }
     if (topology === 'signal_replay') {
       const from = decl.signalsFrom === null ? null : { name: decl.signalsFrom, keys: new Set(source?.signals ?? []), failed: source?.failedSignals ?? {} };
       const strategies = checkReplaySignals(phase, data, windows, ctx.signalsDir, from);
-      ctx.log(`phase ${label}: replaying the stored signals of ${strategies} strateg${strategies === 1 ? 'y' : 'ies'}${windows.length > 1 ? ` in ${windows.length} windows` : ''}`);
+      ctx.log(
+        `phase ${label}: replaying the stored signals of ${strategies} strateg${strategies === 1 ? 'y' : 'ies'}${windows.length > 1 ? ` in ${windows.length} windows` : ''}`,
+      );
       // Other machines cannot read this machine's signal store; a replay equals the full backtest trade for trade, so they run that.
-      if (ctx.executor.name === 'redis') ctx.log('signal_replay through redis: workers run the full backtest topology (same results; the signal store is on this machine)');
+      if (ctx.executor.name === 'redis')
+        ctx.log('signal_replay through redis: workers run the full backtest topology (same results; the signal store is on this machine)');
     }
     const storeTrades = config.results.store_trades;
-    const bar = live && ctx.progress && process.stderr.isTTY ? progressLine(label, config.search !== undefined && config.search.method !== 'grid' ? Math.min(plannedPoints(phase), accepted ?? Infinity) : accepted, objectiveOf(config).metric) : null;
+    const bar =
+      live && ctx.progress && process.stderr.isTTY
+        ? progressLine(
+            label,
+            config.search !== undefined && config.search.method !== 'grid' ? Math.min(plannedPoints(phase), accepted ?? Infinity) : accepted,
+            objectiveOf(config).metric,
+          )
+        : null;
     let restored = 0;
     const run = await runSequence(phase, data, ctx.executor, {
       onRestored: (n) => (restored += n),
@@ -118,7 +135,15 @@ export function stageRunner(ctx: StageContext): RunStage {
       ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
       ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
     };
-    return { json, config, data, dataSpec, phase, bestRun: best && !run.kFold && !run.cpcv ? bestRunOf(label, phase, best.trial, run, data, dataSpec) : null, interrupted: run.interrupted } satisfies Stage;
+    return {
+      json,
+      config,
+      data,
+      dataSpec,
+      phase,
+      bestRun: best && !run.kFold && !run.cpcv ? bestRunOf(label, phase, best.trial, run, data, dataSpec) : null,
+      interrupted: run.interrupted,
+    } satisfies Stage;
   };
 }
 
@@ -142,7 +167,20 @@ async function keepTopTrades(results: Results, phase: ValidatedPhase, label: str
   }
   const rows = run.leaderboard.ranked.flatMap(({ item }) => {
     const trades = item.trades ?? recomputed.get(item.trial);
-    return trades ? [{ trialKey: trialKey(trialSet(phase, item.trial), data.hash, window), phase: label, window: [window.start, window.end] as const, trial: item.trial, params: item.params, metrics: item.metrics, error: null, trades }] : [];
+    return trades
+      ? [
+          {
+            trialKey: trialKey(trialSet(phase, item.trial), data.hash, window),
+            phase: label,
+            window: [window.start, window.end] as const,
+            trial: item.trial,
+            params: item.params,
+            metrics: item.metrics,
+            error: null,
+            trades,
+          },
+        ]
+      : [];
   });
   if (rows.length > 0) await results.keepTop(rows);
   return recomputed;
@@ -151,7 +189,14 @@ async function keepTopTrades(results: Results, phase: ValidatedPhase, label: str
 /** The resolved parameter set of a stage's best trial, where it is stored and the window it was chosen on. */
 function bestRunOf(label: string, phase: ValidatedPhase, trial: number, run: PhaseRun, data: MarketData, spec: Config['data']): BestRun {
   const window = leaderboardWindow(run, data);
-  return { label, trial, window: [window.start, window.end], periods_per_year: phase.config.periods_per_year ?? null, set: trialSet(phase, trial), data: { spec, hash: data.hash } };
+  return {
+    label,
+    trial,
+    window: [window.start, window.end],
+    periods_per_year: phase.config.periods_per_year ?? null,
+    set: trialSet(phase, trial),
+    data: { spec, hash: data.hash },
+  };
 }
 
 /**
@@ -180,6 +225,8 @@ function traceSettings(config: Config, runId: string, phase: string): TraceSetti
     traceDir: resolve(t?.trace_dir ?? TRACE_DEFAULTS.dir),
     maxEvents: t?.max_events ?? TRACE_DEFAULTS.maxEvents,
     part: [phase],
-    containers: Object.entries(t?.container_settings ?? {}).map(([pattern, s]) => [pattern, { enabled: s.enabled, events: s.events, maxEvents: s.max_events }] as const),
+    containers: Object.entries(t?.container_settings ?? {}).map(
+      ([pattern, s]) => [pattern, { enabled: s.enabled, events: s.events, maxEvents: s.max_events }] as const,
+    ),
   };
 }

@@ -44,7 +44,12 @@ export class EventBus {
 
   /** True when someone listens for this type: publishers skip filling events nobody reads. */
   hasListeners(type: EventType, portfolio = -1): boolean {
-    return this.tracer !== null || this.broadcast[type].length > 0 || this.observers[type].length > 0 || (portfolio >= 0 && (this.routed[type][portfolio]?.length ?? 0) > 0);
+    return (
+      this.tracer !== null ||
+      this.broadcast[type].length > 0 ||
+      this.observers[type].length > 0 ||
+      (portfolio >= 0 && (this.routed[type][portfolio]?.length ?? 0) > 0)
+    );
   }
 
   /** Assigns the event its id; a correlation of 0 means the event starts its own chain (it becomes its id). */

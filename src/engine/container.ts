@@ -48,7 +48,12 @@ export class Container {
  * ones in reverse order. The first error is rethrown as a LifecycleError naming its container and
  * phase; errors raised while stopping or cleaning up after it are attached, not lost.
  */
-export function runLifecycle(containers: readonly Container[], bus: EventBus, execute: () => void, observe?: (container: string, phase: LifecyclePhase) => void): void {
+export function runLifecycle(
+  containers: readonly Container[],
+  bus: EventBus,
+  execute: () => void,
+  observe?: (container: string, phase: LifecyclePhase) => void,
+): void {
   const initialized: Container[] = [];
   const started: Container[] = [];
   let failure: LifecycleError | null = null;

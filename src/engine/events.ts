@@ -107,7 +107,21 @@ export function orderEvent(): OrderEvent {
   return { type: EventType.ORDER, id: 0, causation: 0, correlation: 0, portfolio: -1, symbol: -1, index: -1, target: 0, reason: 'signal', price: NaN };
 }
 export function fillEvent(): FillEvent {
-  return { type: EventType.FILL, id: 0, causation: 0, correlation: 0, portfolio: -1, symbol: -1, index: -1, time: NaN, quantity: 0, price: NaN, commission: 0, reason: 'signal', target: 0 };
+  return {
+    type: EventType.FILL,
+    id: 0,
+    causation: 0,
+    correlation: 0,
+    portfolio: -1,
+    symbol: -1,
+    index: -1,
+    time: NaN,
+    quantity: 0,
+    price: NaN,
+    commission: 0,
+    reason: 'signal',
+    target: 0,
+  };
 }
 export function positionEvent(): PositionEvent {
   return { type: EventType.POSITION, id: 0, causation: 0, correlation: 0, portfolio: -1, symbol: -1, index: -1, quantity: 0, entryPrice: NaN };

@@ -14,7 +14,17 @@ export interface ExitDecision {
  * `trail` below the best price since the entry (`extreme`), and replaces a fixed stop it passes.
  * `dir` is the position's sign; levels are NaN when not set. Writes the exit into `out`.
  */
-export function exitOf(dir: number, open: number, high: number, low: number, extreme: number, stopAt: number, profitAt: number, trail: number, out: ExitDecision): boolean {
+export function exitOf(
+  dir: number,
+  open: number,
+  high: number,
+  low: number,
+  extreme: number,
+  stopAt: number,
+  profitAt: number,
+  trail: number,
+  out: ExitDecision,
+): boolean {
   // Work in "long space": multiply prices by dir so one comparison serves both sides.
   const trailLevel = trail !== trail ? NaN : dir * extreme * (1 - dir * trail);
   const fixedStop = dir * stopAt;

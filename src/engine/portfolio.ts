@@ -74,7 +74,16 @@ export class Portfolio {
 }
 
 /** A closed round trip as results report it (section 7): `held` the position closed, times in UTC ms. */
-export function closedTrade(symbol: string, held: number, entryTime: number, entryPrice: number, exitTime: number, exitPrice: number, commission: number, pnl: number): Trade {
+export function closedTrade(
+  symbol: string,
+  held: number,
+  entryTime: number,
+  entryPrice: number,
+  exitTime: number,
+  exitPrice: number,
+  commission: number,
+  pnl: number,
+): Trade {
   return {
     symbol,
     side: held > 0 ? 'long' : 'short',

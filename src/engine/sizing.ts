@@ -30,7 +30,15 @@ export function affordableQuantity(budget: number, price: number, commission: Co
  * largest affordable quantity for `value × weight × equity`; a long buy never costs more than the
  * cash. `equity` is the account valued at this fill (read only for percent_equity and fractional).
  */
-export function orderQuantity(sizing: Sizing, commission: Commission | null, weight: number, price: number, side: number, cash: number, equity: () => number): number {
+export function orderQuantity(
+  sizing: Sizing,
+  commission: Commission | null,
+  weight: number,
+  price: number,
+  side: number,
+  cash: number,
+  equity: () => number,
+): number {
   const fractional = sizing.kind === 'fractional';
   let quantity: number;
   if (sizing.kind === 'fixed') {

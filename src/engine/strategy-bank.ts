@@ -64,7 +64,8 @@ function bindSlot(spec: StrategySpec, layout: FeatureLayout, symbols: number): S
     const rs = spec.regimeSwitch;
     const c = getClassifier(rs.type);
     const unknown = Object.keys(rs.byLabel).filter((l) => !c.labels.includes(l));
-    if (unknown.length > 0) throw new UserError(`regime_switch.by_label: unknown label(s) ${unknown.join(', ')} for ${c.name}; labels are ${c.labels.join(', ')}`);
+    if (unknown.length > 0)
+      throw new UserError(`regime_switch.by_label: unknown label(s) ${unknown.join(', ')} for ${c.name}; labels are ${c.labels.join(', ')}`);
     const def = getStrategy(spec.type);
     const byLabel = c.labels.map((l) => (rs.byLabel[l] ? bind(def, { ...spec.params, ...rs.byLabel[l] }, layout, symbols) : null));
     regime = { ...bind(c, rs.params, layout, symbols), byLabel, raw: new Float64Array(c.labels.length * symbols) };
@@ -113,7 +114,10 @@ export class StrategyBank {
       else byDef.set(def, [...(byDef.get(def) ?? []), p]);
     });
     for (const [def, members] of byDef) {
-      const group = def.group!(members.map((p) => ({ params: this.slots[p].strategy.params, cols: this.slots[p].strategy.cols })), symbols);
+      const group = def.group!(
+        members.map((p) => ({ params: this.slots[p].strategy.params, cols: this.slots[p].strategy.cols })),
+        symbols,
+      );
       this.groups.push({ group, members: Int32Array.from(members), out: new Float64Array(members.length) });
     }
     this.single = Int32Array.from(single);

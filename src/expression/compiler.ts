@@ -118,8 +118,7 @@ function binaryFn(op: BinaryOp, a: Fn, b: Fn, text: string, col: number, source:
     throw err(`operator '${text}' at column ${col} needs booleans, found ${typeName(v)} on the ${side}`);
   };
   /** Both numbers, or both strings: the operands may be compared with < <= > >=. */
-  const comparable = (x: ExprValue, y: ExprValue): boolean =>
-    typeof x === 'number' ? typeof y === 'number' : typeof x === 'string' && typeof y === 'string';
+  const comparable = (x: ExprValue, y: ExprValue): boolean => (typeof x === 'number' ? typeof y === 'number' : typeof x === 'string' && typeof y === 'string');
 
   switch (op) {
     case 'or':

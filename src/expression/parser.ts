@@ -93,10 +93,7 @@ export class Parser {
     const right = this.parseAdditive();
     const t2 = this.peek();
     if (t2.kind === 'op' && COMPARISONS.has(t2.op as string)) {
-      throw this.error(
-        `chained comparison '${t2.text}' at column ${t2.col}: comparisons do not chain, write 'a ${t.text} b and b ${t2.text} c'`,
-        t2.col,
-      );
+      throw this.error(`chained comparison '${t2.text}' at column ${t2.col}: comparisons do not chain, write 'a ${t.text} b and b ${t2.text} c'`, t2.col);
     }
     return this.binary(t.op as BinaryOp, t, left, right);
   }

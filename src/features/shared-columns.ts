@@ -32,7 +32,11 @@ const REFUSED = 4;
 const WAIT_MS = 10_000;
 
 export function sharedColumnsHandle(arenaBytes: number): SharedColumnsHandle {
-  return { id: randomUUID(), table: new SharedArrayBuffer((HEADER + ENTRIES * ENTRY) * 4), arena: new SharedArrayBuffer(Math.max(8, Math.floor(arenaBytes / 8) * 8)) };
+  return {
+    id: randomUUID(),
+    table: new SharedArrayBuffer((HEADER + ENTRIES * ENTRY) * 4),
+    arena: new SharedArrayBuffer(Math.max(8, Math.floor(arenaBytes / 8) * 8)),
+  };
 }
 
 const encoder = new TextEncoder();

@@ -67,7 +67,22 @@ export class MetricsAccumulator {
   }
 
   finish(periodsPerYear: number): Metrics {
-    return finishMetrics(this.capital, this.bars, this.exposedBars, this.prevEquity, this.returns, this.mean, this.m2, this.downsideSquares, this.maxDrawdown, this.trades, this.wins, this.grossProfit, this.grossLoss, periodsPerYear);
+    return finishMetrics(
+      this.capital,
+      this.bars,
+      this.exposedBars,
+      this.prevEquity,
+      this.returns,
+      this.mean,
+      this.m2,
+      this.downsideSquares,
+      this.maxDrawdown,
+      this.trades,
+      this.wins,
+      this.grossProfit,
+      this.grossLoss,
+      periodsPerYear,
+    );
   }
 }
 

@@ -40,12 +40,18 @@ function checkDefinition(value: Record<string, unknown>): string | null {
   if (typeof value.description !== 'string') return 'description must be a string';
   if (!Number.isInteger(value.stateSize) || (value.stateSize as number) < 0) return 'stateSize must be a non-negative integer';
   for (const fn of ['prepare', 'features', kind === 'strategy' ? 'signal' : 'classify']) if (typeof value[fn] !== 'function') return `${fn} must be a function`;
-  if (kind === 'classifier' && !(Array.isArray(value.labels) && value.labels.length > 0 && value.labels.every((l) => typeof l === 'string'))) return 'labels must be a non-empty list of strings';
+  if (kind === 'classifier' && !(Array.isArray(value.labels) && value.labels.length > 0 && value.labels.every((l) => typeof l === 'string')))
+    return 'labels must be a non-empty list of strings';
   if (!Array.isArray(value.params)) return 'params must be a list of parameter specs';
   for (const p of value.params as ParamSpec[]) {
     if (typeof p?.name !== 'string' || !NAME.test(p.name)) return `parameter name must be lower_snake_case, got ${JSON.stringify(p?.name)}`;
     if (!PARAM_TYPES.includes(p.type)) return `parameter ${p.name}: type must be one of ${PARAM_TYPES.join(', ')}`;
-    const ok = p.type === 'bool' ? typeof p.default === 'boolean' : p.type === 'enum' ? Array.isArray(p.choices) && p.choices.includes(p.default as string) : typeof p.default === 'number';
+    const ok =
+      p.type === 'bool'
+        ? typeof p.default === 'boolean'
+        : p.type === 'enum'
+          ? Array.isArray(p.choices) && p.choices.includes(p.default as string)
+          : typeof p.default === 'number';
     if (!ok) return `parameter ${p.name}: default ${JSON.stringify(p.default)} does not fit type ${p.type}${p.type === 'enum' ? ' and its choices' : ''}`;
   }
   // The defaults must prepare and name real features, so a broken plugin fails here and not mid-run.
@@ -69,7 +75,9 @@ export async function loadPlugins(folders: readonly string[], workflows: Workflo
     let files: string[];
     try {
       if (!statSync(folder).isDirectory()) throw new Error('not a folder');
-      files = readdirSync(folder).filter((f) => /\.(m?js)$/.test(f)).sort();
+      files = readdirSync(folder)
+        .filter((f) => /\.(m?js)$/.test(f))
+        .sort();
     } catch (e) {
       throw new UserError(`plugins: cannot read folder ${folder}: ${(e as Error).message}`);
     }
@@ -92,7 +100,10 @@ export async function loadPlugins(folders: readonly string[], workflows: Workflo
           if (workflows === null) continue;
           const existing = workflows.find(def.name as string);
           if (existing === value) continue;
-          if (existing) throw new UserError(`plugin ${file}: export '${exportName}': the name '${def.name as string}' is already registered (composable workflow); rename it`);
+          if (existing)
+            throw new UserError(
+              `plugin ${file}: export '${exportName}': the name '${def.name as string}' is already registered (composable workflow); rename it`,
+            );
           workflows.register(value);
           loaded.workflows.push(def.name as string);
           continue;
@@ -104,7 +115,10 @@ export async function loadPlugins(folders: readonly string[], workflows: Workflo
         const name = def.name as string;
         const existing = findDefinition(name);
         if (existing === value) continue; // the same module loaded again
-        if (existing) throw new UserError(`plugin ${file}: export '${exportName}': the name '${name}' is already registered (${existing.kind === 'strategy' ? 'strategy' : 'classifier'}); rename it`);
+        if (existing)
+          throw new UserError(
+            `plugin ${file}: export '${exportName}': the name '${name}' is already registered (${existing.kind === 'strategy' ? 'strategy' : 'classifier'}); rename it`,
+          );
         if (def.kind === 'strategy') {
           registerStrategy(value as StrategyDefinition);
           loaded.strategies.push(name);
@@ -113,7 +127,8 @@ export async function loadPlugins(folders: readonly string[], workflows: Workflo
           loaded.classifiers.push(name);
         }
       }
-      if (found === 0) throw new UserError(`plugin ${file}: exports no strategy, classifier or workflow (an object with kind: 'strategy', 'classifier' or 'workflow')`);
+      if (found === 0)
+        throw new UserError(`plugin ${file}: exports no strategy, classifier or workflow (an object with kind: 'strategy', 'classifier' or 'workflow')`);
     }
   }
   return loaded;

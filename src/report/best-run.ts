@@ -18,7 +18,8 @@ export async function reloadData(record: DataRecord | undefined): Promise<Reload
   } catch (error) {
     return { reason: `the run's data cannot be read: ${error instanceof Error ? error.message : String(error)}` };
   }
-  if (data.hash !== record.hash) return { reason: `the data changed since the run: ${data.source} now hashes to ${data.hash.slice(0, 12)}…, the run used ${record.hash.slice(0, 12)}…` };
+  if (data.hash !== record.hash)
+    return { reason: `the data changed since the run: ${data.source} now hashes to ${data.hash.slice(0, 12)}…, the run used ${record.hash.slice(0, 12)}…` };
   return { data };
 }
 

@@ -15,7 +15,19 @@ import type { ParamStability } from '../sequencer/phase-run.js';
 import { reloadData, rerunBest, type ReloadedData } from './best-run.js';
 import { CURVE_MAX_POINTS, downsample, drawdownOf, type Points } from './downsample.js';
 import type { DataRecord, RunDirectoryContents } from './run-record.js';
-import { FAILURE_ROWS, HEATMAP_MAX_VALUES, LEADERBOARD_ROWS, TrialsQuery, type Axis, type Failure, type HeatmapPair, type Histogram, type LeaderRow, type Scope, type TrialCounts } from './trials.js';
+import {
+  FAILURE_ROWS,
+  HEATMAP_MAX_VALUES,
+  LEADERBOARD_ROWS,
+  TrialsQuery,
+  type Axis,
+  type Failure,
+  type HeatmapPair,
+  type Histogram,
+  type LeaderRow,
+  type Scope,
+  type TrialCounts,
+} from './trials.js';
 
 /** Trades of the best set listed in a report; the rest are counted. */
 export const TRADE_ROWS = 1000;
@@ -45,7 +57,13 @@ export interface ReportModel {
   readonly data: readonly Omit<DataRecord, 'spec'>[];
   readonly configs: readonly { readonly phase: string; readonly yaml: string }[];
   readonly phases: readonly PhaseReport[];
-  readonly limits: { readonly leaderboardRows: number; readonly failureRows: number; readonly heatmapValues: number; readonly curvePoints: number; readonly tradeRows: number };
+  readonly limits: {
+    readonly leaderboardRows: number;
+    readonly failureRows: number;
+    readonly heatmapValues: number;
+    readonly curvePoints: number;
+    readonly tradeRows: number;
+  };
 }
 
 export interface BestCurveReport {
@@ -109,9 +127,16 @@ function robustnessOfResult(result: PhaseJson | undefined): Pick<PhaseReport, 'r
   if (r === undefined || r === null) return { robustness: null, robustnessPer: null };
   if (!('per' in r)) return { robustness: r, robustnessPer: null };
   const rows: { label: string; r: Robustness }[] = [];
-  if (r.per === 'window') (result?.windows ?? []).forEach((w, i) => w.robustness && rows.push({ label: `W${i + 1} (train ${w.train_dates[0]} → ${w.train_dates[1]})`, r: w.robustness as Robustness }));
-  if (r.per === 'fold') ((result?.k_fold as KFoldSummary | undefined)?.folds ?? []).forEach((f) => f.robustness && rows.push({ label: `fold ${f.fold}`, r: f.robustness }));
-  if (r.per === 'split') ((result?.cpcv as CpcvSummary | undefined)?.splits ?? []).forEach((s) => s.robustness && rows.push({ label: `split ${s.split} (test groups ${s.test_groups.join(', ')})`, r: s.robustness }));
+  if (r.per === 'window')
+    (result?.windows ?? []).forEach(
+      (w, i) => w.robustness && rows.push({ label: `W${i + 1} (train ${w.train_dates[0]} → ${w.train_dates[1]})`, r: w.robustness as Robustness }),
+    );
+  if (r.per === 'fold')
+    ((result?.k_fold as KFoldSummary | undefined)?.folds ?? []).forEach((f) => f.robustness && rows.push({ label: `fold ${f.fold}`, r: f.robustness }));
+  if (r.per === 'split')
+    ((result?.cpcv as CpcvSummary | undefined)?.splits ?? []).forEach(
+      (s) => s.robustness && rows.push({ label: `split ${s.split} (test groups ${s.test_groups.join(', ')})`, r: s.robustness }),
+    );
   return { robustness: null, robustnessPer: { summary: r, rows } };
 }
 
@@ -119,7 +144,15 @@ function cpcvOfResult(result: PhaseJson | undefined): PhaseReport['cpcv'] {
   const cv = result?.cpcv as CpcvSummary | undefined;
   if (cv === undefined) return null;
   const { path_equity: equity, ...rest } = cv;
-  return { ...rest, equity: equity.map((e) => downsample(Array.from(e, (_, i) => i), e)) };
+  return {
+    ...rest,
+    equity: equity.map((e) =>
+      downsample(
+        Array.from(e, (_, i) => i),
+        e,
+      ),
+    ),
+  };
 }
 
 function objectiveOfPlain(config: Record<string, unknown>): Objective {
@@ -175,7 +208,13 @@ export async function buildReportModel(contents: RunDirectoryContents): Promise<
       data: (record.data ?? []).map(({ spec: _spec, ...rest }) => rest),
       configs: record.phases.map((p) => ({ phase: p.name, yaml: stringify(p.config, { lineWidth: 0 }) })),
       phases,
-      limits: { leaderboardRows: LEADERBOARD_ROWS, failureRows: FAILURE_ROWS, heatmapValues: HEATMAP_MAX_VALUES, curvePoints: CURVE_MAX_POINTS, tradeRows: TRADE_ROWS },
+      limits: {
+        leaderboardRows: LEADERBOARD_ROWS,
+        failureRows: FAILURE_ROWS,
+        heatmapValues: HEATMAP_MAX_VALUES,
+        curvePoints: CURVE_MAX_POINTS,
+        tradeRows: TRADE_ROWS,
+      },
     };
   } finally {
     query.close();
@@ -202,13 +241,17 @@ async function phaseReport(
   const kFold = (result?.k_fold as KFoldSummary | undefined) ?? null;
   // cpcv likewise: its last split's longest train segment.
   const lastSplit = (result?.cpcv as CpcvSummary | undefined)?.splits.at(-1);
-  const segment = (kFold?.folds.at(-1)?.train_segments ?? lastSplit?.train_segments)?.reduce<[number, number] | undefined>((a, s) => (a === undefined || s[1] - s[0] > a[1] - a[0] ? s : a), undefined);
+  const segment = (kFold?.folds.at(-1)?.train_segments ?? lastSplit?.train_segments)?.reduce<[number, number] | undefined>(
+    (a, s) => (a === undefined || s[1] - s[0] > a[1] - a[0] ? s : a),
+    undefined,
+  );
   const window = lastTrain ?? segment ?? bestRun?.window ?? query.lastWindow(stored);
   const needsData = best !== null || result?.walk_forward !== undefined;
   const reloaded = needsData ? await dataOf(dataRecord) : null;
   const data = reloaded && 'data' in reloaded ? reloaded.data : null;
   // A composed branch may have run on other data than the phase: re-run the best set on its own.
-  const bestRecord = bestRun?.data && dataRecord && bestRun.data.hash !== dataRecord.hash ? { ...dataRecord, spec: bestRun.data.spec, hash: bestRun.data.hash } : dataRecord;
+  const bestRecord =
+    bestRun?.data && dataRecord && bestRun.data.hash !== dataRecord.hash ? { ...dataRecord, spec: bestRun.data.spec, hash: bestRun.data.hash } : dataRecord;
   const reloadedBest = best !== null && bestRecord !== dataRecord ? await dataOf(bestRecord) : reloaded;
   const bestData = reloadedBest && 'data' in reloadedBest ? reloadedBest.data : null;
 
@@ -241,15 +284,27 @@ async function phaseReport(
       for (let j = i + 1; j < heatmap.axes.length; j++) {
         const x = heatmap.axes[i];
         const y = heatmap.axes[j];
-        heatmap.pairs.push(query.heatmap(objective, x, y, best?.params ?? null, params.filter((p) => p !== x.name && p !== y.name)));
+        heatmap.pairs.push(
+          query.heatmap(
+            objective,
+            x,
+            y,
+            best?.params ?? null,
+            params.filter((p) => p !== x.name && p !== y.name),
+          ),
+        );
       }
     }
   }
 
   let bestCurve: PhaseReport['bestCurve'] = null;
   if (best !== null) {
-    if (result?.sequence === 'k_fold') bestCurve = { reason: "a k_fold phase chooses a set per fold on its combined train segments; the folds' out-of-sample metrics are in the JSON result (k_fold.folds)" };
-    else if (result?.sequence === 'cpcv') bestCurve = { reason: "a cpcv phase chooses a set per split on its combined train segments; the paths' out-of-sample equity is below (cpcv.paths)" };
+    if (result?.sequence === 'k_fold')
+      bestCurve = {
+        reason: "a k_fold phase chooses a set per fold on its combined train segments; the folds' out-of-sample metrics are in the JSON result (k_fold.folds)",
+      };
+    else if (result?.sequence === 'cpcv')
+      bestCurve = { reason: "a cpcv phase chooses a set per split on its combined train segments; the paths' out-of-sample equity is below (cpcv.paths)" };
     else if (bestRun === undefined) bestCurve = { reason: 'run.json does not record the best set to re-run (a run made before reports existed)' };
     else if (bestData === null) bestCurve = { reason: (reloadedBest as { reason: string }).reason };
     else {
@@ -272,13 +327,21 @@ async function phaseReport(
   }
 
   let walkForward: PhaseReport['walkForward'] = null;
-  const wf = result?.walk_forward as { oos_equity: number[]; oos_metrics: MetricsJson; efficiency: number | null; stability: Record<string, ParamStability> } | undefined;
+  const wf = result?.walk_forward as
+    { oos_equity: number[]; oos_metrics: MetricsJson; efficiency: number | null; stability: Record<string, ParamStability> } | undefined;
   if (wf !== undefined && windows !== null) {
     // The stitched equity has one value per test bar, windows in order.
     const testBars = windows.flatMap((w) => Array.from({ length: w.test[1] - w.test[0] }, (_, i) => w.test[0] + i));
     const timeAxis = data !== null && testBars.length === wf.oos_equity.length;
     const x = timeAxis ? testBars.map((i) => data.time[i]) : wf.oos_equity.map((_, i) => i);
-    walkForward = { equity: downsample(x, wf.oos_equity), bars: wf.oos_equity.length, timeAxis, metrics: wf.oos_metrics, efficiency: wf.efficiency, stability: wf.stability };
+    walkForward = {
+      equity: downsample(x, wf.oos_equity),
+      bars: wf.oos_equity.length,
+      timeAxis,
+      metrics: wf.oos_metrics,
+      efficiency: wf.efficiency,
+      stability: wf.stability,
+    };
   }
 
   return {
@@ -304,7 +367,9 @@ async function phaseReport(
     ...robustnessOfResult(result),
     search: (result?.search as SearchJson | undefined) ?? null,
     cpcv: cpcvOfResult(result),
-    signals: result?.signals ? { total: result.signals.length, created: result.signals.filter((s) => s.status === 'created').length, rows: result.signals.slice(0, SIGNAL_ROWS) } : null,
+    signals: result?.signals
+      ? { total: result.signals.length, created: result.signals.filter((s) => s.status === 'created').length, rows: result.signals.slice(0, SIGNAL_ROWS) }
+      : null,
     failures: query.failures(name, result?.compose !== undefined),
   };
 }
@@ -316,7 +381,13 @@ function sequenceOfPlain(config: Record<string, unknown>): string {
   return 'single_pass';
 }
 
-function scopeLabel(sequence: string, windows: readonly WindowJson[] | null, window: readonly [number, number], dataRecord: DataRecord | undefined, data: MarketData | null): string {
+function scopeLabel(
+  sequence: string,
+  windows: readonly WindowJson[] | null,
+  window: readonly [number, number],
+  dataRecord: DataRecord | undefined,
+  data: MarketData | null,
+): string {
   const bars = `${(window[1] - window[0]).toLocaleString('en-US')} bars`;
   const last = windows?.[windows.length - 1];
   if (last) {

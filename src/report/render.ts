@@ -25,17 +25,16 @@ function echartsSource(): string {
 
 /** JSON that is safe inside a <script> element: no `</script>` or `<!--` can appear. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** One self-contained HTML page: styles, ECharts, the model as JSON and the page script, all inline. */
 export function renderReport(model: ReportModel): string {
   const r = model.run;
-  const nav = [
-    ['run', 'Run'],
-    ...model.phases.map((p, i) => [`p${i}`, model.phases.length > 1 ? `Phase ${p.name}` : 'Results']),
-    ['config', 'Configuration'],
-  ];
+  const nav = [['run', 'Run'], ...model.phases.map((p, i) => [`p${i}`, model.phases.length > 1 ? `Phase ${p.name}` : 'Results']), ['config', 'Configuration']];
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

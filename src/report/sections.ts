@@ -5,7 +5,19 @@ import type { PhaseReport, ReportModel } from './model.js';
 
 /** The HTML of each report section; charts are empty containers the page script fills from the embedded model. */
 
-const KEY_METRICS: readonly MetricName[] = ['total_return', 'cagr', 'sharpe', 'sortino', 'max_drawdown', 'volatility', 'trades', 'win_rate', 'profit_factor', 'exposure', 'final_equity'];
+const KEY_METRICS: readonly MetricName[] = [
+  'total_return',
+  'cagr',
+  'sharpe',
+  'sortino',
+  'max_drawdown',
+  'volatility',
+  'trades',
+  'win_rate',
+  'profit_factor',
+  'exposure',
+  'final_equity',
+];
 
 function table(head: readonly string[], rows: readonly string[][], attrs = '', rowClass: (i: number) => string = () => ''): string {
   const tr = (r: readonly string[], i: number): string => `<tr${rowClass(i) ? ` class="${rowClass(i)}"` : ''}>${r.join('')}</tr>`;
@@ -14,8 +26,10 @@ function table(head: readonly string[], rows: readonly string[][], attrs = '', r
 
 const td = (text: string, cls = ''): string => `<td${cls ? ` class="${cls}"` : ''}>${text}</td>`;
 /** A cell the leaderboard script sorts by its raw value (`data-v`), shown formatted. */
-const sortCell = (raw: number | string | null, text: string, cls = 'num'): string => `<td class="${cls}" data-v="${raw === null ? '' : h(String(raw))}">${text}</td>`;
-const sortKey = (v: unknown): number | string | null => (v === null || v === undefined ? null : typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : formatParam(v));
+const sortCell = (raw: number | string | null, text: string, cls = 'num'): string =>
+  `<td class="${cls}" data-v="${raw === null ? '' : h(String(raw))}">${text}</td>`;
+const sortKey = (v: unknown): number | string | null =>
+  v === null || v === undefined ? null : typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : formatParam(v);
 
 function kv(rows: readonly [string, string][]): string {
   return `<dl class="kv">${rows.map(([k, v]) => `<dt>${h(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
@@ -44,12 +58,21 @@ export function runSection(model: ReportModel): string {
     ['Resumed', r.resumed ? 'yes' : 'no'],
   ];
   if (r.plugins.length > 0) rows.push(['Plugins', r.plugins.map((p) => `<code>${h(p)}</code>`).join('<br>')]);
-  const data = model.data.length === 0
-    ? note('run.json records no data (the run stopped before a phase loaded its data).')
-    : table(
-        ['Phase', 'Source', 'Symbols', 'Bars', 'From', 'To', 'Content hash (sha256)'],
-        model.data.map((d) => [td(h(d.phase)), td(`<code>${h(d.source)}</code>`), td(h(d.symbols.join(', '))), td(d.bars.toLocaleString('en-US'), 'num'), td(d.first.slice(0, 10)), td(d.last.slice(0, 10)), td(`<code class="hash">${h(d.hash)}</code>`, 'wrap')]),
-      );
+  const data =
+    model.data.length === 0
+      ? note('run.json records no data (the run stopped before a phase loaded its data).')
+      : table(
+          ['Phase', 'Source', 'Symbols', 'Bars', 'From', 'To', 'Content hash (sha256)'],
+          model.data.map((d) => [
+            td(h(d.phase)),
+            td(`<code>${h(d.source)}</code>`),
+            td(h(d.symbols.join(', '))),
+            td(d.bars.toLocaleString('en-US'), 'num'),
+            td(d.first.slice(0, 10)),
+            td(d.last.slice(0, 10)),
+            td(`<code class="hash">${h(d.hash)}</code>`, 'wrap'),
+          ]),
+        );
   return `<section id="run"><h2>Run and provenance</h2>${kv(rows)}<h3>Data</h3>${data}</section>`;
 }
 
@@ -89,11 +112,16 @@ export function phaseSection(p: PhaseReport, i: number, model: ReportModel): str
 }
 
 function bestBlock(p: PhaseReport, id: string): string {
-  const title = p.sequence === 'walk_forward' ? 'Best set of the last train window' : p.sequence === 'train_test' ? 'Best set (chosen on the train window)' : 'Best set';
+  const title =
+    p.sequence === 'walk_forward' ? 'Best set of the last train window' : p.sequence === 'train_test' ? 'Best set (chosen on the train window)' : 'Best set';
   if (p.best === null) return `<h3>${title}</h3>${note('No set qualified as best (no trial with a defined objective inside the result constraints).')}`;
   const params = Object.entries(p.best.params);
   const where = p.scope ? ` on ${h(p.scope.label)}` : '';
-  const out = [`<h3>${title}</h3>`, params.length > 0 ? `<p class="params">${params.map(([k, v]) => `<span><code>${h(k)}</code> = <b>${h(formatParam(v))}</b></span>`).join('')}</p>` : '', metricTiles(p.best.metrics, p.objective.metric)];
+  const out = [
+    `<h3>${title}</h3>`,
+    params.length > 0 ? `<p class="params">${params.map(([k, v]) => `<span><code>${h(k)}</code> = <b>${h(formatParam(v))}</b></span>`).join('')}</p>` : '',
+    metricTiles(p.best.metrics, p.objective.metric),
+  ];
   const curve = p.bestCurve;
   out.push(`<h3>Equity and drawdown of the best set</h3>`);
   if (curve === null || 'reason' in curve) {
@@ -101,12 +129,17 @@ function bestBlock(p: PhaseReport, id: string): string {
     return out.join('');
   }
   const same = curve.storedFinalEquity !== null && curve.metrics.final_equity === curve.storedFinalEquity;
-  out.push(note(`Recomputed by re-running the best set${where} on the run's data (its content hash matches run.json). ${same ? `Final equity ${formatMetric('final_equity', curve.metrics.final_equity)}, identical to the stored result.` : `<b>The re-run's final equity ${formatMetric('final_equity', curve.metrics.final_equity)} differs from the stored ${curve.storedFinalEquity === null ? '—' : formatMoney(curve.storedFinalEquity)}.</b>`}${curve.bars > curve.equity.length ? ` ${curve.bars.toLocaleString('en-US')} bars, drawn as ${curve.equity.length.toLocaleString('en-US')} points (lowest and highest of each bucket).` : ''}`));
+  out.push(
+    note(
+      `Recomputed by re-running the best set${where} on the run's data (its content hash matches run.json). ${same ? `Final equity ${formatMetric('final_equity', curve.metrics.final_equity)}, identical to the stored result.` : `<b>The re-run's final equity ${formatMetric('final_equity', curve.metrics.final_equity)} differs from the stored ${curve.storedFinalEquity === null ? '—' : formatMoney(curve.storedFinalEquity)}.</b>`}${curve.bars > curve.equity.length ? ` ${curve.bars.toLocaleString('en-US')} bars, drawn as ${curve.equity.length.toLocaleString('en-US')} points (lowest and highest of each bucket).` : ''}`,
+    ),
+  );
   out.push(`<div class="chart tall" id="${id}-equity" data-chart="equity"></div>`);
   out.push(`<h3>Trades of the best set</h3>`);
   if (curve.tradesTotal === 0) out.push(note('No closed trades.'));
   else {
-    if (curve.tradesTotal > curve.trades.length) out.push(note(`The first ${curve.trades.length.toLocaleString('en-US')} of ${curve.tradesTotal.toLocaleString('en-US')} trades.`));
+    if (curve.tradesTotal > curve.trades.length)
+      out.push(note(`The first ${curve.trades.length.toLocaleString('en-US')} of ${curve.tradesTotal.toLocaleString('en-US')} trades.`));
     out.push(
       table(
         ['#', 'Symbol', 'Side', 'Qty', 'Entry', 'Entry price', 'Exit', 'Exit price', 'Commission', 'Net P&amp;L'],
@@ -133,7 +166,11 @@ function trialsBlock(p: PhaseReport, id: string, model: ReportModel): string {
   const s = p.scope!;
   const out = [`<h3>Leaderboard</h3>`];
   const shown = p.leaderboard.length;
-  out.push(note(`Trials of ${h(s.label)}: ${s.counts.ok.toLocaleString('en-US')} completed${s.counts.failed > 0 ? `, ${s.counts.failed.toLocaleString('en-US')} failed` : ''}. ${shown < s.counts.ok ? `The top ${shown.toLocaleString('en-US')} by the objective (reports list at most ${model.limits.leaderboardRows.toLocaleString('en-US')}); ` : ''}Ranked like the run ranks them; click a column header to sort.${p.objective.minTrades !== undefined || p.objective.maxDrawdown !== undefined ? ' Greyed rows are outside the result constraints and cannot be best.' : ''}`));
+  out.push(
+    note(
+      `Trials of ${h(s.label)}: ${s.counts.ok.toLocaleString('en-US')} completed${s.counts.failed > 0 ? `, ${s.counts.failed.toLocaleString('en-US')} failed` : ''}. ${shown < s.counts.ok ? `The top ${shown.toLocaleString('en-US')} by the objective (reports list at most ${model.limits.leaderboardRows.toLocaleString('en-US')}); ` : ''}Ranked like the run ranks them; click a column header to sort.${p.objective.minTrades !== undefined || p.objective.maxDrawdown !== undefined ? ' Greyed rows are outside the result constraints and cannot be best.' : ''}`,
+    ),
+  );
   const head = ['Rank', 'Trial', ...p.params.map((n) => `<code>${h(n)}</code>`), ...METRIC_NAMES.map((m) => METRIC_LABELS[m])];
   const rows = p.leaderboard.map((r, k) => [
     sortCell(k + 1, String(k + 1)),
@@ -145,9 +182,16 @@ function trialsBlock(p: PhaseReport, id: string, model: ReportModel): string {
 
   out.push(`<h3>Objective over two parameters</h3>`);
   if (p.heatmap.axes.length < 2) {
-    out.push(note(p.params.length < 2 ? 'Fewer than two swept parameters: no heatmap.' : 'Fewer than two parameters that can be an axis (numbers, or at most ' + model.limits.heatmapValues + ' distinct values): no heatmap.'));
+    out.push(
+      note(
+        p.params.length < 2
+          ? 'Fewer than two swept parameters: no heatmap.'
+          : 'Fewer than two parameters that can be an axis (numbers, or at most ' + model.limits.heatmapValues + ' distinct values): no heatmap.',
+      ),
+    );
   } else {
-    const options = (sel: string): string => p.heatmap.axes.map((a) => `<option value="${h(a.name)}"${a.name === sel ? ' selected' : ''}>${h(a.name)}</option>`).join('');
+    const options = (sel: string): string =>
+      p.heatmap.axes.map((a) => `<option value="${h(a.name)}"${a.name === sel ? ' selected' : ''}>${h(a.name)}</option>`).join('');
     out.push(`<div class="controls">
       <label>Horizontal <select id="${id}-hm-x">${options(p.heatmap.axes[0].name)}</select></label>
       <label>Vertical <select id="${id}-hm-y">${options(p.heatmap.axes[1].name)}</select></label>
@@ -157,15 +201,29 @@ function trialsBlock(p: PhaseReport, id: string, model: ReportModel): string {
         <option value="mean">mean over them</option>
       </select></label></div>`);
     const binned = p.heatmap.axes.filter((a) => a.edges);
-    if (binned.length > 0) out.push(note(`${binned.map((a) => `<code>${h(a.name)}</code> (${a.distinct.toLocaleString('en-US')} values)`).join(', ')} ${binned.length === 1 ? 'is' : 'are'} binned into ${model.limits.heatmapValues} ranges of consecutive values; a cell shows the best or mean over its trials.`));
-    if (p.heatmap.tooMany.length > 0) out.push(note(`Not offered as an axis (more than ${model.limits.heatmapValues} distinct values that are not numbers): ${p.heatmap.tooMany.map((n) => `<code>${h(n)}</code>`).join(', ')}.`));
+    if (binned.length > 0)
+      out.push(
+        note(
+          `${binned.map((a) => `<code>${h(a.name)}</code> (${a.distinct.toLocaleString('en-US')} values)`).join(', ')} ${binned.length === 1 ? 'is' : 'are'} binned into ${model.limits.heatmapValues} ranges of consecutive values; a cell shows the best or mean over its trials.`,
+        ),
+      );
+    if (p.heatmap.tooMany.length > 0)
+      out.push(
+        note(
+          `Not offered as an axis (more than ${model.limits.heatmapValues} distinct values that are not numbers): ${p.heatmap.tooMany.map((n) => `<code>${h(n)}</code>`).join(', ')}.`,
+        ),
+      );
     out.push(`<div class="chart tall" id="${id}-heatmap" data-chart="heatmap"></div>`);
   }
   out.push(`<h3>Distribution of ${METRIC_LABELS[p.objective.metric]}</h3>`);
   if (p.histogram === null) out.push(note('No trial has a defined objective.'));
   else {
     const missing = s.counts.ok - s.counts.valued;
-    out.push(note(`${s.counts.valued.toLocaleString('en-US')} trials in ${p.histogram.counts.length} equal-width bins (counted by SQLite over every trial).${missing > 0 ? ` ${missing.toLocaleString('en-US')} trials have no ${METRIC_LABELS[p.objective.metric]} (undefined) and are not counted.` : ''}`));
+    out.push(
+      note(
+        `${s.counts.valued.toLocaleString('en-US')} trials in ${p.histogram.counts.length} equal-width bins (counted by SQLite over every trial).${missing > 0 ? ` ${missing.toLocaleString('en-US')} trials have no ${METRIC_LABELS[p.objective.metric]} (undefined) and are not counted.` : ''}`,
+      ),
+    );
     out.push(`<div class="chart" id="${id}-histogram" data-chart="histogram"></div>`);
   }
   return out.join('');
@@ -178,12 +236,24 @@ function windowsBlock(p: PhaseReport, id: string): string {
   out.push(`<div class="chart${w.length > 12 ? ' tall' : ''}" id="${id}-timeline" data-chart="timeline"></div>`);
   const choices: MetricName[] = ['sharpe', 'total_return', 'cagr', 'max_drawdown', 'trades'];
   if (!choices.includes(m)) choices.unshift(m);
-  out.push(`<div class="controls"><label>Metric <select id="${id}-isoos-metric">${choices.map((x) => `<option value="${x}"${x === m ? ' selected' : ''}>${METRIC_LABELS[x]}</option>`).join('')}</select></label></div>`);
+  out.push(
+    `<div class="controls"><label>Metric <select id="${id}-isoos-metric">${choices.map((x) => `<option value="${x}"${x === m ? ' selected' : ''}>${METRIC_LABELS[x]}</option>`).join('')}</select></label></div>`,
+  );
   out.push(`<div class="chart" id="${id}-isoos" data-chart="isoos"></div>`);
   const names = [...new Set(w.flatMap((x) => Object.keys(x.best?.params ?? {})))];
   out.push(
     table(
-      ['Window', 'Train', 'Test', ...names.map((n) => `<code>${h(n)}</code>`), `In-sample ${METRIC_LABELS[m]}`, `Out-of-sample ${METRIC_LABELS[m]}`, 'OOS return', 'OOS max DD', 'OOS trades'],
+      [
+        'Window',
+        'Train',
+        'Test',
+        ...names.map((n) => `<code>${h(n)}</code>`),
+        `In-sample ${METRIC_LABELS[m]}`,
+        `Out-of-sample ${METRIC_LABELS[m]}`,
+        'OOS return',
+        'OOS max DD',
+        'OOS trades',
+      ],
       w.map((x, k) => [
         td(String(k + 1), 'num'),
         td(`${x.train_dates[0]} → ${x.train_dates[1]}`),
@@ -201,7 +271,11 @@ function windowsBlock(p: PhaseReport, id: string): string {
   const wf = p.walkForward;
   if (wf !== null) {
     out.push(`<h3>Stitched out-of-sample equity</h3>`);
-    out.push(note(`Each test window compounds on the previous one's end; a window without a qualifying set stays in cash. Walk-forward efficiency (out-of-sample CAGR / mean in-sample CAGR): <b>${wf.efficiency === null ? '—' : `${(wf.efficiency * 100).toFixed(1)}%`}</b>.${wf.bars > wf.equity.length ? ` ${wf.bars.toLocaleString('en-US')} bars, drawn as ${wf.equity.length.toLocaleString('en-US')} points.` : ''}${wf.timeAxis ? '' : ' (The run\'s data could not be reloaded, so the axis counts bars.)'}`));
+    out.push(
+      note(
+        `Each test window compounds on the previous one's end; a window without a qualifying set stays in cash. Walk-forward efficiency (out-of-sample CAGR / mean in-sample CAGR): <b>${wf.efficiency === null ? '—' : `${(wf.efficiency * 100).toFixed(1)}%`}</b>.${wf.bars > wf.equity.length ? ` ${wf.bars.toLocaleString('en-US')} bars, drawn as ${wf.equity.length.toLocaleString('en-US')} points.` : ''}${wf.timeAxis ? '' : " (The run's data could not be reloaded, so the axis counts bars.)"}`,
+      ),
+    );
     out.push(metricTiles(wf.metrics, m));
     out.push(`<div class="chart" id="${id}-oos" data-chart="oos"></div>`);
     const stab = Object.entries(wf.stability);
@@ -210,7 +284,14 @@ function windowsBlock(p: PhaseReport, id: string): string {
       out.push(
         table(
           ['Parameter', 'Distinct values', 'Mean', 'SD', 'Min', 'Max'],
-          stab.map(([n, s]) => [td(`<code>${h(n)}</code>`), td(String(s.distinct), 'num'), td(s.mean === undefined ? '—' : s.mean.toFixed(3), 'num'), td(s.std === undefined ? '—' : s.std.toFixed(3), 'num'), td(s.min === undefined ? '—' : String(s.min), 'num'), td(s.max === undefined ? '—' : String(s.max), 'num')]),
+          stab.map(([n, s]) => [
+            td(`<code>${h(n)}</code>`),
+            td(String(s.distinct), 'num'),
+            td(s.mean === undefined ? '—' : s.mean.toFixed(3), 'num'),
+            td(s.std === undefined ? '—' : s.std.toFixed(3), 'num'),
+            td(s.min === undefined ? '—' : String(s.min), 'num'),
+            td(s.max === undefined ? '—' : String(s.max), 'num'),
+          ]),
         ),
       );
     }
@@ -221,11 +302,18 @@ function windowsBlock(p: PhaseReport, id: string): string {
 function monteCarloBlock(p: PhaseReport, id: string): string {
   const mc = p.monteCarlo!;
   const out = [`<h3>Monte Carlo bands</h3>`];
-  out.push(note(`${mc.paths.toLocaleString('en-US')} seeded resamplings (seed ${mc.seed}) of the best set: a circular block bootstrap of its bar returns (blocks of ${mc.block} bars) and a bootstrap of its trades' returns. The dashed line is the best set's own value.`));
+  out.push(
+    note(
+      `${mc.paths.toLocaleString('en-US')} seeded resamplings (seed ${mc.seed}) of the best set: a circular block bootstrap of its bar returns (blocks of ${mc.block} bars) and a bootstrap of its trades' returns. The dashed line is the best set's own value.`,
+    ),
+  );
   out.push(`<div class="chart" id="${id}-mc" data-chart="montecarlo"></div>`);
   const pcts = Object.keys(mc.bars.final_equity);
   const rows: string[][] = [];
-  const line = (label: string, metric: MetricName, bands: Record<string, number | null>): string[] => [td(label), ...pcts.map((k) => td(formatMetric(metric, bands[k]), 'num'))];
+  const line = (label: string, metric: MetricName, bands: Record<string, number | null>): string[] => [
+    td(label),
+    ...pcts.map((k) => td(formatMetric(metric, bands[k]), 'num')),
+  ];
   rows.push(line('Final equity (bar returns)', 'final_equity', mc.bars.final_equity));
   rows.push(line('Max drawdown (bar returns)', 'max_drawdown', mc.bars.max_drawdown));
   rows.push(line('Sharpe (bar returns)', 'sharpe', mc.bars.sharpe));
@@ -238,17 +326,34 @@ function monteCarloBlock(p: PhaseReport, id: string): string {
 }
 
 const paramsText = (params: Record<string, unknown> | undefined): string =>
-  params && Object.keys(params).length > 0 ? Object.entries(params).map(([k, v]) => `<code>${h(k)}</code>=${h(formatParam(v))}`).join(' ') : '—';
+  params && Object.keys(params).length > 0
+    ? Object.entries(params)
+        .map(([k, v]) => `<code>${h(k)}</code>=${h(formatParam(v))}`)
+        .join(' ')
+    : '—';
 
 function kFoldBlock(p: PhaseReport): string {
   const k = p.kFold!;
   const metric = p.objective.metric;
   const agg = k.aggregate[metric];
   const out = [`<h3>Folds (${k.folds.length})</h3>`];
-  out.push(note(`Each fold's set is chosen on its train segments (metrics combined over them) and run on the fold. ${METRIC_LABELS[metric]} on the test folds: mean ${formatMetric(metric, agg.mean)}, sd ${formatMetric(metric, agg.std)}, min ${formatMetric(metric, agg.min)}, max ${formatMetric(metric, agg.max)} over ${agg.n} fold${agg.n === 1 ? '' : 's'}.`));
+  out.push(
+    note(
+      `Each fold's set is chosen on its train segments (metrics combined over them) and run on the fold. ${METRIC_LABELS[metric]} on the test folds: mean ${formatMetric(metric, agg.mean)}, sd ${formatMetric(metric, agg.std)}, min ${formatMetric(metric, agg.min)}, max ${formatMetric(metric, agg.max)} over ${agg.n} fold${agg.n === 1 ? '' : 's'}.`,
+    ),
+  );
   out.push(
     table(
-      ['Fold', 'Test dates', 'Train segments', 'Chosen set', `${METRIC_LABELS[metric]} (train)`, `${METRIC_LABELS[metric]} (test)`, 'Return (test)', 'Trades (test)'],
+      [
+        'Fold',
+        'Test dates',
+        'Train segments',
+        'Chosen set',
+        `${METRIC_LABELS[metric]} (train)`,
+        `${METRIC_LABELS[metric]} (test)`,
+        'Return (test)',
+        'Trades (test)',
+      ],
       k.folds.map((f) => [
         td(String(f.fold), 'num'),
         td(`${h(f.test_dates[0])} → ${h(f.test_dates[1])}`),
@@ -285,12 +390,42 @@ function searchBlock(p: PhaseReport, id: string): string {
       ['Stopped', h(s.stopped), 'budget: spent; converged: nothing new proposed; timeout: search.timeout; interrupted: resume continues'],
     ]),
   );
-  if (s.rungs) out.push(table(['Rung', 'History', 'Bars', 'Trials', 'Promoted'], s.rungs.map((r, i) => [td(String(i + 1), 'num'), td(`${fixed(100 * r.fraction, 0)}%`, 'num'), td(r.bars.toLocaleString('en-US'), 'num'), td(r.trials.toLocaleString('en-US'), 'num'), td(i === s.rungs!.length - 1 ? '—' : r.promoted.toLocaleString('en-US'), 'num')]), 'class="rungs"'));
-  out.push(`<div class="chart-row"><div class="chart" id="${id}-history" data-chart="history"></div>${s.pareto ? `<div class="chart" id="${id}-pareto" data-chart="pareto"></div>` : ''}</div>`);
+  if (s.rungs)
+    out.push(
+      table(
+        ['Rung', 'History', 'Bars', 'Trials', 'Promoted'],
+        s.rungs.map((r, i) => [
+          td(String(i + 1), 'num'),
+          td(`${fixed(100 * r.fraction, 0)}%`, 'num'),
+          td(r.bars.toLocaleString('en-US'), 'num'),
+          td(r.trials.toLocaleString('en-US'), 'num'),
+          td(i === s.rungs!.length - 1 ? '—' : r.promoted.toLocaleString('en-US'), 'num'),
+        ]),
+        'class="rungs"',
+      ),
+    );
+  out.push(
+    `<div class="chart-row"><div class="chart" id="${id}-history" data-chart="history"></div>${s.pareto ? `<div class="chart" id="${id}-pareto" data-chart="pareto"></div>` : ''}</div>`,
+  );
   if (s.importance) {
     const rows = [...s.importance.parameters].sort((a, b) => (b.share ?? -1) - (a.share ?? -1));
-    out.push(note(`Parameter importance: η², the share of the objective's variance over the ${s.importance.trials.toLocaleString('en-US')} complete trials explained by each parameter's main effect (values grouped into at most ${s.importance.bins} bins of about equal counts), and its share of the η² sum. Trials chosen by a model crowd where the objective is good, so importances describe the trials run, not the whole space.`));
-    out.push(table(['Parameter', 'η²', 'Share', ''], rows.map((r) => [td(`<code>${h(r.name)}</code>`), td(fixed(r.eta_squared, 3), 'num'), td(r.share === null ? '—' : `${fixed(100 * r.share, 1)}%`, 'num'), td(`<span class="bar" style="display:inline-block;height:10px;background:#2563eb;width:${Math.round(200 * (r.share ?? 0))}px"></span>`)]), 'class="importance"'));
+    out.push(
+      note(
+        `Parameter importance: η², the share of the objective's variance over the ${s.importance.trials.toLocaleString('en-US')} complete trials explained by each parameter's main effect (values grouped into at most ${s.importance.bins} bins of about equal counts), and its share of the η² sum. Trials chosen by a model crowd where the objective is good, so importances describe the trials run, not the whole space.`,
+      ),
+    );
+    out.push(
+      table(
+        ['Parameter', 'η²', 'Share', ''],
+        rows.map((r) => [
+          td(`<code>${h(r.name)}</code>`),
+          td(fixed(r.eta_squared, 3), 'num'),
+          td(r.share === null ? '—' : `${fixed(100 * r.share, 1)}%`, 'num'),
+          td(`<span class="bar" style="display:inline-block;height:10px;background:#2563eb;width:${Math.round(200 * (r.share ?? 0))}px"></span>`),
+        ]),
+        'class="importance"',
+      ),
+    );
   }
   return out.join('');
 }
@@ -302,11 +437,15 @@ function robustnessBlock(p: PhaseReport, id: string): string {
   const out = [`<h3 id="${id}-robustness">Is the best set real?</h3>`];
   out.push(
     tiles([
-      ['PBO', fixed(pbo?.value), 'probability of backtest overfitting: the share of CSCV combinations whose in-sample best ranks in the lower half out of sample'],
+      [
+        'PBO',
+        fixed(pbo?.value),
+        'probability of backtest overfitting: the share of CSCV combinations whose in-sample best ranks in the lower half out of sample',
+      ],
       ['DSR', fixed(r.dsr), `deflated Sharpe ratio: P(true Sharpe > SR0) with SR0 = ${fixed(r.sr0, 4)} per bar, the best of ${r.defined} skill-less trials`],
       ['PSR', fixed(r.psr), 'probabilistic Sharpe ratio: P(true Sharpe > 0)'],
       ['Best Sharpe / bar', fixed(r.best?.sharpe ?? null, 4), 'per-period Sharpe of the best set over the search window'],
-      ['OOS/IS slope', fixed(pbo?.slope), 'least-squares slope of the in-sample best\'s out-of-sample Sharpe on its in-sample Sharpe'],
+      ['OOS/IS slope', fixed(pbo?.slope), "least-squares slope of the in-sample best's out-of-sample Sharpe on its in-sample Sharpe"],
       ['P(OOS loss)', fixed(pbo?.prob_loss), 'share of combinations whose in-sample best has an out-of-sample Sharpe below 0'],
       ['SPA p-value', fixed(r.spa?.p_value ?? null), r.spa ? `Hansen's SPA test, consistent p-value: ${r.spa.tested} against ${r.spa.benchmark}` : 'SPA off'],
     ]),
@@ -322,13 +461,32 @@ function robustnessBlock(p: PhaseReport, id: string): string {
       `${verdict} CSCV over ${pbo ? `${pbo.combinations === pbo.of ? `all ${pbo.of}` : `a seeded sample of ${pbo.combinations} of the ${pbo.of}`} combinations of ${pbo.blocks / 2} of ${pbo.blocks} blocks` : '—'} of the ${r.returns.toLocaleString('en-US')} bar returns, ${r.trials.toLocaleString('en-US')} trials. DSR ${fixed(r.dsr, 2)} deflates the best set's PSR ${fixed(r.psr, 2)} for the number of trials and their spread.`,
     ),
   );
-  out.push(`<div class="chart-row"><div class="chart" id="${id}-lambda" data-chart="lambda"></div><div class="chart" id="${id}-cscv" data-chart="cscv"></div></div>`);
+  out.push(
+    `<div class="chart-row"><div class="chart" id="${id}-lambda" data-chart="lambda"></div><div class="chart" id="${id}-cscv" data-chart="cscv"></div></div>`,
+  );
   const pl = r.plateau;
   if (pl && pl.best && pl.plateau_best) {
     const metric = p.objective.metric;
-    const row = (label: string, x: NonNullable<typeof pl.best>): string[] => [td(label), td(paramsText(x.params), 'wrap'), td(formatMetric(metric, x.objective), 'num'), td(formatMetric(metric, x.mean), 'num'), td(formatMetric(metric, x.worst), 'num'), td(String(x.sets), 'num')];
-    out.push(note(`Plateau: the neighbourhood of a set is every grid point ±1 step along ${pl.dimensions.map((d) => `<code>${h(d)}</code>`).join(', ') || 'no numeric dimension'} (the set included); the heatmap outlines the plateau best in red.`));
-    out.push(table(['', 'Set', `${METRIC_LABELS[metric]}`, 'Neighbourhood mean', 'Worst neighbour', 'Sets'], [row('Best set', pl.best), row('Plateau best', pl.plateau_best)], 'class="plateau"'));
+    const row = (label: string, x: NonNullable<typeof pl.best>): string[] => [
+      td(label),
+      td(paramsText(x.params), 'wrap'),
+      td(formatMetric(metric, x.objective), 'num'),
+      td(formatMetric(metric, x.mean), 'num'),
+      td(formatMetric(metric, x.worst), 'num'),
+      td(String(x.sets), 'num'),
+    ];
+    out.push(
+      note(
+        `Plateau: the neighbourhood of a set is every grid point ±1 step along ${pl.dimensions.map((d) => `<code>${h(d)}</code>`).join(', ') || 'no numeric dimension'} (the set included); the heatmap outlines the plateau best in red.`,
+      ),
+    );
+    out.push(
+      table(
+        ['', 'Set', `${METRIC_LABELS[metric]}`, 'Neighbourhood mean', 'Worst neighbour', 'Sets'],
+        [row('Best set', pl.best), row('Plateau best', pl.plateau_best)],
+        'class="plateau"',
+      ),
+    );
   }
   return out.join('');
 }
@@ -337,11 +495,24 @@ function robustnessBlock(p: PhaseReport, id: string): string {
 function robustnessPerBlock(p: PhaseReport): string {
   const { summary: s, rows } = p.robustnessPer!;
   const out = [`<h3>Is the best set real? (per ${s.per})</h3>`];
-  out.push(note(`Each ${s.per}'s search has its own figures. Over the ${s.count} ${s.per}s: PBO mean ${fixed(s.pbo_mean, 2)} (max ${fixed(s.pbo_max, 2)}), DSR mean ${fixed(s.dsr_mean, 2)} (min ${fixed(s.dsr_min, 2)}), PSR mean ${fixed(s.psr_mean, 2)}, largest SPA p-value ${fixed(s.spa_p_max)}.`));
+  out.push(
+    note(
+      `Each ${s.per}'s search has its own figures. Over the ${s.count} ${s.per}s: PBO mean ${fixed(s.pbo_mean, 2)} (max ${fixed(s.pbo_max, 2)}), DSR mean ${fixed(s.dsr_mean, 2)} (min ${fixed(s.dsr_min, 2)}), PSR mean ${fixed(s.psr_mean, 2)}, largest SPA p-value ${fixed(s.spa_p_max)}.`,
+    ),
+  );
   out.push(
     table(
       [s.per[0].toUpperCase() + s.per.slice(1), 'Trials', 'PBO', 'OOS/IS slope', 'P(OOS loss)', 'PSR', 'DSR', 'SPA p'],
-      rows.map(({ label, r }) => [td(h(label)), td(r.trials.toLocaleString('en-US'), 'num'), td(fixed(r.pbo?.value), 'num'), td(fixed(r.pbo?.slope), 'num'), td(fixed(r.pbo?.prob_loss), 'num'), td(fixed(r.psr), 'num'), td(fixed(r.dsr), 'num'), td(fixed(r.spa?.p_value ?? null), 'num')]),
+      rows.map(({ label, r }) => [
+        td(h(label)),
+        td(r.trials.toLocaleString('en-US'), 'num'),
+        td(fixed(r.pbo?.value), 'num'),
+        td(fixed(r.pbo?.slope), 'num'),
+        td(fixed(r.pbo?.prob_loss), 'num'),
+        td(fixed(r.psr), 'num'),
+        td(fixed(r.dsr), 'num'),
+        td(fixed(r.spa?.p_value ?? null), 'num'),
+      ]),
       'class="robustness-per"',
     ),
   );
@@ -354,12 +525,23 @@ function cpcvBlock(p: PhaseReport, id: string): string {
   const metric = p.objective.metric;
   const d = cv.distribution[metric];
   const out = [`<h3>CPCV paths (${cv.paths.length})</h3>`];
-  out.push(note(`${cv.groups} groups, ${cv.test_groups} test groups: ${cv.splits.length} splits, each searched on its train segments (purge ${h(String(cv.purge))}, embargo ${h(String(cv.embargo))}) and run on its test groups; the runs are reassembled into ${cv.paths.length} complete paths. ${METRIC_LABELS[metric]} over the paths: mean ${formatMetric(metric, d.mean)}, sd ${formatMetric(metric, d.std)}, min ${formatMetric(metric, d.min)}, max ${formatMetric(metric, d.max)}.`));
+  out.push(
+    note(
+      `${cv.groups} groups, ${cv.test_groups} test groups: ${cv.splits.length} splits, each searched on its train segments (purge ${h(String(cv.purge))}, embargo ${h(String(cv.embargo))}) and run on its test groups; the runs are reassembled into ${cv.paths.length} complete paths. ${METRIC_LABELS[metric]} over the paths: mean ${formatMetric(metric, d.mean)}, sd ${formatMetric(metric, d.std)}, min ${formatMetric(metric, d.min)}, max ${formatMetric(metric, d.max)}.`,
+    ),
+  );
   out.push(`<div class="chart" id="${id}-cpcv" data-chart="cpcv"></div>`);
   out.push(
     table(
       ['Path', 'Splits (by group)', METRIC_LABELS[metric], 'Return', 'Max drawdown', 'Trades'],
-      cv.paths.map((x) => [td(String(x.path), 'num'), td(x.splits.join(', ')), td(formatMetric(metric, x.metrics[metric]), 'num'), td(formatMetric('total_return', x.metrics.total_return), 'num'), td(formatMetric('max_drawdown', x.metrics.max_drawdown), 'num'), td(formatMetric('trades', x.metrics.trades), 'num')]),
+      cv.paths.map((x) => [
+        td(String(x.path), 'num'),
+        td(x.splits.join(', ')),
+        td(formatMetric(metric, x.metrics[metric]), 'num'),
+        td(formatMetric('total_return', x.metrics.total_return), 'num'),
+        td(formatMetric('max_drawdown', x.metrics.max_drawdown), 'num'),
+        td(formatMetric('trades', x.metrics.trades), 'num'),
+      ]),
       'class="cpcv-paths"',
     ),
   );
@@ -369,17 +551,36 @@ function cpcvBlock(p: PhaseReport, id: string): string {
 function composeBlock(p: PhaseReport): string {
   const c = p.compose!;
   const metric = p.objective.metric;
-  const stopped = c.stopped === 'done' ? 'the workflow stopped itself' : c.stopped === 'max_iterations' ? `it reached max_iterations (${c.max_iterations})` : 'the run was interrupted';
+  const stopped =
+    c.stopped === 'done'
+      ? 'the workflow stopped itself'
+      : c.stopped === 'max_iterations'
+        ? `it reached max_iterations (${c.max_iterations})`
+        : 'the run was interrupted';
   const rows: string[][] = [];
   for (const it of c.iterations) {
-    rows.push([td(String(it.iteration), 'num'), td('—'), td(it.trials.toLocaleString('en-US'), 'num'), td(paramsText(it.best?.params), 'wrap'), td(formatMetric(metric, it.best?.metrics[metric] ?? null), 'num')]);
+    rows.push([
+      td(String(it.iteration), 'num'),
+      td('—'),
+      td(it.trials.toLocaleString('en-US'), 'num'),
+      td(paramsText(it.best?.params), 'wrap'),
+      td(formatMetric(metric, it.best?.metrics[metric] ?? null), 'num'),
+    ]);
     for (const b of it.branches) {
-      rows.push([td(''), td(h(b.name)), td(b.skipped ? h(b.skipped) : b.trials.toLocaleString('en-US'), b.skipped ? '' : 'num'), td(paramsText(b.best?.params), 'wrap'), td(formatMetric(metric, b.best?.metrics[metric] ?? null), 'num')]);
+      rows.push([
+        td(''),
+        td(h(b.name)),
+        td(b.skipped ? h(b.skipped) : b.trials.toLocaleString('en-US'), b.skipped ? '' : 'num'),
+        td(paramsText(b.best?.params), 'wrap'),
+        td(formatMetric(metric, b.best?.metrics[metric] ?? null), 'num'),
+      ]);
     }
   }
   return [
     `<h3>Composed workflow <code>${h(c.type)}</code>: ${c.iterations.length} iteration${c.iterations.length === 1 ? '' : 's'}</h3>`,
-    note(`Stopped because ${stopped}. The phase's best set is the best of the last iteration and its branches; the leaderboard below shows the trials of the one it came from.`),
+    note(
+      `Stopped because ${stopped}. The phase's best set is the best of the last iteration and its branches; the leaderboard below shows the trials of the one it came from.`,
+    ),
     table(['Iteration', 'Branch', 'Trials', 'Best set', METRIC_LABELS[metric]], rows, 'class="compose"'),
   ].join('');
 }
@@ -388,10 +589,20 @@ function signalsBlock(p: PhaseReport): string {
   const { total, created, rows: signals } = p.signals!;
   return [
     `<h3>Signal sets (${total.toLocaleString('en-US')})</h3>`,
-    note(`${created.toLocaleString('en-US')} generated, ${(total - created).toLocaleString('en-US')} reused from the signal store; each file holds only the bars where a strategy's target changes.${total > signals.length ? ` The first ${signals.length} are listed.` : ''}`),
+    note(
+      `${created.toLocaleString('en-US')} generated, ${(total - created).toLocaleString('en-US')} reused from the signal store; each file holds only the bars where a strategy's target changes.${total > signals.length ? ` The first ${signals.length} are listed.` : ''}`,
+    ),
     table(
       ['Strategy', 'Parameters', 'Bars', 'Changes', 'Bytes', 'Status', 'Key'],
-      signals.map((s) => [td(h(String(s.strategy.type))), td(paramsText(s.params), 'wrap'), td(s.window ? `${s.window[0]}–${s.window[1] - 1}` : '—'), td(s.changes.toLocaleString('en-US'), 'num'), td(s.bytes.toLocaleString('en-US'), 'num'), td(h(s.status)), td(`<code class="hash">${h(s.key.slice(0, 16))}…</code>`)]),
+      signals.map((s) => [
+        td(h(String(s.strategy.type))),
+        td(paramsText(s.params), 'wrap'),
+        td(s.window ? `${s.window[0]}–${s.window[1] - 1}` : '—'),
+        td(s.changes.toLocaleString('en-US'), 'num'),
+        td(s.bytes.toLocaleString('en-US'), 'num'),
+        td(h(s.status)),
+        td(`<code class="hash">${h(s.key.slice(0, 16))}…</code>`),
+      ]),
       'class="signals"',
     ),
   ].join('');
@@ -405,7 +616,12 @@ function failuresBlock(p: PhaseReport, model: ReportModel): string {
   out.push(
     table(
       ['Trial', 'Bars', ...names.map((n) => `<code>${h(n)}</code>`), 'Error'],
-      p.failures.rows.map((f) => [td(f.stage === p.name ? String(f.trial) : `${h(f.stage)} · ${f.trial}`, 'num'), td(`${f.window[0]}–${f.window[1] - 1}`), ...names.map((n) => td(h(formatParam(f.params[n])))), td(`<code class="error-text">${h(f.error)}</code>`, 'wrap')]),
+      p.failures.rows.map((f) => [
+        td(f.stage === p.name ? String(f.trial) : `${h(f.stage)} · ${f.trial}`, 'num'),
+        td(`${f.window[0]}–${f.window[1] - 1}`),
+        ...names.map((n) => td(h(formatParam(f.params[n])))),
+        td(`<code class="error-text">${h(f.error)}</code>`, 'wrap'),
+      ]),
       'class="failures scroll"',
     ),
   );

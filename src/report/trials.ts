@@ -112,20 +112,25 @@ export class TrialsQuery {
 
   /** The window of the phase's most recently stored trial (for runs whose result names none). */
   lastWindow(phase: string): [number, number] | null {
-    const row = this.db.prepare('SELECT window_start AS s, window_end AS e FROM trials WHERE phase = ? ORDER BY rowid DESC LIMIT 1').get(phase) as { s: number; e: number } | undefined;
+    const row = this.db.prepare('SELECT window_start AS s, window_end AS e FROM trials WHERE phase = ? ORDER BY rowid DESC LIMIT 1').get(phase) as
+      { s: number; e: number } | undefined;
     return row ? [row.s, row.e] : null;
   }
 
   counts(scope: Scope, metric: MetricName): TrialCounts {
     const row = this.db
-      .prepare(`SELECT count(*) FILTER (WHERE status = 'ok') AS ok, count(*) FILTER (WHERE status = 'failed') AS failed, count(${metric}) FILTER (WHERE status = 'ok') AS valued FROM trials WHERE phase = ? AND window_start = ? AND window_end = ?`)
+      .prepare(
+        `SELECT count(*) FILTER (WHERE status = 'ok') AS ok, count(*) FILTER (WHERE status = 'failed') AS failed, count(${metric}) FILTER (WHERE status = 'ok') AS valued FROM trials WHERE phase = ? AND window_start = ? AND window_end = ?`,
+      )
       .get(scope.phase, scope.window[0], scope.window[1]) as TrialCounts;
     return row;
   }
 
   /** Swept parameter names, from the phase's first stored trial. */
   paramNames(scope: Scope): string[] {
-    const row = this.db.prepare('SELECT params FROM trials WHERE phase = ? AND window_start = ? AND window_end = ? LIMIT 1').get(scope.phase, scope.window[0], scope.window[1]) as { params: string } | undefined;
+    const row = this.db
+      .prepare('SELECT params FROM trials WHERE phase = ? AND window_start = ? AND window_end = ? LIMIT 1')
+      .get(scope.phase, scope.window[0], scope.window[1]) as { params: string } | undefined;
     return row ? Object.keys(JSON.parse(row.params) as Record<string, unknown>) : [];
   }
 
@@ -139,8 +144,20 @@ export class TrialsQuery {
          WHERE phase = @phase AND window_start = @start AND window_end = @end AND status = 'ok'
          ORDER BY eligible DESC, (${m} IS NULL), ${m} ${objective.direction === 'max' ? 'DESC' : 'ASC'}, trial ASC LIMIT @limit`,
       )
-      .all({ phase: scope.phase, start: scope.window[0], end: scope.window[1], minTrades: objective.minTrades ?? null, maxDrawdown: objective.maxDrawdown ?? null, limit }) as Record<string, unknown>[];
-    return rows.map((r) => ({ trial: r.trial as number, params: JSON.parse(r.params as string) as Record<string, unknown>, metrics: metricsOf(r), eligible: r.eligible === 1 }));
+      .all({
+        phase: scope.phase,
+        start: scope.window[0],
+        end: scope.window[1],
+        minTrades: objective.minTrades ?? null,
+        maxDrawdown: objective.maxDrawdown ?? null,
+        limit,
+      }) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      trial: r.trial as number,
+      params: JSON.parse(r.params as string) as Record<string, unknown>,
+      metrics: metricsOf(r),
+      eligible: r.eligible === 1,
+    }));
   }
 
   /**
@@ -174,7 +191,9 @@ export class TrialsQuery {
     const bins = range.hi === range.lo ? 1 : Math.max(5, Math.min(HISTOGRAM_MAX_BINS, Math.ceil(Math.sqrt(range.n))));
     const width = range.hi === range.lo ? 1 : (range.hi - range.lo) / bins;
     const counts = new Array<number>(bins).fill(0);
-    const rows = this.db.prepare('SELECT min(CAST((m - ?) / ? AS INTEGER), ?) AS b, count(*) AS n FROM scope WHERE m IS NOT NULL GROUP BY b').all(range.lo, width, bins - 1) as { b: number; n: number }[];
+    const rows = this.db
+      .prepare('SELECT min(CAST((m - ?) / ? AS INTEGER), ?) AS b, count(*) AS n FROM scope WHERE m IS NOT NULL GROUP BY b')
+      .all(range.lo, width, bins - 1) as { b: number; n: number }[];
     for (const r of rows) counts[r.b] += r.n;
     return { lo: range.lo, width, counts };
   }
@@ -184,12 +203,16 @@ export class TrialsQuery {
    * otherwise in grid order; null when there are more than `HEATMAP_MAX_VALUES`.
    */
   axis(name: string): Axis | null {
-    const rows = this.db.prepare(`SELECT ${this.column(name)} AS v, min(trial) AS first FROM scope GROUP BY v LIMIT ?`).all(HEATMAP_SCAN_VALUES + 1) as { v: number | string | null; first: number }[];
+    const rows = this.db.prepare(`SELECT ${this.column(name)} AS v, min(trial) AS first FROM scope GROUP BY v LIMIT ?`).all(HEATMAP_SCAN_VALUES + 1) as {
+      v: number | string | null;
+      first: number;
+    }[];
     const numeric = rows.every((r) => typeof r.v === 'number');
     if (rows.length > HEATMAP_SCAN_VALUES || (rows.length > HEATMAP_MAX_VALUES && !numeric)) return null;
     const nullable = rows.every((r) => r.v === null || typeof r.v === 'number');
     rows.sort(nullable ? (a, b) => (a.v === null ? -1 : b.v === null ? 1 : (a.v as number) - (b.v as number)) : (a, b) => a.first - b.first);
-    if (rows.length <= HEATMAP_MAX_VALUES) return { name, values: rows.map((r) => r.v), labels: rows.map((r) => (r.v === null ? 'none' : String(r.v))), distinct: rows.length };
+    if (rows.length <= HEATMAP_MAX_VALUES)
+      return { name, values: rows.map((r) => r.v), labels: rows.map((r) => (r.v === null ? 'none' : String(r.v))), distinct: rows.length };
     // Bin i holds the sorted values from floor(i·n/k) up to the next bin's first value.
     const values = rows.map((r) => r.v as number);
     const k = HEATMAP_MAX_VALUES;
@@ -206,7 +229,10 @@ export class TrialsQuery {
   private axisKey(axis: Axis): { sql: string; args: unknown[] } {
     const c = this.column(axis.name);
     if (!axis.edges) return { sql: c, args: [] };
-    const whens = axis.edges.slice(1).map((_, i) => `WHEN ${c} < ? THEN ${i}`).join(' ');
+    const whens = axis.edges
+      .slice(1)
+      .map((_, i) => `WHEN ${c} < ? THEN ${i}`)
+      .join(' ');
     return { sql: `CASE ${whens} ELSE ${axis.edges.length - 1} END`, args: axis.edges.slice(1) };
   }
 
@@ -223,8 +249,17 @@ export class TrialsQuery {
     const ky = this.axisKey(y);
     // On a binned axis several trials share a cell even with the others at the best set: the best of them.
     const rows = this.db
-      .prepare(`SELECT ${kx.sql} AS x, ${ky.sql} AS y, ${agg}(m) AS best, avg(m) AS mean, ${agg}(CASE WHEN ${atBest} THEN m END) AS fixed, count(*) AS n FROM scope GROUP BY x, y`)
-      .all(...kx.args, ...ky.args, ...bestArgs) as { x: number | string | null; y: number | string | null; best: number | null; mean: number | null; fixed: number | null; n: number }[];
+      .prepare(
+        `SELECT ${kx.sql} AS x, ${ky.sql} AS y, ${agg}(m) AS best, avg(m) AS mean, ${agg}(CASE WHEN ${atBest} THEN m END) AS fixed, count(*) AS n FROM scope GROUP BY x, y`,
+      )
+      .all(...kx.args, ...ky.args, ...bestArgs) as {
+      x: number | string | null;
+      y: number | string | null;
+      best: number | null;
+      mean: number | null;
+      fixed: number | null;
+      n: number;
+    }[];
     const xi = new Map(x.values.map((v, i) => [v, i]));
     const yi = new Map(y.values.map((v, i) => [v, i]));
     return { x: x.name, y: y.name, cells: rows.map((r) => [xi.get(r.x)!, yi.get(r.y)!, r.best, r.mean, r.fixed, r.n]) };
@@ -235,10 +270,20 @@ export class TrialsQuery {
     const where = composed ? "substr(phase, 1, length(?)) = ? AND status = 'failed'" : "phase = ? AND status = 'failed'";
     const args = composed ? [`${phase}#`, `${phase}#`] : [phase];
     const total = (this.db.prepare(`SELECT count(*) AS n FROM trials WHERE ${where}`).get(...args) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT phase, trial, window_start, window_end, params, error FROM trials WHERE ${where} ORDER BY ${composed ? 'rowid' : 'window_start, trial'} LIMIT ?`).all(...args, limit) as Record<string, unknown>[];
+    const rows = this.db
+      .prepare(
+        `SELECT phase, trial, window_start, window_end, params, error FROM trials WHERE ${where} ORDER BY ${composed ? 'rowid' : 'window_start, trial'} LIMIT ?`,
+      )
+      .all(...args, limit) as Record<string, unknown>[];
     return {
       total,
-      rows: rows.map((r) => ({ stage: r.phase as string, trial: r.trial as number, window: [r.window_start as number, r.window_end as number], params: JSON.parse(r.params as string) as Record<string, unknown>, error: String(r.error ?? '') })),
+      rows: rows.map((r) => ({
+        stage: r.phase as string,
+        trial: r.trial as number,
+        window: [r.window_start as number, r.window_end as number],
+        params: JSON.parse(r.params as string) as Record<string, unknown>,
+        error: String(r.error ?? ''),
+      })),
     };
   }
 }

@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../common/atomic.js';
 
-
 /**
  * A study's results directory `<out>/<workflow>/<run_id>/` (DESIGN.md section 8). Files are written
  * atomically: to a temporary name in the same folder, then renamed over the target, so a crash
@@ -11,7 +10,11 @@ import { writeAtomic } from '../common/atomic.js';
 export class RunDirectory {
   readonly path: string;
 
-  constructor(out: string, workflow: string, readonly runId: string) {
+  constructor(
+    out: string,
+    workflow: string,
+    readonly runId: string,
+  ) {
     this.path = join(out, workflow, runId);
     mkdirSync(this.path, { recursive: true });
   }
@@ -25,5 +28,7 @@ export class RunDirectory {
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').replace(/\..*$/, '');
   const ms = String(now.getUTCMilliseconds()).padStart(3, '0');
-  return `${stamp}${ms}-${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')}`;
+  return `${stamp}${ms}-${Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0')}`;
 }

@@ -34,7 +34,13 @@ class LivePoints {
     if (this.kept === null) return;
     // One copy per batch (its message's buffer holds its params and keys too), viewed per point.
     const sums = p.sums.slice();
-    for (let i = 0; i < n; i++) this.kept.push({ trial: trials[i], objective: p.objective[i] === p.objective[i] ? p.objective[i] : null, eligible: p.eligible[i] === 1, sums: sums.subarray(i * width, (i + 1) * width) });
+    for (let i = 0; i < n; i++)
+      this.kept.push({
+        trial: trials[i],
+        objective: p.objective[i] === p.objective[i] ? p.objective[i] : null,
+        eligible: p.eligible[i] === 1,
+        sums: sums.subarray(i * width, (i + 1) * width),
+      });
   }
 
   /** The kept points (in arrival order: the pass over them does not depend on it), or null when they did not fit. */
@@ -125,7 +131,12 @@ export class ResultsService {
     const staleTrials: number[] = [];
     const finish = (): void => {
       if (current < 0 || parts.some((m) => m === null)) return;
-      const metrics = plan.combine ? combineSegments(parts.map((m, w) => ({ metrics: m!, bars: windows[w].end - windows[w].start })), capital) : parts[0]!;
+      const metrics = plan.combine
+        ? combineSegments(
+            parts.map((m, w) => ({ metrics: m!, bars: windows[w].end - windows[w].start })),
+            capital,
+          )
+        : parts[0]!;
       skip.push(current);
       stored?.push({ trial: current, metrics });
       const trades = plan.tradesIn === 'top' && tradesFile !== null ? (unpack(readFileSync(join(db.dir, tradesFile))) as Trade[]) : undefined;
@@ -180,7 +191,10 @@ export class ResultsService {
     const dims = plan.template.dimensions;
     const size = dims.reduce((a, d) => a * d.values.length, 1);
     const method = plan.template.config.search?.method ?? 'grid';
-    const grid = method === 'grid' && size <= MAX_PLATEAU_GRID ? { radix: dims.map((d) => d.values.length), numeric: dims.map((d) => d.values.every((v) => typeof v === 'number')), names: dims.map((d) => d.name) } : null;
+    const grid =
+      method === 'grid' && size <= MAX_PLATEAU_GRID
+        ? { radix: dims.map((d) => d.values.length), numeric: dims.map((d) => d.values.every((v) => typeof v === 'number')), names: dims.map((d) => d.name) }
+        : null;
     const signature = plan.blocks.signature;
     const key = `${plan.label}\n${signature}`;
     const live = this.live.get(key) ?? null;
@@ -194,7 +208,9 @@ export class ResultsService {
         ? storedStats(() => live.rows() ?? db.pointRows(plan.label, signature, false), stored, input, { partial: live.partial!, points: live.points })
         : storedStats(() => db.pointRows(plan.label, signature), stored, input);
     const withParams = <T extends { trial: number } | null>(p: T): T => (p === null ? p : { ...p, params: trialPoint(plan.template, p.trial).params });
-    return stats.plateau === null ? stats : { ...stats, plateau: { ...stats.plateau, best: withParams(stats.plateau.best), plateau_best: withParams(stats.plateau.plateau_best) } };
+    return stats.plateau === null
+      ? stats
+      : { ...stats, plateau: { ...stats.plateau, best: withParams(stats.plateau.best), plateau_best: withParams(stats.plateau.plateau_best) } };
   }
 
   /** SPA over a search's top sets (robustness/figures.ts): the results thread is idle while the coordinator gathers. */

@@ -84,7 +84,9 @@ export class ResultsStore {
     this.width = cols.length;
     this.replace = this.db.prepare('DELETE FROM trials WHERE phase = ? AND trial_key = ?');
     this.insertBlocks = this.db.prepare('INSERT INTO trial_blocks (phase, signature, trial, objective, eligible, sums) VALUES (?, ?, ?, ?, ?, ?)');
-    this.insertBlocksGroup = this.db.prepare(`INSERT INTO trial_blocks (phase, signature, trial, objective, eligible, sums) VALUES ${new Array(GROUP).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
+    this.insertBlocksGroup = this.db.prepare(
+      `INSERT INTO trial_blocks (phase, signature, trial, objective, eligible, sums) VALUES ${new Array(GROUP).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`,
+    );
     // A store reopened after a completed run already has its index (and keeps it up to date).
     this.indexed = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'trials_key'").get() !== undefined;
   }
@@ -173,10 +175,11 @@ export class ResultsStore {
     const n = rows.trial.length;
     const width = METRIC_NAMES.length;
     const files: (string | null)[] = new Array(n).fill(null);
-    if (rows.trades !== null) for (let r = 0; r < n; r++) {
-      const blob = rows.trades[r];
-      if (blob) files[r] = this.writeBlobBytes('trades', rows.keys.substr(r * 64, 64), blob);
-    }
+    if (rows.trades !== null)
+      for (let r = 0; r < n; r++) {
+        const blob = rows.trades[r];
+        if (blob) files[r] = this.writeBlobBytes('trades', rows.keys.substr(r * 64, 64), blob);
+      }
     const cols = this.width;
     const group: (string | number | null)[] = new Array(GROUP * cols);
     const one: (string | number | null)[] = new Array(cols);
@@ -219,22 +222,37 @@ export class ResultsStore {
    * The successful rows of a phase on the given windows, streamed in grid order (and window order
    * within a trial), for resuming and for a memory-storage phase's runs.
    */
-  *storedRows(phase: string, windows: readonly { start: number; end: number }[], withPruned = false): Generator<{ trial: number; trialKey: string; window: [number, number]; params: string; tradesFile: string | null; metrics: MetricsJson }> {
+  *storedRows(
+    phase: string,
+    windows: readonly { start: number; end: number }[],
+    withPruned = false,
+  ): Generator<{ trial: number; trialKey: string; window: [number, number]; params: string; tradesFile: string | null; metrics: MetricsJson }> {
     if (windows.length === 0) return;
     this.ensureIndex();
     const where = windows.map(() => '(window_start = ? AND window_end = ?)').join(' OR ');
-    const query = this.db.prepare(`SELECT trial, trial_key, window_start, window_end, params, trades_file, ${METRIC_NAMES.join(', ')} FROM trials WHERE phase = ? AND ${withPruned ? "status IN ('ok', 'pruned')" : "status = 'ok'"} AND (${where}) ORDER BY trial, window_start`);
+    const query = this.db.prepare(
+      `SELECT trial, trial_key, window_start, window_end, params, trades_file, ${METRIC_NAMES.join(', ')} FROM trials WHERE phase = ? AND ${withPruned ? "status IN ('ok', 'pruned')" : "status = 'ok'"} AND (${where}) ORDER BY trial, window_start`,
+    );
     for (const row of query.iterate(phase, ...windows.flatMap((w) => [w.start, w.end])) as IterableIterator<Record<string, unknown>>) {
       const metrics = {} as MetricsJson;
       for (const m of METRIC_NAMES) metrics[m] = row[m] as number | null;
-      yield { trial: row.trial as number, trialKey: row.trial_key as string, window: [row.window_start as number, row.window_end as number], params: row.params as string, tradesFile: row.trades_file as string | null, metrics };
+      yield {
+        trial: row.trial as number,
+        trialKey: row.trial_key as string,
+        window: [row.window_start as number, row.window_end as number],
+        params: row.params as string,
+        tradesFile: row.trades_file as string | null,
+        metrics,
+      };
     }
   }
 
   /** Marks the rows of these trials on these windows (a pruner's rung): status `pruned`. */
   markPruned(phase: string, windows: readonly { start: number; end: number }[], trials: ArrayLike<number>): void {
     this.ensureIndex();
-    const update = this.db.prepare("UPDATE trials SET status = 'pruned' WHERE phase = ? AND window_start = ? AND window_end = ? AND trial = ? AND status = 'ok'");
+    const update = this.db.prepare(
+      "UPDATE trials SET status = 'pruned' WHERE phase = ? AND window_start = ? AND window_end = ? AND trial = ? AND status = 'ok'",
+    );
     this.db.transaction(() => {
       for (const w of windows) for (let i = 0; i < trials.length; i++) update.run(phase, w.start, w.end, trials[i]);
     })();
@@ -273,7 +291,9 @@ export class ResultsStore {
    */
   *pointRows(phase: string, signature: string, ordered = true): Generator<{ trial: number; objective: number | null; eligible: boolean; sums: Float64Array }> {
     this.flush();
-    const query = this.db.prepare(`SELECT trial, objective, eligible, sums FROM trial_blocks WHERE phase = ? AND signature = ?${ordered ? ' ORDER BY trial, rowid DESC' : ''}`).raw(true);
+    const query = this.db
+      .prepare(`SELECT trial, objective, eligible, sums FROM trial_blocks WHERE phase = ? AND signature = ?${ordered ? ' ORDER BY trial, rowid DESC' : ''}`)
+      .raw(true);
     let last = -1;
     for (const row of query.iterate(phase, signature) as IterableIterator<[number, number | null, number, Buffer]>) {
       if (row[0] === last) continue;
@@ -294,20 +314,49 @@ export class ResultsStore {
    * reused); `file` is the set's path in the shared signal store.
    */
   addSignals(phase: string, rows: readonly SignalIndexRow[]): void {
-    const insert = this.db.prepare('INSERT INTO signals (signal_key, phase, strategy, resolved, params, window_start, window_end, symbols, changes, bytes, status, file, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare(
+      'INSERT INTO signals (signal_key, phase, strategy, resolved, params, window_start, window_end, symbols, changes, bytes, status, file, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     // A resumed run lists its signal sets again: one row per (phase, key), the latest.
     const drop = this.db.prepare('DELETE FROM signals WHERE phase = ? AND signal_key = ?');
     const now = new Date().toISOString();
     this.db.transaction(() => {
       for (const r of rows) {
         drop.run(phase, r.key);
-        insert.run(r.key, phase, String(r.strategy.type), JSON.stringify(r.strategy), JSON.stringify(r.params), r.window[0], r.window[1], JSON.stringify(r.symbols), r.changes, r.bytes, r.status, r.file, now);
+        insert.run(
+          r.key,
+          phase,
+          String(r.strategy.type),
+          JSON.stringify(r.strategy),
+          JSON.stringify(r.params),
+          r.window[0],
+          r.window[1],
+          JSON.stringify(r.symbols),
+          r.changes,
+          r.bytes,
+          r.status,
+          r.file,
+          now,
+        );
       }
     })();
   }
 
-  signals(phase?: string): (Omit<SignalIndexRow, 'strategy' | 'params' | 'symbols' | 'window'> & { phase: string; strategy: string; resolved: Record<string, unknown>; params: Record<string, unknown>; window: [number, number]; symbols: string[] })[] {
-    const rows = (phase === undefined ? this.db.prepare('SELECT * FROM signals ORDER BY rowid').all() : this.db.prepare('SELECT * FROM signals WHERE phase = ? ORDER BY rowid').all(phase)) as Record<string, unknown>[];
+  signals(
+    phase?: string,
+  ): (Omit<SignalIndexRow, 'strategy' | 'params' | 'symbols' | 'window'> & {
+    phase: string;
+    strategy: string;
+    resolved: Record<string, unknown>;
+    params: Record<string, unknown>;
+    window: [number, number];
+    symbols: string[];
+  })[] {
+    const rows = (
+      phase === undefined
+        ? this.db.prepare('SELECT * FROM signals ORDER BY rowid').all()
+        : this.db.prepare('SELECT * FROM signals WHERE phase = ? ORDER BY rowid').all(phase)
+    ) as Record<string, unknown>[];
     return rows.map((r) => ({
       key: r.signal_key as string,
       phase: r.phase as string,
@@ -340,7 +389,11 @@ export class ResultsStore {
   /** Trials stored (for a phase): one per (phase, trial key). */
   count(phase?: string): number {
     this.ensureIndex();
-    const row = (phase === undefined ? this.db.prepare('SELECT count(*) AS n FROM trials').get() : this.db.prepare('SELECT count(*) AS n FROM trials WHERE phase = ?').get(phase)) as { n: number };
+    const row = (
+      phase === undefined
+        ? this.db.prepare('SELECT count(*) AS n FROM trials').get()
+        : this.db.prepare('SELECT count(*) AS n FROM trials WHERE phase = ?').get(phase)
+    ) as { n: number };
     return row.n;
   }
 

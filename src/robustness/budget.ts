@@ -20,4 +20,3 @@ export function combinationCount(blocks: number, trials: number, cap: number | n
   if (trials * all <= EVALUATION_BUDGET) return all;
   return Math.min(all, Math.max(MIN_COMBINATIONS, Math.floor(EVALUATION_BUDGET / Math.max(1, trials))));
 }
-

@@ -43,4 +43,3 @@ export function momentsOf(r: ArrayLike<number>): ReturnMoments {
   m4 /= n;
   return { n, sharpe: sd > 0 ? mean / sd : NaN, skew: m3 / Math.pow(m2, 1.5), kurtosis: m4 / (m2 * m2) };
 }
-

@@ -16,7 +16,12 @@ export interface SpaJson {
 }
 
 /** SPA over the top-k sets' bar returns against the benchmark's (null when turned off or no set qualified). */
-export function spaOf(top: readonly { trial: number; returns: Float64Array }[], benchmark: Float64Array, spa: SpaSettings | null, topK: number): SpaJson | null {
+export function spaOf(
+  top: readonly { trial: number; returns: Float64Array }[],
+  benchmark: Float64Array,
+  spa: SpaSettings | null,
+  topK: number,
+): SpaJson | null {
   if (spa === null || top.length === 0) return null;
   const diffs = top.map(({ returns }) => {
     const d = new Float64Array(returns.length);
@@ -24,6 +29,12 @@ export function spaOf(top: readonly { trial: number; returns: Float64Array }[], 
     return d;
   });
   const r = spaTest(diffs, spa);
-  return { ...r, tested: `the search's top ${top.length} sets by the objective (top_k ${topK})`, benchmark: spa.benchmark, bootstrap: spa.bootstrap, block: spa.block, seed: spa.seed };
+  return {
+    ...r,
+    tested: `the search's top ${top.length} sets by the objective (top_k ${topK})`,
+    benchmark: spa.benchmark,
+    bootstrap: spa.bootstrap,
+    block: spa.block,
+    seed: spa.seed,
+  };
 }
-

@@ -114,6 +114,9 @@ export function storedStats(rows: () => Iterable<PointRow>, trials: number, inpu
     defined,
     sharpeVariance: defined >= 2 ? varianceOf(sumSr.value(), sumSr2.value(), defined) : null,
     pbo: count >= 2 ? cscv.finish(of) : null,
-    plateau: input.grid !== null && values !== null && count > 0 ? plateauOf(input.grid.radix, input.grid.numeric, input.grid.names, values, ok!, input.direction, input.best) : null,
+    plateau:
+      input.grid !== null && values !== null && count > 0
+        ? plateauOf(input.grid.radix, input.grid.numeric, input.grid.names, values, ok!, input.direction, input.best)
+        : null,
   };
 }

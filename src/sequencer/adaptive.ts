@@ -45,11 +45,28 @@ function proposerOf(phase: ValidatedPhase, budget: number, stream: number): { pr
   const sampler = samplerOf(phase, phase.constraints);
   const space = new PointSpace(sampler.grid, axesOf(phase.dimensions), (k) => sampler.accepts(k));
   const seed = search.seed;
-  if (search.method === 'tpe') return { space, proposer: new TpeSampler(space, { seed, startup: search.tpe.startup_trials, candidates: search.tpe.candidates, multivariate: search.tpe.multivariate }, stream) };
-  if (search.method === 'cmaes') return { space, proposer: new CmaEsSampler(space, { seed, population: search.batch ?? search.cmaes.population, sigma0: search.cmaes.sigma0 }, stream) };
+  if (search.method === 'tpe')
+    return {
+      space,
+      proposer: new TpeSampler(
+        space,
+        { seed, startup: search.tpe.startup_trials, candidates: search.tpe.candidates, multivariate: search.tpe.multivariate },
+        stream,
+      ),
+    };
+  if (search.method === 'cmaes')
+    return { space, proposer: new CmaEsSampler(space, { seed, population: search.batch ?? search.cmaes.population, sigma0: search.cmaes.sigma0 }, stream) };
   if (search.method === 'nsga2') {
     const n = search.nsga2;
-    return { space, proposer: new Nsga2Sampler(space, { seed, population: search.batch ?? n.population, crossover: n.crossover, swap: n.swap, mutation: n.mutation }, stream, objectivesOf(phase.config).length) };
+    return {
+      space,
+      proposer: new Nsga2Sampler(
+        space,
+        { seed, population: search.batch ?? n.population, crossover: n.crossover, swap: n.swap, mutation: n.mutation },
+        stream,
+        objectivesOf(phase.config).length,
+      ),
+    };
   }
   return { space, proposer: new CohortSampler(sampler, budget) };
 }
@@ -81,7 +98,14 @@ interface Rung {
  * stored as `pruned`. A resume replays the same proposals and takes each stored point's metrics
  * from the store instead of computing it again.
  */
-export async function runAdaptiveSearch(phase: ValidatedPhase, data: MarketData, list: readonly BarWindow[], executor: Executor, options: SearchOptions, combine: boolean): Promise<SearchOutcome> {
+export async function runAdaptiveSearch(
+  phase: ValidatedPhase,
+  data: MarketData,
+  list: readonly BarWindow[],
+  executor: Executor,
+  options: SearchOptions,
+  combine: boolean,
+): Promise<SearchOutcome> {
   const started = performance.now();
   const config = phase.config;
   const search = config.search!;
@@ -97,7 +121,18 @@ export async function runAdaptiveSearch(phase: ValidatedPhase, data: MarketData,
     const windows = r === last ? list : prefixWindows(list, fraction);
     const base = planOf(phase, data.hash, windows, combine, options, periodsPerYear);
     const plan: SearchPlan = { ...base, blocks: r === last ? base.blocks : null, report };
-    return { fraction, windows, search: plan, ref: encodePlan(plan, executor.name === 'pool'), reducer: new SearchReducer(objective, r === last ? options.topK : 1, options.results, windows.length), known: null, seq: 0, ranked: [], promoted: 0, count: 0 };
+    return {
+      fraction,
+      windows,
+      search: plan,
+      ref: encodePlan(plan, executor.name === 'pool'),
+      reducer: new SearchReducer(objective, r === last ? options.topK : 1, options.results, windows.length),
+      known: null,
+      seq: 0,
+      ranked: [],
+      promoted: 0,
+      count: 0,
+    };
   });
   const final = rungs[last];
   if (options.resume && options.results !== null) {
@@ -120,13 +155,15 @@ export async function runAdaptiveSearch(phase: ValidatedPhase, data: MarketData,
   let interrupted = false;
   let stopped: SearchJson['stopped'] = 'budget';
   let batches = 0;
-  const progress = (): void => options.progress?.(evaluated * list.length, failures.length + rungs.reduce((a, r) => a + r.reducer.failures.length, 0), final.reducer.leaderboard.best);
+  const progress = (): void =>
+    options.progress?.(evaluated * list.length, failures.length + rungs.reduce((a, r) => a + r.reducer.failures.length, 0), final.reducer.leaderboard.best);
   const valuesOf = (metrics: MetricsJson): Float64Array => {
     const out = new Float64Array(m);
     reportedValues(metrics, report, objective, out, 0);
     return out;
   };
-  const lossesOf = (values: Float64Array | null): Float64Array | null => values === null ? null : Float64Array.from(values, (v, j) => (objectives[j].direction === 'max' ? -v : v));
+  const lossesOf = (values: Float64Array | null): Float64Array | null =>
+    values === null ? null : Float64Array.from(values, (v, j) => (objectives[j].direction === 'max' ? -v : v));
 
   /** A rung's points evaluated (stored ones read), by point: reported values, or null: failed. */
   const evaluate = async (rung: Rung, r: number, points: readonly number[]): Promise<Map<number, Float64Array | null> | null> => {
@@ -228,7 +265,7 @@ export async function runAdaptiveSearch(phase: ValidatedPhase, data: MarketData,
     return told;
   };
 
-  for (let done = 0; ; ) {
+  for (let done = 0; ;) {
     if (options.signal?.aborted) {
       interrupted = true;
       stopped = 'interrupted';
@@ -269,7 +306,10 @@ export async function runAdaptiveSearch(phase: ValidatedPhase, data: MarketData,
   const reducer = final.reducer;
   const results = options.keepAll && options.results !== null ? await options.results.runs(options.label, list, options.storeTrades) : null;
   const settings = robustnessSettings(config);
-  const robustness = settings !== null && options.results !== null && !interrupted && reducer.trials >= 2 ? await searchRobustness(final.ref, final.search, data, settings, options.results, reducer.leaderboard, executor, dispatcher, options.priority ?? 0) : null;
+  const robustness =
+    settings !== null && options.results !== null && !interrupted && reducer.trials >= 2
+      ? await searchRobustness(final.ref, final.search, data, settings, options.results, reducer.leaderboard, executor, dispatcher, options.priority ?? 0)
+      : null;
   const json = searchJson({
     method: search.method,
     budget,
@@ -279,10 +319,21 @@ export async function runAdaptiveSearch(phase: ValidatedPhase, data: MarketData,
     stream: options.window ?? 0,
     stopped,
     objectives,
-    rungs: search.pruner ? rungs.map((r) => ({ fraction: r.fraction, bars: r.windows.reduce((a, w) => a + w.end - w.start, 0), trials: r.count, promoted: r.promoted })) : null,
+    rungs: search.pruner
+      ? rungs.map((r) => ({ fraction: r.fraction, bars: r.windows.reduce((a, w) => a + w.end - w.start, 0), trials: r.count, promoted: r.promoted }))
+      : null,
     log,
     space,
     params: (k) => trialPoint(phase, k).params,
   });
-  return { results, trials: log.trial.length * list.length, failures, leaderboard: reducer.leaderboard, interrupted, plan: final.ref, robustness, search: json };
+  return {
+    results,
+    trials: log.trial.length * list.length,
+    failures,
+    leaderboard: reducer.leaderboard,
+    interrupted,
+    plan: final.ref,
+    robustness,
+    search: json,
+  };
 }

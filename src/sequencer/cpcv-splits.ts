@@ -61,7 +61,7 @@ export function cpcvLayout(bars: number, spec: CpcvSpec, periodsPerYear: number)
       for (let i = Math.max(0, start - purge); i < Math.min(bars, end + embargo); i++) isTrain[i] = 0;
     }
     const train: BarWindow[] = [];
-    for (let i = 0; i < bars; ) {
+    for (let i = 0; i < bars;) {
       if (isTrain[i] === 0) {
         i++;
         continue;
@@ -71,7 +71,10 @@ export function cpcvLayout(bars: number, spec: CpcvSpec, periodsPerYear: number)
       // A segment needs two bars for one return.
       if (i - start >= 2) train.push({ start, end: i });
     }
-    if (train.length === 0) throw new UserError(`sequence: split ${si + 1} (test groups ${test.map((j) => j + 1).join(', ')}) has no train bars left after purge (${purge}) and embargo (${embargo})`);
+    if (train.length === 0)
+      throw new UserError(
+        `sequence: split ${si + 1} (test groups ${test.map((j) => j + 1).join(', ')}) has no train bars left after purge (${purge}) and embargo (${embargo})`,
+      );
     return { test, train };
   });
   const perGroup = groupBounds.map((_, j) => splits.flatMap((s, si) => (s.test.includes(j) ? [si] : [])));

@@ -22,7 +22,13 @@ export type { CpcvSpec, CpcvPath, CpcvSplitResult, CpcvSummary };
  * backtest paths over the whole data, each stitched like walk-forward's out-of-sample curve; a
  * group whose split found no qualifying set stays in cash on that path.
  */
-export async function runCpcv(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions, spec: CpcvSpec): Promise<PhaseRun & { cpcv: CpcvSummary }> {
+export async function runCpcv(
+  phase: ValidatedPhase,
+  data: MarketData,
+  executor: Executor,
+  options: SearchOptions,
+  spec: CpcvSpec,
+): Promise<PhaseRun & { cpcv: CpcvSummary }> {
   const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
   const layout = cpcvLayout(data.time.length, spec, periodsPerYear);
   const sizer = options.sizer ?? new BatchSizer();
@@ -35,7 +41,15 @@ export async function runCpcv(phase: ValidatedPhase, data: MarketData, executor:
       const best = outcome.leaderboard.best?.item ?? null;
       const tests: (TestReply | null)[] = [];
       for (const j of split.test) {
-        tests.push(best === null || outcome.interrupted ? null : await testRun(outcome.plan, data, executor, perSplit, best, layout.groupBounds[j], { recordCurve: true, trades: true, segment: `${layout.groupBounds[j].start}-${layout.groupBounds[j].end}_test${si + 1}` }));
+        tests.push(
+          best === null || outcome.interrupted
+            ? null
+            : await testRun(outcome.plan, data, executor, perSplit, best, layout.groupBounds[j], {
+                recordCurve: true,
+                trades: true,
+                segment: `${layout.groupBounds[j].start}-${layout.groupBounds[j].end}_test${si + 1}`,
+              }),
+        );
       }
       return { outcome, best, tests };
     }),
@@ -85,8 +99,15 @@ export async function runCpcv(phase: ValidatedPhase, data: MarketData, executor:
   }
   return {
     sequence: 'cpcv',
-    ...combinedSearches(phase, options, runs.map((r) => r.outcome)),
-    robustness: summariseRobustness('split', splits.map((s) => s.robustness ?? null)),
+    ...combinedSearches(
+      phase,
+      options,
+      runs.map((r) => r.outcome),
+    ),
+    robustness: summariseRobustness(
+      'split',
+      splits.map((s) => s.robustness ?? null),
+    ),
     cpcv: {
       groups: spec.groups,
       test_groups: spec.test_groups,

@@ -37,7 +37,11 @@ export function isolating(
           : [{ from: 0, to: 0, points: range.points.subarray(0, half) } as const, { from: 0, to: 0, points: range.points.subarray(half) } as const];
       const first = await evaluate(a, true);
       const second = await evaluate(b, true);
-      return { replies: [...first.replies, ...second.replies], failures: [...first.failures, ...second.failures], failureRows: [...first.failureRows, ...second.failureRows] };
+      return {
+        replies: [...first.replies, ...second.replies],
+        failures: [...first.failures, ...second.failures],
+        failureRows: [...first.failureRows, ...second.failureRows],
+      };
     }
   };
   return (range) => evaluate(range, false);
@@ -51,10 +55,17 @@ export function failureOf(phase: ValidatedPhase, data: MarketData, windows: read
     replies: [],
     // One failed trial per window, as a search per window would have recorded.
     failures: windows.map(() => ({ trial: k, params, error: message })),
-    failureRows: windows.map((w) => ({ trialKey: trialKey(set, data.hash, w), phase: label, window: [w.start, w.end] as const, trial: k, params, metrics: null, error: message })),
+    failureRows: windows.map((w) => ({
+      trialKey: trialKey(set, data.hash, w),
+      phase: label,
+      window: [w.start, w.end] as const,
+      trial: k,
+      params,
+      metrics: null,
+      error: message,
+    })),
   };
 }
-
 
 /**
  * The tasks a search has in flight. A task's own error (a store write, not a set: those are

@@ -7,7 +7,17 @@ import { aggregate } from './aggregate.js';
 import { kFolds, type KFoldSpec } from './folds.js';
 import { compactRobustness } from '../robustness/summary.js';
 import { compactSearch } from './search-json.js';
-import { combinedSearches, isoDay, stabilityOf, summariseRobustness, testRun, type FoldResult, type KFoldSummary, type PhaseRun, searchOptionsOf } from './phase-run.js';
+import {
+  combinedSearches,
+  isoDay,
+  stabilityOf,
+  summariseRobustness,
+  testRun,
+  type FoldResult,
+  type KFoldSummary,
+  type PhaseRun,
+  searchOptionsOf,
+} from './phase-run.js';
 import { BatchSizer, runSearch, type SearchOptions } from './run-search.js';
 
 export type { FoldResult, KFoldSummary };
@@ -19,7 +29,13 @@ export type { FoldResult, KFoldSummary };
  * set is kept here. All folds search at once; each fold's best set (ties to the lower grid index)
  * runs on its test fold as soon as its search ends.
  */
-export async function runKFold(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions, spec: KFoldSpec): Promise<PhaseRun & { kFold: KFoldSummary }> {
+export async function runKFold(
+  phase: ValidatedPhase,
+  data: MarketData,
+  executor: Executor,
+  options: SearchOptions,
+  spec: KFoldSpec,
+): Promise<PhaseRun & { kFold: KFoldSummary }> {
   const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
   const folds = kFolds(data.time.length, spec, periodsPerYear);
   const sizer = options.sizer ?? new BatchSizer();
@@ -30,7 +46,8 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
       const outcome = await runSearch(phase, data, fold.train, executor, perFold, true);
       const best = outcome.leaderboard.best?.item ?? null;
       let testMetrics: MetricsJson | null = null;
-      if (best !== null && !outcome.interrupted) testMetrics = (await testRun(outcome.plan, data, executor, perFold, best, fold.test, { recordCurve: false, trades: false })).metrics;
+      if (best !== null && !outcome.interrupted)
+        testMetrics = (await testRun(outcome.plan, data, executor, perFold, best, fold.test, { recordCurve: false, trades: false })).metrics;
       return { outcome, best, testMetrics };
     }),
   );
@@ -52,8 +69,15 @@ export async function runKFold(phase: ValidatedPhase, data: MarketData, executor
       });
   return {
     sequence: 'k_fold',
-    ...combinedSearches(phase, options, runs.map((r) => r.outcome)),
-    robustness: summariseRobustness('fold', foldResults.map((f) => f.robustness ?? null)),
+    ...combinedSearches(
+      phase,
+      options,
+      runs.map((r) => r.outcome),
+    ),
+    robustness: summariseRobustness(
+      'fold',
+      foldResults.map((f) => f.robustness ?? null),
+    ),
     kFold: { folds: foldResults, aggregate: aggregate(foldResults.map((f) => f.test_metrics)), stability: stabilityOf(foldResults) },
   };
 }

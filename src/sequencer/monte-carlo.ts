@@ -41,7 +41,14 @@ function bands(values: number[], percentiles: readonly number[]): Bands {
  * its entry (when the decision to enter was taken);
  * a path draws as many trades with replacement and compounds them from the capital.
  */
-export function monteCarlo(curve: EquityCurve, trades: readonly Trade[], entryEquity: readonly number[], capital: number, periodsPerYear: number, spec: MonteCarloSpec): MonteCarloSummary {
+export function monteCarlo(
+  curve: EquityCurve,
+  trades: readonly Trade[],
+  entryEquity: readonly number[],
+  capital: number,
+  periodsPerYear: number,
+  spec: MonteCarloSpec,
+): MonteCarloSummary {
   const rng = xoroshiro128plus(spec.seed);
   const equity = curve.equity;
   const n = equity.length - 1;
@@ -54,7 +61,7 @@ export function monteCarlo(curve: EquityCurve, trades: readonly Trade[], entryEq
     const acc = new MetricsAccumulator(capital);
     let e = capital;
     acc.onBar(e, false);
-    for (let t = 0; t < n; ) {
+    for (let t = 0; t < n;) {
       const start = uniformInt(rng, 0, n - 1);
       for (let j = 0; j < spec.block && t < n; j++, t++) {
         e *= 1 + returns[(start + j) % n];
@@ -99,7 +106,13 @@ export function monteCarlo(curve: EquityCurve, trades: readonly Trade[], entryEq
  * its bar returns and a bootstrap of its trades (seeded from the config). The best set's base run
  * (its curve and trades) goes to the executor like a test run.
  */
-export async function runMonteCarlo(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions, spec: MonteCarloSpec): Promise<PhaseRun> {
+export async function runMonteCarlo(
+  phase: ValidatedPhase,
+  data: MarketData,
+  executor: Executor,
+  options: SearchOptions,
+  spec: MonteCarloSpec,
+): Promise<PhaseRun> {
   const n = data.time.length;
   const outcome = await runSearch(phase, data, { start: 0, end: n }, executor, options);
   const best = outcome.leaderboard.best?.item ?? null;
@@ -124,4 +137,3 @@ async function baseRun(plan: PlanRef, data: MarketData, executor: Executor, opti
     release();
   }
 }
-

@@ -18,7 +18,15 @@ import type { ParamStability, PhaseRun, WindowResult } from './phase-result.js';
 export const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
 
 /** One window of a windowed sequence as reported: bounds as indices and dates, the chosen set, its test metrics. */
-export function windowResult(data: MarketData, train: BarWindow, test: BarWindow, best: TrialResult | null, testMetrics: MetricsJson | null, robustness: Robustness | null = null, search?: SearchJson): WindowResult {
+export function windowResult(
+  data: MarketData,
+  train: BarWindow,
+  test: BarWindow,
+  best: TrialResult | null,
+  testMetrics: MetricsJson | null,
+  robustness: Robustness | null = null,
+  search?: SearchJson,
+): WindowResult {
   return {
     train: [train.start, train.end],
     test: [test.start, test.end],
@@ -48,12 +56,31 @@ export async function testRun(
   const release = options.dispatcher ? await options.dispatcher.acquire(options.priority ?? 0) : () => {};
   let reply: TestReply;
   try {
-    reply = await executor.test({ plan, data, trial: best.trial, window, recordCurve: what.recordCurve, trades: what.trades || options.storeTrades, traceSegment: what.segment ?? `${window.start}-${window.end}_test` });
+    reply = await executor.test({
+      plan,
+      data,
+      trial: best.trial,
+      window,
+      recordCurve: what.recordCurve,
+      trades: what.trades || options.storeTrades,
+      traceSegment: what.segment ?? `${window.start}-${window.end}_test`,
+    });
   } finally {
     release();
   }
   const storedTrades = options.storeTrades && !options.tradesTopOnly ? reply.trades : null;
-  await options.results?.add([{ trialKey: reply.key, phase: options.label, window: [window.start, window.end], trial: best.trial, params: best.params, metrics: reply.metrics, error: null, trades: storedTrades }]);
+  await options.results?.add([
+    {
+      trialKey: reply.key,
+      phase: options.label,
+      window: [window.start, window.end],
+      trial: best.trial,
+      params: best.params,
+      metrics: reply.metrics,
+      error: null,
+      trades: storedTrades,
+    },
+  ]);
   return reply;
 }
 
@@ -62,13 +89,18 @@ export async function testRun(
  * reports of them as a phase: every search's trials and failures (and runs, for memory storage),
  * the last search's leaderboard (the phase's `best`), and whether any was interrupted.
  */
-export function combinedSearches(phase: ValidatedPhase, options: SearchOptions, outcomes: readonly SearchOutcome[]): Pick<PhaseRun, 'results' | 'trials' | 'failures' | 'leaderboard' | 'interrupted'> {
+export function combinedSearches(
+  phase: ValidatedPhase,
+  options: SearchOptions,
+  outcomes: readonly SearchOutcome[],
+): Pick<PhaseRun, 'results' | 'trials' | 'failures' | 'leaderboard' | 'interrupted'> {
   const interrupted = outcomes.some((o) => o.interrupted);
   return {
     results: options.keepAll ? outcomes.flatMap((o) => o.results ?? []) : null,
     trials: outcomes.reduce((a, o) => a + o.trials, 0),
     failures: outcomes.flatMap((o) => o.failures),
-    leaderboard: outcomes.length > 0 && !interrupted ? outcomes[outcomes.length - 1].leaderboard : new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK),
+    leaderboard:
+      outcomes.length > 0 && !interrupted ? outcomes[outcomes.length - 1].leaderboard : new Leaderboard<TrialResult>(objectiveOf(phase.config), options.topK),
     interrupted,
   };
 }
@@ -106,7 +138,11 @@ export function searchOptionsOf(options: SearchOptions, sizer: BatchSizer, index
     progress: options.progress
       ? (d, f, best) => {
           done[index] = { trials: d, failed: f };
-          options.progress!(done.reduce((a, x) => a + x.trials, 0), done.reduce((a, x) => a + x.failed, 0), best);
+          options.progress!(
+            done.reduce((a, x) => a + x.trials, 0),
+            done.reduce((a, x) => a + x.failed, 0),
+            best,
+          );
         }
       : undefined,
   };

@@ -16,7 +16,12 @@ export function objectiveOf(config: Config): Objective {
   const s = config.search;
   // validatePhase has checked the name against the metric table.
   const first = s?.objectives?.[0];
-  return { metric: (first?.metric ?? s?.objective ?? 'sharpe') as MetricName, direction: first?.direction ?? s?.direction ?? 'max', minTrades: s?.min_trades, maxDrawdown: s?.max_drawdown };
+  return {
+    metric: (first?.metric ?? s?.objective ?? 'sharpe') as MetricName,
+    direction: first?.direction ?? s?.direction ?? 'max',
+    minTrades: s?.min_trades,
+    maxDrawdown: s?.max_drawdown,
+  };
 }
 
 /** The points a search plans to evaluate before its constraints: the grid's size, or a random search's draws. */
@@ -31,7 +36,14 @@ export function plannedPoints(phase: ValidatedPhase): number {
 export const DEFAULT_BUDGET = 100;
 
 /** The plan of a search: the template, the windows, how results are kept and ranked. */
-export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonly BarWindow[], combine: boolean, options: SearchOptions, periodsPerYear: number | null = phase.config.periods_per_year ?? null): SearchPlan {
+export function planOf(
+  phase: ValidatedPhase,
+  dataHash: string,
+  windows: readonly BarWindow[],
+  combine: boolean,
+  options: SearchOptions,
+  periodsPerYear: number | null = phase.config.periods_per_year ?? null,
+): SearchPlan {
   const robustness = options.results === null ? null : robustnessSettings(phase.config);
   return {
     label: options.label,
@@ -50,4 +62,3 @@ export function planOf(phase: ValidatedPhase, dataHash: string, windows: readonl
     report: null,
   };
 }
-

@@ -30,7 +30,14 @@ import type { SearchOptions, SearchOutcome } from './search-options.js';
  * and are recorded as failed; the others complete. A resumed run skips what the store holds. An
  * aborted `signal` stops dispatching; batches in flight finish and are committed.
  */
-export async function runSearch(phase: ValidatedPhase, data: MarketData, windows: BarWindow | readonly BarWindow[], executor: Executor, options: SearchOptions, combine = false): Promise<SearchOutcome> {
+export async function runSearch(
+  phase: ValidatedPhase,
+  data: MarketData,
+  windows: BarWindow | readonly BarWindow[],
+  executor: Executor,
+  options: SearchOptions,
+  combine = false,
+): Promise<SearchOutcome> {
   const list = Array.isArray(windows) ? (windows as readonly BarWindow[]) : [windows as BarWindow];
   if (isAdaptive(phase.config)) return runAdaptiveSearch(phase, data, list, executor, options, combine);
   // Inferred here once: a worker sees each task's data afresh and would infer it per task.
@@ -49,7 +56,12 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
     if (restored.skip.length > 0) skip = shared(restored.skip, executor.name === 'pool');
   }
   const run = (range: PointRange): Promise<WorkReply> => executor.run({ plan, data, range, skip }, source.trials * barsPerPoint);
-  const isolate = isolating(run, (k, error) => failureOf(phase, data, list, options.label, k, error), (k) => (skip !== null && skip.includes(k)) || !source.accepts(k), (count, ms) => sizer.observe(count, barsPerPoint, ms));
+  const isolate = isolating(
+    run,
+    (k, error) => failureOf(phase, data, list, options.label, k, error),
+    (k) => (skip !== null && skip.includes(k)) || !source.accepts(k),
+    (count, ms) => sizer.observe(count, barsPerPoint, ms),
+  );
   const inFlight = new InFlight();
   let interrupted = false;
   for (let seq = 0; !inFlight.failed; seq++) {
@@ -60,7 +72,14 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
       interrupted = !source.done;
       break;
     }
-    const range = source.next(sizer.size(barsPerPoint, executor.concurrency === 1 || dispatcher.contended ? null : source.remaining, executor.concurrency, options.maxBatch ?? MAX_BATCH));
+    const range = source.next(
+      sizer.size(
+        barsPerPoint,
+        executor.concurrency === 1 || dispatcher.contended ? null : source.remaining,
+        executor.concurrency,
+        options.maxBatch ?? MAX_BATCH,
+      ),
+    );
     if (range === null) {
       release();
       break;
@@ -81,7 +100,10 @@ export async function runSearch(phase: ValidatedPhase, data: MarketData, windows
   await reducer.settle();
   const results = options.keepAll && options.results !== null ? await options.results.runs(options.label, list, options.storeTrades) : null;
   const settings = robustnessSettings(phase.config);
-  const robustness = settings !== null && options.results !== null && !interrupted && reducer.trials >= 2 ? await searchRobustness(plan, searchPlan, data, settings, options.results, reducer.leaderboard, executor, dispatcher, options.priority ?? 0) : null;
+  const robustness =
+    settings !== null && options.results !== null && !interrupted && reducer.trials >= 2
+      ? await searchRobustness(plan, searchPlan, data, settings, options.results, reducer.leaderboard, executor, dispatcher, options.priority ?? 0)
+      : null;
   return { results, trials: reducer.trials, failures: reducer.failures, leaderboard: reducer.leaderboard, interrupted, plan, robustness };
 }
 

@@ -38,7 +38,12 @@ export interface SearchJson {
   readonly history?: { readonly trial: number[]; readonly value: (number | null)[]; readonly best: (number | null)[]; readonly status: string[] };
   /** Several objectives: the non-dominated complete trials, by the first objective. */
   readonly pareto?: { readonly trial: number; readonly params: Record<string, unknown>; readonly values: number[] }[];
-  readonly importance?: { readonly method: 'eta_squared'; readonly bins: number; readonly trials: number; readonly parameters: { name: string; eta_squared: number | null; share: number | null }[] };
+  readonly importance?: {
+    readonly method: 'eta_squared';
+    readonly bins: number;
+    readonly trials: number;
+    readonly parameters: { name: string; eta_squared: number | null; share: number | null }[];
+  };
 }
 
 /** A window's (fold's, split's) search in a windowed sequence's JSON: the counts, without the per-trial lists. */
@@ -109,7 +114,17 @@ export function searchJson(input: SearchJsonInput): SearchJson {
     const bins = 10;
     const values = complete.map((i) => input.space.valuesOf(log.trial[i]));
     const y = complete.map((i) => sign(0) * log.losses[i]![0]);
-    parts.importance = { method: 'eta_squared', bins, trials: complete.length, parameters: mainEffects(values, y, input.space.axes.map((a) => a.name), bins) };
+    parts.importance = {
+      method: 'eta_squared',
+      bins,
+      trials: complete.length,
+      parameters: mainEffects(
+        values,
+        y,
+        input.space.axes.map((a) => a.name),
+        bins,
+      ),
+    };
   }
   return { ...out, ...parts };
 }

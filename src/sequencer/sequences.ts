@@ -21,10 +21,24 @@ export { trainTestSplit } from './train-test.js';
 
 export const SEQUENCES = [
   { name: 'single_pass', description: 'every parameter set over the whole data' },
-  { name: 'monte_carlo', description: 'search the whole data, then resample the best set: block bootstrap of its bar returns and bootstrap of its trades, seeded; percentile bands' },
-  { name: 'walk_forward', description: 'rolling or anchored train/test windows (bars or durations, optional gap): search each train window, run its best on the test window, stitch the out-of-sample equity' },
-  { name: 'k_fold', description: 'contiguous folds, each the test part once; train on the rest minus purge/embargo bars beside it; test metrics aggregated over folds' },
-  { name: 'cpcv', description: 'combinatorial purged cross-validation: contiguous groups, every choice of test groups one split (purge/embargo as k_fold); each split searched on its train segments, its best run on its test groups, reassembled into complete backtest paths whose metrics are reported as a distribution' },
+  {
+    name: 'monte_carlo',
+    description: 'search the whole data, then resample the best set: block bootstrap of its bar returns and bootstrap of its trades, seeded; percentile bands',
+  },
+  {
+    name: 'walk_forward',
+    description:
+      'rolling or anchored train/test windows (bars or durations, optional gap): search each train window, run its best on the test window, stitch the out-of-sample equity',
+  },
+  {
+    name: 'k_fold',
+    description: 'contiguous folds, each the test part once; train on the rest minus purge/embargo bars beside it; test metrics aggregated over folds',
+  },
+  {
+    name: 'cpcv',
+    description:
+      'combinatorial purged cross-validation: contiguous groups, every choice of test groups one split (purge/embargo as k_fold); each split searched on its train segments, its best run on its test groups, reassembled into complete backtest paths whose metrics are reported as a distribution',
+  },
   { name: 'train_test', description: 'search on a train window, run the best set on the test window after it (split by ratio, bar count or date)' },
 ];
 
@@ -44,7 +58,8 @@ export function searchedWindows(phase: ValidatedPhase, data: MarketData): BarWin
   const n = data.time.length;
   const name = sequenceName(phase.config.sequence);
   const periodsPerYear = (): number => phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
-  if (name === 'walk_forward') return walkForwardWindows(n, phase.config.sequence as WalkForwardSpec, periodsPerYear()).map((w) => ({ start: w.train[0], end: w.train[1] }));
+  if (name === 'walk_forward')
+    return walkForwardWindows(n, phase.config.sequence as WalkForwardSpec, periodsPerYear()).map((w) => ({ start: w.train[0], end: w.train[1] }));
   if (name === 'k_fold') return kFolds(n, phase.config.sequence as KFoldSpec, periodsPerYear()).flatMap((f) => f.train);
   if (name === 'cpcv') return cpcvLayout(n, phase.config.sequence as CpcvSpec, periodsPerYear()).splits.flatMap((s) => s.train);
   if (name === 'train_test') return [{ start: 0, end: trainTestSplit(phase.config.sequence, data.time) }];

@@ -52,7 +52,13 @@ const BATCH = 32;
  * executor (one pass over the bars per batch, features shared). `windows` are the windows the
  * replaying phase's sequence searches (searchedWindows).
  */
-export async function runGeneration(phase: ValidatedPhase, data: MarketData, windows: readonly BarWindow[], executor: Executor, options: GenerationOptions): Promise<GenerationRun> {
+export async function runGeneration(
+  phase: ValidatedPhase,
+  data: MarketData,
+  windows: readonly BarWindow[],
+  executor: Executor,
+  options: GenerationOptions,
+): Promise<GenerationRun> {
   const sampler = samplerOf(phase);
   const store = new SignalStore(options.dir);
   const symbols = data.symbols.map((s) => s.symbol);
@@ -75,7 +81,16 @@ export async function runGeneration(phase: ValidatedPhase, data: MarketData, win
       if (!options.force && store.has(key)) {
         try {
           const { set: stored, bytes } = store.read(key, { dataHash: data.hash, window: span, symbols });
-          rows.set(key, { key, strategy: stored.strategy, symbols, changes: stored.series.reduce((n, s) => n + s.index.length, 0), bytes, status: 'reused', params, window: span });
+          rows.set(key, {
+            key,
+            strategy: stored.strategy,
+            symbols,
+            changes: stored.series.reduce((n, s) => n + s.index.length, 0),
+            bytes,
+            status: 'reused',
+            params,
+            window: span,
+          });
           return;
         } catch (error) {
           options.log?.(`signals ${key.slice(0, 12)}…: stored file unusable (${error instanceof Error ? error.message : String(error)}); generating it again`);
@@ -93,7 +108,11 @@ export async function runGeneration(phase: ValidatedPhase, data: MarketData, win
     const window = batch[0].window;
     const trace = traceWithin(options.trace, `${window.start}-${window.end}_s${first}-${first + batch.length - 1}`, []);
     try {
-      const infos = await executor.generateSignals(data, batch.map((b) => b.set), { window, dir: options.dir, trace });
+      const infos = await executor.generateSignals(
+        data,
+        batch.map((b) => b.set),
+        { window, dir: options.dir, trace },
+      );
       infos.forEach((info, j) => rows.set(info.key, { ...info, params: batch[j].params, window: [window.start, window.end] }));
     } catch (error) {
       if (batch.length > 1) {
@@ -114,7 +133,11 @@ export async function runGeneration(phase: ValidatedPhase, data: MarketData, win
     }
   }
   await Promise.all(inFlight);
-  return { trials, signals: order.filter((k) => rows.has(k)).map((k) => rows.get(k)!), failures: order.filter((k) => failures.has(k)).map((k) => failures.get(k)!) };
+  return {
+    trials,
+    signals: order.filter((k) => rows.has(k)).map((k) => rows.get(k)!),
+    failures: order.filter((k) => failures.has(k)).map((k) => failures.get(k)!),
+  };
 }
 
 /**
@@ -123,7 +146,13 @@ export async function runGeneration(phase: ValidatedPhase, data: MarketData, win
  * are told apart by the indices of the strategy dimensions only, so a sweep of risk and broker
  * settings costs one signal-key hash per strategy, not per point.
  */
-export function checkReplaySignals(phase: ValidatedPhase, data: MarketData, windows: readonly BarWindow[], dir: string, from: { name: string; keys: ReadonlySet<string>; failed: Readonly<Record<string, string>> } | null): number {
+export function checkReplaySignals(
+  phase: ValidatedPhase,
+  data: MarketData,
+  windows: readonly BarWindow[],
+  dir: string,
+  from: { name: string; keys: ReadonlySet<string>; failed: Readonly<Record<string, string>> } | null,
+): number {
   const sampler = samplerOf(phase);
   const strategyDims = phase.dimensions.flatMap((d, i) => (d.path[0] === 'strategy' ? [i] : []));
   const seen = new Set<string>();
@@ -141,11 +170,16 @@ export function checkReplaySignals(phase: ValidatedPhase, data: MarketData, wind
       // Its generation failed: the replay's trials of this strategy fail with the search's isolation.
       if (from !== null && from.failed[key] !== undefined) continue;
       const where = window.start === 0 && window.end === data.time.length ? '' : ` in bars ${window.start}–${window.end - 1}`;
-      if (from !== null && !from.keys.has(key)) throw new UserError(`signal_replay: phase '${from.name}' did not generate signals for strategy ${what}${where}; add the strategy to that phase's parameter space and give it this phase's sequence`);
+      if (from !== null && !from.keys.has(key))
+        throw new UserError(
+          `signal_replay: phase '${from.name}' did not generate signals for strategy ${what}${where}; add the strategy to that phase's parameter space and give it this phase's sequence`,
+        );
       try {
         loadSignalSet(dir, key, { dataHash: data.hash, window: [window.start, window.end], symbols });
       } catch (error) {
-        throw new UserError(`signal_replay: no usable stored signals for strategy ${what}${where} on this data: ${error instanceof Error ? error.message : String(error)}`);
+        throw new UserError(
+          `signal_replay: no usable stored signals for strategy ${what}${where} on this data: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }

@@ -40,6 +40,7 @@ export async function runTrainTest(phase: ValidatedPhase, data: MarketData, exec
   const outcome = await runSearch(phase, data, train, executor, options);
   const best = outcome.leaderboard.best?.item ?? null;
   let testMetrics: MetricsJson | null = null;
-  if (best !== null && !outcome.interrupted) testMetrics = (await testRun(outcome.plan, data, executor, options, best, test, { recordCurve: false, trades: false })).metrics;
+  if (best !== null && !outcome.interrupted)
+    testMetrics = (await testRun(outcome.plan, data, executor, options, best, test, { recordCurve: false, trades: false })).metrics;
   return { sequence: 'train_test', ...outcome, windows: [windowResult(data, train, test, best, testMetrics, outcome.robustness, outcome.search)] };
 }

@@ -6,7 +6,16 @@ import { MetricsAccumulator } from '../metrics/accumulator.js';
 import { metricsJson } from '../contract.js';
 import type { TrialResult } from '../types.js';
 import { aggregate } from './aggregate.js';
-import { stabilityOf, summariseRobustness, testRun, windowResult, type PhaseRun, type WalkForwardSummary, type WindowResult, searchOptionsOf } from './phase-run.js';
+import {
+  stabilityOf,
+  summariseRobustness,
+  testRun,
+  windowResult,
+  type PhaseRun,
+  type WalkForwardSummary,
+  type WindowResult,
+  searchOptionsOf,
+} from './phase-run.js';
 import { BatchSizer, objectiveOf, runSearch, type SearchOptions, type SearchOutcome } from './run-search.js';
 import { Leaderboard } from '../metrics/leaderboard.js';
 import { walkForwardWindows, type WalkForwardSpec } from './windows.js';
@@ -19,7 +28,13 @@ import type { TestReply } from '../batch/work.js';
  * executor at once — earlier windows first — so no window waits for another and a window's test
  * runs as soon as its search is done; the out-of-sample curve is stitched at the end.
  */
-export async function runWalkForward(phase: ValidatedPhase, data: MarketData, executor: Executor, options: SearchOptions, spec: WalkForwardSpec): Promise<PhaseRun & { walkForward: WalkForwardSummary }> {
+export async function runWalkForward(
+  phase: ValidatedPhase,
+  data: MarketData,
+  executor: Executor,
+  options: SearchOptions,
+  spec: WalkForwardSpec,
+): Promise<PhaseRun & { walkForward: WalkForwardSummary }> {
   const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
   const windows = walkForwardWindows(data.time.length, spec, periodsPerYear);
   const capital = phase.config.capital;
@@ -31,7 +46,10 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
       const outcome = await runSearch(phase, data, { start: w.train[0], end: w.train[1] }, executor, perWindow);
       const best = outcome.leaderboard.best?.item ?? null;
       if (best === null || outcome.interrupted) return { outcome, test: null };
-      return { outcome, test: await testRun(outcome.plan, data, executor, perWindow, best, { start: w.test[0], end: w.test[1] }, { recordCurve: true, trades: true }) };
+      return {
+        outcome,
+        test: await testRun(outcome.plan, data, executor, perWindow, best, { start: w.test[0], end: w.test[1] }, { recordCurve: true, trades: true }),
+      };
     }),
   );
   const results: TrialResult[] | null = options.keepAll ? [] : null;
@@ -89,7 +107,16 @@ export async function runWalkForward(phase: ValidatedPhase, data: MarketData, ex
     leaderboard: last,
     windows: windowResults,
     interrupted,
-    robustness: summariseRobustness('window', windowResults.map((w) => w.robustness ?? null)),
-    walkForward: { oos_metrics: oosMetrics, oos_equity: oosEquity, efficiency, stability: stabilityOf(windowResults), aggregate: aggregate(windowResults.map((w) => w.test_metrics)) },
+    robustness: summariseRobustness(
+      'window',
+      windowResults.map((w) => w.robustness ?? null),
+    ),
+    walkForward: {
+      oos_metrics: oosMetrics,
+      oos_equity: oosEquity,
+      efficiency,
+      stability: stabilityOf(windowResults),
+      aggregate: aggregate(windowResults.map((w) => w.test_metrics)),
+    },
   };
 }

@@ -28,7 +28,8 @@ const UNITS: Record<string, number> = { y: 1, mo: 1 / 12, w: 7 / 365.25, d: 1 / 
 
 export function barsOf(value: number | string, periodsPerYear: number, what: string): number {
   if (typeof value === 'number') {
-    if (!Number.isInteger(value) || value < 0) throw new UserError(`sequence.${what}: expected a whole number of bars or a duration like 2y, 6mo, 30d; got ${value}`);
+    if (!Number.isInteger(value) || value < 0)
+      throw new UserError(`sequence.${what}: expected a whole number of bars or a duration like 2y, 6mo, 30d; got ${value}`);
     return value;
   }
   const m = /^\s*(\d+(?:\.\d+)?)\s*(y|mo|w|d)\s*$/.exec(value);

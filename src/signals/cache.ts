@@ -9,7 +9,11 @@ const CAPACITY = 512;
  * A stored signal set, checked against the data and window it must have been made for (see
  * SignalStore.read). Errors name the key and say how to produce it.
  */
-export function loadSignalSet(dir: string, key: string, expect: { dataHash: string; window: readonly [number, number]; symbols: readonly string[] }): SignalSet {
+export function loadSignalSet(
+  dir: string,
+  key: string,
+  expect: { dataHash: string; window: readonly [number, number]; symbols: readonly string[] },
+): SignalSet {
   const store = new SignalStore(dir);
   const file = store.pathOf(key);
   let id: string;

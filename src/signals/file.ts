@@ -31,7 +31,7 @@ function bytesOf(a: Int32Array | Float64Array): Uint8Array {
 /** Copies into a fresh, aligned buffer (msgpack binaries may start at any offset). */
 function arrayOf<T extends Int32Array | Float64Array>(bin: Uint8Array, Kind: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number }): T {
   const copy = Buffer.from(bin);
-  if (!LITTLE_ENDIAN) (Kind.BYTES_PER_ELEMENT === 4 ? copy.swap32() : copy.swap64());
+  if (!LITTLE_ENDIAN) Kind.BYTES_PER_ELEMENT === 4 ? copy.swap32() : copy.swap64();
   const buffer = new ArrayBuffer(copy.byteLength);
   new Uint8Array(buffer).set(copy);
   return new Kind(buffer);
@@ -56,7 +56,12 @@ export function decodeSignalSet(bytes: Uint8Array): SignalSet {
   if (raw === null || typeof raw !== 'object' || raw.format !== MAGIC) throw new Error('not a fanfold signal file');
   if (raw.version !== SIGNAL_FORMAT_VERSION) throw new Error(`signal file format ${String(raw.version)}, expected ${SIGNAL_FORMAT_VERSION}`);
   const series = (raw.series as Record<string, Uint8Array>[]).map((s) => {
-    const out = { index: arrayOf(s.index, Int32Array), time: arrayOf(s.time, Float64Array), value: arrayOf(s.value, Float64Array), price: arrayOf(s.price, Float64Array) };
+    const out = {
+      index: arrayOf(s.index, Int32Array),
+      time: arrayOf(s.time, Float64Array),
+      value: arrayOf(s.value, Float64Array),
+      price: arrayOf(s.price, Float64Array),
+    };
     const n = out.index.length;
     if (out.time.length !== n || out.value.length !== n || out.price.length !== n) throw new Error('signal file columns differ in length');
     return out;

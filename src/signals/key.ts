@@ -31,5 +31,8 @@ export function resolvedStrategy(spec: StrategySpec): Record<string, unknown> {
  * warms on the bars before it).
  */
 export function signalKey(spec: StrategySpec, dataHash: string, window: BarWindow): string {
-  return hash('sha256', canonicalJson({ signals: SIGNAL_FORMAT_VERSION, strategy: resolvedStrategy(spec), data: dataHash, window: [window.start, window.end] }));
+  return hash(
+    'sha256',
+    canonicalJson({ signals: SIGNAL_FORMAT_VERSION, strategy: resolvedStrategy(spec), data: dataHash, window: [window.start, window.end] }),
+  );
 }

@@ -29,7 +29,8 @@ export function expandRange(text: string): number[] | string {
   const [start, end, step] = nums;
   if (!(step > 0)) return `range: step must be positive, found ${parts[2]}`;
   if (end < start) return `range: end ${parts[1]} is below start ${parts[0]}`;
-  if (log && !(start - step / 2 > 0)) return `range: a log range needs start − step/2 > 0 (model-based samplers work on log(start − step/2) … log(end + step/2)), found start ${parts[0]}, step ${parts[2]}`;
+  if (log && !(start - step / 2 > 0))
+    return `range: a log range needs start − step/2 > 0 (model-based samplers work on log(start − step/2) … log(end + step/2)), found start ${parts[0]}, step ${parts[2]}`;
   const decimals = Math.max(...parts.map(decimalPlaces));
   const count = Math.floor((end - start) / step + 1e-9) + 1;
   if (count > 10_000_000) return `range: ${count} values is more than one dimension may hold (10,000,000)`;

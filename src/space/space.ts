@@ -38,7 +38,10 @@ export function findDimensions(config: Readonly<Record<string, unknown>>): { dim
       return;
     }
     if (typeof value === 'string' && /^\s*range\s*\(/.test(value) && !isRangeText(value)) {
-      problems.push({ path, message: `'${value}' is a range(...) cut at its first comma: inside a flow map {…} YAML splits on commas, so quote the whole range, e.g. "${String(value).trim()}, …)"` });
+      problems.push({
+        path,
+        message: `'${value}' is a range(...) cut at its first comma: inside a flow map {…} YAML splits on commas, so quote the whole range, e.g. "${String(value).trim()}, …)"`,
+      });
       return;
     }
     if (isRangeText(value)) {

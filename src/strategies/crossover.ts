@@ -18,7 +18,13 @@ function crossover(name: string, average: 'sma' | 'ema'): StrategyDefinition<Cro
   const params = [
     { name: 'fast', type: 'int', default: 10, min: 1, description: `fast ${average.toUpperCase()} length` },
     { name: 'slow', type: 'int', default: 30, min: 1, description: `slow ${average.toUpperCase()} length` },
-    { name: 'trigger', type: 'enum', default: 'cross', choices: ['cross', 'level'], description: 'cross: act on crossovers; level: long while fast > slow (short while fast < slow with allow_short)' },
+    {
+      name: 'trigger',
+      type: 'enum',
+      default: 'cross',
+      choices: ['cross', 'level'],
+      description: 'cross: act on crossovers; level: long while fast > slow (short while fast < slow with allow_short)',
+    },
     ALLOW_SHORT,
   ] as const;
   return {

@@ -25,7 +25,9 @@ export function resolveParams(owner: string, specs: readonly ParamSpec[], raw: R
   const known = new Set(specs.map((s) => s.name));
   for (const name of Object.keys(raw)) {
     if (!known.has(name) && !ignore.includes(name)) {
-      errors.push(new ParamError(name, `${owner}: unknown parameter '${name}'${didYouMean(name, known)}; parameters are: ${[...known].join(', ') || '(none)'}`));
+      errors.push(
+        new ParamError(name, `${owner}: unknown parameter '${name}'${didYouMean(name, known)}; parameters are: ${[...known].join(', ') || '(none)'}`),
+      );
     }
   }
   for (const spec of specs) {

@@ -25,10 +25,26 @@ import type { TopologyKind } from '../common/names.js';
 
 export type { TopologyKind };
 export const TOPOLOGIES: readonly { name: TopologyKind; description: string; containers: readonly string[] }[] = [
-  { name: 'backtest', description: 'one parameter set through data → features → strategy → risk → execution → portfolio', containers: ['data', 'features', 'strategy', 'risk', 'portfolio', 'execution'] },
-  { name: 'optimization', description: 'many parameter sets in one pass over the bars: one feature hub, a strategy state and portfolio per set', containers: ['data', 'features', 'strategy', 'risk', 'portfolio', 'execution'] },
-  { name: 'signal_generation', description: "data → features → strategy only: stores each strategy's target changes (sparse) in the signal store <out>/signals", containers: ['data', 'features', 'strategy', 'signals'] },
-  { name: 'signal_replay', description: 'stored signals → risk → execution → portfolio: sweeps sizing, stops and costs without recomputing features or strategies', containers: ['data', 'signals', 'risk', 'portfolio', 'execution'] },
+  {
+    name: 'backtest',
+    description: 'one parameter set through data → features → strategy → risk → execution → portfolio',
+    containers: ['data', 'features', 'strategy', 'risk', 'portfolio', 'execution'],
+  },
+  {
+    name: 'optimization',
+    description: 'many parameter sets in one pass over the bars: one feature hub, a strategy state and portfolio per set',
+    containers: ['data', 'features', 'strategy', 'risk', 'portfolio', 'execution'],
+  },
+  {
+    name: 'signal_generation',
+    description: "data → features → strategy only: stores each strategy's target changes (sparse) in the signal store <out>/signals",
+    containers: ['data', 'features', 'strategy', 'signals'],
+  },
+  {
+    name: 'signal_replay',
+    description: 'stored signals → risk → execution → portfolio: sweeps sizing, stops and costs without recomputing features or strategies',
+    containers: ['data', 'signals', 'risk', 'portfolio', 'execution'],
+  },
 ];
 
 export interface TopologyOptions {
@@ -117,9 +133,18 @@ export class Topology {
         }),
       );
     } else {
-      const hub = new FeatureHub(symbols.length, sets.flatMap((s) => featureKeysOf(s.strategy)));
+      const hub = new FeatureHub(
+        symbols.length,
+        sets.flatMap((s) => featureKeysOf(s.strategy)),
+      );
       const features = new FeatureStage(bus, state, hub);
-      const strategy = new StrategyRunner(bus, state, hub, sets.map((s) => s.strategy), window);
+      const strategy = new StrategyRunner(
+        bus,
+        state,
+        hub,
+        sets.map((s) => s.strategy),
+        window,
+      );
       if (kind === 'signal_generation') {
         const recorder = new SignalRecorder(bus, strategy.targets, window);
         features.wire('features');
@@ -144,7 +169,8 @@ export class Topology {
     if (this.tracers.length > 0) {
       const { tracerOf, setTracers } = this;
       // Events the per-set container publishes are routed events: their portfolio is the set index.
-      bus.tracer = (event, publisher) => (publisher === PER_SET_CONTAINER ? setTracers[(event as RoutedEvent).portfolio] : tracerOf.get(publisher))?.record(event);
+      bus.tracer = (event, publisher) =>
+        (publisher === PER_SET_CONTAINER ? setTracers[(event as RoutedEvent).portfolio] : tracerOf.get(publisher))?.record(event);
     }
     this.containers.push(...(options.extraContainers ?? []));
     options.onBus?.(bus);
@@ -155,10 +181,21 @@ export class Topology {
    * and returns their containers), subscribed in the order a bar unfolds: execution, risk, the
    * signalling components, portfolio last.
    */
-  private trading(state: MarketState, window: BarWindow, periodsPerYear: number, symbols: string[], signalling: () => [string, Component][]): [string, Component][] {
+  private trading(
+    state: MarketState,
+    window: BarWindow,
+    periodsPerYear: number,
+    symbols: string[],
+    signalling: () => [string, Component][],
+  ): [string, Component][] {
     const { sets, bus, options } = this;
     const portfolios = sets.map((s) => new Portfolio(s.capital, symbols, options.storeTrades ?? false));
-    const risk = new RiskManager(bus, state, sets.map((s) => s.risk), window);
+    const risk = new RiskManager(
+      bus,
+      state,
+      sets.map((s) => s.risk),
+      window,
+    );
     const portfolio = new PortfolioManager(bus, state, portfolios, window, periodsPerYear, options.recordCurves ?? false, options.blocks ?? null);
     const execution = new Execution(bus, state, sets, portfolios, window);
     execution.wire('execution');

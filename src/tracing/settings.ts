@@ -79,7 +79,10 @@ export function ruleFor(container: string, settings: TraceSettings): ContainerTr
  * `../../x` → `___.._x`: a plain name inside the folder, whatever the input.
  */
 export function safeSegment(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length)).slice(0, 120);
+  const cleaned = name
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .replace(/^\.+/, (dots) => '_'.repeat(dots.length))
+    .slice(0, 120);
   return cleaned === '' ? '_' : cleaned;
 }
 

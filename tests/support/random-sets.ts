@@ -21,11 +21,19 @@ function strategyOf(rng: Rng): ParameterSet['strategy'] {
     case 0:
     case 1: {
       const fast = pick(rng, [2, 3, 5, 8]);
-      spec = { type: kind === 0 ? 'sma_crossover' : 'ema_crossover', params: { fast, slow: fast + pick(rng, [2, 7, 15]), trigger: pick(rng, ['cross', 'level']), allow_short: short }, regimeFilter: null };
+      spec = {
+        type: kind === 0 ? 'sma_crossover' : 'ema_crossover',
+        params: { fast, slow: fast + pick(rng, [2, 7, 15]), trigger: pick(rng, ['cross', 'level']), allow_short: short },
+        regimeFilter: null,
+      };
       break;
     }
     case 2:
-      spec = { type: 'rsi_reversion', params: { n: pick(rng, [5, 14]), lower: pick(rng, [30, 40]), upper: pick(rng, [60, 70]), allow_short: short }, regimeFilter: null };
+      spec = {
+        type: 'rsi_reversion',
+        params: { n: pick(rng, [5, 14]), lower: pick(rng, [30, 40]), upper: pick(rng, [60, 70]), allow_short: short },
+        regimeFilter: null,
+      };
       break;
     case 3:
       spec = { type: 'bollinger_reversion', params: { n: pick(rng, [10, 20]), k: pick(rng, [1, 2]), allow_short: short }, regimeFilter: null };
@@ -85,4 +93,3 @@ export function randomSets(seed: number, count: number): ParameterSet[] {
   const strategies = Array.from({ length: Math.max(1, count >> 2) }, () => strategyOf(rng));
   return Array.from({ length: count }, () => setOf(rng, pick(rng, strategies)));
 }
-

@@ -34,7 +34,22 @@ export interface RedisServer {
  */
 export async function startRedis(extra: readonly string[] = [], password?: string, tls?: { readonly dir: string }): Promise<RedisServer> {
   const port = await freePort();
-  const listen = tls ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', join(tls.dir, 'server.pem'), '--tls-key-file', join(tls.dir, 'server.key'), '--tls-ca-cert-file', join(tls.dir, 'ca.pem'), '--tls-auth-clients', 'no'] : ['--port', String(port)];
+  const listen = tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        join(tls.dir, 'server.pem'),
+        '--tls-key-file',
+        join(tls.dir, 'server.key'),
+        '--tls-ca-cert-file',
+        join(tls.dir, 'ca.pem'),
+        '--tls-auth-clients',
+        'no',
+      ]
+    : ['--port', String(port)];
   const child = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
@@ -46,7 +61,12 @@ export async function startRedis(extra: readonly string[] = [], password?: strin
   failed.catch(() => {});
   const scheme = tls ? 'rediss' : 'redis';
   const url = password === undefined ? `${scheme}://127.0.0.1:${port}` : `${scheme}://:${password}@127.0.0.1:${port}`;
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, ...(tls ? { tls: { ca: readFileSync(join(tls.dir, 'ca.pem')) } } : {}) });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    ...(tls ? { tls: { ca: readFileSync(join(tls.dir, 'ca.pem')) } } : {}),
+  });
   client.on('error', () => {});
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -98,7 +118,11 @@ export interface WorkerProcess {
 
 /** `fanfold worker` as a child process, with short lock and stall intervals so tests recover in seconds. */
 export async function startWorker(url: string, extra: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--workers', '1', '--lock-ms', '1500', '--stalled-ms', '500', '--poll-ms', '100', ...extra], { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'worker', '--redis', url, '--workers', '1', '--lock-ms', '1500', '--stalled-ms', '500', '--poll-ms', '100', ...extra],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env },
+  );
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
@@ -130,5 +154,21 @@ export function makeCertificates(dir: string): void {
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=fanfold test CA');
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.cnf');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.cnf',
+  );
 }

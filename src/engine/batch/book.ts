@@ -130,7 +130,7 @@ export class Book {
    */
   open(): void {
     const { active, isActive } = this;
-    for (let a = 0; a < this.activeCount; ) {
+    for (let a = 0; a < this.activeCount;) {
       const p = active[a];
       if (this.pendingCount[p] > 0) this.fillPending(p);
       if (this.watchedOpen[p] > 0) this.checkExits(p);
@@ -166,7 +166,8 @@ export class Book {
       const dir = direction[i];
       if (dir === 0 || market.hasBar[s] === 0) continue;
       const bar = market.bars[s];
-      if (exitOf(dir, bar.open, bar.high, bar.low, this.extreme[i], this.stopAt[i], this.profitAt[i], trail, this.exit)) this.execute(p, s, 0, this.exit.price, this.exit.reason, false);
+      if (exitOf(dir, bar.open, bar.high, bar.low, this.extreme[i], this.stopAt[i], this.profitAt[i], trail, this.exit))
+        this.execute(p, s, 0, this.exit.price, this.exit.reason, false);
       else if (dir > 0 ? bar.high > this.extreme[i] : bar.low < this.extreme[i]) this.extreme[i] = dir > 0 ? bar.high : bar.low;
     }
   }

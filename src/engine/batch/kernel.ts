@@ -58,7 +58,16 @@ export function runKernel(market: MarketData, sets: readonly ParameterSet[], opt
   const layout = new FeatureLayout(specs.flatMap((s) => featureKeysOf(s)));
   const features = new BatchFeatures(market, layout, options.columns);
   const bank = new StrategyBank(specs, layout, state, true);
-  const book = new Book(sets, state, market.symbols.map((s) => s.symbol), window.start, window.end - window.start, options.storeTrades, options.recordCurves, options.blocks);
+  const book = new Book(
+    sets,
+    state,
+    market.symbols.map((s) => s.symbol),
+    window.start,
+    window.end - window.start,
+    options.storeTrades,
+    options.recordCurves,
+    options.blocks,
+  );
   const onChange = (instance: number, symbol: number, target: number): void => {
     for (let m = memberStart[instance]; m < memberStart[instance + 1]; m++) book.signal(members[m], symbol, target);
   };

@@ -112,7 +112,17 @@ export class Execution implements Component {
     return equity;
   }
 
-  private publish(p: number, s: number, quantity: number, price: number, commission: number, reason: OrderReason, target: number, order: number, chain: number): void {
+  private publish(
+    p: number,
+    s: number,
+    quantity: number,
+    price: number,
+    commission: number,
+    reason: OrderReason,
+    target: number,
+    order: number,
+    chain: number,
+  ): void {
     const f = this.fill;
     f.causation = order;
     f.correlation = chain;

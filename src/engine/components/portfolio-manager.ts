@@ -53,7 +53,12 @@ export class PortfolioManager implements Component {
     if (blocks !== null) {
       this.portfolios.forEach((pf, p) => blocks.finish(p, pf.metrics.returnCount, pf.metrics.returnMean, pf.metrics.returnM2));
     }
-    this.results = this.portfolios.map((pf, p) => ({ metrics: pf.metrics.finish(this.periodsPerYear), trades: pf.trades, ...(this.curves ? { curve: this.curves[p] } : {}), ...(blocks ? { blocks: blocks.of(p) } : {}) }));
+    this.results = this.portfolios.map((pf, p) => ({
+      metrics: pf.metrics.finish(this.periodsPerYear),
+      trades: pf.trades,
+      ...(this.curves ? { curve: this.curves[p] } : {}),
+      ...(blocks ? { blocks: blocks.of(p) } : {}),
+    }));
   }
 
   onFill(f: FillEvent): void {

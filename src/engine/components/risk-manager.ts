@@ -78,14 +78,24 @@ export class RiskManager implements Component {
         if (dir === 0 || market.hasBar[s] === 0) continue;
         const bar = market.bars[s];
         const trailing = trail === null ? NaN : trail;
-        if (exitOf(dir, bar.open, bar.high, bar.low, this.extreme[i], this.stopAt[i], this.profitAt[i], trailing, this.exit)) this.publish(p, s, e.index, 0, this.exit.reason, this.exit.price, e.id, 0);
+        if (exitOf(dir, bar.open, bar.high, bar.low, this.extreme[i], this.stopAt[i], this.profitAt[i], trailing, this.exit))
+          this.publish(p, s, e.index, 0, this.exit.reason, this.exit.price, e.id, 0);
         else if (dir > 0 ? bar.high > this.extreme[i] : bar.low < this.extreme[i]) this.extreme[i] = dir > 0 ? bar.high : bar.low;
       }
     }
   }
 
   /** `correlation` 0: the order starts its own chain (a risk exit; the bus gives it the order's id). */
-  private publish(portfolio: number, symbol: number, index: number, target: number, reason: OrderReason, price: number, causation: number, correlation: number): void {
+  private publish(
+    portfolio: number,
+    symbol: number,
+    index: number,
+    target: number,
+    reason: OrderReason,
+    price: number,
+    causation: number,
+    correlation: number,
+  ): void {
     const o = this.order;
     o.causation = causation;
     o.correlation = correlation;

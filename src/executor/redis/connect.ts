@@ -20,7 +20,13 @@ export function bullConnection(url: string, name: string): Redis {
  */
 export async function checkRedis(url: string, log: (line: string) => void): Promise<void> {
   const where = redactedUrl(url);
-  const options: RedisOptions = { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false };
+  const options: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  };
   let client: Redis;
   try {
     client = new Redis(url, options);
@@ -46,7 +52,9 @@ export async function checkRedis(url: string, log: (line: string) => void): Prom
       log(`redis: cannot read maxmemory-policy at ${where} (${messageOf(error)}); make sure it is noeviction, or evicted jobs will be lost`);
     }
     if (policy !== null && policy !== 'noeviction') {
-      throw new UserError(`redis: ${where} has maxmemory-policy '${policy}', which may evict queued jobs and market data; set it to noeviction (redis-cli CONFIG SET maxmemory-policy noeviction, or maxmemory-policy noeviction in redis.conf)`);
+      throw new UserError(
+        `redis: ${where} has maxmemory-policy '${policy}', which may evict queued jobs and market data; set it to noeviction (redis-cli CONFIG SET maxmemory-policy noeviction, or maxmemory-policy noeviction in redis.conf)`,
+      );
     }
   } finally {
     client.disconnect();
@@ -61,7 +69,9 @@ function explain(error: unknown, where: string): UserError {
   if (/NOPERM/.test(message)) return new UserError(`redis: the ACL user of ${where} lacks a permission fanfold needs (${message})`);
   const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
   if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
-    return new UserError(`redis: ${where} presented a TLS certificate this machine does not trust (${message}); give Node its CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem fanfold …`);
+    return new UserError(
+      `redis: ${where} presented a TLS certificate this machine does not trust (${message}); give Node its CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem fanfold …`,
+    );
   }
   const tls = where.startsWith('rediss:') ? ' rediss:// speaks TLS: does the server (or its proxy) accept TLS connections?' : '';
   return new UserError(`redis: cannot reach ${where} (${message || 'connection closed'}); is redis-server running and reachable from here?${tls}`);

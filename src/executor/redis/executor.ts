@@ -143,7 +143,15 @@ export class RedisExecutor implements Executor {
     const dataKey = marketDataKey(q, data.hash);
     const planAt = planKey(q, plan.id);
     // By content: a run resumed twice stores a longer list the second time (and workers cache by key).
-    const skipAt = skip === null ? null : skipKey(q, `${plan.id}-${createHash('sha256').update(new Uint8Array(skip.buffer, skip.byteOffset, skip.byteLength)).digest('hex')}`);
+    const skipAt =
+      skip === null
+        ? null
+        : skipKey(
+            q,
+            `${plan.id}-${createHash('sha256')
+              .update(new Uint8Array(skip.buffer, skip.byteOffset, skip.byteLength))
+              .digest('hex')}`,
+          );
     await Promise.all([
       this.publish(dataKey, () => packMarketData(data)),
       this.publish(planAt, () => plan.bytes),
@@ -158,22 +166,49 @@ export class RedisExecutor implements Executor {
    * the sweep that replays it.
    */
   async generateSignals(data: MarketData, sets: readonly ParameterSet[], options: GenerateOptions): Promise<SignalInfo[]> {
-    this.generator ??= new PoolExecutor({ workers: 'auto', plugins: this.options.plugins, });
+    this.generator ??= new PoolExecutor({ workers: 'auto', plugins: this.options.plugins });
     return this.generator.generateSignals(data, sets, options);
   }
 
   async run(task: WorkTask): Promise<WorkReply> {
     const base = await this.stage(task.data, task.plan, task.skip);
     const range = task.range;
-    const jobData: JobData = { ...base, kind: 'work', ...(range.points === null ? { from: range.from, to: range.to } : { points: encodeFloats(range.points) }) };
-    const jobId = taskJobId(['work', task.plan.id, task.data.hash, range.points === null ? `${range.from}-${range.to}` : jobData.points!, task.skip?.length ?? 0]);
+    const jobData: JobData = {
+      ...base,
+      kind: 'work',
+      ...(range.points === null ? { from: range.from, to: range.to } : { points: encodeFloats(range.points) }),
+    };
+    const jobId = taskJobId([
+      'work',
+      task.plan.id,
+      task.data.hash,
+      range.points === null ? `${range.from}-${range.to}` : jobData.points!,
+      task.skip?.length ?? 0,
+    ]);
     return decodeWorkReply(await this.finish(jobId, jobData));
   }
 
   async test(task: TestTask): Promise<TestReply> {
     const base = await this.stage(task.data, task.plan, null);
-    const jobData: JobData = { ...base, kind: 'test', trial: task.trial, window: task.window, recordCurve: task.recordCurve, trades: task.trades, traceSegment: task.traceSegment };
-    const jobId = taskJobId(['test', task.plan.id, task.data.hash, task.trial, task.window.start, task.window.end, task.recordCurve ? 1 : 0, task.trades ? 1 : 0]);
+    const jobData: JobData = {
+      ...base,
+      kind: 'test',
+      trial: task.trial,
+      window: task.window,
+      recordCurve: task.recordCurve,
+      trades: task.trades,
+      traceSegment: task.traceSegment,
+    };
+    const jobId = taskJobId([
+      'test',
+      task.plan.id,
+      task.data.hash,
+      task.trial,
+      task.window.start,
+      task.window.end,
+      task.recordCurve ? 1 : 0,
+      task.trades ? 1 : 0,
+    ]);
     return decodeTestReply(await this.finish(jobId, jobData));
   }
 
@@ -230,7 +265,9 @@ export class RedisExecutor implements Executor {
       this.warnedAt = last;
       return;
     }
-    this.options.log?.(`redis: batches are waiting and no worker serves queue ${this.options.queue}; start one: fanfold worker --redis ${redactedUrl(this.options.url)}`);
+    this.options.log?.(
+      `redis: batches are waiting and no worker serves queue ${this.options.queue}; start one: fanfold worker --redis ${redactedUrl(this.options.url)}`,
+    );
   }
 
   /**
@@ -283,6 +320,7 @@ export class RedisExecutor implements Executor {
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms / 1000} s`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms / 1000} s`)), ms)))]).finally(
+    () => clearTimeout(timer),
+  );
 }
-

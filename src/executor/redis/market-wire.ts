@@ -18,7 +18,14 @@ export function packMarketData(data: MarketData): Buffer {
     source: data.source,
     hash: data.hash,
     time: leBytes(data.time),
-    symbols: data.symbols.map((s) => ({ symbol: s.symbol, open: leBytes(s.open), high: leBytes(s.high), low: leBytes(s.low), close: leBytes(s.close), volume: leBytes(s.volume) })),
+    symbols: data.symbols.map((s) => ({
+      symbol: s.symbol,
+      open: leBytes(s.open),
+      high: leBytes(s.high),
+      low: leBytes(s.low),
+      close: leBytes(s.close),
+      volume: leBytes(s.volume),
+    })),
   };
   return pack(packed);
 }
@@ -30,8 +37,17 @@ export function packMarketData(data: MarketData): Buffer {
 export function unpackMarketData(bytes: Uint8Array, expected: string): MarketData {
   const p = unpack(bytes) as PackedMarket;
   const time = column(p.time);
-  const symbols: SymbolBars[] = p.symbols.map((s) => ({ symbol: s.symbol, open: column(s.open), high: column(s.high), low: column(s.low), close: column(s.close), volume: column(s.volume) }));
-  for (const s of symbols) for (const f of BAR_FIELDS) if (s[f].length !== time.length) throw new Error(`market data ${expected}: symbol ${s.symbol} has ${s[f].length} ${f} values for ${time.length} bars`);
+  const symbols: SymbolBars[] = p.symbols.map((s) => ({
+    symbol: s.symbol,
+    open: column(s.open),
+    high: column(s.high),
+    low: column(s.low),
+    close: column(s.close),
+    volume: column(s.volume),
+  }));
+  for (const s of symbols)
+    for (const f of BAR_FIELDS)
+      if (s[f].length !== time.length) throw new Error(`market data ${expected}: symbol ${s.symbol} has ${s[f].length} ${f} values for ${time.length} bars`);
   const hash = hashMarketData(time, symbols);
   if (hash !== expected) throw new Error(`market data received from Redis hashes to ${hash}, not ${expected}: refusing it`);
   return { time, symbols, hash, source: p.source };

@@ -56,24 +56,46 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
   const runJob = async (job: Job<JobData>): Promise<string> => {
     const data = job.data;
     if (data.version !== VERSION) throw new Error(`worker ${name} runs fanfold ${VERSION}, the run's coordinator ${data.version}`);
-    const [bars, plan, skip] = await Promise.all([market.get(data.dataKey, data.dataHash), plans.plan(data.planKey, data.planId), data.skipKey ? plans.skip(data.skipKey) : null]);
+    const [bars, plan, skip] = await Promise.all([
+      market.get(data.dataKey, data.dataHash),
+      plans.plan(data.planKey, data.planId),
+      data.skipKey ? plans.skip(data.skipKey) : null,
+    ]);
     if (data.kind === 'test') {
-      return encodeReply(await pool.test({ plan, data: bars, trial: data.trial!, window: data.window!, recordCurve: data.recordCurve!, trades: data.trades!, traceSegment: data.traceSegment ?? null }, data.plugins));
+      return encodeReply(
+        await pool.test(
+          {
+            plan,
+            data: bars,
+            trial: data.trial!,
+            window: data.window!,
+            recordCurve: data.recordCurve!,
+            trades: data.trades!,
+            traceSegment: data.traceSegment ?? null,
+          },
+          data.plugins,
+        ),
+      );
     }
-    const range = data.points !== undefined ? ({ from: 0, to: 0, points: decodeFloats(data.points) } as const) : ({ from: data.from!, to: data.to!, points: null } as const);
+    const range =
+      data.points !== undefined
+        ? ({ from: 0, to: 0, points: decodeFloats(data.points) } as const)
+        : ({ from: data.from!, to: data.to!, points: null } as const);
     return encodeReply(await pool.run({ plan, data: bars, range, skip }, 0, data.plugins));
   };
 
-  const tracked = (queue: string) => async (job: Job<JobData>): Promise<string> => {
-    const a = activity.get(queue) ?? { running: 0, last: Date.now() };
-    a.running++;
-    try {
-      return await runJob(job);
-    } finally {
-      a.running--;
-      a.last = Date.now();
-    }
-  };
+  const tracked =
+    (queue: string) =>
+    async (job: Job<JobData>): Promise<string> => {
+      const a = activity.get(queue) ?? { running: 0, last: Date.now() };
+      a.running++;
+      try {
+        return await runJob(job);
+      } finally {
+        a.running--;
+        a.last = Date.now();
+      }
+    };
 
   /** Names of the clients Redis lists (CLIENT LIST), or null where that is refused (a managed Redis). */
   const clientNames = async (): Promise<Set<string> | null> => {
@@ -83,7 +105,9 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
       return new Set(list.split('\n').flatMap((line) => /(?:^| )name=(\S+)/.exec(line)?.[1] ?? []));
     } catch (error) {
       clientListRefused = true;
-      log(`worker: CLIENT LIST refused (${error instanceof Error ? error.message : String(error)}); runs whose coordinator died are served until they are removed`);
+      log(
+        `worker: CLIENT LIST refused (${error instanceof Error ? error.message : String(error)}); runs whose coordinator died are served until they are removed`,
+      );
       return null;
     }
   };

@@ -12,11 +12,30 @@
 
   var FRACTIONS = { total_return: 1, cagr: 1, volatility: 1, max_drawdown: 1, win_rate: 1, exposure: 1 };
   var LABELS = {
-    final_equity: 'Final equity', total_return: 'Total return', cagr: 'CAGR', volatility: 'Volatility', sharpe: 'Sharpe',
-    sortino: 'Sortino', max_drawdown: 'Max drawdown', calmar: 'Calmar', trades: 'Trades', win_rate: 'Win rate',
-    profit_factor: 'Profit factor', exposure: 'Exposure',
+    final_equity: 'Final equity',
+    total_return: 'Total return',
+    cagr: 'CAGR',
+    volatility: 'Volatility',
+    sharpe: 'Sharpe',
+    sortino: 'Sortino',
+    max_drawdown: 'Max drawdown',
+    calmar: 'Calmar',
+    trades: 'Trades',
+    win_rate: 'Win rate',
+    profit_factor: 'Profit factor',
+    exposure: 'Exposure',
   };
-  var COLORS = { equity: '#2563eb', drawdown: '#dc2626', train: '#93c5fd', test: '#f59e0b', inSample: '#60a5fa', outSample: '#f59e0b', bars: '#6366f1', mc: '#2563eb', mcTrades: '#059669' };
+  var COLORS = {
+    equity: '#2563eb',
+    drawdown: '#dc2626',
+    train: '#93c5fd',
+    test: '#f59e0b',
+    inSample: '#60a5fa',
+    outSample: '#f59e0b',
+    bars: '#6366f1',
+    mc: '#2563eb',
+    mcTrades: '#059669',
+  };
   var VIRIDIS = ['#440154', '#472d7b', '#3b528b', '#2c728e', '#21918c', '#28ae80', '#5ec962', '#addc30', '#fde725'];
   var DAY = 86400000;
   // Heatmap cell borders: near-white between cells, dark around the best set's cell. Distinct
@@ -55,7 +74,9 @@
   }
   function init(el) {
     var chart = echarts.init(el, null, { renderer: 'svg' });
-    window.addEventListener('resize', function () { chart.resize(); });
+    window.addEventListener('resize', function () {
+      chart.resize();
+    });
     return chart;
   }
   function base() {
@@ -79,31 +100,91 @@
     var c = p.bestCurve;
     var chart = init(el);
     report.charts[id + '-equity'] = chart;
-    var dd = c.drawdown.map(function (d) { return [d[0], -d[1]]; });
-    chart.setOption(assign(base(), {
-      grid: [{ left: 80, right: 28, top: 30, height: '56%' }, { left: 80, right: 28, top: '72%', bottom: 56 }],
-      tooltip: { trigger: 'axis', axisPointer: { type: 'line' }, formatter: function (items) {
-        var t = items[0].value[0];
-        return day(t) + items.map(function (it) {
-          return '<br>' + it.marker + it.seriesName + ': ' + (it.seriesIndex === 0 ? fmt('final_equity', it.value[1]) : fmt('max_drawdown', -it.value[1]));
-        }).join('');
-      } },
-      axisPointer: { link: [{ xAxisIndex: 'all' }] },
-      legend: { top: 0, data: ['Equity', 'Drawdown'] },
-      xAxis: [
-        assign({ type: 'time', gridIndex: 0, axisLabel: { show: false } }),
-        assign({ type: 'time', gridIndex: 1 }, axisName('Date'), { nameLocation: 'middle', nameGap: 28 }),
-      ],
-      yAxis: [
-        assign({ type: 'value', gridIndex: 0, scale: true, axisLabel: { formatter: function (v) { return compact(v); } } }, axisName('Equity')),
-        assign({ type: 'value', gridIndex: 1, max: 0, splitNumber: 2, axisLabel: { formatter: function (v) { return grouped(v * 100, 0) + '%'; } } }, axisName('Drawdown')),
-      ],
-      dataZoom: [{ type: 'inside', xAxisIndex: [0, 1] }],
-      series: [
-        { name: 'Equity', type: 'line', data: c.equity, showSymbol: false, lineStyle: { width: 1.4, color: COLORS.equity }, itemStyle: { color: COLORS.equity } },
-        { name: 'Drawdown', type: 'line', xAxisIndex: 1, yAxisIndex: 1, data: dd, showSymbol: false, lineStyle: { width: 1, color: COLORS.drawdown }, itemStyle: { color: COLORS.drawdown }, areaStyle: { color: 'rgba(220,38,38,0.18)' } },
-      ],
-    }));
+    var dd = c.drawdown.map(function (d) {
+      return [d[0], -d[1]];
+    });
+    chart.setOption(
+      assign(base(), {
+        grid: [
+          { left: 80, right: 28, top: 30, height: '56%' },
+          { left: 80, right: 28, top: '72%', bottom: 56 },
+        ],
+        tooltip: {
+          trigger: 'axis',
+          axisPointer: { type: 'line' },
+          formatter: function (items) {
+            var t = items[0].value[0];
+            return (
+              day(t) +
+              items
+                .map(function (it) {
+                  return (
+                    '<br>' + it.marker + it.seriesName + ': ' + (it.seriesIndex === 0 ? fmt('final_equity', it.value[1]) : fmt('max_drawdown', -it.value[1]))
+                  );
+                })
+                .join('')
+            );
+          },
+        },
+        axisPointer: { link: [{ xAxisIndex: 'all' }] },
+        legend: { top: 0, data: ['Equity', 'Drawdown'] },
+        xAxis: [
+          assign({ type: 'time', gridIndex: 0, axisLabel: { show: false } }),
+          assign({ type: 'time', gridIndex: 1 }, axisName('Date'), { nameLocation: 'middle', nameGap: 28 }),
+        ],
+        yAxis: [
+          assign(
+            {
+              type: 'value',
+              gridIndex: 0,
+              scale: true,
+              axisLabel: {
+                formatter: function (v) {
+                  return compact(v);
+                },
+              },
+            },
+            axisName('Equity'),
+          ),
+          assign(
+            {
+              type: 'value',
+              gridIndex: 1,
+              max: 0,
+              splitNumber: 2,
+              axisLabel: {
+                formatter: function (v) {
+                  return grouped(v * 100, 0) + '%';
+                },
+              },
+            },
+            axisName('Drawdown'),
+          ),
+        ],
+        dataZoom: [{ type: 'inside', xAxisIndex: [0, 1] }],
+        series: [
+          {
+            name: 'Equity',
+            type: 'line',
+            data: c.equity,
+            showSymbol: false,
+            lineStyle: { width: 1.4, color: COLORS.equity },
+            itemStyle: { color: COLORS.equity },
+          },
+          {
+            name: 'Drawdown',
+            type: 'line',
+            xAxisIndex: 1,
+            yAxisIndex: 1,
+            data: dd,
+            showSymbol: false,
+            lineStyle: { width: 1, color: COLORS.drawdown },
+            itemStyle: { color: COLORS.drawdown },
+            areaStyle: { color: 'rgba(220,38,38,0.18)' },
+          },
+        ],
+      }),
+    );
     publish(el, rendered, 'equityPoints', c.equity.length);
     rendered.drawdownPoints = dd.length;
   }
@@ -115,7 +196,9 @@
     var selY = document.getElementById(id + '-hm-y');
     var selMode = document.getElementById(id + '-hm-mode');
     var axes = {};
-    p.heatmap.axes.forEach(function (a) { axes[a.name] = a; });
+    p.heatmap.axes.forEach(function (a) {
+      axes[a.name] = a;
+    });
     var chart = init(el);
     report.charts[id + '-heatmap'] = chart;
     var metric = p.objective.metric;
@@ -128,12 +211,18 @@
         else selX.value = last.y;
       }
       last = { x: selX.value, y: selY.value };
-      var xName = selX.value, yName = selY.value, mode = selMode.value;
+      var xName = selX.value,
+        yName = selY.value,
+        mode = selMode.value;
       var col = { best: 2, mean: 3, fixed: 4 }[mode];
-      var pair = null, transposed = false;
+      var pair = null,
+        transposed = false;
       p.heatmap.pairs.forEach(function (q) {
         if (q.x === xName && q.y === yName) pair = q;
-        if (q.x === yName && q.y === xName) { pair = q; transposed = true; }
+        if (q.x === yName && q.y === xName) {
+          pair = q;
+          transposed = true;
+        }
       });
       var best = p.best ? p.best.params : null;
       var bx = best ? column(axes[xName], best[xName]) : -1;
@@ -143,32 +232,87 @@
       var px = plateau ? column(axes[xName], plateau[xName]) : -1;
       var py = plateau ? column(axes[yName], plateau[yName]) : -1;
       var data = [];
-      var lo = Infinity, hi = -Infinity;
+      var lo = Infinity,
+        hi = -Infinity;
       pair.cells.forEach(function (c) {
         var v = c[col];
         if (v === null) return;
-        var x = transposed ? c[1] : c[0], y = transposed ? c[0] : c[1];
-        lo = Math.min(lo, v); hi = Math.max(hi, v);
+        var x = transposed ? c[1] : c[0],
+          y = transposed ? c[0] : c[1];
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
         var item = { value: [x, y, v, c[5]] };
         if (x === bx && y === by) item.itemStyle = { borderColor: BEST_BORDER, borderWidth: 2.5 };
         else if (x === px && y === py) item.itemStyle = { borderColor: PLATEAU_BORDER, borderWidth: 2.5 };
         data.push(item);
       });
       // The best set's cell last, so its border is drawn over its neighbours.
-      data.sort(function (a, b) { return (a.itemStyle ? 1 : 0) - (b.itemStyle ? 1 : 0); });
-      if (lo === hi) { lo -= 1e-9; hi += 1e-9; }
+      data.sort(function (a, b) {
+        return (a.itemStyle ? 1 : 0) - (b.itemStyle ? 1 : 0);
+      });
+      if (lo === hi) {
+        lo -= 1e-9;
+        hi += 1e-9;
+      }
       var few = data.length <= 150;
-      chart.setOption(assign(base(), {
-        grid: { left: 90, right: 110, top: 30, bottom: 64 },
-        tooltip: { formatter: function (it) {
-          var v = it.value;
-          return xName + ' = ' + axes[xName].labels[v[0]] + '<br>' + yName + ' = ' + axes[yName].labels[v[1]] + '<br>' + LABELS[metric] + ': <b>' + fmt(metric, v[2]) + '</b>' + (mode === 'fixed' ? '' : '<br>' + (mode === 'mean' ? 'mean' : 'best') + ' of ' + v[3] + ' trial' + (v[3] === 1 ? '' : 's'));
-        } },
-        xAxis: assign({ type: 'category', data: axes[xName].labels }, axisName(xName), { nameLocation: 'middle', nameGap: 32 }),
-        yAxis: assign({ type: 'category', data: axes[yName].labels }, axisName(yName), { nameLocation: 'middle', nameGap: 64 }),
-        visualMap: { dimension: 2, min: lo, max: hi, calculable: true, orient: 'vertical', right: 8, top: 'middle', itemHeight: 220, text: [LABELS[metric], ''], inRange: { color: p.objective.direction === 'max' ? VIRIDIS : VIRIDIS.slice().reverse() }, formatter: function (v) { return fmt(metric, v); } },
-        series: [{ type: 'heatmap', data: data, itemStyle: { borderColor: CELL_BORDER, borderWidth: 1 }, label: { show: few, fontSize: 10.5, formatter: function (it) { return fmt(metric, it.value[2]); } }, emphasis: { itemStyle: { borderColor: '#6b7280', borderWidth: 1 } } }],
-      }), true);
+      chart.setOption(
+        assign(base(), {
+          grid: { left: 90, right: 110, top: 30, bottom: 64 },
+          tooltip: {
+            formatter: function (it) {
+              var v = it.value;
+              return (
+                xName +
+                ' = ' +
+                axes[xName].labels[v[0]] +
+                '<br>' +
+                yName +
+                ' = ' +
+                axes[yName].labels[v[1]] +
+                '<br>' +
+                LABELS[metric] +
+                ': <b>' +
+                fmt(metric, v[2]) +
+                '</b>' +
+                (mode === 'fixed' ? '' : '<br>' + (mode === 'mean' ? 'mean' : 'best') + ' of ' + v[3] + ' trial' + (v[3] === 1 ? '' : 's'))
+              );
+            },
+          },
+          xAxis: assign({ type: 'category', data: axes[xName].labels }, axisName(xName), { nameLocation: 'middle', nameGap: 32 }),
+          yAxis: assign({ type: 'category', data: axes[yName].labels }, axisName(yName), { nameLocation: 'middle', nameGap: 64 }),
+          visualMap: {
+            dimension: 2,
+            min: lo,
+            max: hi,
+            calculable: true,
+            orient: 'vertical',
+            right: 8,
+            top: 'middle',
+            itemHeight: 220,
+            text: [LABELS[metric], ''],
+            inRange: { color: p.objective.direction === 'max' ? VIRIDIS : VIRIDIS.slice().reverse() },
+            formatter: function (v) {
+              return fmt(metric, v);
+            },
+          },
+          series: [
+            {
+              type: 'heatmap',
+              data: data,
+              itemStyle: { borderColor: CELL_BORDER, borderWidth: 1 },
+              label: {
+                show: few,
+                fontSize: 10.5,
+                formatter: function (it) {
+                  return fmt(metric, it.value[2]);
+                },
+              },
+              emphasis: { itemStyle: { borderColor: '#6b7280', borderWidth: 1 } },
+            },
+          ],
+        }),
+        true,
+      );
       publish(el, rendered, 'heatmapCells', data.length);
       rendered.heatmap = { x: xName, y: yName, mode: mode };
     }
@@ -195,43 +339,82 @@
   function histogramChart(p, id, rendered) {
     var el = document.getElementById(id + '-histogram');
     if (!el || !p.histogram) return;
-    var hg = p.histogram, metric = p.objective.metric;
-    var labels = hg.counts.map(function (_, k) { return fmt(metric, hg.lo + (k + 0.5) * hg.width); });
+    var hg = p.histogram,
+      metric = p.objective.metric;
+    var labels = hg.counts.map(function (_, k) {
+      return fmt(metric, hg.lo + (k + 0.5) * hg.width);
+    });
     var chart = init(el);
     report.charts[id + '-histogram'] = chart;
     var bestBin = null;
     if (p.best && p.best.metrics[metric] !== null) bestBin = Math.min(hg.counts.length - 1, Math.floor((p.best.metrics[metric] - hg.lo) / hg.width));
     // A best set ranked on combined segments (k_fold, cpcv) may lie outside the histogram's trials.
     if (bestBin !== null && !(bestBin >= 0)) bestBin = null;
-    chart.setOption(assign(base(), {
-      grid: { left: 64, right: 28, top: 30, bottom: 56 },
-      tooltip: { trigger: 'axis', formatter: function (items) {
-        var k = items[0].dataIndex;
-        return fmt(metric, hg.lo + k * hg.width) + ' to ' + fmt(metric, hg.lo + (k + 1) * hg.width) + '<br><b>' + items[0].value + '</b> trial' + (items[0].value === 1 ? '' : 's');
-      } },
-      xAxis: assign({ type: 'category', data: labels, axisLabel: { hideOverlap: true } }, axisName(LABELS[metric] + ' (bin centre)'), { nameLocation: 'middle', nameGap: 30 }),
-      yAxis: assign({ type: 'value', minInterval: 1 }, axisName('Trials')),
-      series: [{ type: 'bar', data: hg.counts, barCategoryGap: '8%', itemStyle: { color: COLORS.bars },
-        markLine: bestBin === null ? undefined : { symbol: 'none', lineStyle: { color: '#111827', type: 'dashed' }, label: { formatter: 'best set' }, data: [{ xAxis: labels[bestBin] }] } }],
-    }));
+    chart.setOption(
+      assign(base(), {
+        grid: { left: 64, right: 28, top: 30, bottom: 56 },
+        tooltip: {
+          trigger: 'axis',
+          formatter: function (items) {
+            var k = items[0].dataIndex;
+            return (
+              fmt(metric, hg.lo + k * hg.width) +
+              ' to ' +
+              fmt(metric, hg.lo + (k + 1) * hg.width) +
+              '<br><b>' +
+              items[0].value +
+              '</b> trial' +
+              (items[0].value === 1 ? '' : 's')
+            );
+          },
+        },
+        xAxis: assign({ type: 'category', data: labels, axisLabel: { hideOverlap: true } }, axisName(LABELS[metric] + ' (bin centre)'), {
+          nameLocation: 'middle',
+          nameGap: 30,
+        }),
+        yAxis: assign({ type: 'value', minInterval: 1 }, axisName('Trials')),
+        series: [
+          {
+            type: 'bar',
+            data: hg.counts,
+            barCategoryGap: '8%',
+            itemStyle: { color: COLORS.bars },
+            markLine:
+              bestBin === null
+                ? undefined
+                : { symbol: 'none', lineStyle: { color: '#111827', type: 'dashed' }, label: { formatter: 'best set' }, data: [{ xAxis: labels[bestBin] }] },
+          },
+        ],
+      }),
+    );
     publish(el, rendered, 'histogramBins', hg.counts.length);
-    rendered.histogramTotal = hg.counts.reduce(function (a, b) { return a + b; }, 0);
+    rendered.histogramTotal = hg.counts.reduce(function (a, b) {
+      return a + b;
+    }, 0);
   }
 
   function timelineChart(p, id, rendered) {
     var el = document.getElementById(id + '-timeline');
     if (!el || !p.windows) return;
     var w = p.windows;
-    var ms = function (s) { return Date.parse(s + 'T00:00:00Z'); };
-    var train = w.map(function (x, k) { return [k, ms(x.train_dates[0]), ms(x.train_dates[1]) + DAY]; });
-    var test = w.map(function (x, k) { return [k, ms(x.test_dates[0]), ms(x.test_dates[1]) + DAY]; });
+    var ms = function (s) {
+      return Date.parse(s + 'T00:00:00Z');
+    };
+    var train = w.map(function (x, k) {
+      return [k, ms(x.train_dates[0]), ms(x.train_dates[1]) + DAY];
+    });
+    var test = w.map(function (x, k) {
+      return [k, ms(x.test_dates[0]), ms(x.test_dates[1]) + DAY];
+    });
     function renderItem(params, api) {
       var y = api.value(0);
       var s = api.coord([api.value(1), y]);
       var e = api.coord([api.value(2), y]);
       var height = api.size([0, 1])[1] * 0.62;
-      var shape = echarts.graphic.clipRectByRect({ x: s[0], y: s[1] - height / 2, width: Math.max(e[0] - s[0], 1), height: height },
-        { x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width, height: params.coordSys.height });
+      var shape = echarts.graphic.clipRectByRect(
+        { x: s[0], y: s[1] - height / 2, width: Math.max(e[0] - s[0], 1), height: height },
+        { x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width, height: params.coordSys.height },
+      );
       return shape && { type: 'rect', shape: shape, style: api.style() };
     }
     var chart = init(el);
@@ -240,21 +423,66 @@
       return function (it) {
         var x = w[it.value[0]];
         var m = p.objective.metric;
-        return '<b>Window ' + (it.value[0] + 1) + '</b> (' + kind + ')<br>train ' + x.train_dates[0] + ' → ' + x.train_dates[1] + '<br>test ' + x.test_dates[0] + ' → ' + x.test_dates[1] +
-          '<br>in-sample ' + LABELS[m] + ': ' + fmt(m, x.best ? x.best.metrics[m] : null) + '<br>out-of-sample ' + LABELS[m] + ': ' + fmt(m, x.test_metrics ? x.test_metrics[m] : null);
+        return (
+          '<b>Window ' +
+          (it.value[0] + 1) +
+          '</b> (' +
+          kind +
+          ')<br>train ' +
+          x.train_dates[0] +
+          ' → ' +
+          x.train_dates[1] +
+          '<br>test ' +
+          x.test_dates[0] +
+          ' → ' +
+          x.test_dates[1] +
+          '<br>in-sample ' +
+          LABELS[m] +
+          ': ' +
+          fmt(m, x.best ? x.best.metrics[m] : null) +
+          '<br>out-of-sample ' +
+          LABELS[m] +
+          ': ' +
+          fmt(m, x.test_metrics ? x.test_metrics[m] : null)
+        );
       };
     };
-    chart.setOption(assign(base(), {
-      grid: { left: 64, right: 28, top: 34, bottom: 48 },
-      legend: { top: 0, data: ['Train (in-sample)', 'Test (out-of-sample)'] },
-      tooltip: {},
-      xAxis: assign({ type: 'time' }, axisName('Date'), { nameLocation: 'middle', nameGap: 28 }),
-      yAxis: { type: 'category', inverse: true, data: w.map(function (_, k) { return 'W' + (k + 1); }), axisLabel: { interval: w.length > 30 ? Math.ceil(w.length / 30) - 1 : 0 } },
-      series: [
-        { name: 'Train (in-sample)', type: 'custom', renderItem: renderItem, encode: { x: [1, 2], y: 0 }, data: train, itemStyle: { color: COLORS.train }, tooltip: { formatter: tip('train') } },
-        { name: 'Test (out-of-sample)', type: 'custom', renderItem: renderItem, encode: { x: [1, 2], y: 0 }, data: test, itemStyle: { color: COLORS.test }, tooltip: { formatter: tip('test') } },
-      ],
-    }));
+    chart.setOption(
+      assign(base(), {
+        grid: { left: 64, right: 28, top: 34, bottom: 48 },
+        legend: { top: 0, data: ['Train (in-sample)', 'Test (out-of-sample)'] },
+        tooltip: {},
+        xAxis: assign({ type: 'time' }, axisName('Date'), { nameLocation: 'middle', nameGap: 28 }),
+        yAxis: {
+          type: 'category',
+          inverse: true,
+          data: w.map(function (_, k) {
+            return 'W' + (k + 1);
+          }),
+          axisLabel: { interval: w.length > 30 ? Math.ceil(w.length / 30) - 1 : 0 },
+        },
+        series: [
+          {
+            name: 'Train (in-sample)',
+            type: 'custom',
+            renderItem: renderItem,
+            encode: { x: [1, 2], y: 0 },
+            data: train,
+            itemStyle: { color: COLORS.train },
+            tooltip: { formatter: tip('train') },
+          },
+          {
+            name: 'Test (out-of-sample)',
+            type: 'custom',
+            renderItem: renderItem,
+            encode: { x: [1, 2], y: 0 },
+            data: test,
+            itemStyle: { color: COLORS.test },
+            tooltip: { formatter: tip('test') },
+          },
+        ],
+      }),
+    );
     publish(el, rendered, 'windows', w.length);
   }
 
@@ -267,18 +495,49 @@
     var w = p.windows;
     function draw() {
       var m = sel.value;
-      var is = w.map(function (x) { return x.best ? x.best.metrics[m] : null; });
-      var oos = w.map(function (x) { return x.test_metrics ? x.test_metrics[m] : null; });
-      chart.setOption(assign(base(), {
-        legend: { top: 0, data: ['In-sample (train, chosen set)', 'Out-of-sample (test)'] },
-        tooltip: { trigger: 'axis', valueFormatter: function (v) { return fmt(m, v); } },
-        xAxis: assign({ type: 'category', data: w.map(function (_, k) { return 'W' + (k + 1); }) }, axisName('Window'), { nameLocation: 'middle', nameGap: 28 }),
-        yAxis: assign({ type: 'value', axisLabel: { formatter: function (v) { return axisFmt(m, v); } } }, axisName(LABELS[m])),
-        series: [
-          { name: 'In-sample (train, chosen set)', type: 'bar', data: is, itemStyle: { color: COLORS.inSample } },
-          { name: 'Out-of-sample (test)', type: 'bar', data: oos, itemStyle: { color: COLORS.outSample } },
-        ],
-      }), true);
+      var is = w.map(function (x) {
+        return x.best ? x.best.metrics[m] : null;
+      });
+      var oos = w.map(function (x) {
+        return x.test_metrics ? x.test_metrics[m] : null;
+      });
+      chart.setOption(
+        assign(base(), {
+          legend: { top: 0, data: ['In-sample (train, chosen set)', 'Out-of-sample (test)'] },
+          tooltip: {
+            trigger: 'axis',
+            valueFormatter: function (v) {
+              return fmt(m, v);
+            },
+          },
+          xAxis: assign(
+            {
+              type: 'category',
+              data: w.map(function (_, k) {
+                return 'W' + (k + 1);
+              }),
+            },
+            axisName('Window'),
+            { nameLocation: 'middle', nameGap: 28 },
+          ),
+          yAxis: assign(
+            {
+              type: 'value',
+              axisLabel: {
+                formatter: function (v) {
+                  return axisFmt(m, v);
+                },
+              },
+            },
+            axisName(LABELS[m]),
+          ),
+          series: [
+            { name: 'In-sample (train, chosen set)', type: 'bar', data: is, itemStyle: { color: COLORS.inSample } },
+            { name: 'Out-of-sample (test)', type: 'bar', data: oos, itemStyle: { color: COLORS.outSample } },
+          ],
+        }),
+        true,
+      );
       rendered.isOos = { metric: m, windows: w.length };
     }
     sel.addEventListener('change', draw);
@@ -291,16 +550,48 @@
     var wf = p.walkForward;
     var chart = init(el);
     report.charts[id + '-oos'] = chart;
-    chart.setOption(assign(base(), {
-      grid: { left: 80, right: 28, top: 30, bottom: 52 },
-      tooltip: { trigger: 'axis', formatter: function (items) {
-        return (wf.timeAxis ? day(items[0].value[0]) : 'bar ' + items[0].value[0]) + '<br>' + items[0].marker + 'Equity: ' + fmt('final_equity', items[0].value[1]);
-      } },
-      xAxis: assign({ type: wf.timeAxis ? 'time' : 'value' }, axisName(wf.timeAxis ? 'Date' : 'Out-of-sample bar'), { nameLocation: 'middle', nameGap: 28 }),
-      yAxis: assign({ type: 'value', scale: true, axisLabel: { formatter: function (v) { return compact(v); } } }, axisName('Out-of-sample equity')),
-      dataZoom: [{ type: 'inside' }],
-      series: [{ name: 'Out-of-sample equity', type: 'line', data: wf.equity, showSymbol: false, lineStyle: { width: 1.4, color: COLORS.test }, itemStyle: { color: COLORS.test }, areaStyle: { color: 'rgba(245,158,11,0.08)' } }],
-    }));
+    chart.setOption(
+      assign(base(), {
+        grid: { left: 80, right: 28, top: 30, bottom: 52 },
+        tooltip: {
+          trigger: 'axis',
+          formatter: function (items) {
+            return (
+              (wf.timeAxis ? day(items[0].value[0]) : 'bar ' + items[0].value[0]) +
+              '<br>' +
+              items[0].marker +
+              'Equity: ' +
+              fmt('final_equity', items[0].value[1])
+            );
+          },
+        },
+        xAxis: assign({ type: wf.timeAxis ? 'time' : 'value' }, axisName(wf.timeAxis ? 'Date' : 'Out-of-sample bar'), { nameLocation: 'middle', nameGap: 28 }),
+        yAxis: assign(
+          {
+            type: 'value',
+            scale: true,
+            axisLabel: {
+              formatter: function (v) {
+                return compact(v);
+              },
+            },
+          },
+          axisName('Out-of-sample equity'),
+        ),
+        dataZoom: [{ type: 'inside' }],
+        series: [
+          {
+            name: 'Out-of-sample equity',
+            type: 'line',
+            data: wf.equity,
+            showSymbol: false,
+            lineStyle: { width: 1.4, color: COLORS.test },
+            itemStyle: { color: COLORS.test },
+            areaStyle: { color: 'rgba(245,158,11,0.08)' },
+          },
+        ],
+      }),
+    );
     publish(el, rendered, 'oosPoints', wf.equity.length);
   }
 
@@ -309,7 +600,9 @@
     if (!el || !p.monteCarlo) return;
     var mc = p.monteCarlo;
     var keys = Object.keys(mc.bars.final_equity);
-    var cats = keys.map(function (k) { return k.slice(1) + 'th'; });
+    var cats = keys.map(function (k) {
+      return k.slice(1) + 'th';
+    });
     var panels = [
       { metric: 'final_equity', title: 'Final equity', bars: mc.bars.final_equity, trades: mc.trades && mc.trades.final_equity },
       { metric: 'max_drawdown', title: 'Max drawdown', bars: mc.bars.max_drawdown, trades: mc.trades && mc.trades.max_drawdown },
@@ -317,26 +610,88 @@
     ];
     var chart = init(el);
     report.charts[id + '-mc'] = chart;
-    var grid = [], xAxis = [], yAxis = [], series = [], title = [];
+    var grid = [],
+      xAxis = [],
+      yAxis = [],
+      series = [],
+      title = [];
     panels.forEach(function (panel, k) {
       var left = 4 + k * 33;
       grid.push({ left: left + 5 + '%', width: '24%', top: 56, bottom: 40 });
       title.push({ text: panel.title, left: left + 14 + '%', top: 24, textStyle: { fontSize: 13, fontWeight: 600, fontFamily: FONT } });
       xAxis.push(assign({ type: 'category', gridIndex: k, data: cats }, axisName('Percentile'), { nameLocation: 'middle', nameGap: 26 }));
-      yAxis.push({ type: 'value', gridIndex: k, scale: true, axisLabel: { formatter: function (v) { return axisFmt(panel.metric, v); } } });
+      yAxis.push({
+        type: 'value',
+        gridIndex: k,
+        scale: true,
+        axisLabel: {
+          formatter: function (v) {
+            return axisFmt(panel.metric, v);
+          },
+        },
+      });
       var actual = p.best ? p.best.metrics[panel.metric] : null;
-      series.push({ name: 'Bar-return bootstrap', type: 'line', xAxisIndex: k, yAxisIndex: k, data: keys.map(function (q) { return panel.bars[q]; }), symbolSize: 7, lineStyle: { color: COLORS.mc }, itemStyle: { color: COLORS.mc },
-        markLine: actual === null ? undefined : { symbol: 'none', silent: true, lineStyle: { type: 'dashed', color: '#111827' }, label: { formatter: 'best set', position: 'insideEndTop' }, data: [{ yAxis: actual }] } });
-      if (panel.trades) series.push({ name: 'Trade bootstrap', type: 'line', xAxisIndex: k, yAxisIndex: k, data: keys.map(function (q) { return panel.trades[q]; }), symbolSize: 7, lineStyle: { color: COLORS.mcTrades }, itemStyle: { color: COLORS.mcTrades } });
+      series.push({
+        name: 'Bar-return bootstrap',
+        type: 'line',
+        xAxisIndex: k,
+        yAxisIndex: k,
+        data: keys.map(function (q) {
+          return panel.bars[q];
+        }),
+        symbolSize: 7,
+        lineStyle: { color: COLORS.mc },
+        itemStyle: { color: COLORS.mc },
+        markLine:
+          actual === null
+            ? undefined
+            : {
+                symbol: 'none',
+                silent: true,
+                lineStyle: { type: 'dashed', color: '#111827' },
+                label: { formatter: 'best set', position: 'insideEndTop' },
+                data: [{ yAxis: actual }],
+              },
+      });
+      if (panel.trades)
+        series.push({
+          name: 'Trade bootstrap',
+          type: 'line',
+          xAxisIndex: k,
+          yAxisIndex: k,
+          data: keys.map(function (q) {
+            return panel.trades[q];
+          }),
+          symbolSize: 7,
+          lineStyle: { color: COLORS.mcTrades },
+          itemStyle: { color: COLORS.mcTrades },
+        });
     });
-    chart.setOption(assign(base(), {
-      title: title, grid: grid, xAxis: xAxis, yAxis: yAxis, series: series,
-      legend: { top: 0, data: mc.trades ? ['Bar-return bootstrap', 'Trade bootstrap'] : ['Bar-return bootstrap'] },
-      tooltip: { trigger: 'axis', formatter: function (items) {
-        var panel = panels[items[0].axisIndex] || panels[0];
-        return items[0].axisValue + ' percentile' + items.map(function (it) { return '<br>' + it.marker + it.seriesName + ': ' + fmt(panel.metric, it.value); }).join('');
-      } },
-    }));
+    chart.setOption(
+      assign(base(), {
+        title: title,
+        grid: grid,
+        xAxis: xAxis,
+        yAxis: yAxis,
+        series: series,
+        legend: { top: 0, data: mc.trades ? ['Bar-return bootstrap', 'Trade bootstrap'] : ['Bar-return bootstrap'] },
+        tooltip: {
+          trigger: 'axis',
+          formatter: function (items) {
+            var panel = panels[items[0].axisIndex] || panels[0];
+            return (
+              items[0].axisValue +
+              ' percentile' +
+              items
+                .map(function (it) {
+                  return '<br>' + it.marker + it.seriesName + ': ' + fmt(panel.metric, it.value);
+                })
+                .join('')
+            );
+          },
+        },
+      }),
+    );
     publish(el, rendered, 'monteCarloBands', keys.length);
   }
 
@@ -347,20 +702,40 @@
     var lam = p.robustness.pbo.lambda;
     var chart = init(el);
     report.charts[id + '-lambda'] = chart;
-    var labels = lam.counts.map(function (_, k) { return (Math.round((lam.edges[k] + lam.edges[k + 1]) / 2 * 100) / 100).toString(); });
-    chart.setOption(assign(base(), {
-      title: { text: 'Logits λ (PBO = share ≤ 0)', left: 'center', textStyle: { fontSize: 13, fontWeight: 500 } },
-      grid: { left: 56, right: 20, top: 40, bottom: 48 },
-      tooltip: { trigger: 'axis', formatter: function (items) {
-        var k = items[0].dataIndex;
-        return 'λ ' + lam.edges[k].toFixed(3) + ' to ' + lam.edges[k + 1].toFixed(3) + '<br><b>' + items[0].value + '</b> combinations';
-      } },
-      xAxis: assign({ type: 'category', data: labels, axisLabel: { hideOverlap: true } }, axisName('λ (bin centre)'), { nameLocation: 'middle', nameGap: 30 }),
-      yAxis: assign({ type: 'value', minInterval: 1 }, axisName('Combinations')),
-      series: [{ type: 'bar', barCategoryGap: '8%', data: lam.counts.map(function (c, k) { return { value: c, itemStyle: { color: (lam.edges[k] + lam.edges[k + 1]) / 2 <= 0 ? COLORS.drawdown : COLORS.equity } }; }) }],
-    }));
+    var labels = lam.counts.map(function (_, k) {
+      return (Math.round(((lam.edges[k] + lam.edges[k + 1]) / 2) * 100) / 100).toString();
+    });
+    chart.setOption(
+      assign(base(), {
+        title: { text: 'Logits λ (PBO = share ≤ 0)', left: 'center', textStyle: { fontSize: 13, fontWeight: 500 } },
+        grid: { left: 56, right: 20, top: 40, bottom: 48 },
+        tooltip: {
+          trigger: 'axis',
+          formatter: function (items) {
+            var k = items[0].dataIndex;
+            return 'λ ' + lam.edges[k].toFixed(3) + ' to ' + lam.edges[k + 1].toFixed(3) + '<br><b>' + items[0].value + '</b> combinations';
+          },
+        },
+        xAxis: assign({ type: 'category', data: labels, axisLabel: { hideOverlap: true } }, axisName('λ (bin centre)'), {
+          nameLocation: 'middle',
+          nameGap: 30,
+        }),
+        yAxis: assign({ type: 'value', minInterval: 1 }, axisName('Combinations')),
+        series: [
+          {
+            type: 'bar',
+            barCategoryGap: '8%',
+            data: lam.counts.map(function (c, k) {
+              return { value: c, itemStyle: { color: (lam.edges[k] + lam.edges[k + 1]) / 2 <= 0 ? COLORS.drawdown : COLORS.equity } };
+            }),
+          },
+        ],
+      }),
+    );
     publish(el, rendered, 'lambdaBins', lam.counts.length);
-    rendered.lambdaTotal = lam.counts.reduce(function (a, b) { return a + b; }, 0);
+    rendered.lambdaTotal = lam.counts.reduce(function (a, b) {
+      return a + b;
+    }, 0);
   }
 
   /** CSCV: out-of-sample vs in-sample Sharpe (per bar) of each combination's in-sample best, with the fitted slope. */
@@ -370,22 +745,47 @@
     var pbo = p.robustness.pbo;
     var chart = init(el);
     report.charts[id + '-cscv'] = chart;
-    var xs = pbo.scatter.map(function (q) { return q[0]; });
-    var lo = Math.min.apply(null, xs), hi = Math.max.apply(null, xs);
-    var mx = 0, my = 0;
-    pbo.scatter.forEach(function (q) { mx += q[0]; my += q[1]; });
-    mx /= Math.max(1, pbo.scatter.length); my /= Math.max(1, pbo.scatter.length);
+    var xs = pbo.scatter.map(function (q) {
+      return q[0];
+    });
+    var lo = Math.min.apply(null, xs),
+      hi = Math.max.apply(null, xs);
+    var mx = 0,
+      my = 0;
+    pbo.scatter.forEach(function (q) {
+      mx += q[0];
+      my += q[1];
+    });
+    mx /= Math.max(1, pbo.scatter.length);
+    my /= Math.max(1, pbo.scatter.length);
     var series = [{ name: 'combinations', type: 'scatter', symbolSize: 5, data: pbo.scatter, itemStyle: { color: COLORS.inSample, opacity: 0.6 } }];
-    if (pbo.slope !== null && pbo.scatter.length > 1) series.push({ name: 'slope ' + pbo.slope.toFixed(3), type: 'line', symbol: 'none', data: [[lo, my + pbo.slope * (lo - mx)], [hi, my + pbo.slope * (hi - mx)]], lineStyle: { color: '#111827', type: 'dashed' } });
-    chart.setOption(assign(base(), {
-      title: { text: 'Out-of-sample vs in-sample Sharpe of the in-sample best', left: 'center', textStyle: { fontSize: 13, fontWeight: 500 } },
-      grid: { left: 64, right: 20, top: 40, bottom: 48 },
-      legend: { bottom: 0 },
-      tooltip: { trigger: 'item', formatter: function (it) { return 'in sample ' + it.value[0].toFixed(4) + '<br>out of sample ' + it.value[1].toFixed(4); } },
-      xAxis: assign({ type: 'value', scale: true }, axisName('In-sample Sharpe / bar'), { nameLocation: 'middle', nameGap: 28 }),
-      yAxis: assign({ type: 'value', scale: true }, axisName('Out-of-sample')),
-      series: series,
-    }));
+    if (pbo.slope !== null && pbo.scatter.length > 1)
+      series.push({
+        name: 'slope ' + pbo.slope.toFixed(3),
+        type: 'line',
+        symbol: 'none',
+        data: [
+          [lo, my + pbo.slope * (lo - mx)],
+          [hi, my + pbo.slope * (hi - mx)],
+        ],
+        lineStyle: { color: '#111827', type: 'dashed' },
+      });
+    chart.setOption(
+      assign(base(), {
+        title: { text: 'Out-of-sample vs in-sample Sharpe of the in-sample best', left: 'center', textStyle: { fontSize: 13, fontWeight: 500 } },
+        grid: { left: 64, right: 20, top: 40, bottom: 48 },
+        legend: { bottom: 0 },
+        tooltip: {
+          trigger: 'item',
+          formatter: function (it) {
+            return 'in sample ' + it.value[0].toFixed(4) + '<br>out of sample ' + it.value[1].toFixed(4);
+          },
+        },
+        xAxis: assign({ type: 'value', scale: true }, axisName('In-sample Sharpe / bar'), { nameLocation: 'middle', nameGap: 28 }),
+        yAxis: assign({ type: 'value', scale: true }, axisName('Out-of-sample')),
+        series: series,
+      }),
+    );
     publish(el, rendered, 'cscvPoints', pbo.scatter.length);
   }
 
@@ -397,24 +797,33 @@
     var metric = p.search.objectives[0].metric;
     var chart = init(el);
     report.charts[id + '-history'] = chart;
-    var complete = [], pruned = [], best = [];
+    var complete = [],
+      pruned = [],
+      best = [];
     hs.value.forEach(function (v, i) {
       if (v !== null) (hs.status[i] === 'pruned' ? pruned : complete).push([i + 1, v]);
       if (hs.best[i] !== null) best.push([i + 1, hs.best[i]]);
     });
-    chart.setOption(assign(base(), {
-      title: { text: 'Optimisation history', left: 'center', textStyle: { fontSize: 13, fontWeight: 500 } },
-      grid: { left: 64, right: 20, top: 40, bottom: 56 },
-      legend: { bottom: 0 },
-      tooltip: { trigger: 'item', formatter: function (it) { return it.seriesName + '<br>trial ' + it.value[0] + ': ' + fmt(metric, it.value[1]); } },
-      xAxis: assign({ type: 'value', min: 1, max: 'dataMax' }, axisName('Trial'), { nameLocation: 'middle', nameGap: 28 }),
-      yAxis: assign({ type: 'value', scale: true }, axisName(metric)),
-      series: [
-        { name: 'complete', type: 'scatter', symbolSize: 4, data: complete, itemStyle: { color: COLORS.inSample, opacity: 0.7 } },
-        { name: 'pruned (rung value)', type: 'scatter', symbolSize: 3, data: pruned, itemStyle: { color: '#9ca3af', opacity: 0.5 } },
-        { name: 'best so far', type: 'line', step: 'end', symbol: 'none', data: best, lineStyle: { color: COLORS.drawdown, width: 2 } },
-      ],
-    }));
+    chart.setOption(
+      assign(base(), {
+        title: { text: 'Optimisation history', left: 'center', textStyle: { fontSize: 13, fontWeight: 500 } },
+        grid: { left: 64, right: 20, top: 40, bottom: 56 },
+        legend: { bottom: 0 },
+        tooltip: {
+          trigger: 'item',
+          formatter: function (it) {
+            return it.seriesName + '<br>trial ' + it.value[0] + ': ' + fmt(metric, it.value[1]);
+          },
+        },
+        xAxis: assign({ type: 'value', min: 1, max: 'dataMax' }, axisName('Trial'), { nameLocation: 'middle', nameGap: 28 }),
+        yAxis: assign({ type: 'value', scale: true }, axisName(metric)),
+        series: [
+          { name: 'complete', type: 'scatter', symbolSize: 4, data: complete, itemStyle: { color: COLORS.inSample, opacity: 0.7 } },
+          { name: 'pruned (rung value)', type: 'scatter', symbolSize: 3, data: pruned, itemStyle: { color: '#9ca3af', opacity: 0.5 } },
+          { name: 'best so far', type: 'line', step: 'end', symbol: 'none', data: best, lineStyle: { color: COLORS.drawdown, width: 2 } },
+        ],
+      }),
+    );
     publish(el, rendered, 'historyTrials', hs.trial.length);
     rendered.historyBest = best.length > 0 ? best[best.length - 1][1] : null;
   }
@@ -426,15 +835,39 @@
     var s = p.search;
     var chart = init(el);
     report.charts[id + '-pareto'] = chart;
-    var data = s.pareto.map(function (q) { return [q.values[0], q.values[1], JSON.stringify(q.params)]; });
-    chart.setOption(assign(base(), {
-      title: { text: 'Pareto front (' + s.pareto.length + ' trials)', left: 'center', textStyle: { fontSize: 13, fontWeight: 500 } },
-      grid: { left: 64, right: 20, top: 40, bottom: 48 },
-      tooltip: { trigger: 'item', formatter: function (it) { return it.value[2] + '<br>' + s.objectives[0].metric + ' ' + fmt(s.objectives[0].metric, it.value[0]) + '<br>' + s.objectives[1].metric + ' ' + fmt(s.objectives[1].metric, it.value[1]); } },
-      xAxis: assign({ type: 'value', scale: true }, axisName(s.objectives[0].metric + ' (' + s.objectives[0].direction + ')'), { nameLocation: 'middle', nameGap: 28 }),
-      yAxis: assign({ type: 'value', scale: true }, axisName(s.objectives[1].metric + ' (' + s.objectives[1].direction + ')')),
-      series: [{ type: 'line', step: 'end', data: data, symbolSize: 6, itemStyle: { color: COLORS.equity }, lineStyle: { color: COLORS.equity, opacity: 0.5 } }],
-    }));
+    var data = s.pareto.map(function (q) {
+      return [q.values[0], q.values[1], JSON.stringify(q.params)];
+    });
+    chart.setOption(
+      assign(base(), {
+        title: { text: 'Pareto front (' + s.pareto.length + ' trials)', left: 'center', textStyle: { fontSize: 13, fontWeight: 500 } },
+        grid: { left: 64, right: 20, top: 40, bottom: 48 },
+        tooltip: {
+          trigger: 'item',
+          formatter: function (it) {
+            return (
+              it.value[2] +
+              '<br>' +
+              s.objectives[0].metric +
+              ' ' +
+              fmt(s.objectives[0].metric, it.value[0]) +
+              '<br>' +
+              s.objectives[1].metric +
+              ' ' +
+              fmt(s.objectives[1].metric, it.value[1])
+            );
+          },
+        },
+        xAxis: assign({ type: 'value', scale: true }, axisName(s.objectives[0].metric + ' (' + s.objectives[0].direction + ')'), {
+          nameLocation: 'middle',
+          nameGap: 28,
+        }),
+        yAxis: assign({ type: 'value', scale: true }, axisName(s.objectives[1].metric + ' (' + s.objectives[1].direction + ')')),
+        series: [
+          { type: 'line', step: 'end', data: data, symbolSize: 6, itemStyle: { color: COLORS.equity }, lineStyle: { color: COLORS.equity, opacity: 0.5 } },
+        ],
+      }),
+    );
     publish(el, rendered, 'paretoPoints', data.length);
   }
 
@@ -444,13 +877,33 @@
     if (!el || !p.cpcv) return;
     var chart = init(el);
     report.charts[id + '-cpcv'] = chart;
-    chart.setOption(assign(base(), {
-      legend: { bottom: 0 },
-      tooltip: { trigger: 'axis', valueFormatter: function (v) { return compact(v); } },
-      xAxis: assign({ type: 'value', max: 'dataMax' }, axisName('Bar'), { nameLocation: 'middle', nameGap: 28 }),
-      yAxis: assign({ type: 'value', scale: true, axisLabel: { formatter: function (v) { return compact(v); } } }, axisName('Path equity')),
-      series: p.cpcv.equity.map(function (e, k) { return { name: 'path ' + (k + 1), type: 'line', showSymbol: false, data: e, lineStyle: { width: 1.2 } }; }),
-    }));
+    chart.setOption(
+      assign(base(), {
+        legend: { bottom: 0 },
+        tooltip: {
+          trigger: 'axis',
+          valueFormatter: function (v) {
+            return compact(v);
+          },
+        },
+        xAxis: assign({ type: 'value', max: 'dataMax' }, axisName('Bar'), { nameLocation: 'middle', nameGap: 28 }),
+        yAxis: assign(
+          {
+            type: 'value',
+            scale: true,
+            axisLabel: {
+              formatter: function (v) {
+                return compact(v);
+              },
+            },
+          },
+          axisName('Path equity'),
+        ),
+        series: p.cpcv.equity.map(function (e, k) {
+          return { name: 'path ' + (k + 1), type: 'line', showSymbol: false, data: e, lineStyle: { width: 1.2 } };
+        }),
+      }),
+    );
     publish(el, rendered, 'cpcvPaths', p.cpcv.equity.length);
   }
 
@@ -460,7 +913,9 @@
     Array.prototype.forEach.call(heads, function (th, col) {
       th.addEventListener('click', function () {
         var dir = th.getAttribute('aria-sort') === 'ascending' ? 'descending' : 'ascending';
-        Array.prototype.forEach.call(heads, function (o) { o.removeAttribute('aria-sort'); });
+        Array.prototype.forEach.call(heads, function (o) {
+          o.removeAttribute('aria-sort');
+        });
         th.setAttribute('aria-sort', dir);
         var body = table.tBodies[0];
         var rows = Array.prototype.slice.call(body.rows);
@@ -471,12 +926,15 @@
           return isNaN(n) ? raw : n;
         };
         rows.sort(function (a, b) {
-          var x = key(a), y = key(b);
+          var x = key(a),
+            y = key(b);
           if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
           var c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
           return dir === 'ascending' ? c : -c;
         });
-        rows.forEach(function (r) { body.appendChild(r); });
+        rows.forEach(function (r) {
+          body.appendChild(r);
+        });
       });
     });
   }

@@ -8,7 +8,17 @@ import type { Dimension } from '../../space/space.js';
  * an order.
  */
 export type Axis =
-  | { readonly kind: 'numeric'; readonly dim: number; readonly name: string; readonly count: number; readonly first: number; readonly step: number; readonly log: boolean; readonly low: number; readonly high: number }
+  | {
+      readonly kind: 'numeric';
+      readonly dim: number;
+      readonly name: string;
+      readonly count: number;
+      readonly first: number;
+      readonly step: number;
+      readonly log: boolean;
+      readonly low: number;
+      readonly high: number;
+    }
   | { readonly kind: 'categorical'; readonly dim: number; readonly name: string; readonly count: number };
 
 /** The axes of a space: its dimensions with more than one value, in document order. */

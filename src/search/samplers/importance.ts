@@ -8,7 +8,12 @@
  * random forest). `share` normalises the η² to sum to 1 (as Optuna reports importances); both are
  * null when the objective does not vary.
  */
-export function mainEffects(values: readonly Int32Array[], y: ArrayLike<number>, names: readonly string[], bins = 10): { name: string; eta_squared: number | null; share: number | null }[] {
+export function mainEffects(
+  values: readonly Int32Array[],
+  y: ArrayLike<number>,
+  names: readonly string[],
+  bins = 10,
+): { name: string; eta_squared: number | null; share: number | null }[] {
   const n = values.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += y[i];

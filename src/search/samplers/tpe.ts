@@ -75,7 +75,13 @@ export class TpeSampler implements Proposer {
       const loss = t.losses[0];
       const group = t.prunedAt !== null ? 1 : Number.isNaN(loss) ? 2 : 0;
       if (t.prunedAt === null) this.completed++;
-      this.told.push({ values: this.space.valuesOf(t.point), group, loss: Number.isNaN(loss) ? Infinity : loss, rung: t.prunedAt ?? 0, order: this.told.length });
+      this.told.push({
+        values: this.space.valuesOf(t.point),
+        group,
+        loss: Number.isNaN(loss) ? Infinity : loss,
+        rung: t.prunedAt ?? 0,
+        order: this.told.length,
+      });
     }
   }
 
