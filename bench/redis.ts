@@ -69,7 +69,7 @@ function startWorker(url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--workers', '1', '--poll-ms', '100'], { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let text = '';
-    child.stderr!.on('data', (b: Buffer) => {
+    child.stderr.on('data', (b: Buffer) => {
       text += b.toString();
       if (text.includes('waiting for runs')) resolve(child);
     });
@@ -99,7 +99,7 @@ results: {storage: disk, store_trades: false}
 }
 
 async function timed(file: string, out: string, options: RunOptions): Promise<{ sets: number; seconds: number }> {
-  const wf = await loadWorkflow(file);
+  const wf = loadWorkflow(file);
   const t = performance.now();
   const { result } = await runWorkflow(wf, { out, ...options });
   const seconds = (performance.now() - t) / 1000;

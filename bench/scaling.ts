@@ -53,7 +53,7 @@ interface Measured {
 
 function threadCpu(pid: number): Map<string, number> {
   const out = new Map<string, number>();
-  let tasks: string[] = [];
+  let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch {

@@ -9,7 +9,6 @@ import type { ComposeJson } from '../src/coordinator/run-composed.js';
 import { registerStrategy } from '../src/strategies/registry.js';
 import type { StrategyDefinition } from '../src/strategies/strategy.js';
 import { parameterSetOf } from '../src/config/resolve.js';
-import type { Config } from '../src/config/schema.js';
 import { metricsJson } from '../src/contract.js';
 import { generateSynthetic } from '../src/data/synthetic.js';
 import { runBacktest } from '../src/topology/run-sets.js';
@@ -85,7 +84,7 @@ phases:
     const data = generateSynthetic({ bars: 600, seed: 3 });
     const direct = runBacktest(
       data,
-      parameterSetOf({ ...(loadWorkflow(config(10)).phases[0].validated!.config as Config), strategy: { type: 'test_toggle', x: 7, y: 13 } } as Config),
+      parameterSetOf({ ...loadWorkflow(config(10)).phases[0].validated!.config, strategy: { type: 'test_toggle', x: 7, y: 13 } }),
     );
     expect(phase.best!.metrics.trades).toBe(direct.metrics.trades);
     expect(compose.aggregate.iterations).toEqual(aggregate(compose.iterations.map((it) => it.best!.metrics)));
@@ -180,8 +179,8 @@ describe('branches', () => {
 
 describe('regime switch and regime_adaptive', () => {
   const data = generateSynthetic({ bars: 1500, seed: 21 });
-  const config = loadWorkflow(write('plain.yaml', base)).phases[0].validated!.config as Config;
-  const setOf = (strategy: Record<string, unknown>): ParameterSet => parameterSetOf({ ...config, strategy: { type: 'ema_crossover', ...strategy } } as Config);
+  const config = loadWorkflow(write('plain.yaml', base)).phases[0].validated!.config;
+  const setOf = (strategy: Record<string, unknown>): ParameterSet => parameterSetOf({ ...config, strategy: { type: 'ema_crossover', ...strategy } });
   const classifier = { type: 'trend_regime', fast: 20, slow: 100, threshold: 0.02 };
 
   it('a switch with the same parameters under every label is the plain strategy; with one label it is the regime filter', () => {
@@ -255,7 +254,7 @@ describe('plugin workflows and config errors', () => {
     const cfg = (await openWorkflow(file)).phases[0].validated!.config;
     const data = generateSynthetic({ bars: 800, seed: 2 });
     compose.iterations.forEach((it, i) => {
-      const set = parameterSetOf({ ...cfg, strategy: { type: 'sma_crossover', fast: 5 + i, slow: 30 } } as Config);
+      const set = parameterSetOf({ ...cfg, strategy: { type: 'sma_crossover', fast: 5 + i, slow: 30 } });
       expect(it.best!.metrics).toEqual(metricsJson(runBacktest(data, set).metrics));
     });
   });

@@ -5,13 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../src/config/workflow.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import { parameterSetOf } from '../src/config/resolve.js';
-import type { Config } from '../src/config/schema.js';
 import { MetricsAccumulator } from '../src/metrics/accumulator.js';
 import { metricsJson } from '../src/contract.js';
 import { aggregate } from '../src/sequencer/aggregate.js';
 import type { CpcvSummary } from '../src/sequencer/cpcv.js';
 import { cpcvLayout } from '../src/sequencer/cpcv-splits.js';
 import { runBacktest } from '../src/topology/run-sets.js';
+import { withStrategy } from './support/config.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-cpcv-'));
 
@@ -89,10 +89,7 @@ results: {store_trades: false}
       let level = base.capital;
       path.splits.forEach((split, j) => {
         const chosen = cv.splits[split - 1].best!;
-        const set = parameterSetOf({
-          ...base,
-          strategy: { ...base.strategy, fast: chosen.params['strategy.fast'], slow: chosen.params['strategy.slow'] },
-        } as unknown as Config);
+        const set = parameterSetOf(withStrategy(base, { fast: chosen.params['strategy.fast'], slow: chosen.params['strategy.slow'] }));
         const [start, end] = cv.group_bounds[j];
         const r = runBacktest(data, set, { window: { start, end }, recordCurves: true, storeTrades: true });
         // The split's test metrics on this group are this run's.

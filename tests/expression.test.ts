@@ -444,8 +444,10 @@ describe('run-time errors', () => {
     expect(evalError('m.pf * 2', { 'm.pf': Infinity }).message).toBe("result of '*' at column 6 is not a finite number (Infinity)");
   });
   it('looked-up values of other types are errors', () => {
+    // eslint-disable-next-line no-restricted-syntax -- a lookup that breaks its type, as plain JavaScript can
     const e = caught(() => compileExpression('a.b == 1').evaluate(() => ({}) as unknown as ExprValue));
     expect(e.message).toBe("name 'a.b' at column 1 has a value of unsupported type object");
+    // eslint-disable-next-line no-restricted-syntax -- as above, an array
     const f = caught(() => compileExpression('1 + a.b').evaluate(() => [1] as unknown as ExprValue));
     expect(f.column).toBe(5);
     expect(f.message).toContain('array');

@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../src/config/workflow.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import { parameterSetOf } from '../src/config/resolve.js';
-import type { Config } from '../src/config/schema.js';
 import { metricsJson, type MetricsJson } from '../src/contract.js';
 import { combineSegments, kFolds } from '../src/sequencer/folds.js';
 import type { KFoldSummary } from '../src/sequencer/k-fold.js';
 import { aggregate, summarize } from '../src/sequencer/aggregate.js';
 import { runBacktest } from '../src/topology/run-sets.js';
+import { withStrategy } from './support/config.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-kfold-'));
 
@@ -151,7 +151,7 @@ results: {store_trades: false}
       let chosen: { fast: number; slow: number } | null = null;
       let chosenMetrics: MetricsJson | null = null;
       for (const p of sets) {
-        const set = parameterSetOf({ ...base, strategy: { ...base.strategy, ...p } } as unknown as Config);
+        const set = parameterSetOf(withStrategy(base, p));
         const parts = fold.train_segments.map(([start, end]) => ({
           metrics: metricsJson(runBacktest(data, set, { window: { start, end } }).metrics),
           bars: end - start,
@@ -166,7 +166,7 @@ results: {store_trades: false}
       }
       expect(fold.best!.params).toEqual({ 'strategy.fast': chosen!.fast, 'strategy.slow': chosen!.slow });
       expect(fold.best!.metrics).toEqual(chosenMetrics);
-      const set = parameterSetOf({ ...base, strategy: { ...base.strategy, ...chosen } } as unknown as Config);
+      const set = parameterSetOf(withStrategy(base, chosen!));
       expect(fold.test_metrics).toEqual(metricsJson(runBacktest(data, set, { window: { start: fold.test[0], end: fold.test[1] } }).metrics));
     }
     expect(kf.aggregate).toEqual(aggregate(kf.folds.map((f) => f.test_metrics)));

@@ -40,7 +40,7 @@ type Phase = {
   windows?: { search: Record<string, unknown> }[];
 };
 const phaseOf = async (file: string, options: Parameters<typeof runWorkflow>[1]): Promise<Phase> =>
-  (await runWorkflow(loadWorkflow(file), { out: tmp, ...options })).result.phases[0] as unknown as Phase;
+  (await runWorkflow(loadWorkflow(file), { out: tmp, ...options })).result.phases[0] as Phase;
 
 function rows(dir: string, sql: string, ...args: unknown[]): Record<string, unknown>[] {
   const db = new Database(join(dir, 'results.db'), { readonly: true });
@@ -103,7 +103,7 @@ describe('model-based search on ORCL', () => {
     expect(stopped.interrupted).toBe(true);
     const storedAtStop = countRows(dir);
     expect(storedAtStop).toBeLessThan(200);
-    const resumed = (await runWorkflow(loadWorkflow(file), { resume: dir, executor: 'inline' })).result.phases[0] as unknown as Phase;
+    const resumed = (await runWorkflow(loadWorkflow(file), { resume: dir, executor: 'inline' })).result.phases[0] as Phase;
     expect(resumed.search).toEqual(reference.search);
     expect(resumed.best).toEqual(reference.best);
     expect(countRows(dir)).toBe(200);
@@ -112,7 +112,7 @@ describe('model-based search on ORCL', () => {
   it('successive halving over a grid: each rung keeps the best third of its trials on its history prefix; the rest are stored as pruned', async () => {
     const file = write('halving', 'method: grid, pruner: {type: successive_halving, rungs: [0.25, 0.5, 1.0], keep: 0.33}');
     const out = join(tmp, 'halving');
-    const phase = (await runWorkflow(loadWorkflow(file), { out, executor: 'inline', runId: 'h' })).result.phases[0] as unknown as Phase;
+    const phase = (await runWorkflow(loadWorkflow(file), { out, executor: 'inline', runId: 'h' })).result.phases[0] as Phase;
     const dir = join(out, 'halving', 'h');
     const s = phase.search;
     const n = s.rungs![0].trials;
@@ -146,7 +146,7 @@ describe('model-based search on ORCL', () => {
       'method: nsga2, trials: 150, seed: 1, nsga2: {population: 30}, objectives: [{metric: sharpe, direction: max}, {metric: max_drawdown, direction: min}]',
     );
     const out = join(tmp, 'nsga');
-    const phase = (await runWorkflow(loadWorkflow(file), { out, executor: 'inline', runId: 'n' })).result.phases[0] as unknown as Phase;
+    const phase = (await runWorkflow(loadWorkflow(file), { out, executor: 'inline', runId: 'n' })).result.phases[0] as Phase;
     const dir = join(out, 'nsga', 'n');
     const all = rows(dir, "SELECT trial, sharpe, max_drawdown FROM trials WHERE status = 'ok' AND sharpe IS NOT NULL AND max_drawdown IS NOT NULL") as {
       trial: number;
@@ -193,7 +193,7 @@ results: {storage: disk, store_trades: false, top_k: 5}
   it('search.timeout: no batch is proposed after the deadline; what ran is stored and reported', async () => {
     const file = write('timeout', 'method: tpe, trials: 5000, seed: 1, batch: 16, timeout: 1s');
     const out = join(tmp, 'timeout');
-    const phase = (await runWorkflow(loadWorkflow(file), { out, executor: 'inline', runId: 't' })).result.phases[0] as unknown as Phase;
+    const phase = (await runWorkflow(loadWorkflow(file), { out, executor: 'inline', runId: 't' })).result.phases[0] as Phase;
     expect(phase.search.stopped).toBe('timeout');
     expect(phase.search.trials).toBeGreaterThan(0);
     expect(phase.search.trials).toBeLessThan(phase.search.budget);

@@ -21,7 +21,7 @@ import { VERSION } from '../src/version.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 
 function metrics(values: readonly (number | null)[]): MetricsJson {
-  return Object.fromEntries(METRIC_NAMES.map((m, i) => [m, values[i % values.length]])) as unknown as MetricsJson;
+  return Object.fromEntries(METRIC_NAMES.map((m, i) => [m, values[i % values.length]])) as MetricsJson;
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-wire-'));

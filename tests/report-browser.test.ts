@@ -65,7 +65,7 @@ interface PageGlobals {
 /** Items of each series of the ECharts instance in `#id` (what the chart holds and draws). */
 function seriesCounts(page: Page, id: string): Promise<number[]> {
   return page.evaluate((id) => {
-    const g = globalThis as unknown as PageGlobals;
+    const g = globalThis as typeof globalThis & PageGlobals;
     return g.echarts
       .getInstanceByDom(g.document.getElementById(id))
       .getModel()
@@ -81,7 +81,7 @@ function seriesCounts(page: Page, id: string): Promise<number[]> {
 function pathsInGrid(page: Page, id: string, attr: 'fill' | 'stroke', values: string[]): Promise<number> {
   return page.evaluate(
     ({ id, attr, values }) => {
-      const g = globalThis as unknown as PageGlobals;
+      const g = globalThis as typeof globalThis & PageGlobals;
       const el = g.document.getElementById(id);
       const r = g.echarts.getInstanceByDom(el).getModel().getComponent('grid').coordinateSystem.getRect();
       return Array.from(el.querySelectorAll('svg path')).filter((p) => {
@@ -95,7 +95,9 @@ function pathsInGrid(page: Page, id: string, attr: 'fill' | 'stroke', values: st
 }
 
 function rendered(page: Page): Promise<Record<string, unknown>> {
-  return page.evaluate(() => (globalThis as unknown as { fanfoldReport: { rendered: Record<string, Record<string, unknown>> } }).fanfoldReport.rendered['0']);
+  return page.evaluate(
+    () => (globalThis as typeof globalThis & { fanfoldReport: { rendered: Record<string, Record<string, unknown>> } }).fanfoldReport.rendered['0'],
+  );
 }
 
 /** Every http(s) URL in the file is an XML namespace or a licence URL inside a comment: nothing is fetched from them. */
@@ -148,7 +150,7 @@ describe('report in Chromium', () => {
 
     // Heatmap, others fixed at the best set: one cell per (fast, slow) trial at the best stop loss.
     const rows = queryDb<{ params: string; sharpe: number | null }>(p.dir, "SELECT params, sharpe FROM trials WHERE status = 'ok'").map(
-      (r) => ({ ...(JSON.parse(r.params) as Record<string, unknown>), sharpe: r.sharpe }) as Record<string, unknown> & { sharpe: number | null },
+      (r): Record<string, unknown> & { sharpe: number | null } => ({ ...(JSON.parse(r.params) as Record<string, unknown>), sharpe: r.sharpe }),
     );
     const best = p.result.phases[0].best!.params;
     const distinct = (x: string, y: string, keep: (r: Record<string, unknown>) => boolean): number =>

@@ -72,6 +72,6 @@ export async function openReport(context: BrowserContext, file: string): Promise
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('request', (r) => requests.push(r.url()));
   await page.goto(`file://${file}`);
-  await page.waitForFunction(() => (globalThis as unknown as { fanfoldReport?: { ready?: boolean } }).fanfoldReport?.ready === true);
+  await page.waitForFunction(() => (globalThis as typeof globalThis & { fanfoldReport?: { ready?: boolean } }).fanfoldReport?.ready === true);
   return { page, problems, requests };
 }

@@ -47,7 +47,7 @@ async function interruptedRun(
   const child = spawn(process.execPath, [CLI, 'run', config, '--out', out, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  let storedAtStop = 0;
+  let storedAtStop: number;
   for (;;) {
     await new Promise((r) => setTimeout(r, 25));
     if (child.exitCode !== null) throw new Error(`the run ended (code ${child.exitCode}) before it could be stopped: ${stderr}`);

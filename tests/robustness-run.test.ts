@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parameterSetOf } from '../src/config/resolve.js';
-import type { Config } from '../src/config/schema.js';
 import { loadWorkflow } from '../src/config/workflow.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import type { Robustness } from '../src/robustness/figures.js';
@@ -11,6 +10,7 @@ import { momentsOf } from '../src/robustness/sharpe.js';
 import { deflatedBenchmark, probabilisticSharpe } from '../src/robustness/deflated.js';
 import { spaTest } from '../src/robustness/spa.js';
 import { runBacktest } from '../src/topology/run-sets.js';
+import { withStrategy } from './support/config.js';
 
 /**
  * The robustness figures of a real sweep against an independent computation: every set backtested
@@ -59,7 +59,7 @@ results: {storage: disk, store_trades: false, top_k: 4}
     const base = phases[0].config;
     const grid = [5, 10, 20, 40].flatMap((fast) => [50, 100, 150, 200].map((slow) => ({ fast, slow })));
     const returns = grid.map((p) => {
-      const set = parameterSetOf({ ...base, strategy: { ...base.strategy, ...p } } as unknown as Config);
+      const set = parameterSetOf(withStrategy(base, p));
       const e = runBacktest(data, set, { recordCurves: true }).curve!.equity;
       return Array.from({ length: e.length - 1 }, (_, t) => e[t + 1] / e[t] - 1);
     });

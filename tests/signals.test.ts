@@ -58,9 +58,10 @@ function expectIdentical(replayed: SetResult, full: SetResult, label: string): v
   const b = full.trades as Trade[];
   expect(a.length, `${label}: trades`).toBe(b.length);
   for (let i = 0; i < b.length; i++) {
+    const replayed = new Map(Object.entries(a[i]));
     for (const [field, value] of Object.entries(b[i])) {
-      if (!Object.is((a[i] as unknown as Record<string, unknown>)[field], value))
-        throw new Error(`${label}: trade ${i} ${field}: replay ${String((a[i] as unknown as Record<string, unknown>)[field])} vs backtest ${String(value)}`);
+      if (!Object.is(replayed.get(field), value))
+        throw new Error(`${label}: trade ${i} ${field}: replay ${String(replayed.get(field))} vs backtest ${String(value)}`);
     }
   }
 }

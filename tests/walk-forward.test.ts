@@ -12,7 +12,7 @@ import { runSearch } from '../src/sequencer/run-search.js';
 import { barsOf, walkForwardWindows } from '../src/sequencer/windows.js';
 import { runBacktest } from '../src/topology/run-sets.js';
 import { parameterSetOf } from '../src/config/resolve.js';
-import type { Config } from '../src/config/schema.js';
+import { withStrategy } from './support/config.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fanfold-wf-'));
 
@@ -140,10 +140,7 @@ results: {store_trades: false}
     const expected: number[] = [];
     for (const w of phase.windows!) {
       expect(w.best).not.toBeNull();
-      const set = parameterSetOf({
-        ...config,
-        strategy: { ...config.strategy, fast: w.best!.params['strategy.fast'], slow: w.best!.params['strategy.slow'] },
-      } as unknown as Config);
+      const set = parameterSetOf(withStrategy(config, { fast: w.best!.params['strategy.fast'], slow: w.best!.params['strategy.slow'] }));
       const r = runBacktest(data, set, { window: { start: w.test[0], end: w.test[1] }, recordCurves: true });
       expect(w.test_metrics!.final_equity).toBe(r.metrics.final_equity);
       const scale = level / config.capital;

@@ -68,6 +68,9 @@ export default async function runTask(t: PoolTask): Promise<PoolReply> {
   const base = (): { threadId: number; heapUsed: number } => ({ threadId, heapUsed: t.measureHeap ? process.memoryUsage().heapUsed : 0 });
   if (t.kind === 'work') {
     const work = runWork(t.task);
+    // piscina unwraps a Transferable wrapper (valueSymbol) before the reply reaches the pool: what
+    // the caller receives is the PoolReply, while the function hands piscina the Carrier.
+    // eslint-disable-next-line no-restricted-syntax -- as above
     return move(new Carrier({ ...base(), work }, [work.rows.buffer as ArrayBuffer])) as unknown as PoolReply;
   }
   if (t.kind === 'test') return { ...base(), test: runTest(t.task) };

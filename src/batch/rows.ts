@@ -164,7 +164,7 @@ export function unpackRows(bytes: Uint8Array): StoredRows {
   const labelAt = (at += align8(4 * (n + 1)));
   const paramsAt = (at += align8(labelBytes));
   const tradeOffsetsAt = (at += align8(paramBytes));
-  const tradesAt = (at += hasTrades ? align8(4 * (n + 1)) : 0);
+  const tradesAt = at + (hasTrades ? align8(4 * (n + 1)) : 0);
   const flat = new Float64Array(buffer, windowsAt, 2 * w);
   const windows: [number, number][] = [];
   for (let i = 0; i < w; i++) windows.push([flat[2 * i], flat[2 * i + 1]]);

@@ -2,7 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError, LifecycleError, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { LIST_KINDS, type ListKind } from './list-kinds.js';
+import { LIST_KINDS } from './list-kinds.js';
 import { EXECUTOR_NAMES, STORAGE_MODES } from '../common/names.js';
 
 // Each command imports what it uses when it runs: `fanfold list` need not load the engine, and no
@@ -256,7 +256,7 @@ export async function main(): Promise<void> {
             await loadPlugins(readWorkflow(argv.config).plugins);
           }
           const { listText } = await import('./list-command.js');
-          process.stdout.write(`${listText(argv.kind as ListKind | undefined)}\n`);
+          process.stdout.write(`${listText(argv.kind)}\n`);
         }),
     )
     .help()

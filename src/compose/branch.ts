@@ -28,7 +28,7 @@ export const branch: ComposableWorkflow<readonly Branch[]> = {
         throw new OptionError(`branches.${i}.changes`, 'expected a map of dotted key paths to values, e.g. {broker.commission: {percent: 0.002}}');
       return {
         name: item.name,
-        ...(item.condition !== undefined ? { condition: item.condition as string } : {}),
+        ...(item.condition !== undefined ? { condition: item.condition } : {}),
         changes: item.changes as Record<string, unknown>,
       };
     });

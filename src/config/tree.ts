@@ -22,7 +22,7 @@ export function originOf(node: object): Origin | undefined {
 export function rootOf(source: ConfigSource): Node | null {
   visit(source.doc, {
     Alias(_, alias) {
-      return alias.resolve(source.doc) as Node;
+      return alias.resolve(source.doc);
     },
   });
   const origin: Origin = { file: source.file, lines: source.lines };
@@ -34,7 +34,7 @@ export function rootOf(source: ConfigSource): Node | null {
       if (isNode(pair.key) && !origins.has(pair.key)) origins.set(pair.key, origin);
     },
   });
-  return (source.doc.contents as Node | null) ?? null;
+  return source.doc.contents ?? null;
 }
 
 /** A node built from a plain value (a `--set` override), tagged with that override. */
@@ -67,14 +67,14 @@ function keyOf(pair: Pair): unknown {
 
 /** Keys compare as text: `{30: x}` has the number key 30 that a path names as '30'. */
 export function getPair(map: YAMLMap, key: unknown): Pair | undefined {
-  return map.items.find((p) => String(keyOf(p as Pair)) === String(key)) as Pair | undefined;
+  return map.items.find((p) => String(keyOf(p)) === String(key));
 }
 
 const isNull = (n: unknown): boolean => isScalar(n) && n.value === null;
 
 /** A list whose every item is a map with a `name`: merged item by item, matched by name. */
 function isNamedList(n: unknown): n is YAMLSeq {
-  return isSeq(n) && n.items.length > 0 && n.items.every((i) => isMap(i) && isScalar((i as YAMLMap).get('name', true)));
+  return isSeq(n) && n.items.length > 0 && n.items.every((i) => isMap(i) && isScalar(i.get('name', true)));
 }
 
 /**
@@ -89,8 +89,8 @@ export function mergeNodes(base: Node | null, over: Node | null): Node | null {
     const out = new YAMLMap();
     origins.set(out, originOf(over) ?? originOf(base) ?? { file: '?', lines: null });
     (out as YAMLMap & { range?: unknown }).range = over.range;
-    const pairs = base.items.map((p) => p as Pair);
-    for (const pair of over.items as Pair[]) {
+    const pairs = base.items.map((p) => p);
+    for (const pair of over.items) {
       const key = keyOf(pair);
       const at = pairs.findIndex((p) => keyOf(p) === key);
       if (isNull(pair.value)) {
@@ -100,7 +100,7 @@ export function mergeNodes(base: Node | null, over: Node | null): Node | null {
       if (at >= 0) pairs[at] = { key: pair.key, value: mergeNodes(pairs[at].value as Node | null, pair.value as Node | null) } as Pair;
       else pairs.push(pair);
     }
-    out.items = pairs as YAMLMap['items'];
+    out.items = pairs;
     return out;
   }
   if (isNamedList(base) && isNamedList(over)) {
@@ -132,11 +132,11 @@ export function setPath(root: Node | null, path: readonly string[], value: Node)
   const copy = new YAMLMap();
   origins.set(copy, originOf(map) ?? origin ?? { file: '?', lines: null });
   (copy as YAMLMap & { range?: unknown }).range = map.range;
-  copy.items = map.items.filter((p) => keyOf(p as Pair) !== head);
+  copy.items = map.items.filter((p) => keyOf(p) !== head);
   const keyNode = pair?.key ?? new Scalar(head);
-  if (!pair && origin) origins.set(keyNode as object, origin);
+  if (!pair && origin) origins.set(keyNode, origin);
   const index = pair ? map.items.indexOf(pair) : copy.items.length;
-  copy.items.splice(index, 0, { key: keyNode, value: child } as Pair as YAMLMap['items'][number]);
+  copy.items.splice(index, 0, { key: keyNode, value: child } as Pair);
   return copy;
 }
 
@@ -145,7 +145,7 @@ export function plainOf(node: Node | null): unknown {
   if (node === null) return null;
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
-    for (const pair of node.items as Pair[]) out[String(keyOf(pair))] = plainOf(pair.value as Node | null);
+    for (const pair of node.items) out[String(keyOf(pair))] = plainOf(pair.value as Node | null);
     return out;
   }
   if (isSeq(node)) return (node.items as Node[]).map(plainOf);
@@ -207,7 +207,7 @@ export function locateNode(root: Node | null, path: readonly PropertyKey[], fall
 export function withoutKeys(map: YAMLMap, keys: readonly string[]): YAMLMap {
   return mapWith(
     map,
-    (map.items as Pair[]).filter((p) => !keys.includes(String(keyOf(p)))),
+    map.items.filter((p) => !keys.includes(String(keyOf(p)))),
   );
 }
 

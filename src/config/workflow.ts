@@ -149,7 +149,7 @@ export function workflowOf(source: WorkflowSource): Workflow {
       const meta: Record<string, unknown> = {};
       const configKeys = new Set(Object.keys(configSchema.shape));
       const overridePairs: Pair[] = [];
-      for (const pair of item.items as Pair[]) {
+      for (const pair of item.items) {
         const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
         if ((PHASE_META_KEYS as readonly string[]).includes(key)) meta[key] = plainOf(pair.value as Node | null);
         else if (configKeys.has(key) && !['name', 'extends', 'plugins', '$schema'].includes(key)) overridePairs.push(pair);

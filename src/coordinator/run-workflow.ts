@@ -111,7 +111,7 @@ async function openExecutor(workflow: Workflow, base: Config | null, runId: stri
  * data hashes, timings, status, result).
  */
 export async function runWorkflow(workflow: Workflow, options: RunOptions = {}): Promise<RunOutcome> {
-  const base = (workflow.phases[0].validated?.config ?? null) as Config | null;
+  const base = workflow.phases[0].validated?.config ?? null;
   const started = new Date();
   const resumeDir = options.resume === undefined ? null : resolve(options.resume);
   if (resumeDir !== null && !existsSync(join(resumeDir, 'run.json'))) throw new UserError(`--resume: ${resumeDir} is not a run directory (no run.json)`);

@@ -29,17 +29,17 @@ export class EventBus {
   tracer: ((event: EngineEvent, publisher: string) => void) | null = null;
 
   subscribe<T extends EventType>(type: T, owner: string, handler: Handler<EventOf<T>>): void {
-    this.broadcast[type].push({ owner, handler: handler as Handler<never> });
+    this.broadcast[type].push({ owner, handler: handler });
   }
 
   subscribePortfolio<T extends RoutedEvent['type']>(type: T, portfolio: number, owner: string, handler: Handler<EventOf<T>>): void {
     const byPortfolio = this.routed[type];
-    (byPortfolio[portfolio] ??= []).push({ owner, handler: handler as Handler<never> });
+    (byPortfolio[portfolio] ??= []).push({ owner, handler: handler });
   }
 
   /** Sees every event of a type, whichever portfolio it belongs to. */
   observe<T extends EventType>(type: T, owner: string, handler: Handler<EventOf<T>>): void {
-    this.observers[type].push({ owner, handler: handler as Handler<never> });
+    this.observers[type].push({ owner, handler: handler });
   }
 
   /** True when someone listens for this type: publishers skip filling events nobody reads. */

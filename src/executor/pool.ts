@@ -114,7 +114,7 @@ export class PoolExecutor implements Executor {
       this.afterTask(reply);
       return reply;
     } catch (error) {
-      if (abort?.signal.aborted) throw new Error(`task timed out after ${this.options.taskTimeoutMs} ms`);
+      if (abort?.signal.aborted) throw new Error(`task timed out after ${this.options.taskTimeoutMs} ms`, { cause: error });
       // Piscina may have handed this task to a worker being recycled: run it again on another (a
       // task that fails while no worker was recycled fails for its own reasons).
       if (again && this.recycled !== recycledBefore) return this.attempt(task, plugins, true);

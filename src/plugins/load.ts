@@ -50,7 +50,7 @@ function checkDefinition(value: Record<string, unknown>): string | null {
       p.type === 'bool'
         ? typeof p.default === 'boolean'
         : p.type === 'enum'
-          ? Array.isArray(p.choices) && p.choices.includes(p.default as string)
+          ? Array.isArray(p.choices) && p.choices.includes(p.default)
           : typeof p.default === 'number';
     if (!ok) return `parameter ${p.name}: default ${JSON.stringify(p.default)} does not fit type ${p.type}${p.type === 'enum' ? ' and its choices' : ''}`;
   }

@@ -391,7 +391,7 @@ function scopeLabel(
   const bars = `${(window[1] - window[0]).toLocaleString('en-US')} bars`;
   const last = windows?.[windows.length - 1];
   if (last) {
-    const which = sequence === 'walk_forward' ? `the last train window (window ${windows!.length})` : 'the train window';
+    const which = sequence === 'walk_forward' ? `the last train window (window ${windows.length})` : 'the train window';
     return `${which}: ${last.train_dates[0]} → ${last.train_dates[1]}, ${bars}`;
   }
   if (data !== null) return `${day(data.time[window[0]])} → ${day(data.time[window[1] - 1])}, ${bars}`;

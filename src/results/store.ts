@@ -342,9 +342,7 @@ export class ResultsStore {
     })();
   }
 
-  signals(
-    phase?: string,
-  ): (Omit<SignalIndexRow, 'strategy' | 'params' | 'symbols' | 'window'> & {
+  signals(phase?: string): (Omit<SignalIndexRow, 'strategy' | 'params' | 'symbols' | 'window'> & {
     phase: string;
     strategy: string;
     resolved: Record<string, unknown>;

@@ -18,8 +18,8 @@ export interface PhaseTemplate {
 
 /** Builds the parameter set of grid point `indices` from the template. */
 export function pointSet(template: PhaseTemplate, indices: ArrayLike<number>): { set: ParameterSet; params: Record<string, unknown> } {
-  const config = assign(template.config as unknown as Record<string, unknown>, template.dimensions, indices);
-  return { set: parameterSetOf(config as unknown as Config), params: sweptParams(template.dimensions, indices) };
+  const config = assign(template.config, template.dimensions, indices);
+  return { set: parameterSetOf(config), params: sweptParams(template.dimensions, indices) };
 }
 
 /** The parameter set of a trial: its number is its grid index (best sets, top-k runs). */

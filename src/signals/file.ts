@@ -31,7 +31,10 @@ function bytesOf(a: Int32Array | Float64Array): Uint8Array {
 /** Copies into a fresh, aligned buffer (msgpack binaries may start at any offset). */
 function arrayOf<T extends Int32Array | Float64Array>(bin: Uint8Array, Kind: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number }): T {
   const copy = Buffer.from(bin);
-  if (!LITTLE_ENDIAN) Kind.BYTES_PER_ELEMENT === 4 ? copy.swap32() : copy.swap64();
+  if (!LITTLE_ENDIAN) {
+    if (Kind.BYTES_PER_ELEMENT === 4) copy.swap32();
+    else copy.swap64();
+  }
   const buffer = new ArrayBuffer(copy.byteLength);
   new Uint8Array(buffer).set(copy);
   return new Kind(buffer);
@@ -118,7 +121,7 @@ export class SignalStore {
     try {
       set = decodeSignalSet(bytes);
     } catch (error) {
-      throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     const problem =
       set.key !== key

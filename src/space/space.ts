@@ -64,7 +64,7 @@ export function findDimensions(config: Readonly<Record<string, unknown>>): { dim
  * on a dimension's path are copied, everything else is shared with `config` (which is never
  * modified). Runs once per parameter set, so it avoids a deep clone.
  */
-export function assign(config: Readonly<Record<string, unknown>>, dimensions: readonly Dimension[], indices: ArrayLike<number>): Record<string, unknown> {
+export function assign<T extends Readonly<Record<string, unknown>>>(config: T, dimensions: readonly Dimension[], indices: ArrayLike<number>): T {
   const out: Record<string, unknown> = { ...config };
   const copied = new Set<object>([out]);
   for (let d = 0; d < dimensions.length; d++) {
@@ -82,7 +82,9 @@ export function assign(config: Readonly<Record<string, unknown>>, dimensions: re
     }
     node[path[path.length - 1]] = dimensions[d].values[indices[d]];
   }
-  return out;
+  // The same keys as `config`, a dimension's path set to one of its values: validation has checked
+  // every value of every dimension against the schema, so the copy is still a T.
+  return out as T;
 }
 
 /** The swept parameters of one point (dimensions with more than one value), by dotted name. */

@@ -14,12 +14,12 @@ const classifiers = new Map<string, ClassifierDefinition>();
 
 export function registerStrategy<P>(def: StrategyDefinition<P>): void {
   if (strategies.has(def.name) || classifiers.has(def.name)) throw new UserError(`a strategy or classifier named '${def.name}' is already registered`);
-  strategies.set(def.name, def as StrategyDefinition);
+  strategies.set(def.name, def);
 }
 
 export function registerClassifier<P>(def: ClassifierDefinition<P>): void {
   if (strategies.has(def.name) || classifiers.has(def.name)) throw new UserError(`a strategy or classifier named '${def.name}' is already registered`);
-  classifiers.set(def.name, def as ClassifierDefinition);
+  classifiers.set(def.name, def);
 }
 
 const builtinStrategies: StrategyDefinition[] = [smaCrossover, emaCrossover, rsiReversion, bollingerReversion, donchianBreakout, momentum, buyAndHold];

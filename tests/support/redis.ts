@@ -52,8 +52,8 @@ export async function startRedis(extra: readonly string[] = [], password?: strin
     : ['--port', String(port)];
   const child = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (e) => reject(new Error(`cannot start redis-server (${e.message}); install it: apt-get install -y redis-server`)));
     child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}:\n${output}`)));
@@ -126,7 +126,7 @@ export async function startWorker(url: string, extra: readonly string[] = [], en
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (b: Buffer) => {
+    child.stderr.on('data', (b: Buffer) => {
       text += b.toString();
       if (text.includes('waiting for runs')) resolve();
     });

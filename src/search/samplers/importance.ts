@@ -50,5 +50,5 @@ export function mainEffects(
     return between / total;
   });
   const sumEta = eta.reduce<number>((a, e) => a + (e ?? 0), 0);
-  return names.map((name, p) => ({ name, eta_squared: eta[p], share: eta[p] === null || !(sumEta > 0) ? null : eta[p]! / sumEta }));
+  return names.map((name, p) => ({ name, eta_squared: eta[p], share: eta[p] === null || !(sumEta > 0) ? null : eta[p] / sumEta }));
 }
