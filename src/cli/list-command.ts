@@ -53,3 +53,12 @@ export function listText(kind?: ListKind): string {
   }
   return lines.join('\n');
 }
+
+/** `fanfold list [kind] [--config FILE]`: the registered components, with the plugins a config loads. */
+export async function listCommand(kind: ListKind | undefined, config: string | undefined): Promise<void> {
+  if (config) {
+    const [{ loadPlugins }, { readWorkflow }] = await Promise.all([import('../coordinator/plugins.js'), import('../config/workflow.js')]);
+    await loadPlugins(readWorkflow(config).plugins);
+  }
+  process.stdout.write(`${listText(kind)}\n`);
+}

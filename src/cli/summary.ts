@@ -98,6 +98,21 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
   lines.push(
     `  phase ${phase.name} · ${phase.topology} · ${phase.sequence} · ${phase.trials} trial${phase.trials === 1 ? '' : 's'}${phase.failed > 0 ? ` (${phase.failed} failed)` : ''}`,
   );
+  dataAndStrategy(phase, config, data, lines);
+  signalsBlock(phase, lines);
+  windowsBlock(phase, lines);
+  composeBlock(phase, lines);
+  const kf = foldsBlock(phase, lines);
+  const cv = phase.cpcv as CpcvSummary | undefined;
+  if (cv) cpcvBlock(cv, lines);
+  searchLine(phase.search as SearchJson | undefined, lines);
+  robustnessBlock(phase.robustness as Robustness | RobustnessSummary | undefined, lines);
+  monteCarloBlock(phase, lines);
+  // Windowed sequences keep every window's trials in `runs`: a top list across windows means nothing.
+  runsBlock(phase, config, kf !== undefined || cv !== undefined || (phase.windows ?? []).length > 1, lines);
+}
+
+function dataAndStrategy(phase: PhaseJson, config: Config | undefined, data: MarketData | undefined, lines: string[]): void {
   if (data) {
     const n = data.time.length;
     lines.push(
@@ -115,6 +130,9 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
             .join(', ')})`;
     lines.push(`    strategy ${type}${shown}${filter ? ` gated by ${filter.type} ∈ {${filter.allow.join(', ')}}` : ''}`);
   }
+}
+
+function signalsBlock(phase: PhaseJson, lines: string[]): void {
   const signals = phase.signals ?? [];
   if (signals.length > 0) {
     const created = signals.filter((s) => s.status === 'created').length;
@@ -125,6 +143,10 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
       lines.push(`      ${s.key.slice(0, 12)}  ${JSON.stringify(s.params)}  ${s.changes} changes  ${s.bytes} bytes  ${s.status}`);
     if (signals.length > 5) lines.push(`      … ${signals.length - 5} more`);
   }
+}
+
+/** Walk-forward windows (the first 6 and last 5 of many) and the stitched out-of-sample result. */
+function windowsBlock(phase: PhaseJson, lines: string[]): void {
   const windows = phase.windows ?? [];
   for (const w of windows.length > 12 ? [...windows.slice(0, 6), null, ...windows.slice(-5)] : windows) {
     if (w === null) {
@@ -145,6 +167,9 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
       `    out of sample (stitched): return ${pct(m.total_return)}, CAGR ${pct(m.cagr)}, sharpe ${num(m.sharpe)}, max drawdown ${pct(m.max_drawdown)}, trades ${m.trades} · walk-forward efficiency ${num(wf.efficiency)}`,
     );
   }
+}
+
+function composeBlock(phase: PhaseJson, lines: string[]): void {
   const composed = phase.compose as ComposeJson | undefined;
   if (composed) {
     lines.push(
@@ -161,6 +186,10 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
         );
     }
   }
+}
+
+/** k_fold folds and the test windows' or folds' aggregate; returns the k_fold summary. */
+function foldsBlock(phase: PhaseJson, lines: string[]): KFoldSummary | undefined {
   const kf = phase.k_fold as KFoldSummary | undefined;
   if (kf) {
     for (const f of kf.folds) {
@@ -177,10 +206,10 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
     const s = (m: MetricSummary, f: (v: number | null) => string): string => `${f(m.mean)} ± ${f(m.std)} [${f(m.min)}, ${f(m.max)}]`;
     lines.push(`    test ${kf ? 'folds' : 'windows'} (mean ± sd [min, max]): sharpe ${s(agg.sharpe, num)} · return ${s(agg.total_return, pct)}`);
   }
-  const cv = phase.cpcv as CpcvSummary | undefined;
-  if (cv) cpcvBlock(cv, lines);
-  searchLine(phase.search as SearchJson | undefined, lines);
-  robustnessBlock(phase.robustness as Robustness | RobustnessSummary | undefined, lines);
+  return kf;
+}
+
+function monteCarloBlock(phase: PhaseJson, lines: string[]): void {
   const mc = phase.monte_carlo as
     { paths: number; bars: { final_equity: Record<string, number | null>; max_drawdown: Record<string, number | null> } } | undefined;
   if (mc) {
@@ -191,6 +220,10 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
     lines.push(`    monte carlo (${mc.paths} block-bootstrap paths of the best set): final equity ${band(mc.bars.final_equity, money)}`);
     lines.push(`      max drawdown ${band(mc.bars.max_drawdown, pct)}`);
   }
+}
+
+/** A single run's metrics and last trades, or a sweep's top five sets. */
+function runsBlock(phase: PhaseJson, config: Config | undefined, windowed: boolean, lines: string[]): void {
   const runs = phase.runs ?? [];
   if (phase.trials === 1 && runs.length === 1) {
     metricBlock(runs[0], lines);
@@ -205,8 +238,7 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
     }
     return;
   }
-  // Windowed sequences keep every window's trials in `runs`: a top list across windows means nothing.
-  if (!config || runs.length === 0 || kf || cv || windows.length > 1) return;
+  if (!config || runs.length === 0 || windowed) return;
   const objective = objectiveOf(config);
   const sign = objective.direction === 'max' ? -1 : 1;
   const top = runs

@@ -16,7 +16,7 @@ import { aggregate, type Aggregate } from '../sequencer/aggregate.js';
 import { applyChanges } from '../compose/changes.js';
 import { SWEEPABLE, type Dimension } from '../space/space.js';
 import { canonicalJson } from '../common/trial-key.js';
-import type { BranchResult, ComposableWorkflow, IterationResult, PlainConfig } from '../compose/protocol.js';
+import type { Branch, BranchResult, ComposableWorkflow, IterationResult, PlainConfig } from '../compose/protocol.js';
 import { findWorkflow } from '../compose/registry.js';
 import type { StorageMode } from '../common/names.js';
 
@@ -174,37 +174,12 @@ export async function runComposed(
       break;
     }
     const branches = workflow.getBranches?.({ ...base, branches: [] }, state) ?? [];
-    const lookup = (name: string): ExprValue | undefined => {
-      const v = outputValue({ best: base.best, trials: base.trials, failed: base.failed }, name.split('.'));
-      return v === undefined || (typeof v === 'object' && v !== null) ? undefined : (v as ExprValue);
-    };
-    let interrupted = false;
-    const stages = new Map<string, Stage>();
-    const results = await Promise.all(
-      branches.map(async (b): Promise<BranchResult> => {
-        if (b.condition !== undefined) {
-          let holds: boolean;
-          try {
-            holds = evaluateCondition(compileExpression(b.condition), lookup);
-          } catch (e) {
-            if (e instanceof ExpressionError) throw new UserError(`phase '${decl.name}', branch '${b.name}': condition '${b.condition}': ${e.message}`);
-            throw e;
-          }
-          if (!holds) return { name: b.name, changes: b.changes, skipped: `condition '${b.condition}' is false`, trials: 0, failed: 0, best: null };
-        }
-        const branchConfig = applyChanges(config, b.changes);
-        const branchPhase = validate(branchConfig, `iteration ${i}, branch '${b.name}'`);
-        const run = await runStage(decl, `${decl.name}#${i}/${b.name}`, branchPhase, storage, false);
-        interrupted ||= run.interrupted;
-        stages.set(b.name, run);
-        return {
-          name: b.name,
-          changes: b.changes,
-          trials: run.json.trials,
-          failed: run.json.failed,
-          best: completeParams(run.json.best ?? null, branchConfig, plain, first.dimensions),
-        };
-      }),
+    const { results, stages, interrupted } = await runBranches(
+      { decl, plain, first, storage, runStage, validate },
+      i,
+      config,
+      { best: base.best, trials: base.trials, failed: base.failed },
+      branches,
     );
     for (const r of results) {
       trials += r.trials;
@@ -234,7 +209,73 @@ export async function runComposed(
     config = workflow.modifyConfigForNext(config, result, i, state);
     phase = validate(config, `iteration ${i + 1}`);
   }
-  const stage = last!;
+  return composedStage(spec, last!, iterations, lastBranches, branchStages, { trials, failed, stopped });
+}
+
+/** What one iteration's branches need of their phase. */
+interface BranchContext {
+  readonly decl: PhaseDeclaration;
+  readonly plain: PlainConfig;
+  readonly first: ValidatedPhase;
+  readonly storage: Storage;
+  readonly runStage: RunStage;
+  readonly validate: (config: PlainConfig, where: string) => ValidatedPhase;
+}
+
+/** An iteration's branches, in parallel through the executor: each whose condition holds runs its changed config. */
+async function runBranches(
+  ctx: BranchContext,
+  i: number,
+  config: PlainConfig,
+  outcome: { best: BestJson | null; trials: number; failed: number },
+  branches: readonly Branch[],
+): Promise<{ results: BranchResult[]; stages: Map<string, Stage>; interrupted: boolean }> {
+  const { decl, plain, first, storage, runStage, validate } = ctx;
+  const lookup = (name: string): ExprValue | undefined => {
+    const v = outputValue(outcome, name.split('.'));
+    return v === undefined || (typeof v === 'object' && v !== null) ? undefined : (v as ExprValue);
+  };
+  let interrupted = false;
+  const stages = new Map<string, Stage>();
+  const results = await Promise.all(
+    branches.map(async (b): Promise<BranchResult> => {
+      if (b.condition !== undefined) {
+        let holds: boolean;
+        try {
+          holds = evaluateCondition(compileExpression(b.condition), lookup);
+        } catch (e) {
+          if (e instanceof ExpressionError) throw new UserError(`phase '${decl.name}', branch '${b.name}': condition '${b.condition}': ${e.message}`);
+          throw e;
+        }
+        if (!holds) return { name: b.name, changes: b.changes, skipped: `condition '${b.condition}' is false`, trials: 0, failed: 0, best: null };
+      }
+      const branchConfig = applyChanges(config, b.changes);
+      const branchPhase = validate(branchConfig, `iteration ${i}, branch '${b.name}'`);
+      const run = await runStage(decl, `${decl.name}#${i}/${b.name}`, branchPhase, storage, false);
+      interrupted ||= run.interrupted;
+      stages.set(b.name, run);
+      return {
+        name: b.name,
+        changes: b.changes,
+        trials: run.json.trials,
+        failed: run.json.failed,
+        best: completeParams(run.json.best ?? null, branchConfig, plain, first.dimensions),
+      };
+    }),
+  );
+  return { results, stages, interrupted };
+}
+
+/** The composed phase's stage: the last iteration's, with every iteration's totals, the best of the last iteration and its branches, and `compose`. */
+function composedStage(
+  spec: NonNullable<PhaseDeclaration['compose']>,
+  stage: Stage,
+  iterations: IterationJson[],
+  lastBranches: readonly BranchResult[],
+  branchStages: ReadonlyMap<string, Stage>,
+  totals: { trials: number; failed: number; stopped: ComposeJson['stopped'] },
+): Stage {
+  const { trials, failed, stopped } = totals;
   const objective = objectiveOf(stage.config);
   let best = iterations[iterations.length - 1].best;
   let bestRun = stage.bestRun;

@@ -118,32 +118,8 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const runId = resumeDir !== null ? basename(resumeDir) : (options.runId ?? newRunId(started));
   const executor = await openExecutor(workflow, base, runId, options);
   const outRoot = resumeDir !== null ? dirname(dirname(resumeDir)) : resolve(options.out ?? 'runs');
-  const provenance = {
-    run_id: runId,
-    workflow: workflow.name,
-    fanfold: VERSION,
-    node: process.version,
-    config_file: resolve(workflow.file),
-    phases: workflow.phases.map((p) => ({ name: p.name, config: p.plain })),
-    executor: executor.name,
-    plugins: workflow.plugins.map((p) => resolve(p)),
-    started: started.toISOString(),
-    resumed: resumeDir !== null,
-  };
-  let dir: RunDirectory;
-  let results: Results;
-  try {
-    dir = new RunDirectory(outRoot, resumeDir !== null ? basename(dirname(resumeDir)) : workflow.name, runId);
-    dir.writeJson('run.json', { ...provenance, status: 'running' });
-    options.onRunDirectory?.(dir.path);
-    // Every mode writes the store: it is what makes a killed run resumable.
-    const threaded = options.resultsThread ?? (executor.name !== 'inline' && expectedTrials(workflow) > THREADED_RESULTS_ABOVE);
-    results = threaded ? await threadedResults(dir.path) : localResults(dir.path);
-    await executor.adopt?.((rows) => results.commit(rows));
-  } catch (error) {
-    await executor.close('failed');
-    throw error;
-  }
+  const provenance = provenanceOf(workflow, runId, executor, started, resumeDir !== null);
+  const { dir, results } = await openRun(workflow, executor, options, outRoot, resumeDir, runId, provenance);
   const outputs = new Map<string, PhaseOutput>();
   const skipped = new Set<string>();
   const phasesJson: PhaseJson[] = [];
@@ -164,31 +140,16 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     maxBatch: options.maxBatch,
     force: options.force ?? false,
   });
-  /** run.json at the end of a run: provenance, status, timings and what the phases that ran produced. */
-  const ending = (status: 'completed' | 'interrupted' | 'failed', result: ResultJson): Record<string, unknown> => {
-    const finished = new Date();
-    return {
-      ...provenance,
-      status,
-      finished: finished.toISOString(),
-      seconds: (finished.getTime() - started.getTime()) / 1000,
-      workers: executor.concurrency,
-      data: ran.map((r) => ({ phase: r.name, ...describeData(r.data), spec: r.dataSpec })),
-      // What a report re-runs to draw the best set's equity curve (not part of the --json contract).
-      best_runs: ran.flatMap((r) => (r.bestRun ? [{ phase: r.name, ...r.bestRun }] : [])),
-      result,
-    };
-  };
+  const ending = (status: 'completed' | 'interrupted' | 'failed', result: ResultJson): Record<string, unknown> =>
+    runRecord(provenance, started, executor, ran, status, result);
   let end: RunEnd = 'failed';
   let interrupted = false;
   try {
     for (const decl of workflow.phases) {
-      const blockedBy = decl.dependsOn.find((d) => skipped.has(d));
-      const failedCondition = blockedBy ? undefined : decl.conditions.find((c) => !evaluateCondition(c, conditionLookup(outputs)));
       const storage = options.storage ?? decl.validated?.config.results.storage ?? base?.results.storage ?? 'memory';
-      if (blockedBy !== undefined || failedCondition !== undefined) {
+      const reason = skipReason(decl, skipped, outputs);
+      if (reason !== null) {
         skipped.add(decl.name);
-        const reason = blockedBy !== undefined ? `depends on skipped phase '${blockedBy}'` : `condition '${failedCondition!.source}' is false`;
         log(`phase ${decl.name}: skipped (${reason})`);
         phasesJson.push({ name: decl.name, topology: decl.topology ?? 'optimization', sequence: '', storage, trials: 0, failed: 0, skipped: reason });
         continue;
@@ -224,6 +185,80 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     await results.close().catch(() => {});
     await executor.close(end);
   }
+}
+
+type Provenance = ReturnType<typeof provenanceOf>;
+
+/** What run.json says of a run from its start: ids, versions, config, executor. */
+function provenanceOf(workflow: Workflow, runId: string, executor: Executor, started: Date, resumed: boolean) {
+  return {
+    run_id: runId,
+    workflow: workflow.name,
+    fanfold: VERSION,
+    node: process.version,
+    config_file: resolve(workflow.file),
+    phases: workflow.phases.map((p) => ({ name: p.name, config: p.plain })),
+    executor: executor.name,
+    plugins: workflow.plugins.map((p) => resolve(p)),
+    started: started.toISOString(),
+    resumed,
+  };
+}
+
+/** The run directory (run.json at `running`) and its results store; the executor is closed if either cannot be made. */
+async function openRun(
+  workflow: Workflow,
+  executor: Executor,
+  options: RunOptions,
+  outRoot: string,
+  resumeDir: string | null,
+  runId: string,
+  provenance: Provenance,
+): Promise<{ dir: RunDirectory; results: Results }> {
+  try {
+    const dir = new RunDirectory(outRoot, resumeDir !== null ? basename(dirname(resumeDir)) : workflow.name, runId);
+    dir.writeJson('run.json', { ...provenance, status: 'running' });
+    options.onRunDirectory?.(dir.path);
+    // Every mode writes the store: it is what makes a killed run resumable.
+    const threaded = options.resultsThread ?? (executor.name !== 'inline' && expectedTrials(workflow) > THREADED_RESULTS_ABOVE);
+    const results = threaded ? await threadedResults(dir.path) : localResults(dir.path);
+    await executor.adopt?.((rows) => results.commit(rows));
+    return { dir, results };
+  } catch (error) {
+    await executor.close('failed');
+    throw error;
+  }
+}
+
+/** run.json at the end of a run: provenance, status, timings and what the phases that ran produced. */
+function runRecord(
+  provenance: Provenance,
+  started: Date,
+  executor: Executor,
+  ran: readonly { name: string; data: MarketData; dataSpec: Config['data']; bestRun: BestRun | null }[],
+  status: 'completed' | 'interrupted' | 'failed',
+  result: ResultJson,
+): Record<string, unknown> {
+  const finished = new Date();
+  return {
+    ...provenance,
+    status,
+    finished: finished.toISOString(),
+    seconds: (finished.getTime() - started.getTime()) / 1000,
+    workers: executor.concurrency,
+    data: ran.map((r) => ({ phase: r.name, ...describeData(r.data), spec: r.dataSpec })),
+    // What a report re-runs to draw the best set's equity curve (not part of the --json contract).
+    best_runs: ran.flatMap((r) => (r.bestRun ? [{ phase: r.name, ...r.bestRun }] : [])),
+    result,
+  };
+}
+
+/** Why a phase is skipped (a dependency was skipped, a condition is false), or null: it runs. */
+function skipReason(decl: PhaseDeclaration, skipped: ReadonlySet<string>, outputs: ReadonlyMap<string, PhaseOutput>): string | null {
+  const blockedBy = decl.dependsOn.find((d) => skipped.has(d));
+  if (blockedBy !== undefined) return `depends on skipped phase '${blockedBy}'`;
+  const failedCondition = decl.conditions.find((c) => !evaluateCondition(c, conditionLookup(outputs)));
+  return failedCondition !== undefined ? `condition '${failedCondition.source}' is false` : null;
 }
 
 function conditionLookup(outputs: ReadonlyMap<string, PhaseOutput>): (name: string) => ExprValue | undefined {

@@ -16,13 +16,14 @@ import { runSequence, searchedWindows, type PhaseRun } from '../sequencer/sequen
 import { checkReplaySignals } from '../sequencer/signal-generation.js';
 import { TOPOLOGIES } from '../topology/topology.js';
 import { runBatch } from '../topology/run-sets.js';
-import type { Trade, TrialResult } from '../types.js';
+import type { BarWindow, Trade, TrialResult } from '../types.js';
 import { containerLabel, patternMatchesAny, type TraceSettings } from '../tracing/settings.js';
-import type { BestRun, RunStage, Stage } from './run-composed.js';
+import type { BestRun, RunStage, Stage, Storage } from './run-composed.js';
 import { redisRefusesTracing } from './execution.js';
 import { runGenerationStage } from './generation.js';
 import type { StageContext } from './stage-context.js';
-import { TRACE_DEFAULTS } from '../common/names.js';
+import { TRACE_DEFAULTS, type TopologyKind } from '../common/names.js';
+import type { PhaseOutput } from '../config/templates.js';
 
 export type { StageContext };
 
@@ -41,49 +42,18 @@ export function stageRunner(ctx: StageContext): RunStage {
   return async (decl, label, phase, storage, live) => {
     const config = phase.config;
     const sampler = samplerOf(phase, phase.constraints);
-    const topology = decl.topology ?? (sampler.grid.size > 1 ? 'optimization' : 'backtest');
-    if (topology === 'backtest' && sampler.grid.size > 1) {
-      const sink = new IssueSink(decl.tree, ctx.workflow.file);
-      sink.at([], `phase '${decl.name}' uses the backtest topology (one parameter set) but its parameter space has ${sampler.grid.size} points`);
-      throw new ConfigError(sink.issues);
-    }
+    const topology = topologyOf(ctx, decl, sampler.grid.size);
     const accepted = sampler.countAccepted();
-    ctx.log(
-      `phase ${label}: ${sampler.grid.size} point${sampler.grid.size === 1 ? '' : 's'} in the parameter space${accepted !== sampler.grid.size ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${config.search?.method === 'random' ? `, drawing ${config.search.trials}` : ''}${config.search !== undefined && config.search.method !== 'grid' && config.search.method !== 'random' ? `, ${config.search.method} with a budget of ${plannedPoints(phase)}` : ''}${config.search?.pruner ? `, pruned by successive halving over ${config.search.pruner.rungs.join(' / ')} of the history` : ''}`,
-    );
+    ctx.log(`phase ${label}: ${spaceLine(phase, sampler.grid.size, accepted)}`);
     const { spec: dataSpec, data: loading } = dataOf(decl, config);
     const data = await loading;
     const trace = traceSettings(config, ctx.runId, label);
-    if (trace) {
-      if (ctx.executor.name === 'redis') throw new UserError(redisRefusesTracing(decl.name));
-      const containers = TOPOLOGIES.find((t) => t.name === topology)!.containers;
-      for (const [pattern] of trace.containers ?? []) {
-        if (!patternMatchesAny(pattern, containers))
-          ctx.log(
-            `phase ${label}: trace_settings.container_settings: '${pattern}' matches no container of the ${topology} topology (${containers.map(containerLabel).join(', ')})`,
-          );
-      }
-    }
+    if (trace) checkTrace(ctx, decl, label, trace, topology);
     // Signals are stored per window: those the phase's sequence searches (a replay with the same sequence finds them).
     const windows = topology === 'signal_generation' || topology === 'signal_replay' ? searchedWindows(phase, data) : [];
     if (topology === 'signal_generation') return runGenerationStage(ctx, decl, label, phase, storage, { data, dataSpec, windows, trace });
     // signal_replay: what the `inputs.signals` phase stored, and why its failed keys failed.
-    const source = topology === 'signal_replay' && decl.signalsFrom !== null ? ctx.outputs.get(decl.signalsFrom) : undefined;
-    if (topology === 'signal_replay' && (config.search?.pruner ?? null) !== null) {
-      throw new UserError(
-        `phase '${decl.name}': signal_replay replays the signals stored for whole windows; the pruner's history prefixes have none. Drop search.pruner in this phase (tpe, cmaes and nsga2 replay as they are)`,
-      );
-    }
-    if (topology === 'signal_replay') {
-      const from = decl.signalsFrom === null ? null : { name: decl.signalsFrom, keys: new Set(source?.signals ?? []), failed: source?.failedSignals ?? {} };
-      const strategies = checkReplaySignals(phase, data, windows, ctx.signalsDir, from);
-      ctx.log(
-        `phase ${label}: replaying the stored signals of ${strategies} strateg${strategies === 1 ? 'y' : 'ies'}${windows.length > 1 ? ` in ${windows.length} windows` : ''}`,
-      );
-      // Other machines cannot read this machine's signal store; a replay equals the full backtest trade for trade, so they run that.
-      if (ctx.executor.name === 'redis')
-        ctx.log('signal_replay through redis: workers run the full backtest topology (same results; the signal store is on this machine)');
-    }
+    const source = topology === 'signal_replay' ? prepareReplay(ctx, decl, label, phase, data, windows) : undefined;
     const storeTrades = config.results.store_trades;
     const bar =
       live && ctx.progress && process.stderr.isTTY
@@ -117,26 +87,8 @@ export function stageRunner(ctx: StageContext): RunStage {
     const best = run.leaderboard.best?.item ?? null;
     const withTrades = (item: TrialResult): TrialResult => (item.trades || !topTrades.has(item.trial) ? item : { ...item, trades: topTrades.get(item.trial) });
     const kept = storage === 'memory' ? run.results : storage === 'hybrid' ? run.leaderboard.ranked.map((r) => withTrades(r.item)) : null;
-    const json: PhaseJson = {
-      name: label,
-      topology,
-      sequence: run.sequence,
-      storage,
-      trials: run.trials,
-      failed: run.failures.length,
-      ...(best ? { best: { params: best.params, metrics: best.metrics } } : {}),
-      ...(run.windows ? { windows: run.windows } : {}),
-      ...(run.walkForward ? { walk_forward: run.walkForward } : {}),
-      ...(run.monteCarlo ? { monte_carlo: run.monteCarlo } : {}),
-      ...(run.kFold ? { k_fold: run.kFold } : {}),
-      ...(run.cpcv ? { cpcv: run.cpcv } : {}),
-      ...(run.robustness ? { robustness: run.robustness } : {}),
-      ...(run.search ? { search: run.search } : {}),
-      ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
-      ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
-    };
     return {
-      json,
+      json: phaseJsonOf(label, topology, storage, run, best, kept),
       config,
       data,
       dataSpec,
@@ -144,6 +96,90 @@ export function stageRunner(ctx: StageContext): RunStage {
       bestRun: best && !run.kFold && !run.cpcv ? bestRunOf(label, phase, best.trial, run, data, dataSpec) : null,
       interrupted: run.interrupted,
     } satisfies Stage;
+  };
+}
+
+/** The phase's topology: as declared, else optimization for a space of several points; a backtest of several is an error. */
+function topologyOf(ctx: StageContext, decl: PhaseDeclaration, points: number): TopologyKind {
+  const topology = decl.topology ?? (points > 1 ? 'optimization' : 'backtest');
+  if (topology === 'backtest' && points > 1) {
+    const sink = new IssueSink(decl.tree, ctx.workflow.file);
+    sink.at([], `phase '${decl.name}' uses the backtest topology (one parameter set) but its parameter space has ${points} points`);
+    throw new ConfigError(sink.issues);
+  }
+  return topology;
+}
+
+/** What the log says of a phase's space: its points, those within the constraints, how it is searched. */
+function spaceLine(phase: ValidatedPhase, points: number, accepted: number | null): string {
+  const search = phase.config.search;
+  return `${points} point${points === 1 ? '' : 's'} in the parameter space${accepted !== points ? `, ${accepted ?? 'an unknown number'} within the constraints` : ''}${search?.method === 'random' ? `, drawing ${search.trials}` : ''}${search !== undefined && search.method !== 'grid' && search.method !== 'random' ? `, ${search.method} with a budget of ${plannedPoints(phase)}` : ''}${search?.pruner ? `, pruned by successive halving over ${search.pruner.rungs.join(' / ')} of the history` : ''}`;
+}
+
+/** Tracing is refused through redis; a container pattern that matches nothing in the topology is told. */
+function checkTrace(ctx: StageContext, decl: PhaseDeclaration, label: string, trace: TraceSettings, topology: TopologyKind): void {
+  if (ctx.executor.name === 'redis') throw new UserError(redisRefusesTracing(decl.name));
+  const containers = TOPOLOGIES.find((t) => t.name === topology)!.containers;
+  for (const [pattern] of trace.containers ?? []) {
+    if (!patternMatchesAny(pattern, containers))
+      ctx.log(
+        `phase ${label}: trace_settings.container_settings: '${pattern}' matches no container of the ${topology} topology (${containers.map(containerLabel).join(', ')})`,
+      );
+  }
+}
+
+/** signal_replay: checks the stored signals are there and returns what the `inputs.signals` phase stored (and why its failed keys failed). */
+function prepareReplay(
+  ctx: StageContext,
+  decl: PhaseDeclaration,
+  label: string,
+  phase: ValidatedPhase,
+  data: MarketData,
+  windows: readonly BarWindow[],
+): PhaseOutput | undefined {
+  const source = decl.signalsFrom !== null ? ctx.outputs.get(decl.signalsFrom) : undefined;
+  if ((phase.config.search?.pruner ?? null) !== null) {
+    throw new UserError(
+      `phase '${decl.name}': signal_replay replays the signals stored for whole windows; the pruner's history prefixes have none. Drop search.pruner in this phase (tpe, cmaes and nsga2 replay as they are)`,
+    );
+  }
+  const from = decl.signalsFrom === null ? null : { name: decl.signalsFrom, keys: new Set(source?.signals ?? []), failed: source?.failedSignals ?? {} };
+  const strategies = checkReplaySignals(phase, data, windows, ctx.signalsDir, from);
+  ctx.log(
+    `phase ${label}: replaying the stored signals of ${strategies} strateg${strategies === 1 ? 'y' : 'ies'}${windows.length > 1 ? ` in ${windows.length} windows` : ''}`,
+  );
+  // Other machines cannot read this machine's signal store; a replay equals the full backtest trade for trade, so they run that.
+  if (ctx.executor.name === 'redis')
+    ctx.log('signal_replay through redis: workers run the full backtest topology (same results; the signal store is on this machine)');
+  return source;
+}
+
+/** The phase's part of run.json (DESIGN.md section 8). */
+function phaseJsonOf(
+  label: string,
+  topology: TopologyKind,
+  storage: Storage,
+  run: PhaseRun,
+  best: TrialResult | null,
+  kept: readonly TrialResult[] | null,
+): PhaseJson {
+  return {
+    name: label,
+    topology,
+    sequence: run.sequence,
+    storage,
+    trials: run.trials,
+    failed: run.failures.length,
+    ...(best ? { best: { params: best.params, metrics: best.metrics } } : {}),
+    ...(run.windows ? { windows: run.windows } : {}),
+    ...(run.walkForward ? { walk_forward: run.walkForward } : {}),
+    ...(run.monteCarlo ? { monte_carlo: run.monteCarlo } : {}),
+    ...(run.kFold ? { k_fold: run.kFold } : {}),
+    ...(run.cpcv ? { cpcv: run.cpcv } : {}),
+    ...(run.robustness ? { robustness: run.robustness } : {}),
+    ...(run.search ? { search: run.search } : {}),
+    ...(kept ? { runs: kept.map((r) => ({ params: r.params, metrics: r.metrics, ...(r.trades ? { trades: r.trades } : {}) })) } : {}),
+    ...(run.failures.length > 0 ? { failures: run.failures.map((f) => ({ params: f.params, error: f.error })) } : {}),
   };
 }
 

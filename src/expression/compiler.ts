@@ -101,25 +101,31 @@ function unaryFn(op: 'neg' | 'pos' | 'not', a: Fn, text: string, col: number, so
 
 function binaryFn(op: BinaryOp, a: Fn, b: Fn, text: string, col: number, source: string): Fn {
   const err = (message: string): ExpressionError => new ExpressionError(message, col, source);
-  const notNumbers = (x: ExprValue, y: ExprValue): never => {
-    const hint = op === '+' && typeof x === 'string' && typeof y === 'string' ? " ('+' does not concatenate strings)" : '';
-    throw err(`operator '${text}' at column ${col} needs two numbers, found ${typeName(x)} and ${typeName(y)}${hint}`);
-  };
-  const notFinite = (r: number): never => {
-    throw err(`result of '${text}' at column ${col} is not a finite number (${r})`);
-  };
-  const divisionByZero = (): never => {
-    throw err(`division by zero at column ${col}`);
-  };
-  const notComparable = (x: ExprValue, y: ExprValue): never => {
-    throw err(`operator '${text}' at column ${col} needs two numbers or two strings, found ${typeName(x)} and ${typeName(y)}`);
-  };
+  switch (op) {
+    case 'or':
+    case 'and':
+      return logicalFn(op, a, b, text, col, err);
+    case '==':
+      return (lookup) => a(lookup) === b(lookup);
+    case '!=':
+      return (lookup) => a(lookup) !== b(lookup);
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return orderFn(op, a, b, text, col, err);
+    default:
+      return arithmeticFn(op, a, b, text, col, err);
+  }
+}
+
+type ErrorAt = (message: string) => ExpressionError;
+
+/** `and`, `or`: booleans only, short-circuit. */
+function logicalFn(op: 'or' | 'and', a: Fn, b: Fn, text: string, col: number, err: ErrorAt): Fn {
   const notBoolean = (v: ExprValue, side: string): never => {
     throw err(`operator '${text}' at column ${col} needs booleans, found ${typeName(v)} on the ${side}`);
   };
-  /** Both numbers, or both strings: the operands may be compared with < <= > >=. */
-  const comparable = (x: ExprValue, y: ExprValue): boolean => (typeof x === 'number' ? typeof y === 'number' : typeof x === 'string' && typeof y === 'string');
-
   switch (op) {
     case 'or':
       return (lookup) => {
@@ -139,10 +145,17 @@ function binaryFn(op: BinaryOp, a: Fn, b: Fn, text: string, col: number, source:
         if (typeof y !== 'boolean') return notBoolean(y, 'right');
         return y;
       };
-    case '==':
-      return (lookup) => a(lookup) === b(lookup);
-    case '!=':
-      return (lookup) => a(lookup) !== b(lookup);
+  }
+}
+
+/** `< <= > >=`: two numbers or two strings. */
+function orderFn(op: '<' | '<=' | '>' | '>=', a: Fn, b: Fn, text: string, col: number, err: ErrorAt): Fn {
+  const notComparable = (x: ExprValue, y: ExprValue): never => {
+    throw err(`operator '${text}' at column ${col} needs two numbers or two strings, found ${typeName(x)} and ${typeName(y)}`);
+  };
+  /** Both numbers, or both strings: the operands may be compared with < <= > >=. */
+  const comparable = (x: ExprValue, y: ExprValue): boolean => (typeof x === 'number' ? typeof y === 'number' : typeof x === 'string' && typeof y === 'string');
+  switch (op) {
     case '<':
       return (lookup) => {
         const x = a(lookup);
@@ -171,6 +184,22 @@ function binaryFn(op: BinaryOp, a: Fn, b: Fn, text: string, col: number, source:
         if (!comparable(x, y)) return notComparable(x, y);
         return (x as number) >= (y as number);
       };
+  }
+}
+
+/** `+ - * / %`: numbers only, a finite result, no division by zero. */
+function arithmeticFn(op: '+' | '-' | '*' | '/' | '%', a: Fn, b: Fn, text: string, col: number, err: ErrorAt): Fn {
+  const notNumbers = (x: ExprValue, y: ExprValue): never => {
+    const hint = op === '+' && typeof x === 'string' && typeof y === 'string' ? " ('+' does not concatenate strings)" : '';
+    throw err(`operator '${text}' at column ${col} needs two numbers, found ${typeName(x)} and ${typeName(y)}${hint}`);
+  };
+  const notFinite = (r: number): never => {
+    throw err(`result of '${text}' at column ${col} is not a finite number (${r})`);
+  };
+  const divisionByZero = (): never => {
+    throw err(`division by zero at column ${col}`);
+  };
+  switch (op) {
     case '+':
       return (lookup) => {
         const x = a(lookup);

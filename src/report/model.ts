@@ -255,94 +255,25 @@ async function phaseReport(
   const reloadedBest = best !== null && bestRecord !== dataRecord ? await dataOf(bestRecord) : reloaded;
   const bestData = reloadedBest && 'data' in reloadedBest ? reloadedBest.data : null;
 
-  let scope: PhaseReport['scope'] = null;
-  let params: string[] = [];
-  let leaderboard: LeaderRow[] = [];
-  let histogram: Histogram | null = null;
-  const heatmap = { axes: [] as Axis[], tooMany: [] as string[], pairs: [] as HeatmapPair[] };
-  if (window !== null && window !== undefined) {
-    const s: Scope = { phase: stored, window: [window[0], window[1]] };
-    const where = segment
-      ? kFold !== null
-        ? `a train segment of fold ${kFold.folds.at(-1)!.fold} (its folds' sets are chosen on all their segments combined), `
-        : `a train segment of split ${lastSplit!.split} (its splits' sets are chosen on all their segments combined), `
-      : stored !== name
-        ? `${stored}: `
-        : '';
-    const label = `${where}${scopeLabel(result?.sequence ?? '', windows, window, dataRecord, data)}`;
-    scope = { ...s, label, counts: query.counts(s, objective.metric) };
-    params = query.paramNames(s);
-    leaderboard = query.leaderboard(s, objective);
-    query.openScope(s, objective.metric, params);
-    histogram = query.histogram();
-    for (const p of params) {
-      const axis = query.axis(p);
-      if (axis === null) heatmap.tooMany.push(p);
-      else heatmap.axes.push(axis);
-    }
-    for (let i = 0; i < heatmap.axes.length; i++) {
-      for (let j = i + 1; j < heatmap.axes.length; j++) {
-        const x = heatmap.axes[i];
-        const y = heatmap.axes[j];
-        heatmap.pairs.push(
-          query.heatmap(
-            objective,
-            x,
-            y,
-            best?.params ?? null,
-            params.filter((p) => p !== x.name && p !== y.name),
-          ),
-        );
-      }
-    }
-  }
-
-  let bestCurve: PhaseReport['bestCurve'] = null;
-  if (best !== null) {
-    if (result?.sequence === 'k_fold')
-      bestCurve = {
-        reason: "a k_fold phase chooses a set per fold on its combined train segments; the folds' out-of-sample metrics are in the JSON result (k_fold.folds)",
-      };
-    else if (result?.sequence === 'cpcv')
-      bestCurve = { reason: "a cpcv phase chooses a set per split on its combined train segments; the paths' out-of-sample equity is below (cpcv.paths)" };
-    else if (bestRun === undefined) bestCurve = { reason: 'run.json does not record the best set to re-run (a run made before reports existed)' };
-    else if (bestData === null) bestCurve = { reason: (reloadedBest as { reason: string }).reason };
-    else {
-      try {
-        const curve = await rerunBest(contents.record, bestRun, bestData);
-        const times = curve.time;
-        bestCurve = {
-          equity: downsample(times, curve.equity),
-          drawdown: downsample(times, drawdownOf(curve.equity)),
-          bars: curve.equity.length,
-          trades: curve.trades.slice(0, TRADE_ROWS),
-          tradesTotal: curve.trades.length,
-          storedFinalEquity: best.metrics.final_equity,
-          metrics: curve.metrics,
-        };
-      } catch (error) {
-        bestCurve = { reason: `re-running the best set failed: ${error instanceof Error ? error.message : String(error)}` };
-      }
-    }
-  }
-
-  let walkForward: PhaseReport['walkForward'] = null;
-  const wf = result?.walk_forward as
-    { oos_equity: number[]; oos_metrics: MetricsJson; efficiency: number | null; stability: Record<string, ParamStability> } | undefined;
-  if (wf !== undefined && windows !== null) {
-    // The stitched equity has one value per test bar, windows in order.
-    const testBars = windows.flatMap((w) => Array.from({ length: w.test[1] - w.test[0] }, (_, i) => w.test[0] + i));
-    const timeAxis = data !== null && testBars.length === wf.oos_equity.length;
-    const x = timeAxis ? testBars.map((i) => data.time[i]) : wf.oos_equity.map((_, i) => i);
-    walkForward = {
-      equity: downsample(x, wf.oos_equity),
-      bars: wf.oos_equity.length,
-      timeAxis,
-      metrics: wf.oos_metrics,
-      efficiency: wf.efficiency,
-      stability: wf.stability,
-    };
-  }
+  const where = segment
+    ? kFold !== null
+      ? `a train segment of fold ${kFold.folds.at(-1)!.fold} (its folds' sets are chosen on all their segments combined), `
+      : `a train segment of split ${lastSplit!.split} (its splits' sets are chosen on all their segments combined), `
+    : stored !== name
+      ? `${stored}: `
+      : '';
+  const { scope, params, leaderboard, histogram, heatmap } =
+    window !== null && window !== undefined
+      ? trialsView(
+          query,
+          { phase: stored, window: [window[0], window[1]] },
+          `${where}${scopeLabel(result?.sequence ?? '', windows, window, dataRecord, data)}`,
+          objective,
+          best,
+        )
+      : { scope: null, params: [], leaderboard: [], histogram: null, heatmap: { axes: [], tooMany: [], pairs: [] } };
+  const bestCurve = best === null ? null : await bestCurveOf(contents, result, best, bestRun, bestData, reloadedBest);
+  const walkForward = walkForwardOf(result, windows, data);
 
   return {
     name,
@@ -371,6 +302,96 @@ async function phaseReport(
       ? { total: result.signals.length, created: result.signals.filter((s) => s.status === 'created').length, rows: result.signals.slice(0, SIGNAL_ROWS) }
       : null,
     failures: query.failures(name, result?.compose !== undefined),
+  };
+}
+
+/** The stored trials of one scope (a phase's label on one window): counts, leaderboard, histogram, heatmaps. */
+function trialsView(
+  query: TrialsQuery,
+  s: Scope,
+  label: string,
+  objective: ReturnType<typeof objectiveOfPlain>,
+  best: PhaseJson['best'] | null,
+): Pick<PhaseReport, 'scope' | 'params' | 'leaderboard' | 'histogram' | 'heatmap'> {
+  const scope = { ...s, label, counts: query.counts(s, objective.metric) };
+  const params = query.paramNames(s);
+  const leaderboard = query.leaderboard(s, objective);
+  query.openScope(s, objective.metric, params);
+  const histogram = query.histogram();
+  const heatmap = { axes: [] as Axis[], tooMany: [] as string[], pairs: [] as HeatmapPair[] };
+  for (const p of params) {
+    const axis = query.axis(p);
+    if (axis === null) heatmap.tooMany.push(p);
+    else heatmap.axes.push(axis);
+  }
+  for (let i = 0; i < heatmap.axes.length; i++) {
+    for (let j = i + 1; j < heatmap.axes.length; j++) {
+      const x = heatmap.axes[i];
+      const y = heatmap.axes[j];
+      heatmap.pairs.push(
+        query.heatmap(
+          objective,
+          x,
+          y,
+          best?.params ?? null,
+          params.filter((p) => p !== x.name && p !== y.name),
+        ),
+      );
+    }
+  }
+  return { scope, params, leaderboard, histogram, heatmap };
+}
+
+/** The best set re-run for its equity and trades, or why it is not shown. */
+async function bestCurveOf(
+  contents: RunDirectoryContents,
+  result: PhaseJson | undefined,
+  best: NonNullable<PhaseJson['best']>,
+  bestRun: NonNullable<RunDirectoryContents['record']['best_runs']>[number] | undefined,
+  bestData: MarketData | null,
+  reloadedBest: ReloadedData | null,
+): Promise<PhaseReport['bestCurve']> {
+  if (result?.sequence === 'k_fold')
+    return {
+      reason: "a k_fold phase chooses a set per fold on its combined train segments; the folds' out-of-sample metrics are in the JSON result (k_fold.folds)",
+    };
+  if (result?.sequence === 'cpcv')
+    return { reason: "a cpcv phase chooses a set per split on its combined train segments; the paths' out-of-sample equity is below (cpcv.paths)" };
+  if (bestRun === undefined) return { reason: 'run.json does not record the best set to re-run (a run made before reports existed)' };
+  if (bestData === null) return { reason: (reloadedBest as { reason: string }).reason };
+  try {
+    const curve = await rerunBest(contents.record, bestRun, bestData);
+    const times = curve.time;
+    return {
+      equity: downsample(times, curve.equity),
+      drawdown: downsample(times, drawdownOf(curve.equity)),
+      bars: curve.equity.length,
+      trades: curve.trades.slice(0, TRADE_ROWS),
+      tradesTotal: curve.trades.length,
+      storedFinalEquity: best.metrics.final_equity,
+      metrics: curve.metrics,
+    };
+  } catch (error) {
+    return { reason: `re-running the best set failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/** A walk-forward phase's stitched out-of-sample equity (on the test bars' times when the data is at hand). */
+function walkForwardOf(result: PhaseJson | undefined, windows: PhaseJson['windows'] | null, data: MarketData | null): PhaseReport['walkForward'] {
+  const wf = result?.walk_forward as
+    { oos_equity: number[]; oos_metrics: MetricsJson; efficiency: number | null; stability: Record<string, ParamStability> } | undefined;
+  if (wf === undefined || windows === null || windows === undefined) return null;
+  // The stitched equity has one value per test bar, windows in order.
+  const testBars = windows.flatMap((w) => Array.from({ length: w.test[1] - w.test[0] }, (_, i) => w.test[0] + i));
+  const timeAxis = data !== null && testBars.length === wf.oos_equity.length;
+  const x = timeAxis ? testBars.map((i) => data.time[i]) : wf.oos_equity.map((_, i) => i);
+  return {
+    equity: downsample(x, wf.oos_equity),
+    bars: wf.oos_equity.length,
+    timeAxis,
+    metrics: wf.oos_metrics,
+    efficiency: wf.efficiency,
+    stability: wf.stability,
   };
 }
 

@@ -106,18 +106,28 @@ export async function runAdaptiveSearch(
   options: SearchOptions,
   combine: boolean,
 ): Promise<SearchOutcome> {
-  const started = performance.now();
+  const search = new AdaptiveSearch(phase, data, list, executor, options, combine);
+  if (options.resume && options.results !== null) await search.restore(options.results);
+  await search.proposeAll();
+  return search.outcome();
+}
+
+/** The rungs of a search: each fraction's history prefix, plan and reducer (one rung, the whole window, without a pruner). */
+function rungsOf(
+  phase: ValidatedPhase,
+  data: MarketData,
+  list: readonly BarWindow[],
+  executor: Executor,
+  options: SearchOptions,
+  combine: boolean,
+  report: readonly MetricName[],
+): Rung[] {
   const config = phase.config;
-  const search = config.search!;
   const objective = objectiveOf(config);
-  const objectives = objectivesOf(config);
-  const report = objectives.map((o) => o.metric);
-  const m = report.length;
   const periodsPerYear = config.periods_per_year ?? inferPeriodsPerYear(data.time);
-  const fractions = search.pruner?.rungs ?? [1];
-  const keep = search.pruner?.keep ?? 1;
+  const fractions = config.search!.pruner?.rungs ?? [1];
   const last = fractions.length - 1;
-  const rungs: Rung[] = fractions.map((fraction, r) => {
+  return fractions.map((fraction, r) => {
     const windows = r === last ? list : prefixWindows(list, fraction);
     const base = planOf(phase, data.hash, windows, combine, options, periodsPerYear);
     const plan: SearchPlan = { ...base, blocks: r === last ? base.blocks : null, report };
@@ -134,39 +144,181 @@ export async function runAdaptiveSearch(
       count: 0,
     };
   });
-  const final = rungs[last];
-  if (options.resume && options.results !== null) {
-    for (const rung of rungs) {
-      const restored = await options.results.restore(rung.ref, data.hash);
+}
+
+/** One adaptive search's state, from its first proposal to its outcome. */
+class AdaptiveSearch {
+  private readonly started = performance.now();
+  private readonly search: NonNullable<Config['search']>;
+  private readonly objective: ReturnType<typeof objectiveOf>;
+  private readonly objectives: { metric: MetricName; direction: 'max' | 'min' }[];
+  private readonly report: MetricName[];
+  private readonly keep: number;
+  private readonly rungs: Rung[];
+  private readonly last: number;
+  private readonly final: Rung;
+  private readonly budget: number;
+  private readonly proposer: Proposer;
+  private readonly space: PointSpace;
+  private readonly size: number;
+  private readonly dispatcher: Dispatcher;
+  private readonly sizer: BatchSizer;
+  private readonly deadline: number;
+  private readonly log: TrialLog = { trial: [], losses: [], status: [] };
+  private readonly marks: Promise<void>[] = [];
+  private evaluated = 0;
+  private restoredRows = 0;
+  private interrupted = false;
+  private stopped: SearchJson['stopped'] = 'budget';
+  private batches = 0;
+
+  constructor(
+    private readonly phase: ValidatedPhase,
+    private readonly data: MarketData,
+    private readonly list: readonly BarWindow[],
+    private readonly executor: Executor,
+    private readonly options: SearchOptions,
+    combine: boolean,
+  ) {
+    const config = phase.config;
+    const search = config.search!;
+    this.search = search;
+    this.objective = objectiveOf(config);
+    this.objectives = objectivesOf(config);
+    this.report = this.objectives.map((o) => o.metric);
+    this.keep = search.pruner?.keep ?? 1;
+    this.rungs = rungsOf(phase, data, list, executor, options, combine, this.report);
+    this.last = this.rungs.length - 1;
+    this.final = this.rungs[this.last];
+    this.budget = plannedPoints(phase);
+    const { proposer, space } = proposerOf(phase, this.budget, options.window ?? 0);
+    this.proposer = proposer;
+    this.space = space;
+    this.size = proposer.batch ?? (search.method === 'tpe' ? (search.batch ?? DEFAULT_TPE_BATCH) : this.budget);
+    this.dispatcher = options.dispatcher ?? Dispatcher.for(executor.concurrency);
+    this.sizer = options.sizer ?? new BatchSizer();
+    this.deadline = search.timeout === undefined ? Infinity : this.started + 1000 * timeoutSeconds(search.timeout);
+  }
+
+  /** Resume: the metrics the store holds for each rung's plan. */
+  async restore(results: NonNullable<SearchOptions['results']>): Promise<void> {
+    for (const rung of this.rungs) {
+      const restored = await results.restore(rung.ref, this.data.hash);
       if (restored.stored !== null && restored.stored.length > 0) rung.known = new Map(restored.stored.map((s) => [s.trial, s.metrics]));
     }
   }
-  const budget = plannedPoints(phase);
-  const { proposer, space } = proposerOf(phase, budget, options.window ?? 0);
-  const size = proposer.batch ?? (search.method === 'tpe' ? (search.batch ?? DEFAULT_TPE_BATCH) : budget);
-  const dispatcher = options.dispatcher ?? Dispatcher.for(executor.concurrency);
-  const sizer = options.sizer ?? new BatchSizer();
-  const deadline = search.timeout === undefined ? Infinity : started + 1000 * timeoutSeconds(search.timeout);
-  const log: TrialLog = { trial: [], losses: [], status: [] };
-  const failures: FailedTrial[] = [];
-  const marks: Promise<void>[] = [];
-  let evaluated = 0;
-  let restoredRows = 0;
-  let interrupted = false;
-  let stopped: SearchJson['stopped'] = 'budget';
-  let batches = 0;
-  const progress = (): void =>
-    options.progress?.(evaluated * list.length, failures.length + rungs.reduce((a, r) => a + r.reducer.failures.length, 0), final.reducer.leaderboard.best);
-  const valuesOf = (metrics: MetricsJson): Float64Array => {
-    const out = new Float64Array(m);
-    reportedValues(metrics, report, objective, out, 0);
-    return out;
-  };
-  const lossesOf = (values: Float64Array | null): Float64Array | null =>
-    values === null ? null : Float64Array.from(values, (v, j) => (objectives[j].direction === 'max' ? -v : v));
 
-  /** A rung's points evaluated (stored ones read), by point: reported values, or null: failed. */
-  const evaluate = async (rung: Rung, r: number, points: readonly number[]): Promise<Map<number, Float64Array | null> | null> => {
+  /** Batch after batch until the budget, the deadline, convergence or an interrupt. */
+  async proposeAll(): Promise<void> {
+    const { options, proposer, search, log } = this;
+    for (let done = 0; ;) {
+      if (options.signal?.aborted) {
+        this.interrupted = true;
+        this.stopped = 'interrupted';
+        break;
+      }
+      if (done >= this.budget) break;
+      if (performance.now() >= this.deadline) {
+        this.stopped = 'timeout';
+        break;
+      }
+      if (proposer.converged) {
+        this.stopped = search.method === 'grid' || search.method === 'random' ? 'budget' : 'converged';
+        break;
+      }
+      const points = proposer.propose(this.batches++, Math.min(this.size, this.budget - done));
+      if (points.length === 0) continue;
+      const told = await this.cohort(points);
+      if (told === null) {
+        this.interrupted = true;
+        this.stopped = 'interrupted';
+        break;
+      }
+      // Told in proposal order, so the history does not depend on which rung decided a trial.
+      const order = new Map(points.map((k, i) => [k, i]));
+      told.sort((a, b) => order.get(a.point)! - order.get(b.point)!);
+      proposer.tell(told);
+      for (const t of told) {
+        log.trial.push(t.point);
+        log.losses.push(t.losses);
+        log.status.push(t.losses === null ? 'failed' : t.prunedAt !== null ? 'pruned' : Number.isNaN(t.losses[0]) ? 'infeasible' : 'complete');
+      }
+      done += told.length;
+    }
+  }
+
+  /** Settles the rungs and puts the phase's outcome together: results, robustness, the search's JSON. */
+  async outcome(): Promise<SearchOutcome> {
+    const { options, phase, search, rungs, final, list } = this;
+    const failures: FailedTrial[] = [];
+    await Promise.all(this.marks);
+    for (const rung of rungs) await rung.reducer.settle();
+    for (const rung of rungs) failures.push(...rung.reducer.failures);
+    if (this.restoredRows > 0) options.onRestored?.(this.restoredRows);
+    const reducer = final.reducer;
+    const results = options.keepAll && options.results !== null ? await options.results.runs(options.label, list, options.storeTrades) : null;
+    const settings = robustnessSettings(phase.config);
+    const robustness =
+      settings !== null && options.results !== null && !this.interrupted && reducer.trials >= 2
+        ? await searchRobustness(
+            final.ref,
+            final.search,
+            this.data,
+            settings,
+            options.results,
+            reducer.leaderboard,
+            this.executor,
+            this.dispatcher,
+            options.priority ?? 0,
+          )
+        : null;
+    const json = searchJson({
+      method: search.method,
+      budget: this.budget,
+      batch: this.proposer.batch ?? (search.method === 'tpe' ? this.size : null),
+      batches: this.batches,
+      seed: search.seed,
+      stream: options.window ?? 0,
+      stopped: this.stopped,
+      objectives: this.objectives,
+      rungs: search.pruner
+        ? rungs.map((r) => ({ fraction: r.fraction, bars: r.windows.reduce((a, w) => a + w.end - w.start, 0), trials: r.count, promoted: r.promoted }))
+        : null,
+      log: this.log,
+      space: this.space,
+      params: (k) => trialPoint(phase, k).params,
+    });
+    return {
+      results,
+      trials: this.log.trial.length * list.length,
+      failures,
+      leaderboard: reducer.leaderboard,
+      interrupted: this.interrupted,
+      plan: final.ref,
+      robustness,
+      search: json,
+    };
+  }
+
+  private progress(): void {
+    const failed = this.rungs.reduce((a, r) => a + r.reducer.failures.length, 0);
+    this.options.progress?.(this.evaluated * this.list.length, failed, this.final.reducer.leaderboard.best);
+  }
+
+  private valuesOf(metrics: MetricsJson): Float64Array {
+    const out = new Float64Array(this.report.length);
+    reportedValues(metrics, this.report, this.objective, out, 0);
+    return out;
+  }
+
+  private lossesOf(values: Float64Array | null): Float64Array | null {
+    return values === null ? null : Float64Array.from(values, (v, j) => (this.objectives[j].direction === 'max' ? -v : v));
+  }
+
+  /** A rung's points evaluated (stored ones read), by point: reported values, or null: failed; null when interrupted. */
+  private async evaluate(rung: Rung, r: number, points: readonly number[]): Promise<Map<number, Float64Array | null> | null> {
+    const { phase, data, executor, options, sizer, dispatcher } = this;
+    const m = this.report.length;
     const out = new Map<number, Float64Array | null>();
     const toRun: number[] = [];
     rung.count += points.length;
@@ -176,10 +328,10 @@ export async function runAdaptiveSearch(
         toRun.push(k);
         continue;
       }
-      out.set(k, valuesOf(metrics));
-      restoredRows += rung.windows.length;
-      if (r === last) rung.reducer.restore(1, [{ trial: k, params: trialPoint(phase, k).params, metrics } satisfies TopEntry]);
-      if (r === 0) evaluated++;
+      out.set(k, this.valuesOf(metrics));
+      this.restoredRows += rung.windows.length;
+      if (r === this.last) rung.reducer.restore(1, [{ trial: k, params: trialPoint(phase, k).params, metrics } satisfies TopEntry]);
+      if (r === 0) this.evaluated++;
     }
     const barsPerPoint = rung.windows.reduce((a, w) => a + w.end, 0);
     const run = isolating(
@@ -207,13 +359,13 @@ export async function runAdaptiveSearch(
           for (const reply of outcome.replies) {
             const ids = reply.evaluated!;
             for (let j = 0; j < ids.length; j++) out.set(ids[j], reply.values!.slice(j * m, (j + 1) * m));
-            if (r === 0) evaluated += ids.length;
+            if (r === 0) this.evaluated += ids.length;
           }
           for (const f of outcome.failures) {
-            if (!out.has(f.trial) && r === 0) evaluated++;
+            if (!out.has(f.trial) && r === 0) this.evaluated++;
             out.set(f.trial, null);
           }
-          progress();
+          this.progress();
         },
         (error: unknown) => {
           release();
@@ -224,18 +376,19 @@ export async function runAdaptiveSearch(
     }
     await inFlight.drain();
     return stop ? null : out;
-  };
+  }
 
   /** One batch through every rung: its trials as the sampler is told them, or null when interrupted. */
-  const cohort = async (points: readonly number[]): Promise<Told[] | null> => {
+  private async cohort(points: readonly number[]): Promise<Told[] | null> {
+    const { rungs, last, options } = this;
     const told: Told[] = [];
     let alive = points;
     for (let r = 0; r <= last; r++) {
       const rung = rungs[r];
-      const values = await evaluate(rung, r, alive);
+      const values = await this.evaluate(rung, r, alive);
       if (values === null) return null;
       if (r === last) {
-        for (const k of alive) told.push({ point: k, losses: lossesOf(values.get(k) ?? null), prunedAt: null });
+        for (const k of alive) told.push({ point: k, losses: this.lossesOf(values.get(k) ?? null), prunedAt: null });
         break;
       }
       const next: number[] = [];
@@ -243,10 +396,10 @@ export async function runAdaptiveSearch(
       for (const k of alive) {
         const v = values.get(k) ?? null;
         if (v === null) told.push({ point: k, losses: null, prunedAt: null });
-        else rung.ranked.push({ loss: Number.isNaN(v[0]) ? Infinity : lossesOf(v)![0], point: k });
+        else rung.ranked.push({ loss: Number.isNaN(v[0]) ? Infinity : this.lossesOf(v)![0], point: k });
       }
       rung.ranked.sort((a, b) => a.loss - b.loss || a.point - b.point);
-      const cut = Math.ceil(keep * rung.ranked.length);
+      const cut = Math.ceil(this.keep * rung.ranked.length);
       const top = new Set<number>();
       for (let i = 0; i < cut; i++) top.add(rung.ranked[i].point);
       for (const k of alive) {
@@ -255,85 +408,13 @@ export async function runAdaptiveSearch(
         if (top.has(k)) next.push(k);
         else {
           pruned.push(k);
-          told.push({ point: k, losses: lossesOf(v), prunedAt: r });
+          told.push({ point: k, losses: this.lossesOf(v), prunedAt: r });
         }
       }
       rung.promoted += next.length;
-      if (pruned.length > 0 && options.results !== null) marks.push(options.results.markPruned(options.label, rung.windows, Float64Array.from(pruned)));
+      if (pruned.length > 0 && options.results !== null) this.marks.push(options.results.markPruned(options.label, rung.windows, Float64Array.from(pruned)));
       alive = next;
     }
     return told;
-  };
-
-  for (let done = 0; ;) {
-    if (options.signal?.aborted) {
-      interrupted = true;
-      stopped = 'interrupted';
-      break;
-    }
-    if (done >= budget) break;
-    if (performance.now() >= deadline) {
-      stopped = 'timeout';
-      break;
-    }
-    if (proposer.converged) {
-      stopped = search.method === 'grid' || search.method === 'random' ? 'budget' : 'converged';
-      break;
-    }
-    const points = proposer.propose(batches++, Math.min(size, budget - done));
-    if (points.length === 0) continue;
-    const told = await cohort(points);
-    if (told === null) {
-      interrupted = true;
-      stopped = 'interrupted';
-      break;
-    }
-    // Told in proposal order, so the history does not depend on which rung decided a trial.
-    const order = new Map(points.map((k, i) => [k, i]));
-    told.sort((a, b) => order.get(a.point)! - order.get(b.point)!);
-    proposer.tell(told);
-    for (const t of told) {
-      log.trial.push(t.point);
-      log.losses.push(t.losses);
-      log.status.push(t.losses === null ? 'failed' : t.prunedAt !== null ? 'pruned' : Number.isNaN(t.losses[0]) ? 'infeasible' : 'complete');
-    }
-    done += told.length;
   }
-  await Promise.all(marks);
-  for (const rung of rungs) await rung.reducer.settle();
-  for (const rung of rungs) failures.push(...rung.reducer.failures);
-  if (restoredRows > 0) options.onRestored?.(restoredRows);
-  const reducer = final.reducer;
-  const results = options.keepAll && options.results !== null ? await options.results.runs(options.label, list, options.storeTrades) : null;
-  const settings = robustnessSettings(config);
-  const robustness =
-    settings !== null && options.results !== null && !interrupted && reducer.trials >= 2
-      ? await searchRobustness(final.ref, final.search, data, settings, options.results, reducer.leaderboard, executor, dispatcher, options.priority ?? 0)
-      : null;
-  const json = searchJson({
-    method: search.method,
-    budget,
-    batch: proposer.batch ?? (search.method === 'tpe' ? size : null),
-    batches,
-    seed: search.seed,
-    stream: options.window ?? 0,
-    stopped,
-    objectives,
-    rungs: search.pruner
-      ? rungs.map((r) => ({ fraction: r.fraction, bars: r.windows.reduce((a, w) => a + w.end - w.start, 0), trials: r.count, promoted: r.promoted }))
-      : null,
-    log,
-    space,
-    params: (k) => trialPoint(phase, k).params,
-  });
-  return {
-    results,
-    trials: log.trial.length * list.length,
-    failures,
-    leaderboard: reducer.leaderboard,
-    interrupted,
-    plan: final.ref,
-    robustness,
-    search: json,
-  };
 }

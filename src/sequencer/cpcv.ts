@@ -66,37 +66,7 @@ export async function runCpcv(
         ...(outcome.robustness !== null ? { robustness: compactRobustness(outcome.robustness) } : {}),
         ...(outcome.search ? { search: compactSearch(outcome.search) } : {}),
       }));
-  const paths: CpcvPath[] = [];
-  const pathEquity: number[][] = [];
-  if (!interrupted) {
-    layout.paths.forEach((splitOfGroup, p) => {
-      const acc = new MetricsAccumulator(capital);
-      const equity: number[] = [];
-      let level = capital;
-      splitOfGroup.forEach((si, j) => {
-        const reply = runs[si].tests[layout.splits[si].test.indexOf(j)];
-        const bounds = layout.groupBounds[j];
-        if (reply === null || reply.curve === null) {
-          for (let i = bounds.start; i < bounds.end; i++) {
-            acc.onBar(level, false);
-            equity.push(level);
-          }
-          return;
-        }
-        const scale = level / capital;
-        for (const t of reply.trades ?? []) acc.onTrade(t.pnl * scale);
-        const curve = reply.curve;
-        for (let i = 0; i < curve.equity.length; i++) {
-          const e = curve.equity[i] * scale;
-          acc.onBar(e, curve.exposed[i] === 1);
-          equity.push(e);
-        }
-        level = curve.equity[curve.equity.length - 1] * scale;
-      });
-      paths.push({ path: p + 1, splits: splitOfGroup.map((si) => si + 1), metrics: metricsJson(acc.finish(periodsPerYear)) });
-      pathEquity.push(equity);
-    });
-  }
+  const { paths, pathEquity } = interrupted ? { paths: [], pathEquity: [] } : stitchPaths(layout, runs, capital, periodsPerYear);
   return {
     sequence: 'cpcv',
     ...combinedSearches(
@@ -122,4 +92,46 @@ export async function runCpcv(
       stability: stabilityOf(splits),
     },
   };
+}
+
+/**
+ * The C(g−1, t−1) backtest paths: for each group, the test run of the split the path takes,
+ * compounded on the previous group's end; a group without a run stays in cash.
+ */
+function stitchPaths(
+  layout: ReturnType<typeof cpcvLayout>,
+  runs: readonly { readonly tests: readonly (TestReply | null)[] }[],
+  capital: number,
+  periodsPerYear: number,
+): { paths: CpcvPath[]; pathEquity: number[][] } {
+  const paths: CpcvPath[] = [];
+  const pathEquity: number[][] = [];
+  layout.paths.forEach((splitOfGroup, p) => {
+    const acc = new MetricsAccumulator(capital);
+    const equity: number[] = [];
+    let level = capital;
+    splitOfGroup.forEach((si, j) => {
+      const reply = runs[si].tests[layout.splits[si].test.indexOf(j)];
+      const bounds = layout.groupBounds[j];
+      if (reply === null || reply.curve === null) {
+        for (let i = bounds.start; i < bounds.end; i++) {
+          acc.onBar(level, false);
+          equity.push(level);
+        }
+        return;
+      }
+      const scale = level / capital;
+      for (const t of reply.trades ?? []) acc.onTrade(t.pnl * scale);
+      const curve = reply.curve;
+      for (let i = 0; i < curve.equity.length; i++) {
+        const e = curve.equity[i] * scale;
+        acc.onBar(e, curve.exposed[i] === 1);
+        equity.push(e);
+      }
+      level = curve.equity[curve.equity.length - 1] * scale;
+    });
+    paths.push({ path: p + 1, splits: splitOfGroup.map((si) => si + 1), metrics: metricsJson(acc.finish(periodsPerYear)) });
+    pathEquity.push(equity);
+  });
+  return { paths, pathEquity };
 }

@@ -4,7 +4,7 @@ import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
 import { MetricsAccumulator } from '../metrics/accumulator.js';
 import { metricsJson } from '../contract.js';
-import type { TrialResult } from '../types.js';
+import type { BarWindow, TrialResult } from '../types.js';
 import { aggregate } from './aggregate.js';
 import {
   stabilityOf,
@@ -75,25 +75,8 @@ export async function runWalkForward(
     }
     const best = outcome.leaderboard.best?.item ?? null;
     const test = { start: w.test[0], end: w.test[1] };
-    if (best !== null && r !== null) {
-      if (best.metrics.cagr !== null) inSampleCagr.push(best.metrics.cagr);
-      const curve = r.curve!;
-      const scale = level / capital;
-      // Trades close inside the window, so their pnl scales with the level the window starts from.
-      for (const t of r.trades ?? []) oos.onTrade(t.pnl * scale);
-      for (let i = 0; i < curve.equity.length; i++) {
-        const e = curve.equity[i] * scale;
-        oos.onBar(e, curve.exposed[i] === 1);
-        oosEquity.push(e);
-      }
-      level = curve.equity[curve.equity.length - 1] * scale;
-    } else {
-      // No set qualified: the out-of-sample account stays in cash through this window.
-      for (let i = test.start; i < test.end; i++) {
-        oos.onBar(level, false);
-        oosEquity.push(level);
-      }
-    }
+    if (best !== null && r !== null && best.metrics.cagr !== null) inSampleCagr.push(best.metrics.cagr);
+    level = stitchWindow(oos, oosEquity, level, capital, best !== null ? r : null, test);
     windowResults.push(windowResult(data, { start: w.train[0], end: w.train[1] }, test, best, r?.metrics ?? null, outcome.robustness, outcome.search));
   }
   const oosMetrics = metricsJson(oos.finish(periodsPerYear));
@@ -119,4 +102,29 @@ export async function runWalkForward(
       aggregate: aggregate(windowResults.map((w) => w.test_metrics)),
     },
   };
+}
+
+/**
+ * Appends one window's test run to the stitched out-of-sample account, compounded on `level` (the
+ * previous window's end); without a run (no set qualified) the account stays in cash. Returns the
+ * level the window ends at.
+ */
+function stitchWindow(oos: MetricsAccumulator, oosEquity: number[], level: number, capital: number, r: TestReply | null, test: BarWindow): number {
+  if (r === null) {
+    for (let i = test.start; i < test.end; i++) {
+      oos.onBar(level, false);
+      oosEquity.push(level);
+    }
+    return level;
+  }
+  const curve = r.curve!;
+  const scale = level / capital;
+  // Trades close inside the window, so their pnl scales with the level the window starts from.
+  for (const t of r.trades ?? []) oos.onTrade(t.pnl * scale);
+  for (let i = 0; i < curve.equity.length; i++) {
+    const e = curve.equity[i] * scale;
+    oos.onBar(e, curve.exposed[i] === 1);
+    oosEquity.push(e);
+  }
+  return curve.equity[curve.equity.length - 1] * scale;
 }

@@ -1,4 +1,5 @@
 import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import { PoolExecutor } from '../pool.js';
 import { VERSION } from '../../version.js';
@@ -38,32 +39,68 @@ export interface WorkerServiceOptions {
 export async function runWorkerService(options: WorkerServiceOptions): Promise<void> {
   const log = options.log ?? (() => {});
   await checkRedis(options.url, log);
-  const name = `fanfold-worker-${hostname()}-${process.pid}`;
-  const connection = bullConnection(options.url, name);
-  connection.on('error', (e) => log(`redis: ${e.message}`));
-  const pool = new PoolExecutor({ workers: options.workers });
-  const market = new MarketCache(connection);
-  const plans = new PlanCache(connection);
-  const consumers = new Map<string, Worker>();
-  const refused = new Set<string>();
-  const closing = new Set<Promise<void>>();
-  // Per consumed run: batches running here and when the last one ended (to tell an idle consumer).
-  const activity = new Map<string, { running: number; last: number }>();
-  // Runs found registered without a coordinator (told once each).
-  const orphans = new Set<string>();
-  let clientListRefused = false;
+  await new WorkerService(options, log).run();
+}
 
-  const runJob = async (job: Job<JobData>): Promise<string> => {
+/** One `fanfold worker` process: its Redis connection, its pool and the runs it consumes. */
+class WorkerService {
+  private readonly name = `fanfold-worker-${hostname()}-${process.pid}`;
+  private readonly connection: Redis;
+  private readonly pool: PoolExecutor;
+  private readonly market: MarketCache;
+  private readonly plans: PlanCache;
+  private readonly consumers = new Map<string, Worker>();
+  private readonly refused = new Set<string>();
+  private readonly closing = new Set<Promise<void>>();
+  // Per consumed run: batches running here and when the last one ended (to tell an idle consumer).
+  private readonly activity = new Map<string, { running: number; last: number }>();
+  // Runs found registered without a coordinator (told once each).
+  private readonly orphans = new Set<string>();
+  private clientListRefused = false;
+
+  constructor(
+    private readonly options: WorkerServiceOptions,
+    private readonly log: (line: string) => void,
+  ) {
+    this.connection = bullConnection(options.url, this.name);
+    this.connection.on('error', (e) => log(`redis: ${e.message}`));
+    this.pool = new PoolExecutor({ workers: options.workers });
+    this.market = new MarketCache(this.connection);
+    this.plans = new PlanCache(this.connection);
+  }
+
+  async run(): Promise<void> {
+    const { options, log } = this;
+    log(`fanfold worker ${this.name}: ${options.workers} thread${options.workers === 1 ? '' : 's'}, waiting for runs on ${redactedUrl(options.url)}`);
+    try {
+      while (!options.signal?.aborted) {
+        try {
+          await this.poll();
+        } catch (error) {
+          log(`worker: reading the run registry failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        await sleep(options.pollMs ?? 250, options.signal);
+      }
+      log('worker: stopping; finishing the batches in hand');
+      await Promise.all([...this.consumers.values()].map((w) => w.close()));
+      await Promise.all(this.closing);
+    } finally {
+      await this.pool.close();
+      this.connection.disconnect();
+    }
+  }
+
+  private async runJob(job: Job<JobData>): Promise<string> {
     const data = job.data;
-    if (data.version !== VERSION) throw new Error(`worker ${name} runs fanfold ${VERSION}, the run's coordinator ${data.version}`);
+    if (data.version !== VERSION) throw new Error(`worker ${this.name} runs fanfold ${VERSION}, the run's coordinator ${data.version}`);
     const [bars, plan, skip] = await Promise.all([
-      market.get(data.dataKey, data.dataHash),
-      plans.plan(data.planKey, data.planId),
-      data.skipKey ? plans.skip(data.skipKey) : null,
+      this.market.get(data.dataKey, data.dataHash),
+      this.plans.plan(data.planKey, data.planId),
+      data.skipKey ? this.plans.skip(data.skipKey) : null,
     ]);
     if (data.kind === 'test') {
       return encodeReply(
-        await pool.test(
+        await this.pool.test(
           {
             plan,
             data: bars,
@@ -81,58 +118,59 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
       data.points !== undefined
         ? ({ from: 0, to: 0, points: decodeFloats(data.points) } as const)
         : ({ from: data.from!, to: data.to!, points: null } as const);
-    return encodeReply(await pool.run({ plan, data: bars, range, skip }, 0, data.plugins));
-  };
+    return encodeReply(await this.pool.run({ plan, data: bars, range, skip }, 0, data.plugins));
+  }
 
-  const tracked =
-    (queue: string) =>
-    async (job: Job<JobData>): Promise<string> => {
-      const a = activity.get(queue) ?? { running: 0, last: Date.now() };
+  private tracked(queue: string): (job: Job<JobData>) => Promise<string> {
+    return async (job) => {
+      const a = this.activity.get(queue) ?? { running: 0, last: Date.now() };
       a.running++;
       try {
-        return await runJob(job);
+        return await this.runJob(job);
       } finally {
         a.running--;
         a.last = Date.now();
       }
     };
+  }
 
   /** Names of the clients Redis lists (CLIENT LIST), or null where that is refused (a managed Redis). */
-  const clientNames = async (): Promise<Set<string> | null> => {
-    if (clientListRefused) return null;
+  private async clientNames(): Promise<Set<string> | null> {
+    if (this.clientListRefused) return null;
     try {
-      const list = (await connection.client('LIST')) as string;
+      const list = (await this.connection.client('LIST')) as string;
       return new Set(list.split('\n').flatMap((line) => /(?:^| )name=(\S+)/.exec(line)?.[1] ?? []));
     } catch (error) {
-      clientListRefused = true;
-      log(
+      this.clientListRefused = true;
+      this.log(
         `worker: CLIENT LIST refused (${error instanceof Error ? error.message : String(error)}); runs whose coordinator died are served until they are removed`,
       );
       return null;
     }
-  };
+  }
 
-  const leave = (queue: string, worker: Worker, why: string): void => {
-    consumers.delete(queue);
-    activity.delete(queue);
+  private leave(queue: string, worker: Worker, why: string): void {
+    this.consumers.delete(queue);
+    this.activity.delete(queue);
     // In the background: a batch still running must not hold up discovering other runs (or this
     // one again, should it re-register after a Redis restart or be resumed).
     const closed = worker.close().then(
-      () => log(`worker: run ${queue} ${why}`),
-      (e: unknown) => log(`worker: closing run ${queue}: ${e instanceof Error ? e.message : String(e)}`),
+      () => this.log(`worker: run ${queue} ${why}`),
+      (e: unknown) => this.log(`worker: closing run ${queue}: ${e instanceof Error ? e.message : String(e)}`),
     );
-    closing.add(closed);
-    void closed.finally(() => closing.delete(closed));
-  };
+    this.closing.add(closed);
+    void closed.finally(() => this.closing.delete(closed));
+  }
 
-  const consume = (queue: string): Worker => {
+  private consume(queue: string): Worker {
+    const { options } = this;
     // A connection of its own: BullMQ names a worker's connections after its queue, and the
     // coordinator waits for those names to disappear before deleting the queue.
-    const own = bullConnection(options.url, `${name}-${queue}`);
+    const own = bullConnection(options.url, `${this.name}-${queue}`);
     own.on('error', () => {});
-    const worker = new Worker<JobData, string>(queue, tracked(queue), {
+    const worker = new Worker<JobData, string>(queue, this.tracked(queue), {
       connection: own,
-      name,
+      name: this.name,
       concurrency: options.workers,
       lockDuration: options.lockMs ?? 30_000,
       stalledInterval: options.stalledMs ?? 30_000,
@@ -141,65 +179,48 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
       // short keeps leaving a finished run (and the coordinator's cleanup, which waits for it) quick.
       drainDelay: 1,
     });
-    worker.on('error', (e) => log(`worker ${queue}: ${e.message}`));
-    worker.on('failed', (job, e) => log(`worker ${queue}: batch ${job?.id ?? '?'} failed: ${e.message}`));
+    worker.on('error', (e) => this.log(`worker ${queue}: ${e.message}`));
+    worker.on('failed', (job, e) => this.log(`worker ${queue}: batch ${job?.id ?? '?'} failed: ${e.message}`));
     worker.on('closed', () => own.disconnect());
-    activity.set(queue, { running: 0, last: Date.now() });
+    this.activity.set(queue, { running: 0, last: Date.now() });
     return worker;
-  };
+  }
 
-  const poll = async (): Promise<void> => {
-    const live = new Set(await connection.smembers(QUEUE_REGISTRY));
-    const clients = live.size > 0 ? await clientNames() : null;
+  /** One look at the registry: consume new coordinated runs, leave ended ones and idle orphans. */
+  private async poll(): Promise<void> {
+    const live = new Set(await this.connection.smembers(QUEUE_REGISTRY));
+    const clients = live.size > 0 ? await this.clientNames() : null;
     for (const queue of live) {
       // A run whose coordinator died stays registered (and keeps its queue) for --resume. Batches
       // already queued are still run (a resumed run reuses them); then its consumer is closed, so
       // runs nobody resumes do not pile up idle consumers and connections here.
       const coordinated = clients === null || clients.has(coordinatorClientName(queue));
-      if (coordinated) orphans.delete(queue);
-      const consumer = consumers.get(queue);
+      if (coordinated) this.orphans.delete(queue);
+      const consumer = this.consumers.get(queue);
       if (consumer !== undefined) {
-        const a = activity.get(queue);
+        const a = this.activity.get(queue);
         if (!coordinated && a !== undefined && a.running === 0 && Date.now() - a.last >= ORPHAN_IDLE_MS) {
-          orphans.add(queue);
-          leave(queue, consumer, 'has no coordinator and no batch left here; left until it is resumed');
+          this.orphans.add(queue);
+          this.leave(queue, consumer, 'has no coordinator and no batch left here; left until it is resumed');
         }
         continue;
       }
-      if (refused.has(queue)) continue;
-      const reason = mismatch(await connection.hgetall(runMetaKey(queue)));
+      if (this.refused.has(queue)) continue;
+      const reason = mismatch(await this.connection.hgetall(runMetaKey(queue)));
       if (reason !== null) {
-        refused.add(queue);
-        log(`worker: not taking run ${queue}: ${reason}`);
+        this.refused.add(queue);
+        this.log(`worker: not taking run ${queue}: ${reason}`);
         continue;
       }
       if (!coordinated) {
-        if (!orphans.has(queue)) log(`worker: not taking run ${queue}: no coordinator is connected (it resumes when one is)`);
-        orphans.add(queue);
+        if (!this.orphans.has(queue)) this.log(`worker: not taking run ${queue}: no coordinator is connected (it resumes when one is)`);
+        this.orphans.add(queue);
         continue;
       }
-      consumers.set(queue, consume(queue));
-      log(`worker: taking batches of run ${queue}`);
+      this.consumers.set(queue, this.consume(queue));
+      this.log(`worker: taking batches of run ${queue}`);
     }
-    for (const [queue, worker] of consumers) if (!live.has(queue)) leave(queue, worker, 'ended');
-  };
-
-  log(`fanfold worker ${name}: ${options.workers} thread${options.workers === 1 ? '' : 's'}, waiting for runs on ${redactedUrl(options.url)}`);
-  try {
-    while (!options.signal?.aborted) {
-      try {
-        await poll();
-      } catch (error) {
-        log(`worker: reading the run registry failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      await sleep(options.pollMs ?? 250, options.signal);
-    }
-    log('worker: stopping; finishing the batches in hand');
-    await Promise.all([...consumers.values()].map((w) => w.close()));
-    await Promise.all(closing);
-  } finally {
-    await pool.close();
-    connection.disconnect();
+    for (const [queue, worker] of this.consumers) if (!live.has(queue)) this.leave(queue, worker, 'ended');
   }
 }
 

@@ -1,0 +1,22 @@
+import type { Argv } from 'yargs';
+
+// The options of the commands whose handlers are loaded on use (commands.ts registers them): kept
+// here so that registering them loads nothing heavy.
+
+export function workerOptions<T>(y: Argv<T>) {
+  return y
+    .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL (redis://user:password@host:6379, rediss:// for TLS)' })
+    .option('workers', { type: 'string', describe: "threads of this machine's pool, or 'auto'" })
+    .option('lock-ms', { type: 'number', describe: "job lock duration; a dead worker's batch is requeued after about this long (default 30000)" })
+    .option('stalled-ms', { type: 'number', describe: 'how often to look for batches of dead workers (default 30000)' })
+    .option('poll-ms', { type: 'number', describe: 'how often to look for new and ended runs (default 250)' });
+}
+
+export function traceOptions<T>(y: Argv<T>) {
+  return y
+    .positional('dir', { type: 'string', demandOption: true, describe: 'trace folder' })
+    .option('type', { type: 'string', array: true, describe: 'keep these event types (FILL, ORDER, ...)' })
+    .option('container', { type: 'string', describe: "glob over container names, e.g. 'portfolio*'" })
+    .option('limit', { type: 'number', describe: 'print at most N events' })
+    .option('json', { type: 'boolean', default: false, describe: 'JSON lines instead of a table' });
+}
