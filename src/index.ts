@@ -30,7 +30,7 @@ export { writeReport, type WrittenReport, type ReportModel } from './report/inde
 export { generateSignals, type SignalInfo } from './batch/generate-signals.js';
 export { SignalStore, decodeSignalSet, encodeSignalSet, type SignalSet } from './signals/file.js';
 export { signalKey, resolvedStrategy } from './signals/key.js';
-export { densify, sparsify, type SparseSignal } from './signals/sparse.js';
+export { densify, sparsify, type SparseSignal } from './engine/sparse-signal.js';
 export { EventTracer } from './tracing/tracer.js';
 export { ruleFor, safeSegment, traceFolder, type ContainerTraceSettings, type TraceSettings } from './tracing/settings.js';
 export { readTrace, traceTable, type TraceQuery, type TraceRecord } from './cli/trace-command.js';

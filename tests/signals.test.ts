@@ -11,7 +11,7 @@ import type { BrokerSpec, ParameterSet, RiskSpec, StrategySpec, Trade } from '..
 import { decodeSignalSet, encodeSignalSet, SignalStore } from '../src/signals/file.js';
 import { generateSignals } from '../src/batch/generate-signals.js';
 import { signalKey } from '../src/signals/key.js';
-import { densify, sparsify } from '../src/signals/sparse.js';
+import { densify, sparsify } from '../src/engine/sparse-signal.js';
 import { runBatch } from '../src/topology/run-sets.js';
 import { Topology, type SetResult } from '../src/topology/topology.js';
 import { makeSet } from './helpers.js';

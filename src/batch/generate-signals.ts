@@ -3,7 +3,7 @@ import type { ParameterSet } from '../types.js';
 import { Topology, type TopologyOptions } from '../topology/topology.js';
 import { SignalStore } from '../signals/file.js';
 import { resolvedStrategy, signalKey } from '../signals/key.js';
-import { sparsify } from '../signals/sparse.js';
+import { sparsify } from '../engine/sparse-signal.js';
 
 /** What the signal store holds for one strategy (a row of results.db's `signals` table). */
 export interface SignalInfo {

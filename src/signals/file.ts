@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pack, unpack } from 'msgpackr';
 import { writeAtomic } from '../common/atomic.js';
 import { SIGNAL_FORMAT_VERSION } from './key.js';
-import type { SparseSignal } from './sparse.js';
+import type { SparseSignal } from '../engine/sparse-signal.js';
 
 /** One stored signal set: a strategy's sparse signal per symbol on one data set and window. */
 export interface SignalSet {

@@ -1,4 +1,4 @@
-import type { SparseSignal } from '../../signals/sparse.js';
+import type { SparseSignal } from '../sparse-signal.js';
 import type { EventBus } from '../bus.js';
 import type { Component } from '../container.js';
 import { EventType, signalEvent, type BarEvent } from '../events.js';
