@@ -64,6 +64,13 @@ module.exports = {
       from: { path: '^(src|workers)/', pathNot: LAYERS.map(([, path]) => path) },
       to: {},
     },
+    {
+      name: 'no-unlayered-import',
+      severity: 'error',
+      comment: 'An import of a source file that belongs to no layer: add its folder to LAYERS.',
+      from: {},
+      to: { path: '^(src|workers)/', pathNot: LAYERS.map(([, path]) => path) },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -164,6 +164,18 @@ describe('fanfold validate, schema, list, features', () => {
     }
   });
 
+  it('list --config lists the plugins a config loads, and a broken config is an error naming file:line:col (not silently nothing)', () => {
+    const withPlugin = cli(['list', 'strategies', '--config', join(import.meta.dirname, '..', 'configs', 'plugin.yaml')]);
+    expect(withPlugin.status).toBe(0);
+    expect(withPlugin.stdout).toContain('zscore_reversion');
+    expect(cli(['list', 'strategies']).stdout).not.toContain('zscore_reversion');
+    const broken = writeConfig('broken-extends.yaml', 'extends: ./no-such-base.yaml\nname: x\n');
+    const r = cli(['list', '--config', broken]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${broken}:1:10: extends: cannot read base config ${join(out, 'no-such-base.yaml')}`);
+    expect(r.stdout).toBe('');
+  });
+
   it('features writes CSV with ISO dates, canonical keys and empty cells before a feature is ready', async () => {
     const file = join(out, 'f.csv');
     const r = cli(['features', TTRC, '--feature', 'sma( 20 )', '--feature', 'rsi(14)', '--feature', 'bbands(20,2)', '--out', file]);
