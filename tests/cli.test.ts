@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import { loadCsvFile } from '../src/data/csv.js';
 import { alignSeries } from '../src/data/align.js';
 import { computeFeatureColumns } from '../src/features/compute.js';
+import { cliName } from '../src/cli/run-command.js';
 
 // The CLI runs from the compiled output; `npm test` builds it first (pretest).
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
@@ -176,10 +177,75 @@ describe('fanfold validate, schema, list, features', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('failed trials show in the summary with their parameters and errors; a phase whose every trial failed exits 1', () => {
+    const plugins = join(import.meta.dirname, 'fixtures', 'report', 'plugins');
+    const config = (name: string, fast: string): string =>
+      writeConfig(
+        `${name}.yaml`,
+        `name: ${name}\nplugins: [${plugins}]\ndata: {synthetic: {bars: 300, symbols: [AAA], seed: 3}}\nstrategy: {type: fragile_crossover, fast: ${fast}, slow: 30}\n`,
+      );
+    const all = cli(['run', config('all_fail', '8'), '--out', out, '--quiet']);
+    expect(all.status).toBe(1);
+    expect(all.stdout).toContain('1 trial (1 failed)\n    failed   every trial:\n      fragile_crossover: fast=8 is a multiple of 4\n');
+    expect(all.stderr).toContain('error: every trial of phase all_fail failed (1); first: fragile_crossover: fast=8 is a multiple of 4');
+    // fast 2..13: 4, 8 and 12 throw; the summary lists them (the first three) and the run succeeds.
+    const some = cli(['run', config('some_fail', '"range(2, 13, 1)"'), '--out', out, '--quiet']);
+    expect(some.status).toBe(0);
+    expect(some.stdout).toContain(
+      [
+        '12 trials (3 failed)',
+        '    failed   3 of 12 trials:',
+        '      {"strategy.fast":4}: fragile_crossover: fast=4 is a multiple of 4',
+        '      {"strategy.fast":8}: fragile_crossover: fast=8 is a multiple of 4',
+        '      {"strategy.fast":12}: fragile_crossover: fast=12 is a multiple of 4',
+      ].join('\n'),
+    );
+  });
+
+  it('--json prints one JSON document also when the run stops on an error', () => {
+    const file = writeConfig('json-error.yaml', 'name: x\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: nope}\n');
+    const r = cli(['run', file, '--json', '--out', out]);
+    expect(r.status).toBe(2);
+    const doc = JSON.parse(r.stdout) as { error: string; kind: string; issues: { line: number; column: number; path: string }[]; results_dir: string | null };
+    expect(doc.kind).toBe('config');
+    expect(doc.issues.map((i) => [i.line, i.column, i.path])).toEqual([[3, 18, 'strategy.type']]);
+    expect(doc.error).toBe(`${file}:3:18: strategy.type: unknown strategy 'nope'; see \`fanfold list strategies\``);
+    expect(doc.results_dir).toBeNull();
+    expect(r.stderr).toContain('error: invalid config (1 problem)');
+  });
+
+  it('the resume hint names the command as it is called: npx fanfold from a project, fanfold from a global install', () => {
+    expect(cliName('/home/u/project/node_modules/.bin/fanfold')).toBe('npx fanfold');
+    expect(cliName('/work/fanfold/dist/src/cli/main.js')).toBe('npx fanfold');
+    expect(cliName('/usr/local/lib/node_modules/fanfold/dist/src/cli/main.js')).toBe('fanfold');
+  });
+
+  it('a plugin that does not parse or throws while loading is an error naming its file, line and column (exit 2)', () => {
+    const plugin = (name: string, source: string): { config: string; file: string } => {
+      const dir = join(out, `plugin-${name}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'p.mjs'), source);
+      return {
+        config: writeConfig(`plugin-${name}.yaml`, `name: x\nplugins: [${dir}]\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover}\n`),
+        file: join(dir, 'p.mjs'),
+      };
+    };
+    const syntax = plugin('syntax', 'export const y = {\n  a: 1,,\n};\n');
+    const s = cli(['validate', syntax.config]);
+    expect(s.status).toBe(2);
+    expect(s.stderr).toBe(`error: plugin ${syntax.file}:2:8: cannot load: SyntaxError: Unexpected token ','\n`);
+    const throws = plugin('throws', 'export const t = 1;\nthrow new Error("boom");\n');
+    const t = cli(['validate', throws.config]);
+    expect(t.status).toBe(2);
+    expect(t.stderr).toBe(`error: plugin ${throws.file}:2:7: cannot load: Error: boom\n`);
+  });
+
   it('features writes CSV with ISO dates, canonical keys and empty cells before a feature is ready', async () => {
     const file = join(out, 'f.csv');
     const r = cli(['features', TTRC, '--feature', 'sma( 20 )', '--feature', 'rsi(14)', '--feature', 'bbands(20,2)', '--out', file]);
     expect(r.status).toBe(0);
+    const bars = (await loadCsvFile(TTRC, 'TTRC')).time.length;
+    expect(r.stdout).toBe(`features: ${bars} bars × 6 columns written to ${file}\n`);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     // Header cells holding commas are quoted (RFC 4180); data cells are plain numbers.
     const header = [...lines[0].matchAll(/"([^"]*)"|([^,]+)/g)].map((m) => m[1] ?? m[2]);
@@ -205,11 +271,14 @@ describe('fanfold validate, schema, list, features', () => {
 
 describe('npm start', () => {
   it('the demo config runs on generated data', () => {
-    const stdout = execFileSync(process.execPath, [CLI, 'run', 'configs/demo.yaml', '--json', '--out', out], {
+    // stderr captured, not inherited: the run's progress log must not leak into the test output.
+    const r = spawnSync(process.execPath, [CLI, 'run', 'configs/demo.yaml', '--json', '--out', out], {
       encoding: 'utf8',
       cwd: join(import.meta.dirname, '..'),
     });
-    const result = JSON.parse(stdout);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('phase demo_sma: 1 point in the parameter space\n');
+    const result = JSON.parse(r.stdout);
     expect(result.workflow).toBe('demo_sma');
     expect(result.phases[0].runs[0].metrics.trades).toBeGreaterThan(5);
   });

@@ -13,6 +13,8 @@ const DIR = join(import.meta.dirname, 'fixtures', 'invalid');
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
 const fx = (name: string): string => join(DIR, name);
 
+const STOP_FRACTION = 'a fraction of the price below 1 (0.05 is 5%; 1 or more would be a fall of 100% or more, which never comes)';
+
 /** An expected issue; `file` is a fixture name (or a `--set ...` origin). */
 function at(file: string, line: number, column: number, path: string, message: string): ConfigIssue {
   return { file: file.startsWith('--set ') ? file : fx(file), line, column, path, message };
@@ -219,6 +221,14 @@ const CASES: readonly Case[] = [
     file: 'percent-equity-above-one.yaml',
     what: 'percent_equity > 1',
     expected: [at('percent-equity-above-one.yaml', 11, 21, 'risk.sizing.percent_equity', 'expected number to be <=1, found 100')],
+  },
+  {
+    file: 'stop-loss-not-a-fraction.yaml',
+    what: 'a stop of 500% (stop_loss: 5) and one of 100% in a sweep: stops are fractions below 1',
+    expected: [
+      at('stop-loss-not-a-fraction.yaml', 10, 14, 'risk.stop_loss', `${STOP_FRACTION}, found 5`),
+      at('stop-loss-not-a-fraction.yaml', 11, 23, 'risk.trailing_stop[1]', `${STOP_FRACTION}, found 1 (value 1 of the sweep)`),
+    ],
   },
   {
     file: 'negative-capital.yaml',

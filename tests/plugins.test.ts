@@ -28,6 +28,18 @@ const strategySource = (name: string, extra = ''): string => `export const s = {
 };`;
 
 describe('plugins', () => {
+  it('an uncompiled .ts plugin is an error naming it (not skipped without a word); with its compiled .mjs beside it, that loads', async () => {
+    const ts = join(tmp, 'typescript');
+    mkdirSync(ts, { recursive: true });
+    writeFileSync(join(ts, 'mine.ts'), 'export const x: number = 1;\n');
+    await expect(loadPlugins([ts])).rejects.toThrow(
+      `plugin ${join(ts, 'mine.ts')}: a TypeScript module; plugins are loaded as JavaScript (.js, .mjs): compile it`,
+    );
+    // Compiled beside it: the .mjs is what loads.
+    writeFileSync(join(ts, 'mine.mjs'), strategySource('ts_compiled'));
+    expect((await loadPlugins([ts])).strategies).toContain('ts_compiled');
+  });
+
   it('the example plugin runs through YAML exactly as through the API', async () => {
     const workflow = await openWorkflow(join(root, 'configs', 'plugin.yaml'));
     const { result } = await runWorkflow(workflow, { out: tmp });

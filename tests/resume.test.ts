@@ -98,7 +98,7 @@ describe('resume', () => {
     const { code, stderr, dir } = await interruptedRun(out, 'SIGINT', reference.length);
     expect(code).toBe(130);
     expect(stderr).toContain('stopping: finishing the batches in flight');
-    expect(stderr).toContain(`resume with: fanfold run ${config} --resume ${dir}`);
+    expect(stderr).toContain(`resume with: npx fanfold run ${config} --resume ${dir}`);
     const r = spawnSync(process.execPath, [CLI, 'run', config, '--resume', dir, '--quiet'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(storedRows(dir)).toEqual(reference);

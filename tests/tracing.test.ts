@@ -49,7 +49,15 @@ describe('event tracing in a topology', () => {
     const topology = new Topology('backtest', closes([10, 11, 12]), [makeSet('buy_and_hold')], { trace: { traceId: 't1', traceDir: dir, maxEvents: 100 } });
     const [result] = topology.run();
     const folder = join(dir, 't1');
-    expect(readdirSync(folder).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'features.jsonl', 'portfolio_0.jsonl', 'risk.jsonl', 'strategy.jsonl']);
+    expect(readdirSync(folder).sort()).toEqual([
+      'data.jsonl',
+      'execution.jsonl',
+      'features.jsonl',
+      'portfolio_0.jsonl',
+      'risk.jsonl',
+      'strategy.jsonl',
+      'symbols.json',
+    ]);
     const all = readTrace(folder);
     expect(all.map((l) => `${l.container}:${l.type}`)).toEqual([
       'data:BAR',
@@ -110,6 +118,12 @@ describe('event tracing in a topology', () => {
     ];
     const check = (folder: string, signalCause: string): void => {
       const all = readTrace(folder);
+      // Events carry a symbol's index; symbols.json beside them names it, and the table shows the name.
+      const withSymbol = all.filter((e) => typeof e.symbol === 'number');
+      expect(new Set(withSymbol.map((e) => `${String(e.symbol)}=${String(e.symbol_name)}`))).toEqual(new Set(['0=A', '1=B']));
+      const fillRow = traceTable(all.filter((e) => e.type === 'FILL' && e.symbol === 1).slice(0, 1)).split('\n')[1];
+      expect(fillRow.split(/\s+/)).toContain('B');
+      expect(fillRow).not.toContain('symbol_name');
       const byId = new Map(all.map((e) => [e.id as number, e]));
       expect(byId.size).toBe(all.length);
       const fills = all.filter((e) => e.type === 'FILL');
@@ -154,6 +168,7 @@ describe('event tracing in a topology', () => {
       'portfolio_1.jsonl',
       'risk.jsonl',
       'signals.jsonl',
+      'symbols.json',
     ]);
     for (const set of [0, 1])
       expect(lines(join(dir, 'replay', `portfolio_${set}.jsonl`)).every((e) => e.portfolio === set && e.container === `portfolio_${set}`)).toBe(true);
@@ -195,6 +210,7 @@ describe('event tracing in a topology', () => {
       'portfolio_0.jsonl',
       'risk.jsonl',
       'strategy.jsonl',
+      'symbols.json',
     ]);
   });
 
@@ -252,7 +268,7 @@ execution:
     expect(logs.filter((l) => l.includes('matches no container'))).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(['runs', 'traced.yaml', 'traces']);
     const folder = join(traces, '___.._escape', 'traced', '0-300_t0-0');
-    expect(readdirSync(folder).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'features.jsonl', 'portfolio_0.jsonl', 'strategy.jsonl']);
+    expect(readdirSync(folder).sort()).toEqual(['data.jsonl', 'execution.jsonl', 'features.jsonl', 'portfolio_0.jsonl', 'strategy.jsonl', 'symbols.json']);
     const data = lines(join(folder, 'data.jsonl'));
     expect(data).toHaveLength(10);
     expect(data[9]).toEqual({ type: 'TRUNCATED', container: 'data', dropped: 291, max_events: 9 });
@@ -314,7 +330,7 @@ execution:
     const best = result.phases[0].best!;
     const trial = best.params['strategy.fast'] === 5 ? 0 : 1;
     const folder = join(d, 'tr', 'm', 'mc', '0-300_monte_carlo');
-    expect(readdirSync(folder).sort()).toEqual(['execution.jsonl', `portfolio_${trial}.jsonl`]);
+    expect(readdirSync(folder).sort()).toEqual(['execution.jsonl', `portfolio_${trial}.jsonl`, 'symbols.json']);
     const marks = lines(join(folder, `portfolio_${trial}.jsonl`)).filter((e) => e.type === 'PORTFOLIO');
     expect(marks.every((e) => e.trial === trial)).toBe(true);
     expect(marks.at(-1)!.equity).toBe(best.metrics.final_equity);
@@ -366,7 +382,7 @@ execution:
     const root = join(traces, 's', 'per_set');
     // The first batch traces nothing, so it writes no folder.
     expect(readdirSync(root).sort()).toEqual(['0-200_t4-5']);
-    expect(readdirSync(join(root, '0-200_t4-5'))).toEqual(['portfolio_4.jsonl']);
+    expect(readdirSync(join(root, '0-200_t4-5')).sort()).toEqual(['portfolio_4.jsonl', 'symbols.json']);
     // Trial 4 is the first set of its batch: its events carry portfolio index 0 and the container of trial 4.
     const events = readTrace(root, { container: 'portfolio_*' });
     expect(events.length).toBeGreaterThan(0);

@@ -33,6 +33,12 @@ function csvCell(text: string): string {
 
 export async function featuresCommand(path: string, keys: readonly string[], out: string | undefined): Promise<void> {
   const csv = await featuresCsv(path, keys);
-  if (out) writeFileSync(out, csv);
-  else process.stdout.write(csv);
+  if (!out) {
+    process.stdout.write(csv);
+    return;
+  }
+  writeFileSync(out, csv);
+  const rows = csv.split('\n').filter((l) => l !== '');
+  const columns = rows.length === 0 ? 0 : [...rows[0].matchAll(/"(?:[^"]|"")*"|[^,]+/g)].length - 1;
+  process.stdout.write(`features: ${rows.length - 1} bars × ${columns} column${columns === 1 ? '' : 's'} written to ${out}\n`);
 }

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { EXECUTOR_NAMES, STORAGE_MODES, type ExecutorName, type StorageMode } from '../common/names.js';
-import { UserError } from '../errors.js';
+import { ConfigError, LifecycleError, UserError } from '../errors.js';
 
 /** `fanfold run`'s options (cli/commands.ts registers the command). */
 export function runOptions<T>(y: Argv<T>) {
@@ -11,7 +11,11 @@ export function runOptions<T>(y: Argv<T>) {
     .option('redis', { type: 'string', describe: 'Redis URL for --executor redis (redis://user:password@host:6379, rediss:// for TLS)' })
     .option('in-flight', { type: 'number', describe: 'batches the redis executor keeps queued (about the worker threads of all machines)' })
     .option('out', { type: 'string', describe: 'parent folder of results directories', default: 'runs' })
-    .option('storage', { choices: STORAGE_MODES })
+    .option('storage', {
+      choices: STORAGE_MODES,
+      describe:
+        'overrides results.storage: memory returns every run, disk writes every trial to results.db and returns summaries, hybrid returns the top-k runs',
+    })
     .option('set', { type: 'string', array: true, describe: 'override a config key: path.to.key=value' })
     .option('resume', { type: 'string', describe: 'resume the run in this results directory' })
     .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
@@ -38,6 +42,17 @@ export interface RunArgs {
 
 /** `fanfold run CONFIG`: runs the workflow, prints its summary or JSON; Ctrl-C stops it resumably. */
 export async function runCommand(argv: RunArgs): Promise<void> {
+  let runDir: string | null = null;
+  try {
+    await runAndPrint(argv, (path) => (runDir = path));
+  } catch (error) {
+    // --json promises one JSON document on stdout whatever happens; the error also goes to stderr (exit code as usual).
+    if (argv.json) process.stdout.write(`${JSON.stringify(errorJson(error, runDir))}\n`);
+    throw error;
+  }
+}
+
+async function runAndPrint(argv: RunArgs, onRunDirectory: (path: string) => void): Promise<void> {
   const { openWorkflow } = await import('../coordinator/open.js');
   const workflow = await openWorkflow(argv.config, argv.set ?? []);
   const { runWorkflow } = await import('../coordinator/run-workflow.js');
@@ -58,17 +73,25 @@ export async function runCommand(argv: RunArgs): Promise<void> {
       log: argv.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
       onRunDirectory: (path) => {
         runDir = path;
+        onRunDirectory(path);
       },
     });
     if (interrupted) {
       process.stderr.write(
-        `interrupted: every finished trial is stored in ${result.results_dir}\nresume with: fanfold run ${argv.config}${(argv.set ?? []).map((x) => ` --set '${x}'`).join('')} --resume ${result.results_dir}\n`,
+        `interrupted: every finished trial is stored in ${result.results_dir}\nresume with: ${cliName()} run ${argv.config}${(argv.set ?? []).map((x) => ` --set '${x}'`).join('')} --resume ${result.results_dir}\n`,
       );
       process.exitCode = 130;
       return;
     }
     if (argv.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else process.stdout.write(`${(await import('./summary.js')).formatSummary(result, phases)}\n`);
+    // A phase none of whose trials completed found nothing: that is a failed run, whatever else ran.
+    const dead = result.phases.filter((p) => p.skipped === undefined && p.trials > 0 && p.failed === p.trials);
+    if (dead.length > 0) {
+      for (const p of dead)
+        process.stderr.write(`error: every trial of phase ${p.name} failed (${p.failed}); first: ${p.failures?.[0]?.error ?? 'see the failures above'}\n`);
+      process.exitCode = 1;
+    }
   } finally {
     stop.dispose();
     if (argv.report && runDir !== null) await reportAfterRun(runDir);
@@ -128,4 +151,24 @@ function parseInFlight(value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || value < 1) throw new UserError(`--in-flight: expected a positive integer, got '${String(value)}'`);
   return value;
+}
+
+/** The one JSON document `run --json` prints for a run that stopped on an error. */
+function errorJson(error: unknown, runDir: string | null): Record<string, unknown> {
+  const root = error instanceof LifecycleError && error.cause instanceof UserError ? error.cause : error;
+  const kind = root instanceof ConfigError ? 'config' : root instanceof UserError ? 'input' : 'runtime';
+  return {
+    error: root instanceof Error ? root.message : String(root),
+    kind,
+    ...(root instanceof ConfigError ? { issues: root.issues } : {}),
+    results_dir: runDir,
+  };
+}
+
+/**
+ * How to call this CLI again: `fanfold` when it runs from a global install (npm install -g puts it on
+ * the PATH), else `npx fanfold` (after `npm ci` in a project, the bin is in node_modules/.bin).
+ */
+export function cliName(script = process.argv[1] ?? ''): string {
+  return /[\\/]lib[\\/]node_modules[\\/]/.test(script) ? 'fanfold' : 'npx fanfold';
 }

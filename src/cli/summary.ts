@@ -10,6 +10,7 @@ import type { CpcvSummary } from '../sequencer/cpcv.js';
 import type { Robustness } from '../robustness/figures.js';
 import type { RobustnessSummary } from '../robustness/summary.js';
 import type { SearchJson } from '../sequencer/search-json.js';
+import { timeText } from '../common/time-text.js';
 
 const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(2)}%`);
 const num = (v: number | null, digits = 2): string => (v === null ? '—' : v.toFixed(digits));
@@ -89,6 +90,9 @@ function cpcvBlock(cv: CpcvSummary, lines: string[]): void {
   );
 }
 
+/** Failed trials the summary lists (the rest are counted). */
+const FAILURES_SHOWN = 3;
+
 function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketData | undefined, lines: string[]): void {
   lines.push('');
   if (phase.skipped !== undefined) {
@@ -98,6 +102,7 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
   lines.push(
     `  phase ${phase.name} · ${phase.topology} · ${phase.sequence} · ${phase.trials} trial${phase.trials === 1 ? '' : 's'}${phase.failed > 0 ? ` (${phase.failed} failed)` : ''}`,
   );
+  failuresBlock(phase, lines);
   dataAndStrategy(phase, config, data, lines);
   signalsBlock(phase, lines);
   windowsBlock(phase, lines);
@@ -110,6 +115,17 @@ function phaseBlock(phase: PhaseJson, config: Config | undefined, data: MarketDa
   monteCarloBlock(phase, lines);
   // Windowed sequences keep every window's trials in `runs`: a top list across windows means nothing.
   runsBlock(phase, config, kf !== undefined || cv !== undefined || (phase.windows ?? []).length > 1, lines);
+}
+
+/** The first failed trials with their parameters and errors (all of them are in --json and results.db). */
+function failuresBlock(phase: PhaseJson, lines: string[]): void {
+  const failures = phase.failures ?? [];
+  if (failures.length === 0) return;
+  const shown = failures.slice(0, FAILURES_SHOWN);
+  lines.push(
+    `    failed   ${phase.failed === phase.trials ? 'every trial' : `${phase.failed} of ${phase.trials} trials`}${failures.length > shown.length ? `, the first ${shown.length}` : ''}:`,
+  );
+  for (const f of shown) lines.push(`      ${Object.keys(f.params).length > 0 ? `${JSON.stringify(f.params)}: ` : ''}${f.error.split('\n')[0]}`);
 }
 
 function dataAndStrategy(phase: PhaseJson, config: Config | undefined, data: MarketData | undefined, lines: string[]): void {
@@ -232,7 +248,7 @@ function runsBlock(phase: PhaseJson, config: Config | undefined, windowed: boole
       lines.push(`    last trades (of ${trades.length}):`);
       for (const t of trades.slice(-5)) {
         lines.push(
-          `      ${t.symbol} ${t.side.padEnd(5)} ${String(t.qty).padStart(8)} @ ${t.entry_price.toFixed(2).padStart(9)} ${t.entry_time.slice(0, 10)} → ${t.exit_price.toFixed(2).padStart(9)} ${t.exit_time.slice(0, 10)}  pnl ${money(t.pnl).padStart(12)}`,
+          `      ${t.symbol} ${t.side.padEnd(5)} ${String(t.qty).padStart(8)} @ ${t.entry_price.toFixed(2).padStart(9)} ${timeText(t.entry_time)} → ${t.exit_price.toFixed(2).padStart(9)} ${timeText(t.exit_time)}  pnl ${money(t.pnl).padStart(12)}`,
         );
       }
     }

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { EVENT_NAMES } from '../engine/events.js';
 import { UserError } from '../errors.js';
 import { globMatcher } from '../tracing/settings.js';
+import { TRACE_SYMBOLS_FILE } from '../tracing/tracer.js';
 
 export interface TraceQuery {
   readonly types?: readonly string[];
@@ -42,7 +43,11 @@ export function readTrace(dir: string, query: TraceQuery = {}): TraceRecord[] {
   if (files.length === 0) throw new UserError(`trace: no <container>.jsonl trace files under ${dir}`);
   const match = query.container === undefined ? null : globMatcher(query.container);
   const byRun = new Map<string, TraceRecord[]>();
+  const names = new Map<string, readonly string[] | null>();
   for (const file of files) {
+    const folder = dirname(file);
+    if (!names.has(folder)) names.set(folder, symbolsIn(folder));
+    const symbols = names.get(folder)!;
     const run = relative(dir, file).split(sep).slice(0, -1).join('/') || '.';
     const records = byRun.get(run) ?? [];
     byRun.set(run, records);
@@ -56,6 +61,7 @@ export function readTrace(dir: string, query: TraceQuery = {}): TraceRecord[] {
         } catch {
           throw new UserError(`${file}:${i + 1}: not a JSON trace line`);
         }
+        if (symbols !== null && typeof r.symbol === 'number' && symbols[r.symbol] !== undefined) r.symbol_name = symbols[r.symbol];
         if (types && !types.includes(String(r.type))) return;
         if (match && !match(String(r.container ?? ''))) return;
         records.push(r);
@@ -67,6 +73,20 @@ export function readTrace(dir: string, query: TraceQuery = {}): TraceRecord[] {
 }
 
 const FIXED = ['run', 'id', 'causation', 'correlation', 'container', 'type', 'index', 'trial', 'portfolio', 'symbol'] as const;
+/** Fields the table shows in a fixed column (symbol_name in the symbol's). */
+const SHOWN: readonly string[] = [...FIXED, 'symbol_name'];
+
+/** The symbol names a trace folder's events refer to by index (symbols.json; traces written before it have none). */
+function symbolsIn(folder: string): readonly string[] | null {
+  const file = join(folder, TRACE_SYMBOLS_FILE);
+  if (!existsSync(file)) return null;
+  try {
+    const names: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return Array.isArray(names) && names.every((n) => typeof n === 'string') ? names : null;
+  } catch {
+    return null;
+  }
+}
 
 /** A fixed-column table: ids, container, type, bar, trial, set (index in its topology run), symbol, then the event's own fields (times as ISO). */
 export function traceTable(records: readonly TraceRecord[]): string {
@@ -87,9 +107,9 @@ export function traceTable(records: readonly TraceRecord[]): string {
   const cell = (v: unknown): string =>
     v === undefined ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)))) : String(v);
   const rows = records.map((r) => [
-    ...cols.map((c) => cell(r[c])),
+    ...cols.map((c) => cell(c === 'symbol' ? (r.symbol_name ?? r.symbol) : r[c])),
     Object.entries(r)
-      .filter(([k]) => !(FIXED as readonly string[]).includes(k))
+      .filter(([k]) => !SHOWN.includes(k))
       .map(([k, v]) => `${k}=${k === 'time' && typeof v === 'number' && Number.isFinite(v) ? new Date(v).toISOString() : cell(v)}`)
       .join(' '),
   ]);

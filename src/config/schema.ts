@@ -59,11 +59,14 @@ const sizing = z.union([
 const commission = z.union([z.strictObject({ percent: fraction }), z.strictObject({ per_share: fraction }), z.strictObject({ fixed: fraction })]);
 const slippage = z.union([z.strictObject({ percent: fraction }), z.strictObject({ fixed: fraction })]);
 
+/** A stop as a fraction of the price (0.05 = 5%): a fall of 100% or more is no stop at all. */
+const priceFall = positive.lt(1, 'a fraction of the price below 1 (0.05 is 5%; 1 or more would be a fall of 100% or more, which never comes)');
+
 const risk = z.strictObject({
   sizing: sizing.default({ percent_equity: 1 }),
-  stop_loss: positive.nullable().default(null),
+  stop_loss: priceFall.nullable().default(null),
   take_profit: positive.nullable().default(null),
-  trailing_stop: positive.nullable().default(null),
+  trailing_stop: priceFall.nullable().default(null),
 });
 
 const broker = z.strictObject({

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -81,13 +82,18 @@ export async function loadPlugins(folders: readonly string[], workflows: Workflo
     } catch (e) {
       throw new UserError(`plugins: cannot read folder ${folder}: ${(e as Error).message}`);
     }
+    const uncompiled = typeScriptWithoutModule(folder);
+    if (uncompiled !== null)
+      throw new UserError(
+        `plugin ${join(folder, uncompiled)}: a TypeScript module; plugins are loaded as JavaScript (.js, .mjs): compile it (e.g. tsc) to ${uncompiled.replace(/\.[cm]?ts$/, '.mjs')} beside it`,
+      );
     for (const f of files) {
       const file = join(folder, f);
       let module: Record<string, unknown>;
       try {
         module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
       } catch (e) {
-        throw new UserError(`plugin ${file}: cannot load: ${(e as Error).message}`);
+        throw new UserError(`plugin ${whereInPlugin(file, e)}: cannot load: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
       }
       let found = 0;
       for (const [exportName, value] of Object.entries(module)) {
@@ -146,4 +152,36 @@ export function loadPluginsOnce(folders: readonly string[]): Promise<LoadedPlugi
     loaded.catch(() => loadedOnce.delete(id));
   }
   return loaded;
+}
+
+/**
+ * `file:line:col` of what went wrong loading a plugin module. A module that throws while it runs
+ * has the position in its stack; Node's SyntaxError for an ES module has none, so the file is
+ * checked once more with `node --check`, which prints the line and a caret under the column (only
+ * on this error path).
+ */
+function whereInPlugin(file: string, error: unknown): string {
+  const url = pathToFileURL(file).href;
+  const stack = error instanceof Error ? (error.stack ?? '') : '';
+  const frame = new RegExp(`${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`).exec(stack);
+  if (frame !== null) return `${file}:${frame[1]}:${frame[2]}`;
+  if (!(error instanceof SyntaxError)) return file;
+  const check = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' });
+  const lines = check.stderr.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`${file}:`));
+  if (at < 0) return file;
+  const line = lines[at].slice(file.length + 1);
+  const caret = lines[at + 2]?.indexOf('^') ?? -1;
+  return caret >= 0 ? `${file}:${line}:${caret + 1}` : `${file}:${line}`;
+}
+
+/** A `.ts`/`.mts` file of the folder with no compiled `.js`/`.mjs` of the same name beside it (it would be skipped without a word), or null. */
+function typeScriptWithoutModule(folder: string): string | null {
+  const names = new Set(readdirSync(folder));
+  for (const f of [...names].sort()) {
+    if (!/\.m?ts$/.test(f) || f.endsWith('.d.ts') || f.endsWith('.d.mts')) continue;
+    const base = f.replace(/\.m?ts$/, '');
+    if (!names.has(`${base}.js`) && !names.has(`${base}.mjs`)) return f;
+  }
+  return null;
 }

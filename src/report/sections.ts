@@ -2,6 +2,7 @@ import { METRIC_NAMES, type MetricName } from '../types.js';
 import type { MetricsJson } from '../contract.js';
 import { escapeHtml as h, formatMetric, formatMoney, formatParam, formatSeconds, METRIC_LABELS } from './format.js';
 import type { PhaseReport, ReportModel } from './model.js';
+import { timeText } from '../common/time-text.js';
 
 /** The HTML of each report section; charts are empty containers the page script fills from the embedded model. */
 
@@ -68,8 +69,8 @@ export function runSection(model: ReportModel): string {
             td(`<code>${h(d.source)}</code>`),
             td(h(d.symbols.join(', '))),
             td(d.bars.toLocaleString('en-US'), 'num'),
-            td(d.first.slice(0, 10)),
-            td(d.last.slice(0, 10)),
+            td(timeText(d.first)),
+            td(timeText(d.last)),
             td(`<code class="hash">${h(d.hash)}</code>`, 'wrap'),
           ]),
         );
@@ -148,9 +149,9 @@ function bestBlock(p: PhaseReport, id: string): string {
           td(h(t.symbol)),
           td(t.side),
           td(t.qty.toLocaleString('en-US', { maximumFractionDigits: 4 }), 'num'),
-          td(t.entry_time.slice(0, 10)),
+          td(timeText(t.entry_time)),
           td(formatMoney(t.entry_price), 'num'),
-          td(t.exit_time.slice(0, 10)),
+          td(timeText(t.exit_time)),
           td(formatMoney(t.exit_price), 'num'),
           td(formatMoney(t.commission), 'num'),
           td(formatMoney(t.pnl), `num ${t.pnl > 0 ? 'good' : t.pnl < 0 ? 'bad' : ''}`),

@@ -94,6 +94,8 @@ export class Topology {
   private readonly tracerOf = new Map<string, EventTracer>();
   private readonly setTracers: (EventTracer | null)[] = [];
   readonly window: BarWindow;
+  /** The data's symbols in index order (a trace names them beside its events). */
+  private readonly symbolNames: readonly string[];
 
   constructor(
     readonly kind: TopologyKind,
@@ -112,6 +114,7 @@ export class Topology {
     this.window = window;
     const periodsPerYear = options.periodsPerYear ?? inferPeriodsPerYear(market.time);
     const symbols = market.symbols.map((s) => s.symbol);
+    this.symbolNames = symbols;
     const state = new MarketState(market);
     const bus = this.bus;
     this.data = new DataHandler(bus, state, window);
@@ -219,7 +222,7 @@ export class Topology {
       for (let i = 0; i < this.sets.length; i++) {
         const setName = perSetName(settings.trials?.[i] ?? i);
         const rule = ruleFor(setName, settings);
-        this.setTracers.push(rule.enabled ? new EventTracer(setName, rule, folder, settings.trials) : null);
+        this.setTracers.push(rule.enabled ? new EventTracer(setName, rule, folder, settings.trials, this.symbolNames) : null);
       }
       const traced = this.setTracers.filter((t) => t !== null);
       this.tracers.push(...traced);
@@ -227,7 +230,7 @@ export class Topology {
     }
     const rule = ruleFor(name, settings);
     if (!rule.enabled) return components;
-    const tracer = new EventTracer(name, rule, folder, settings.trials);
+    const tracer = new EventTracer(name, rule, folder, settings.trials, this.symbolNames);
     this.tracers.push(tracer);
     this.tracerOf.set(name, tracer);
     return [tracer, ...components];

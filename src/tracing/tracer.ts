@@ -7,6 +7,9 @@ import { safeSegment, type ContainerTraceRule } from './settings.js';
 
 export type { TraceSettings } from './settings.js';
 
+/** Beside a topology run's `<container>.jsonl` files: the symbol names its events' `symbol` indices stand for. */
+export const TRACE_SYMBOLS_FILE = 'symbols.json';
+
 /**
  * Records the events one container publishes (copies: the bus reuses its event objects) into a
  * buffer bounded by its rule's max_events, and writes them as JSON lines to
@@ -25,6 +28,8 @@ export class EventTracer implements Component {
     private readonly folder: string,
     /** The trial number of each set of the topology run: events of a set carry it as `trial`. */
     private readonly trials?: readonly number[],
+    /** The data's symbols: events carry a symbol's index, `symbols.json` beside the trace names them. */
+    private readonly symbols?: readonly string[],
   ) {}
 
   initialize(): void {
@@ -55,6 +60,7 @@ export class EventTracer implements Component {
     const lines = this.records.map((r) => JSON.stringify(r));
     if (this.dropped > 0) lines.push(JSON.stringify({ type: 'TRUNCATED', container: this.container, dropped: this.dropped, max_events: this.rule.maxEvents }));
     writeAtomic(file, lines.length > 0 ? `${lines.join('\n')}\n` : '');
+    if (this.symbols !== undefined) writeAtomic(join(this.folder, TRACE_SYMBOLS_FILE), `${JSON.stringify(this.symbols)}\n`);
     this.file = file;
   }
 }
