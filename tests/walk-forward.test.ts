@@ -125,6 +125,7 @@ results: {store_trades: false}
       oos_metrics: Record<string, number | null>;
       efficiency: number | null;
       stability: Record<string, { values: unknown[] }>;
+      unused: { bars: number; from: string; to: string } | null;
     };
     // 1600 bars, train 500, gap 5, test 250, step 250: test windows start at 505, 755, 1005, 1255 (1505 + 250 > 1600).
     expect(phase.windows!.map((w) => w.test)).toEqual([
@@ -133,6 +134,9 @@ results: {store_trades: false}
       [1005, 1255],
       [1255, 1505],
     ]);
+    // Bars 1505..1599 come after the last full test window: reported, not silently dropped.
+    const day = (i: number): string => new Date(phases[0].data.time[i]).toISOString().slice(0, 10);
+    expect(wf.unused).toEqual({ bars: 95, from: day(1505), to: day(1599) });
     expect(phase.trials).toBe(4 * 6);
     const data = phases[0].data;
     const config = phases[0].config;

@@ -176,12 +176,17 @@ function windowsBlock(phase: PhaseJson, lines: string[]): void {
       );
     else lines.push('      no set met the result constraints: flat out of sample');
   }
-  const wf = phase.walk_forward as { oos_metrics: RunJson['metrics']; efficiency: number | null } | undefined;
+  const wf = phase.walk_forward as
+    { oos_metrics: RunJson['metrics']; efficiency: number | null; unused?: { bars: number; from: string; to: string } | null } | undefined;
   if (wf) {
     const m = wf.oos_metrics;
     lines.push(
       `    out of sample (stitched): return ${pct(m.total_return)}, CAGR ${pct(m.cagr)}, sharpe ${num(m.sharpe)}, max drawdown ${pct(m.max_drawdown)}, trades ${m.trades} · walk-forward efficiency ${num(wf.efficiency)}`,
     );
+    if (wf.unused)
+      lines.push(
+        `    unused   the last ${wf.unused.bars} bars (${wf.unused.from} → ${wf.unused.to}) come after the last full test window: no window tests them`,
+      );
   }
 }
 

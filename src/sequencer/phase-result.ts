@@ -37,6 +37,8 @@ export interface WalkForwardSummary {
   readonly stability: Record<string, ParamStability>;
   /** The windows' test metrics summarised (a window without a qualifying set is left out). */
   readonly aggregate: Aggregate;
+  /** Bars after the last full test window (no window fits in them): how many and their dates; null when none. */
+  readonly unused: { readonly bars: number; readonly from: string; readonly to: string } | null;
 }
 
 export interface FoldResult {

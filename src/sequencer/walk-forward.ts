@@ -7,6 +7,7 @@ import { metricsJson } from '../contract.js';
 import type { BarWindow, TrialResult } from '../types.js';
 import { aggregate } from './aggregate.js';
 import {
+  isoDay,
   stabilityOf,
   summariseRobustness,
   testRun,
@@ -100,6 +101,7 @@ export async function runWalkForward(
       efficiency,
       stability: stabilityOf(windowResults),
       aggregate: aggregate(windowResults.map((w) => w.test_metrics)),
+      unused: unusedBars(data, windows[windows.length - 1].test[1]),
     },
   };
 }
@@ -127,4 +129,10 @@ function stitchWindow(oos: MetricsAccumulator, oosEquity: number[], level: numbe
     oosEquity.push(e);
   }
   return curve.equity[curve.equity.length - 1] * scale;
+}
+
+/** The bars after the last test window, which no window uses: a walk-forward result should say so. */
+function unusedBars(data: MarketData, end: number): WalkForwardSummary['unused'] {
+  const n = data.time.length;
+  return end >= n ? null : { bars: n - end, from: isoDay(data.time[end]), to: isoDay(data.time[n - 1]) };
 }
