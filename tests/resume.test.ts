@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +91,37 @@ describe('resume', () => {
     expect(JSON.parse(r.stdout).phases).toEqual(referencePhases);
     const rows = storedRows(dir);
     expect(rows).toEqual(reference);
+  }, 120_000);
+
+  it('Ctrl-C tells the resume command at once; a second Ctrl-C abandons the batches in flight and marks run.json interrupted', async () => {
+    const out = join(tmp, 'abandoned');
+    const child = spawn(process.execPath, [CLI, 'run', config, '--out', out, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 25));
+      if (child.exitCode !== null) throw new Error(`the run ended before it could be stopped: ${stderr}`);
+      const dirs = existsSync(join(out, 'long')) ? readdirSync(join(out, 'long')) : [];
+      if (dirs.length > 0 && countRows(join(out, 'long', dirs[0])) > 0) break;
+    }
+    const dir = runDirOf(out);
+    const hint = `resume with: npx fanfold run ${config} --resume ${dir}`;
+    child.kill('SIGINT');
+    // The hint comes with the first Ctrl-C, before anything in flight has finished.
+    for (let i = 0; i < 200 && !stderr.includes(hint); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(stderr).toContain(`stopping: finishing the batches in flight (Ctrl-C again to abandon them; at most 30 s)\n${hint}\n`);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stderr).toContain(`abandoning the batches in flight; finished trials are stored\n${hint}\n`);
+    const record = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { status: string; abandoned?: boolean; finished?: string };
+    expect(record.status).toBe('interrupted');
+    expect(record.abandoned).toBe(true);
+    expect(typeof record.finished).toBe('string');
+    const r = spawnSync(process.execPath, [CLI, 'run', config, '--resume', dir, '--quiet'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(storedRows(dir)).toEqual(reference);
+    expect((JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { status: string }).status).toBe('completed');
   }, 120_000);
 
   it('Ctrl-C stops dispatching, exits 130 with the resume command, and the resumed run is complete', async () => {

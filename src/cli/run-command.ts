@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { EXECUTOR_NAMES, STORAGE_MODES, type ExecutorName, type StorageMode } from '../common/names.js';
 import { ConfigError, LifecycleError, UserError } from '../errors.js';
+import { markInterrupted } from '../results/run-dir.js';
 
 /** `fanfold run`'s options (cli/commands.ts registers the command). */
 export function runOptions<T>(y: Argv<T>) {
@@ -56,8 +57,18 @@ async function runAndPrint(argv: RunArgs, onRunDirectory: (path: string) => void
   const { openWorkflow } = await import('../coordinator/open.js');
   const workflow = await openWorkflow(argv.config, argv.set ?? []);
   const { runWorkflow } = await import('../coordinator/run-workflow.js');
-  const stop = stopOnInterrupt();
   let runDir: string | null = null;
+  const resumeHint = (dir: string): string =>
+    `resume with: ${cliName()} run ${argv.config}${(argv.set ?? []).map((x) => ` --set '${x}'`).join('')} --resume ${dir}`;
+  const stop = stopOnInterrupt({
+    // Told at once: the batches in flight may take a while (or, on redis with no worker, never finish).
+    stopping: () => (runDir === null ? null : resumeHint(runDir)),
+    abandoned: () => {
+      if (runDir === null) return null;
+      markInterrupted(runDir);
+      return resumeHint(runDir);
+    },
+  });
   try {
     const { result, phases, interrupted } = await runWorkflow(workflow, {
       executor: argv.executor,
@@ -77,9 +88,7 @@ async function runAndPrint(argv: RunArgs, onRunDirectory: (path: string) => void
       },
     });
     if (interrupted) {
-      process.stderr.write(
-        `interrupted: every finished trial is stored in ${result.results_dir}\nresume with: ${cliName()} run ${argv.config}${(argv.set ?? []).map((x) => ` --set '${x}'`).join('')} --resume ${result.results_dir}\n`,
-      );
+      process.stderr.write(`interrupted: every finished trial is stored in ${result.results_dir}\n${resumeHint(result.results_dir)}\n`);
       process.exitCode = 130;
       return;
     }
@@ -102,16 +111,20 @@ async function runAndPrint(argv: RunArgs, onRunDirectory: (path: string) => void
  * Ctrl-C (or SIGTERM) stops dispatching and lets batches in flight finish; a second Ctrl-C, or
  * the grace period running out, abandons them — the store keeps every batch already committed.
  */
-function stopOnInterrupt(graceMs = 30_000): { signal: AbortSignal; dispose(): void } {
+function stopOnInterrupt(tell: { stopping: () => string | null; abandoned: () => string | null }, graceMs = 30_000): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | null = null;
   const abandon = (): void => {
-    process.stderr.write('\nabandoning the batches in flight; finished trials are stored\n');
+    const hint = tell.abandoned();
+    process.stderr.write(`\nabandoning the batches in flight; finished trials are stored${hint === null ? '' : `\n${hint}`}\n`);
     process.exit(130);
   };
   const onSignal = (): void => {
     if (controller.signal.aborted) return abandon();
-    process.stderr.write(`\nstopping: finishing the batches in flight (Ctrl-C again to abandon them; at most ${graceMs / 1000} s)\n`);
+    const hint = tell.stopping();
+    process.stderr.write(
+      `\nstopping: finishing the batches in flight (Ctrl-C again to abandon them; at most ${graceMs / 1000} s)${hint === null ? '' : `\n${hint}`}\n`,
+    );
     controller.abort();
     timer = setTimeout(abandon, graceMs);
     timer.unref();

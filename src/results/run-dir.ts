@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../common/atomic.js';
 
@@ -31,4 +31,20 @@ export function newRunId(now = new Date()): string {
   return `${stamp}${ms}-${Math.floor(Math.random() * 0x10000)
     .toString(16)
     .padStart(4, '0')}`;
+}
+
+/**
+ * A run abandoned mid-way (a second Ctrl-C, or the grace period out): its run.json says
+ * `interrupted`, not `running`, with when it stopped. Synchronous, for the moment before exit; the
+ * rows already committed are in results.db whatever this does.
+ */
+export function markInterrupted(dir: string): void {
+  const file = join(dir, 'run.json');
+  try {
+    const record = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    if (record.status !== 'running') return;
+    writeAtomic(file, `${JSON.stringify({ ...record, status: 'interrupted', finished: new Date().toISOString(), abandoned: true }, null, 2)}\n`);
+  } catch {
+    // An unreadable run.json is left as it is: the resume reads results.db, not it.
+  }
 }
