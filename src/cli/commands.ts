@@ -4,7 +4,7 @@ import { ConfigError, LifecycleError, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { LIST_KINDS } from './list-kinds.js';
 import { runCommand, runOptions } from './run-command.js';
-import { traceOptions, workerOptions } from './options.js';
+import { queuesOptions, traceOptions, workerOptions } from './options.js';
 
 // Each command imports what it uses when it runs: `fanfold list` need not load the engine, and no
 // command but `report` loads the charting library.
@@ -84,6 +84,12 @@ export async function main(): Promise<void> {
             pollMs: argv.pollMs,
           }),
         ),
+    )
+    .command('queues', 'list the redis-executor runs registered in Redis; --clean QUEUE or --stale removes them', queuesOptions, (argv) =>
+      guarded(async () => {
+        const text = await (await import('./queues-command.js')).queuesCommand({ redis: argv.redis, clean: argv.clean, stale: argv.stale });
+        process.stdout.write(`${text}\n`);
+      }),
     )
     .command(
       'validate <config>',

@@ -20,3 +20,10 @@ export function traceOptions<T>(y: Argv<T>) {
     .option('limit', { type: 'number', describe: 'print at most N events' })
     .option('json', { type: 'boolean', default: false, describe: 'JSON lines instead of a table' });
 }
+
+export function queuesOptions<T>(y: Argv<T>) {
+  return y
+    .option('redis', { type: 'string', demandOption: true, describe: 'Redis URL (redis://user:password@host:6379, rediss:// for TLS)' })
+    .option('clean', { type: 'string', describe: 'remove this run (its queue name as listed): jobs, market data, registration' })
+    .option('stale', { type: 'boolean', default: false, describe: 'remove every registered run no coordinator is connected to' });
+}

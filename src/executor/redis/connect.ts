@@ -13,6 +13,16 @@ export function bullConnection(url: string, name: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, connectionName: name });
 }
 
+/** A connection for a one-shot command (`fanfold queues`): a few retries, then the command fails. */
+export function commandConnection(url: string, name: string): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: 2,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    connectionName: name,
+    retryStrategy: (times) => (times > 3 ? null : 200),
+  });
+}
+
 /**
  * Checks, once and without retrying, that Redis at `url` can carry a run: it answers, accepts the
  * credentials, and never evicts keys (an evicted job or market data key would lose work silently).

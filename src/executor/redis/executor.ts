@@ -10,7 +10,8 @@ import type { SignalInfo } from '../../batch/generate-signals.js';
 import { PoolExecutor } from '../pool.js';
 import type { Executor, GenerateOptions, RunEnd } from '../executor.js';
 import { bullConnection, checkRedis } from './connect.js';
-import { coordinatorClientName, marketDataKey, planKey, QUEUE_REGISTRY, runDataPattern, runMetaKey, skipKey, taskJobId } from './keys.js';
+import { coordinatorClientName, marketDataKey, planKey, QUEUE_REGISTRY, runMetaKey, skipKey, taskJobId } from './keys.js';
+import { removeRun } from './queues.js';
 import { packMarketData } from './market-wire.js';
 import { pluginsHash } from './plugins-hash.js';
 import { redactedUrl } from '../../common/redis-url.js';
@@ -285,30 +286,7 @@ export class RedisExecutor implements Executor {
   }
 
   private async cleanUp(): Promise<void> {
-    const q = this.options.queue;
-    await this.connection.srem(QUEUE_REGISTRY, q);
-    // Workers leave a queue once they see it gone from the registry; until then their stalled-job
-    // checks would write BullMQ keys again after the obliteration.
-    await this.workersGone(WORKERS_LEAVE_MS);
-    await this.queue.obliterate({ force: true });
-    const dataKeys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await this.connection.scan(cursor, 'MATCH', runDataPattern(q), 'COUNT', 1000);
-      dataKeys.push(...found);
-      cursor = next;
-    } while (cursor !== '0');
-    await this.connection.del(runMetaKey(q), ...dataKeys);
-  }
-
-  /** Waits until no worker consumes the queue (CLIENT LIST); gives up quietly if that is disabled. */
-  private async workersGone(ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    try {
-      while ((await this.queue.getWorkersCount()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    } catch {
-      // CLIENT LIST refused (a managed Redis): obliterate now; a worker may leave an expiring key behind.
-    }
+    await removeRun(this.connection, this.options.queue, WORKERS_LEAVE_MS, this.queue);
   }
 
   private async disconnect(): Promise<void> {
