@@ -82,6 +82,7 @@ export async function main(): Promise<void> {
             lockMs: argv.lockMs,
             stalledMs: argv.stalledMs,
             pollMs: argv.pollMs,
+            unreachableTimeout: argv.unreachableTimeout,
           }),
         ),
     )

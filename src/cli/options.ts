@@ -9,7 +9,8 @@ export function workerOptions<T>(y: Argv<T>) {
     .option('workers', { type: 'string', describe: "threads of this machine's pool, or 'auto'" })
     .option('lock-ms', { type: 'number', describe: "job lock duration; a dead worker's batch is requeued after about this long (default 30000)" })
     .option('stalled-ms', { type: 'number', describe: 'how often to look for batches of dead workers (default 30000)' })
-    .option('poll-ms', { type: 'number', describe: 'how often to look for new and ended runs (default 250)' });
+    .option('poll-ms', { type: 'number', describe: 'how often to look for new and ended runs (default 250)' })
+    .option('unreachable-timeout', { type: 'number', describe: 'seconds Redis may stay unreachable before the worker ends with an error (default 300)' });
 }
 
 export function traceOptions<T>(y: Argv<T>) {

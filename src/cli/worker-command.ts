@@ -9,6 +9,8 @@ export interface WorkerArgs {
   readonly lockMs?: number;
   readonly stalledMs?: number;
   readonly pollMs?: number;
+  /** Seconds Redis may stay unreachable before the worker ends with an error. */
+  readonly unreachableTimeout?: number;
 }
 
 /**
@@ -27,6 +29,8 @@ export async function workerCommand(args: WorkerArgs): Promise<void> {
   ] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new UserError(`${flag}: expected a positive integer, got '${v}'`);
   }
+  if (args.unreachableTimeout !== undefined && !(args.unreachableTimeout > 0))
+    throw new UserError(`--unreachable-timeout: expected a positive number of seconds, got '${args.unreachableTimeout}'`);
   const controller = new AbortController();
   const onSignal = (): void => {
     if (controller.signal.aborted) {
@@ -44,6 +48,7 @@ export async function workerCommand(args: WorkerArgs): Promise<void> {
       lockMs: args.lockMs,
       stalledMs: args.stalledMs,
       pollMs: args.pollMs,
+      unreachableMs: args.unreachableTimeout === undefined ? undefined : 1000 * args.unreachableTimeout,
       signal: controller.signal,
       log: (line) => process.stderr.write(`${line}\n`),
     });

@@ -243,6 +243,11 @@ const redis = z
       .regex(REDIS_URL_PATTERN, 'a redis:// or rediss:// URL, e.g. redis://user:password@host:6379')
       .describe('Redis for the redis executor; user and password may be in the URL, rediss:// for TLS'),
     in_flight: z.number().int().positive().default(8).describe('batches kept queued at once: about the worker threads of every machine together'),
+    unreachable_timeout: z
+      .number()
+      .positive()
+      .default(300)
+      .describe('seconds Redis may stay unreachable mid-run (a restart pauses the run) before the coordinator gives up with an error; what finished is stored'),
   })
   .describe('the redis executor: batches go to `fanfold worker` processes through this Redis');
 

@@ -101,6 +101,7 @@ async function openExecutor(workflow: Workflow, base: Config | null, runId: stri
     plugins: workflow.plugins,
     log: options.log,
     watchMs: options.redisWatchMs,
+    unreachableMs: 1000 * (base?.execution.redis?.unreachable_timeout ?? 300),
   });
 }
 

@@ -30,3 +30,14 @@ export interface Executor {
 }
 
 export type RunEnd = 'completed' | 'failed' | 'interrupted';
+
+/**
+ * The executor itself is gone (a Redis unreachable for longer than allowed): no batch can run, so
+ * a search stops on it instead of recording its sets as failed trials one by one.
+ */
+export class ExecutorLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecutorLostError';
+  }
+}

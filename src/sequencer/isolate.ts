@@ -6,6 +6,7 @@ import type { BatchOutcome } from '../reduce/reducer.js';
 import { trialPoint } from '../search/template.js';
 import { trialKey } from '../common/trial-key.js';
 import type { BarWindow } from '../types.js';
+import { ExecutorLostError } from '../executor/executor.js';
 
 /**
  * A task that fails is retried once, then split in halves until the failing points stand alone
@@ -25,6 +26,8 @@ export function isolating(
       observe(count, reply.ms);
       return { replies: [reply], failures: [], failureRows: [] };
     } catch (error) {
+      // Not the sets' fault: every batch would fail alike; the search stops (InFlight rethrows it).
+      if (error instanceof ExecutorLostError) throw error;
       if (!retried) return evaluate(range, true);
       if (count === 1) {
         const k = range.points === null ? range.from : range.points[0];

@@ -13,6 +13,44 @@ export function bullConnection(url: string, name: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, connectionName: name });
 }
 
+/**
+ * Watches connections that retry forever (a Redis restart pauses a run) and calls `lost` once when
+ * one of them has not been ready for `limitMs`: a Redis that stays away ends the run with an error
+ * instead of a hang.
+ */
+export class Reachability {
+  private downSince: number | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private told = false;
+
+  constructor(
+    private readonly connections: readonly Redis[],
+    private readonly limitMs: number,
+    private readonly lost: (downMs: number) => void,
+  ) {
+    this.timer = setInterval(() => this.check(), Math.min(1000, Math.max(50, limitMs / 4)));
+    this.timer.unref();
+  }
+
+  private check(): void {
+    const ready = this.connections.every((c) => c.status === 'ready');
+    if (ready) {
+      this.downSince = null;
+      return;
+    }
+    const now = Date.now();
+    this.downSince ??= now;
+    if (!this.told && now - this.downSince >= this.limitMs) {
+      this.told = true;
+      this.lost(now - this.downSince);
+    }
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+  }
+}
+
 /** A connection for a one-shot command (`fanfold queues`): a few retries, then the command fails. */
 export function commandConnection(url: string, name: string): Redis {
   return new Redis(url, {

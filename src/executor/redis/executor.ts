@@ -8,8 +8,8 @@ import type { ParameterSet } from '../../types.js';
 import { VERSION } from '../../version.js';
 import type { SignalInfo } from '../../batch/generate-signals.js';
 import { PoolExecutor } from '../pool.js';
-import type { Executor, GenerateOptions, RunEnd } from '../executor.js';
-import { bullConnection, checkRedis } from './connect.js';
+import { ExecutorLostError, type Executor, type GenerateOptions, type RunEnd } from '../executor.js';
+import { bullConnection, checkRedis, Reachability } from './connect.js';
 import { coordinatorClientName, marketDataKey, planKey, QUEUE_REGISTRY, runMetaKey, skipKey, taskJobId } from './keys.js';
 import { removeRun } from './queues.js';
 import { packMarketData } from './market-wire.js';
@@ -27,6 +27,8 @@ export interface RedisExecutorOptions {
   readonly log?: (line: string) => void;
   /** How often a batch in flight is checked for still being in Redis (default 10 s). */
   readonly watchMs?: number;
+  /** How long Redis may stay unreachable mid-run before the run stops with an error (default 300 s). */
+  readonly unreachableMs?: number;
 }
 
 /** Cleanup of a finished run gives up after this long (Redis gone): the keys then stay. */
@@ -51,6 +53,10 @@ export class RedisExecutor implements Executor {
   private leftover: Uint8Array[] = [];
   /** This machine's pool for signal generation (made on first use). */
   private generator: PoolExecutor | null = null;
+  /** Rejects once Redis has been unreachable too long: every wait races it. */
+  private readonly lost: Promise<never>;
+  private lostError: ExecutorLostError | null = null;
+  private readonly reachability: Reachability;
 
   private constructor(
     private readonly options: RedisExecutorOptions,
@@ -60,6 +66,23 @@ export class RedisExecutor implements Executor {
     private readonly eventsConnection: Redis,
   ) {
     this.concurrency = options.inFlight;
+    let reject: (error: ExecutorLostError) => void = () => {};
+    this.lost = new Promise<never>((_, r) => (reject = r));
+    this.lost.catch(() => {});
+    const limitMs = options.unreachableMs ?? 300_000;
+    this.reachability = new Reachability([connection, eventsConnection], limitMs, (downMs) => {
+      this.lostError = new ExecutorLostError(
+        `redis: ${redactedUrl(options.url)} unreachable for ${Math.round(downMs / 1000)} s (execution.redis.unreachable_timeout: ${limitMs / 1000}); the run stops here, every finished trial is stored: resume it with --resume once Redis is back`,
+      );
+      options.log?.(this.lostError.message);
+      reject(this.lostError);
+    });
+  }
+
+  /** `work`, unless Redis is lost first. */
+  private orLost<T>(work: Promise<T>): Promise<T> {
+    work.catch(() => {});
+    return Promise.race([work, this.lost]);
   }
 
   /**
@@ -74,6 +97,9 @@ export class RedisExecutor implements Executor {
     const queue = new Queue(options.queue, { connection });
     const eventsConnection = bullConnection(options.url, `fanfold-events-${options.queue}`);
     const events = new QueueEvents(options.queue, { connection: eventsConnection });
+    // The queue and its events log what goes wrong; without a listener ioredis prints each failed reconnect's stack.
+    connection.on('error', () => {});
+    eventsConnection.on('error', () => {});
     // Every batch in flight waits on these events, and a job's wait listens for the queue closing
     // (a search's robustness re-runs put a test per top-k set in flight at once).
     events.setMaxListeners(0);
@@ -172,7 +198,7 @@ export class RedisExecutor implements Executor {
   }
 
   async run(task: WorkTask): Promise<WorkReply> {
-    const base = await this.stage(task.data, task.plan, task.skip);
+    const base = await this.orLost(this.stage(task.data, task.plan, task.skip));
     const range = task.range;
     const jobData: JobData = {
       ...base,
@@ -190,7 +216,7 @@ export class RedisExecutor implements Executor {
   }
 
   async test(task: TestTask): Promise<TestReply> {
-    const base = await this.stage(task.data, task.plan, null);
+    const base = await this.orLost(this.stage(task.data, task.plan, null));
     const jobData: JobData = {
       ...base,
       kind: 'test',
@@ -217,12 +243,12 @@ export class RedisExecutor implements Executor {
   private async finish(jobId: string, jobData: JobData): Promise<string> {
     // Finished jobs are removed once read (a million-trial run must not pile results up in Redis);
     // a failed one too, so that the search's retry enqueues it afresh.
-    const job = await this.queue.add(jobData.kind, jobData, { jobId, removeOnComplete: false, removeOnFail: false });
+    const job = await this.orLost(this.queue.add(jobData.kind, jobData, { jobId, removeOnComplete: false, removeOnFail: false }));
     let reply: unknown;
     try {
-      reply = await this.watch(jobId, job.waitUntilFinished(this.events));
+      reply = await this.orLost(this.watch(jobId, job.waitUntilFinished(this.events)));
     } catch (error) {
-      await this.queue.remove(jobId).catch(() => 0);
+      if (!(error instanceof ExecutorLostError)) await this.queue.remove(jobId).catch(() => 0);
       throw error;
     }
     await this.queue.remove(jobId).catch(() => 0);
@@ -276,8 +302,11 @@ export class RedisExecutor implements Executor {
    * registration; an interrupted one leaves them for `--resume`.
    */
   async close(end: RunEnd = 'completed'): Promise<void> {
+    this.reachability.dispose();
     try {
-      if (end !== 'interrupted') await withTimeout(this.cleanUp(), CLEANUP_TIMEOUT_MS, `redis: cleaning up queue ${this.options.queue}`);
+      // Redis lost: nothing to clean up there now (a resume takes the queue over, or `fanfold queues --clean` removes it).
+      if (end !== 'interrupted' && this.lostError === null)
+        await withTimeout(this.cleanUp(), CLEANUP_TIMEOUT_MS, `redis: cleaning up queue ${this.options.queue}`);
     } catch (error) {
       this.options.log?.(`${error instanceof Error ? error.message : String(error)}; its keys remain in Redis`);
     } finally {
@@ -290,6 +319,14 @@ export class RedisExecutor implements Executor {
   }
 
   private async disconnect(): Promise<void> {
+    this.reachability.dispose();
+    if (this.lostError !== null) {
+      // Redis is away: closing the queue would wait for it; drop the connections first.
+      this.connection.disconnect();
+      this.eventsConnection.disconnect();
+      await withTimeout(Promise.allSettled([this.events.close(), this.queue.close(), this.generator?.close()]), 2_000, 'redis: closing').catch(() => undefined);
+      return;
+    }
     await Promise.allSettled([this.events.close(), this.queue.close(), this.generator?.close()]);
     this.connection.disconnect();
     this.eventsConnection.disconnect();

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import { PoolExecutor } from '../pool.js';
 import { VERSION } from '../../version.js';
-import { bullConnection, checkRedis } from './connect.js';
+import { bullConnection, checkRedis, Reachability } from './connect.js';
 import { coordinatorClientName, QUEUE_REGISTRY, runMetaKey } from './keys.js';
 import { MarketCache } from './market-cache.js';
 import { pluginsHash } from './plugins-hash.js';
@@ -27,6 +27,8 @@ export interface WorkerServiceOptions {
   readonly log?: (line: string) => void;
   /** Aborting stops taking jobs; jobs running finish and are returned, then the service ends. */
   readonly signal?: AbortSignal;
+  /** How long Redis may stay unreachable before the worker ends with an error (default 300 s). */
+  readonly unreachableMs?: number;
 }
 
 /**
@@ -57,6 +59,11 @@ class WorkerService {
   // Runs found registered without a coordinator (told once each).
   private readonly orphans = new Set<string>();
   private clientListRefused = false;
+  private lostError: Error | null = null;
+  /** Resolves once Redis is lost: the registry poll (which would wait for Redis for ever) races it. */
+  private readonly lost: Promise<void>;
+  private markLost: () => void = () => {};
+  private readonly reachability: Reachability;
 
   constructor(
     private readonly options: WorkerServiceOptions,
@@ -67,24 +74,40 @@ class WorkerService {
     this.pool = new PoolExecutor({ workers: options.workers });
     this.market = new MarketCache(this.connection);
     this.plans = new PlanCache(this.connection);
+    this.lost = new Promise<void>((resolve) => (this.markLost = resolve));
+    const limitMs = options.unreachableMs ?? 300_000;
+    this.reachability = new Reachability([this.connection], limitMs, (downMs) => {
+      this.lostError = new Error(
+        `redis: ${redactedUrl(options.url)} unreachable for ${Math.round(downMs / 1000)} s (--unreachable-timeout ${limitMs / 1000}); the worker stops (its batches go back to the queue when their locks expire)`,
+      );
+      log(this.lostError.message);
+      this.markLost();
+    });
   }
 
   async run(): Promise<void> {
     const { options, log } = this;
     log(`fanfold worker ${this.name}: ${options.workers} thread${options.workers === 1 ? '' : 's'}, waiting for runs on ${redactedUrl(options.url)}`);
     try {
-      while (!options.signal?.aborted) {
+      while (!options.signal?.aborted && this.lostError === null) {
         try {
-          await this.poll();
+          await Promise.race([this.poll(), this.lost]);
         } catch (error) {
           log(`worker: reading the run registry failed: ${error instanceof Error ? error.message : String(error)}`);
         }
-        await sleep(options.pollMs ?? 250, options.signal);
+        await Promise.race([sleep(options.pollMs ?? 250, options.signal), this.lost]);
+      }
+      if (this.lostError !== null) {
+        // Nothing can be returned to an absent Redis: close without waiting for it.
+        this.connection.disconnect();
+        await Promise.race([Promise.allSettled([...this.consumers.values()].map((w) => w.close(true))), sleep(2_000, undefined)]);
+        throw this.lostError;
       }
       log('worker: stopping; finishing the batches in hand');
       await Promise.all([...this.consumers.values()].map((w) => w.close()));
       await Promise.all(this.closing);
     } finally {
+      this.reachability.dispose();
       await this.pool.close();
       this.connection.disconnect();
     }
