@@ -216,16 +216,22 @@ async function openRun(
   runId: string,
   provenance: Provenance,
 ): Promise<{ dir: RunDirectory; results: Results }> {
+  let dir: RunDirectory | null = null;
+  let results: Results | null = null;
   try {
-    const dir = new RunDirectory(outRoot, resumeDir !== null ? basename(dirname(resumeDir)) : workflow.name, runId);
+    dir = new RunDirectory(outRoot, resumeDir !== null ? basename(dirname(resumeDir)) : workflow.name, runId);
     dir.writeJson('run.json', { ...provenance, status: 'running' });
     options.onRunDirectory?.(dir.path);
     // Every mode writes the store: it is what makes a killed run resumable.
     const threaded = options.resultsThread ?? (executor.name !== 'inline' && expectedTrials(workflow) > THREADED_RESULTS_ABOVE);
-    const results = threaded ? await threadedResults(dir.path) : localResults(dir.path);
-    await executor.adopt?.((rows) => results.commit(rows));
-    return { dir, results };
+    const store = threaded ? await threadedResults(dir.path) : localResults(dir.path);
+    results = store;
+    await executor.adopt?.((rows) => store.commit(rows));
+    return { dir, results: store };
   } catch (error) {
+    await results?.close().catch(() => {});
+    // A run directory that exists says how its run ended (not `running` for ever).
+    if (dir !== null) dir.writeJson('run.json', { ...provenance, status: 'failed', error: error instanceof Error ? error.message : String(error) });
     await executor.close('failed');
     throw error;
   }

@@ -108,9 +108,13 @@ export class RedisExecutor implements Executor {
     events.on('error', (e) => log(`redis: queue events error: ${e.message}`));
     const executor = new RedisExecutor(options, connection, queue, events, eventsConnection);
     try {
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-      await executor.takeOver(log);
-      await executor.register();
+      await executor.orLost(
+        (async () => {
+          await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+          await executor.takeOver(log);
+          await executor.register();
+        })(),
+      );
     } catch (error) {
       await executor.disconnect();
       throw error;
@@ -140,6 +144,10 @@ export class RedisExecutor implements Executor {
    * resumed searches ask it what they can skip); their jobs are removed once committed.
    */
   async adopt(commit: (rows: Uint8Array) => Promise<void>): Promise<void> {
+    await this.orLost(this.adoptLeftover(commit));
+  }
+
+  private async adoptLeftover(commit: (rows: Uint8Array) => Promise<void>): Promise<void> {
     for (const rows of this.leftover) await commit(rows);
     this.leftover = [];
     const finished = await this.queue.getJobs(['completed']);
@@ -248,10 +256,10 @@ export class RedisExecutor implements Executor {
     try {
       reply = await this.orLost(this.watch(jobId, job.waitUntilFinished(this.events)));
     } catch (error) {
-      if (!(error instanceof ExecutorLostError)) await this.queue.remove(jobId).catch(() => 0);
+      if (!(error instanceof ExecutorLostError)) await this.orLost(this.queue.remove(jobId)).catch(() => 0);
       throw error;
     }
-    await this.queue.remove(jobId).catch(() => 0);
+    await this.orLost(this.queue.remove(jobId)).catch(() => 0);
     if (typeof reply !== 'string') throw new Error(`job ${jobId} returned ${typeof reply}, not a packed reply`);
     return reply;
   }
