@@ -56,3 +56,8 @@ export class LifecycleError extends Error {
     this.name = 'LifecycleError';
   }
 }
+
+/** The error a user should see: a user error raised inside a container, else the error itself. */
+export function userFacing(error: unknown): unknown {
+  return error instanceof LifecycleError && error.cause instanceof UserError ? error.cause : error;
+}

@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ConfigError, LifecycleError, UserError } from '../errors.js';
+import { ConfigError, LifecycleError, UserError, userFacing } from '../errors.js';
 import { VERSION } from '../version.js';
 import { LIST_KINDS } from './list-kinds.js';
 import { runCommand, runOptions } from './run-command.js';
@@ -13,7 +13,7 @@ const openWorkflow = async (...args: Parameters<typeof import('../coordinator/op
 
 /** Prints a failure the way a user needs it and returns the exit code (2 = fix your input, 1 = runtime). */
 function report(error: unknown): number {
-  const root = error instanceof LifecycleError && error.cause instanceof UserError ? error.cause : error;
+  const root = userFacing(error);
   if (root instanceof ConfigError) {
     process.stderr.write(
       `error: invalid config (${root.issues.length} problem${root.issues.length === 1 ? '' : 's'}):\n${root.message.replace(/^/gm, '  ')}\n`,

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { EXECUTOR_NAMES, STORAGE_MODES, type ExecutorName, type StorageMode } from '../common/names.js';
-import { ConfigError, LifecycleError, UserError } from '../errors.js';
+import { ConfigError, UserError, userFacing } from '../errors.js';
 import { markInterrupted } from '../results/run-dir.js';
 
 /** `fanfold run`'s options (cli/commands.ts registers the command). */
@@ -168,7 +168,7 @@ function parseInFlight(value: number | undefined): number | undefined {
 
 /** The one JSON document `run --json` prints for a run that stopped on an error. */
 function errorJson(error: unknown, runDir: string | null): Record<string, unknown> {
-  const root = error instanceof LifecycleError && error.cause instanceof UserError ? error.cause : error;
+  const root = userFacing(error);
   const kind = root instanceof ConfigError ? 'config' : root instanceof UserError ? 'input' : 'runtime';
   return {
     error: root instanceof Error ? root.message : String(root),

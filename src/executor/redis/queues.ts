@@ -13,11 +13,15 @@ export interface RegisteredRun {
   readonly jobs: { readonly waiting: number; readonly active: number; readonly completed: number; readonly failed: number };
 }
 
+/** The client names in a CLIENT LIST reply. */
+export function clientNamesIn(list: string): string[] {
+  return list.split('\n').flatMap((line) => /(?:^| )name=(\S+)/.exec(line)?.[1] ?? []);
+}
+
 /** Names of the clients Redis lists, or null where CLIENT LIST is refused (a managed Redis). */
 async function clientNames(connection: Redis): Promise<string[] | null> {
   try {
-    const list = (await connection.client('LIST')) as string;
-    return list.split('\n').flatMap((line) => /(?:^| )name=(\S+)/.exec(line)?.[1] ?? []);
+    return clientNamesIn((await connection.client('LIST')) as string);
   } catch {
     return null;
   }

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { PoolExecutor } from '../pool.js';
 import { VERSION } from '../../version.js';
 import { bullConnection, checkRedis, Reachability } from './connect.js';
+import { clientNamesIn } from './queues.js';
 import { coordinatorClientName, QUEUE_REGISTRY, runMetaKey } from './keys.js';
 import { MarketCache } from './market-cache.js';
 import { pluginsHash } from './plugins-hash.js';
@@ -162,7 +163,7 @@ class WorkerService {
     if (this.clientListRefused) return null;
     try {
       const list = (await this.connection.client('LIST')) as string;
-      return new Set(list.split('\n').flatMap((line) => /(?:^| )name=(\S+)/.exec(line)?.[1] ?? []));
+      return new Set(clientNamesIn(list));
     } catch (error) {
       this.clientListRefused = true;
       this.log(
