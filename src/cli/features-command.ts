@@ -9,6 +9,11 @@ const DAY = 86_400_000;
 
 /** `fanfold features`: the requested features of one CSV file as CSV (section 6). */
 export async function featuresCsv(path: string, keys: readonly string[]): Promise<string> {
+  return (await featuresTable(path, keys)).csv;
+}
+
+/** The CSV, and how many bars and feature columns it holds. */
+async function featuresTable(path: string, keys: readonly string[]): Promise<{ csv: string; bars: number; columns: number }> {
   if (keys.length === 0) throw new UserError("give at least one --feature, e.g. --feature 'sma(20)'");
   const raw = await loadCsvFile(path, symbolFromPath(path));
   const data = alignSeries([raw], path);
@@ -24,7 +29,7 @@ export async function featuresCsv(path: string, keys: readonly string[]): Promis
     for (const c of cols) cells.push(c[t] === c[t] ? String(c[t]) : '');
     rows.push(cells.join(','));
   }
-  return `${rows.join('\n')}\n`;
+  return { csv: `${rows.join('\n')}\n`, bars: data.time.length, columns: outputs.length };
 }
 
 function csvCell(text: string): string {
@@ -32,13 +37,11 @@ function csvCell(text: string): string {
 }
 
 export async function featuresCommand(path: string, keys: readonly string[], out: string | undefined): Promise<void> {
-  const csv = await featuresCsv(path, keys);
+  const { csv, bars, columns } = await featuresTable(path, keys);
   if (!out) {
     process.stdout.write(csv);
     return;
   }
   writeFileSync(out, csv);
-  const rows = csv.split('\n').filter((l) => l !== '');
-  const columns = rows.length === 0 ? 0 : [...rows[0].matchAll(/"(?:[^"]|"")*"|[^,]+/g)].length - 1;
-  process.stdout.write(`features: ${rows.length - 1} bars × ${columns} column${columns === 1 ? '' : 's'} written to ${out}\n`);
+  process.stdout.write(`features: ${bars} bars × ${columns} column${columns === 1 ? '' : 's'} written to ${out}\n`);
 }

@@ -74,7 +74,6 @@ export class RedisExecutor implements Executor {
       this.lostError = new ExecutorLostError(
         `redis: ${redactedUrl(options.url)} unreachable for ${Math.round(downMs / 1000)} s (execution.redis.unreachable_timeout: ${limitMs / 1000}); the run stops here, every finished trial is stored: resume it with --resume once Redis is back`,
       );
-      options.log?.(this.lostError.message);
       reject(this.lostError);
     });
   }

@@ -81,7 +81,6 @@ class WorkerService {
       this.lostError = new Error(
         `redis: ${redactedUrl(options.url)} unreachable for ${Math.round(downMs / 1000)} s (--unreachable-timeout ${limitMs / 1000}); the worker stops (its batches go back to the queue when their locks expire)`,
       );
-      log(this.lostError.message);
       this.markLost();
     });
   }
