@@ -5,8 +5,20 @@
  */
 export { runBacktest, runBatch } from './topology/run-sets.js';
 export { Topology, TOPOLOGIES, type SetResult, type TopologyKind, type TopologyOptions } from './topology/topology.js';
-export { alignSeries, generateSynthetic, hashMarketData, inferPeriodsPerYear, loadCsvFile, loadMarketData, parseBarsCsv, sharedColumn } from './data/index.js';
-export type { DataSpec, MarketData, RawSeries, SymbolBars, SyntheticOptions } from './data/index.js';
+export {
+  alignSeries,
+  BadRows,
+  barFileFormat,
+  generateSynthetic,
+  hashMarketData,
+  inferPeriodsPerYear,
+  loadBarFile,
+  loadCsvFile,
+  loadMarketData,
+  parseBarsCsv,
+  sharedColumn,
+} from './data/index.js';
+export type { BarFileFormat, DataProblem, DataSpec, MarketData, RawSeries, SymbolBars, SyntheticOptions } from './data/index.js';
 export { computeFeatureColumns, expandOutputs, FEATURE_KINDS, FeatureHub, parseFeatureKey, type Feature, type FeatureKind } from './features/index.js';
 export { getClassifier, getStrategy, listClassifiers, listStrategies, registerClassifier, registerStrategy } from './strategies/index.js';
 export type { BarView, ClassifierDefinition, ParamSpec, ParamValue, RawParams, StrategyDefinition } from './strategies/index.js';

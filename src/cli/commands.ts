@@ -8,8 +8,6 @@ import { queuesOptions, traceOptions, workerOptions } from './options.js';
 
 // Each command imports what it uses when it runs: `fanfold list` need not load the engine, and no
 // command but `report` loads the charting library.
-const openWorkflow = async (...args: Parameters<typeof import('../coordinator/open.js').openWorkflow>) =>
-  (await import('../coordinator/open.js')).openWorkflow(...args);
 
 /** Prints a failure the way a user needs it and returns the exit code (2 = fix your input, 1 = runtime). */
 function report(error: unknown): number {
@@ -94,19 +92,21 @@ export async function main(): Promise<void> {
     )
     .command(
       'validate <config>',
-      'check a config; errors name file:line:col and the key path',
-      (y) => y.positional('config', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true }),
+      'check a config and that its data files exist; errors name file:line:col and the key path',
+      (y) =>
+        y
+          .positional('config', { type: 'string', demandOption: true })
+          .option('set', { type: 'string', array: true })
+          .option('data', { type: 'boolean', default: false, describe: 'also read every data file and list its bad rows (up to 20 per file)' }),
       (argv) =>
         guarded(async () => {
-          const workflow = await openWorkflow(argv.config, argv.set ?? []);
-          process.stdout.write(
-            `${argv.config}: ok — workflow ${workflow.name}, ${workflow.phases.length} phase${workflow.phases.length === 1 ? '' : 's'}: ${workflow.phases.map((p) => p.name).join(' → ')}\n`,
-          );
+          const line = await (await import('./validate-command.js')).validateCommand(argv.config, argv.set ?? [], argv.data);
+          process.stdout.write(`${line}\n`);
         }),
     )
     .command(
       'features <data>',
-      'compute features of a CSV file and write them as CSV',
+      'compute features of a bar file (CSV, Parquet, Arrow IPC) and write them as CSV',
       (y) =>
         y
           .positional('data', { type: 'string', demandOption: true })

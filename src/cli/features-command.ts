@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { loadCsvFile } from '../data/csv.js';
+import { loadBarFile } from '../data/bar-file.js';
 import { alignSeries } from '../data/align.js';
 import { symbolFromPath } from '../data/load.js';
 import { computeFeatureColumns, expandOutputs } from '../features/compute.js';
@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 
 const DAY = 86_400_000;
 
-/** `fanfold features`: the requested features of one CSV file as CSV (section 6). */
+/** `fanfold features`: the requested features of one bar file (CSV, Parquet, Arrow IPC) as CSV (section 6). */
 export async function featuresCsv(path: string, keys: readonly string[]): Promise<string> {
   return (await featuresTable(path, keys)).csv;
 }
@@ -15,7 +15,7 @@ export async function featuresCsv(path: string, keys: readonly string[]): Promis
 /** The CSV, and how many bars and feature columns it holds. */
 async function featuresTable(path: string, keys: readonly string[]): Promise<{ csv: string; bars: number; columns: number }> {
   if (keys.length === 0) throw new UserError("give at least one --feature, e.g. --feature 'sma(20)'");
-  const raw = await loadCsvFile(path, symbolFromPath(path));
+  const raw = await loadBarFile(path, symbolFromPath(path));
   const data = alignSeries([raw], path);
   const outputs = expandOutputs(keys);
   const columns = computeFeatureColumns(data.symbols[0], keys);

@@ -28,10 +28,15 @@ export class IssueSink {
   ) {}
 
   at(path: Path, message: string, atKey = false): void {
+    this.issues.push(this.issueAt(path, message, atKey));
+  }
+
+  /** The issue `at` would record, for a check made after validation (e.g. that a data file exists). */
+  issueAt(path: Path, message: string, atKey = false): ConfigIssue {
     const { position: pos, node } = locateNode(this.tree, path, this.file, atKey);
     const dotted = dottedPath(path);
     const shown = this.phase !== null && node !== null && this.phase.nodes.has(node) ? (dotted ? `${this.phase.prefix}.${dotted}` : this.phase.prefix) : dotted;
-    this.issues.push({ file: pos.file, line: pos.line, column: pos.column, path: shown, message });
+    return { file: pos.file, line: pos.line, column: pos.column, path: shown, message };
   }
 }
 

@@ -1,8 +1,8 @@
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { IssueSink, type ValidatedPhase } from '../config/validate.js';
-import type { PhaseDeclaration, Workflow } from '../config/workflow.js';
-import { locateIn } from '../config/tree.js';
+import type { PhaseDeclaration } from '../config/workflow.js';
+import { resolveDataPaths } from '../config/data-files.js';
 import { loadMarketData } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import { ConfigError, UserError } from '../errors.js';
@@ -34,7 +34,7 @@ export type { StageContext };
 export function stageRunner(ctx: StageContext): RunStage {
   const dataCache = new Map<string, Promise<MarketData>>();
   const dataOf = (decl: PhaseDeclaration, config: Config): { spec: Config['data']; data: Promise<MarketData> } => {
-    const spec = resolveDataPaths(decl, ctx.workflow, config.data);
+    const spec = resolveDataPaths(decl, ctx.workflow.file, config.data);
     const key = canonicalJson(spec);
     if (!dataCache.has(key)) dataCache.set(key, loadMarketData(spec, ctx.workflow.baseDir));
     return { spec, data: dataCache.get(key)! };
@@ -233,20 +233,6 @@ function bestRunOf(label: string, phase: ValidatedPhase, trial: number, run: Pha
     set: trialSet(phase, trial),
     data: { spec, hash: data.hash },
   };
-}
-
-/**
- * The data spec with every relative path resolved against the folder of the file that wrote that
- * path (an `extends` base may), or the working directory for a path given with `--set`.
- */
-function resolveDataPaths(decl: PhaseDeclaration, workflow: Workflow, data: Config['data']): Config['data'] {
-  const against = (path: readonly (string | number)[], value: string): string => {
-    const pos = locateIn(decl.tree, path, workflow.file);
-    return resolve(pos.file.startsWith('--set ') ? process.cwd() : dirname(resolve(pos.file)), value);
-  };
-  if ('path' in data) return { ...data, path: against(['data', 'path'], data.path) };
-  if ('symbols' in data) return { symbols: data.symbols.map((s, i) => ({ ...s, path: against(['data', 'symbols', i, 'path'], s.path) })) };
-  return data;
 }
 
 /**

@@ -1,4 +1,6 @@
 export { alignSeries } from './align.js';
+export { barFileFormat, loadBarFile, type BarFileFormat } from './bar-file.js';
+export { BadRows, type DataProblem } from './problems.js';
 export { loadCsvFile, parseBarsCsv } from './csv.js';
 export { hashMarketData } from './hash.js';
 export { inferPeriodsPerYear, loadMarketData, symbolFromPath, type DataSpec } from './load.js';

@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { DataError } from '../errors.js';
 import { alignSeries } from './align.js';
-import { loadCsvFile } from './csv.js';
+import { loadBarFile } from './bar-file.js';
 import type { MarketData } from './series.js';
 import { generateSynthetic } from './synthetic.js';
 
@@ -20,11 +20,11 @@ export async function loadMarketData(spec: DataSpec, baseDir: string): Promise<M
   if ('symbols' in spec) {
     if (spec.symbols.length === 0) throw new DataError('data.symbols', null, 'no symbols listed');
     const paths = spec.symbols.map((e) => resolve(baseDir, e.path));
-    const raws = await Promise.all(spec.symbols.map((e, i) => loadCsvFile(paths[i], e.symbol)));
+    const raws = await Promise.all(spec.symbols.map((e, i) => loadBarFile(paths[i], e.symbol)));
     return alignSeries(raws, paths.join(', '));
   }
   const path = resolve(baseDir, spec.path);
-  return alignSeries([await loadCsvFile(path, spec.symbol ?? symbolFromPath(path))], path);
+  return alignSeries([await loadBarFile(path, spec.symbol ?? symbolFromPath(path))], path);
 }
 
 /** `data/orcl.csv` → `ORCL`: the base name without its extension, upper-cased. */

@@ -1,6 +1,8 @@
 /**
- * One symbol's bars as read from a file, before alignment onto a shared timeline: plain (not
- * shared) columns of equal length, `time` in UTC milliseconds and strictly increasing.
+ * One symbol's bars as read from a file, before alignment onto a shared timeline: columns of equal
+ * length, `time` in UTC milliseconds and strictly increasing. The loaders put each column on its
+ * own SharedArrayBuffer, which `alignSeries` then adopts without a copy: a RawSeries is not to be
+ * changed once aligned.
  */
 export interface RawSeries {
   readonly symbol: string;

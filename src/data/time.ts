@@ -20,7 +20,14 @@ export function parseTime(field: string): number {
   const s = field.trim();
   if (s.length >= 10 && s.charCodeAt(4) === DASH) return parseIso(s);
   if (s === '') return NaN;
-  const v = Number(s);
+  return epochToMs(Number(s));
+}
+
+/**
+ * A plain number as a time: epoch seconds when |v| < 1e11, else epoch milliseconds; NaN unless
+ * finite. CSV fields and numeric columns of Parquet/Arrow files are read by this one rule.
+ */
+export function epochToMs(v: number): number {
   if (!Number.isFinite(v)) return NaN;
   // Rounding removes the float noise of seconds × 1000 (1.001 × 1000 = 1000.9999999999999).
   return Math.abs(v) < 1e11 ? Math.round(v * 1000) : v;
