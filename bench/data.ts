@@ -5,8 +5,8 @@
  *   node dist/bench/data.js [--bars N] [--reps K] [--dir DIR]
  *
  * Generates N seeded one-minute bars (default 10,000,000), writes them as CSV
- * (`2020-01-02 14:30:00,85.03,…`), Parquet (snappy, row groups of 1,048,576 rows, as pyarrow
- * writes by default) and an uncompressed Arrow IPC file into a temporary folder (or DIR, kept),
+ * (`2020-01-02 14:30:00,85.03,…`), Parquet (snappy, row groups of 1,048,576 rows) and an
+ * uncompressed Arrow IPC file into a temporary folder (or DIR, kept),
  * then loads each file in a fresh child process, K times (default 1), so the peak RSS is the
  * format's own: VmHWM of /proc/self/status. Prints seconds (the median), rows/s, peak RSS, RSS over
  * the columns' own bytes (rows × 6 columns × 8 bytes) and each format's speed over CSV's in the same

@@ -76,6 +76,14 @@ describe('Parquet and Arrow IPC bar files load to the same series as the CSV', a
     for (const ext of ['parquet', 'arrow', 'feather', 'ipc']) expectSameBars(await load(at(`${name}.${ext}`)), csv);
   });
 
+  it('reads every codec but the deprecated LZ4 framing: uncompressed, gzip, brotli, zstd, lz4_raw', async () => {
+    const table = barsTable(raw, 'timestamp[ms, UTC]');
+    for (const codec of ['UNCOMPRESSED', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4_RAW'] as const) {
+      writeParquetWasm(at(`${codec}.parquet`), table, 4096, codec);
+      expectSameBars(await load(at(`${codec}.parquet`)), csv);
+    }
+  });
+
   it('reads a Parquet file of another writer (hyparquet-writer: TIMESTAMP_MILLIS, DOUBLE, row groups of 1,000 + 4,550)', async () => {
     writeParquetHyparquet(at('hyparquet.parquet'), [
       { name: 'timestamp', data: Array.from(raw.time, (t) => new Date(t)), type: 'TIMESTAMP' },
@@ -279,18 +287,22 @@ describe('fanfold validate: data files', () => {
     const rows = ['date,open,high,low,close,volume'];
     for (let i = 0; i < 25; i++) rows.push(`2020-01-${String(i + 2).padStart(2, '0')},10,9,11,10,100`);
     writeFileSync(at('many.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(at('novolume.csv'), 'date,open,high,low,close\n2020-01-02,1,1,1,1\n');
     writeFileSync(
-      at('two.yaml'),
-      `name: two\ndata:\n  symbols:\n    - {symbol: A, path: bad.parquet}\n    - {symbol: B, path: many.csv}\nstrategy: {type: buy_and_hold}\n`,
+      at('three.yaml'),
+      `name: three\ndata:\n  symbols:\n    - {symbol: A, path: bad.parquet}\n    - {symbol: B, path: many.csv}\n    - {symbol: C, path: novolume.csv}\nstrategy: {type: buy_and_hold}\n`,
     );
-    expect(cli(['validate', at('two.yaml')]).status).toBe(0);
-    const r = cli(['validate', at('two.yaml'), '--data']);
+    expect(cli(['validate', at('three.yaml')]).status).toBe(0);
+    const r = cli(['validate', at('three.yaml'), '--data']);
     expect(r.status).toBe(2);
     const lines = r.stderr.trimEnd().split('\n');
-    expect(lines[0]).toBe('error: bad data: 32 problems in 2 files');
+    expect(lines[0]).toBe('error: bad data: 33 problems in 3 files');
     expect(lines.slice(1, 8)).toEqual(REASONS.map((reason, i) => `  ${at('bad.parquet')}:${i + 2}: ${reason}`));
     expect(lines.slice(8, 28)).toEqual(Array.from({ length: 20 }, (_, i) => `  ${at('many.csv')}:${i + 2}: column 'high' (9) is below column 'low' (11)`));
-    expect(lines.slice(28)).toEqual([`  ${at('many.csv')}: … and 5 more bad rows (the first 20 are listed)`]);
+    expect(lines.slice(28)).toEqual([
+      `  ${at('many.csv')}: … and 5 more bad rows (the first 20 are listed)`,
+      `  ${at('novolume.csv')}:1: missing column 'volume' (header has: date, open, high, low, close)`,
+    ]);
   });
 
   it('--data passes good files and says what it read', () => {

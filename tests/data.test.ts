@@ -194,6 +194,18 @@ describe('alignSeries', () => {
     expect(data.source).toBe('test');
   });
 
+  it('takes a loader’s columns (whole SharedArrayBuffers) as they are, copies others', () => {
+    const loaded = parse(csv('2020-01-02,10,11,9,10,100', '2020-01-03,10,11,9,10,100'));
+    expect(loaded.close.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const data = alignSeries([loaded], 'file.csv');
+    expect(data.time).toBe(loaded.time);
+    expect(data.symbols[0].close).toBe(loaded.close);
+    const plain = raw('A', [2, 3], [10, 11]);
+    const copied = alignSeries([plain], 'test');
+    expect(copied.symbols[0].close).not.toBe(plain.close);
+    expect(Array.from(copied.symbols[0].close)).toEqual([10, 11]);
+  });
+
   it('rejects duplicate symbols', () => {
     expect(() => alignSeries([raw('A', [2], [1]), raw('A', [3], [1])], 'cfg')).toThrow("cfg: duplicate symbol 'A'");
   });

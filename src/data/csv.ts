@@ -107,6 +107,11 @@ export async function loadCsvFile(path: string, symbol: string, bad?: BadRows): 
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
+    // V8 strings stop at 2^29 − 24 characters (a RangeError, "Invalid string length"): such a
+    // file is read as Parquet or Arrow instead.
+    if (err instanceof RangeError) {
+      throw new DataError(path, null, 'cannot read file: a CSV file is read whole and this one is over 512 MiB; convert it to Parquet (or Arrow IPC)');
+    }
     throw new DataError(path, null, `cannot read file: ${err instanceof Error ? err.message : String(err)}`);
   }
   return parseBarsCsv(text, path, symbol, bad);

@@ -76,9 +76,9 @@ export function writeArrowFile(path: string, table: Table, layout: 'file' | 'str
   writeFileSync(path, tableToIPC(table, layout));
 }
 
-/** Parquet by parquet-wasm (the reader's own library), snappy, in row groups of `rowGroup` rows. */
-export function writeParquetWasm(path: string, table: Table, rowGroup = 1024): void {
-  const props = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).setMaxRowGroupSize(rowGroup).build();
+/** Parquet by parquet-wasm (the reader's own library), snappy unless told, in row groups of `rowGroup` rows. */
+export function writeParquetWasm(path: string, table: Table, rowGroup = 1024, codec: keyof typeof Compression = 'SNAPPY'): void {
+  const props = new WriterPropertiesBuilder().setCompression(Compression[codec]).setMaxRowGroupSize(rowGroup).build();
   writeFileSync(path, writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), props));
 }
 
