@@ -3,11 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  compressionRegistry,
+  CompressionType,
   Float32,
   Float64,
   Int32,
   Int64,
   makeData,
+  RecordBatchFileWriter,
   makeVector,
   Table,
   TimestampMicrosecond,
@@ -175,6 +178,18 @@ describe('column types of columnar files', () => {
     expect((err as DataError).message).toBe(`${at('novolume.parquet')}: missing column 'volume' (columns are: Date, open, high, low, close)`);
   });
 
+  it('says how to write a compressed Arrow file (pyarrow’s Feather default) so that it reads', async () => {
+    // A stand-in LZ4 frame encoder, registered only while writing: apache-arrow reads no codec itself.
+    const magic = [4, 34, 77, 24, 0x40, 0x40, 0];
+    compressionRegistry.set(CompressionType.LZ4_FRAME, { encode: (b: Uint8Array) => Uint8Array.from([...magic, ...b]), decode: (b: Uint8Array) => b });
+    const table = tableOf({ date: vectorFromArray(dates(2), new Utf8()), ...prices });
+    writeFileSync(at('lz4.feather'), RecordBatchFileWriter.writeAll(table, { compressionType: CompressionType.LZ4_FRAME }).toUint8Array(true));
+    compressionRegistry.set(CompressionType.LZ4_FRAME, {});
+    await expect(loadBarFile(at('lz4.feather'), 'X')).rejects.toThrow(
+      `${at('lz4.feather')}: cannot read it as Arrow IPC: Record batch is compressed but codec not found (write it uncompressed, e.g. pyarrow.feather.write_feather(df, path, compression='uncompressed'), or as Parquet)`,
+    );
+  });
+
   it('reports a file that is no Parquet, a missing file and an empty one', async () => {
     writeFileSync(at('garbage.parquet'), 'date,open,high,low,close,volume\n');
     await expect(loadBarFile(at('garbage.parquet'), 'X')).rejects.toThrow(new RegExp(`^${at('garbage.parquet')}: cannot read it as Parquet: `));
@@ -303,6 +318,15 @@ describe('fanfold validate: data files', () => {
       `  ${at('many.csv')}: … and 5 more bad rows (the first 20 are listed)`,
       `  ${at('novolume.csv')}:1: missing column 'volume' (header has: date, open, high, low, close)`,
     ]);
+  });
+
+  it('fanfold features reads a Parquet file as it reads the CSV', async () => {
+    writeParquetWasm(at('features.parquet'), barsTable(await loadCsvFile(TTRC, 'TTRC'), 'date32'));
+    const fromCsv = cli(['features', TTRC, '--feature', 'sma(20)', '--feature', 'rsi(14)']);
+    const fromParquet = cli(['features', at('features.parquet'), '--feature', 'sma(20)', '--feature', 'rsi(14)']);
+    expect(fromParquet.status).toBe(0);
+    expect(fromCsv.stdout.split('\n')).toHaveLength(5552); // header, 5,550 rows, the final newline
+    expect(fromParquet.stdout).toBe(fromCsv.stdout);
   });
 
   it('--data passes good files and says what it read', () => {
