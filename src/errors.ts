@@ -10,7 +10,7 @@ export class UserError extends Error {
   }
 }
 
-/** Bad market data: names the file (or source) and the 1-based line of the offending row. */
+/** Bad market data: names the file (or source) and the offending row: a CSV's 1-based line, a columnar file's 1-based data row. */
 export class DataError extends UserError {
   constructor(
     readonly source: string,
