@@ -45,7 +45,7 @@ async function guarded(action: () => Promise<void> | void): Promise<void> {
 }
 
 export async function main(): Promise<void> {
-  await yargs(hideBin(process.argv))
+  await yargs(stdinDash(hideBin(process.argv)))
     .scriptName('fanfold')
     .version(VERSION)
     .strict()
@@ -135,4 +135,9 @@ export async function main(): Promise<void> {
     )
     .help()
     .parseAsync();
+}
+
+/** yargs reads a lone `-` as a stray positional, not as an option's value: `--events -` is given as `--events=-`. */
+function stdinDash(args: string[]): string[] {
+  return args.flatMap((a, i) => (a === '-' && args[i - 1] === '--events' ? [] : a === '--events' && args[i + 1] === '-' ? ['--events=-'] : [a]));
 }

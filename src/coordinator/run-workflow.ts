@@ -19,6 +19,7 @@ import { VERSION } from '../version.js';
 import { runComposed, type BestRun } from './run-composed.js';
 import { executionOf, expectedTrials, localExecutor, redisRefusesTracing, redisUrlOf, THREADED_RESULTS_ABOVE } from './execution.js';
 import { stageRunner } from './stage.js';
+import type { EventStream } from '../reduce/events.js';
 import type { ExecutorName, StorageMode } from '../common/names.js';
 
 export interface RunOptions {
@@ -35,6 +36,10 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Messages for the user (space sizes, skipped phases); default: none. */
   readonly log?: (line: string) => void;
+  /** Warnings, shown even when `log` is not (default: `log`). */
+  readonly warn?: (line: string) => void;
+  /** The live event stream (`--events`): run_start and each phase's events; the caller writes run_end. */
+  readonly events?: EventStream;
   /** Show a live progress line on stderr (when it is a TTY). */
   readonly progress?: boolean;
   /** Told the run directory as soon as it exists (so a report can be written even after a failure). */
@@ -121,6 +126,16 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const outRoot = resumeDir !== null ? dirname(dirname(resumeDir)) : resolve(options.out ?? 'runs');
   const provenance = provenanceOf(workflow, runId, executor, started, resumeDir !== null);
   const { dir, results } = await openRun(workflow, executor, options, outRoot, resumeDir, runId, provenance);
+  options.events?.emit('run_start', {
+    run_id: runId,
+    workflow: workflow.name,
+    config_file: provenance.config_file,
+    results_dir: dir.path,
+    resumed: resumeDir !== null,
+    executor: executor.name,
+    workers: executor.concurrency,
+    phases: workflow.phases.map((p) => p.name),
+  });
   const outputs = new Map<string, PhaseOutput>();
   const skipped = new Set<string>();
   const phasesJson: PhaseJson[] = [];
@@ -136,8 +151,10 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
     outputs,
     dispatcher: Dispatcher.for(executor.concurrency),
     log,
+    warn: options.warn ?? log,
     signal: options.signal,
     progress: options.progress ?? false,
+    events: options.events ?? null,
     maxBatch: options.maxBatch,
     force: options.force ?? false,
   });
@@ -147,7 +164,7 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   let interrupted = false;
   try {
     for (const decl of workflow.phases) {
-      const storage = options.storage ?? decl.validated?.config.results.storage ?? base?.results.storage ?? 'memory';
+      const storage = options.storage ?? decl.validated?.config.results.storage ?? base?.results.storage ?? 'hybrid';
       const reason = skipReason(decl, skipped, outputs);
       if (reason !== null) {
         skipped.add(decl.name);

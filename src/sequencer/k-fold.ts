@@ -39,15 +39,16 @@ export async function runKFold(
   const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
   const folds = kFolds(data.time.length, spec, periodsPerYear);
   const sizer = options.sizer ?? new BatchSizer();
-  const done = folds.map(() => ({ trials: 0, failed: 0 }));
+  options.progress?.plan(folds.length, 'fold');
   const runs = await Promise.all(
     folds.map(async (fold, fi) => {
-      const perFold = searchOptionsOf(options, sizer, fi, done);
+      const perFold = searchOptionsOf(options, sizer, fi);
       const outcome = await runSearch(phase, data, fold.train, executor, perFold, true);
       const best = outcome.leaderboard.best?.item ?? null;
       let testMetrics: MetricsJson | null = null;
       if (best !== null && !outcome.interrupted)
         testMetrics = (await testRun(outcome.plan, data, executor, perFold, best, fold.test, { recordCurve: false, trades: false })).metrics;
+      if (!outcome.interrupted) options.progress?.finish(fi, best, testMetrics);
       return { outcome, best, testMetrics };
     }),
   );

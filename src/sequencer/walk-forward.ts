@@ -40,17 +40,19 @@ export async function runWalkForward(
   const windows = walkForwardWindows(data.time.length, spec, periodsPerYear);
   const capital = phase.config.capital;
   const sizer = options.sizer ?? new BatchSizer();
-  const done = windows.map(() => ({ trials: 0, failed: 0 }));
+  options.progress?.plan(windows.length, 'window');
   const runs = await Promise.all(
     windows.map(async (w, wi): Promise<{ outcome: SearchOutcome; test: TestReply | null }> => {
-      const perWindow = searchOptionsOf(options, sizer, wi, done);
+      const perWindow = searchOptionsOf(options, sizer, wi);
       const outcome = await runSearch(phase, data, { start: w.train[0], end: w.train[1] }, executor, perWindow);
       const best = outcome.leaderboard.best?.item ?? null;
-      if (best === null || outcome.interrupted) return { outcome, test: null };
-      return {
-        outcome,
-        test: await testRun(outcome.plan, data, executor, perWindow, best, { start: w.test[0], end: w.test[1] }, { recordCurve: true, trades: true }),
-      };
+      if (best === null || outcome.interrupted) {
+        if (!outcome.interrupted) options.progress?.finish(wi, null, null);
+        return { outcome, test: null };
+      }
+      const test = await testRun(outcome.plan, data, executor, perWindow, best, { start: w.test[0], end: w.test[1] }, { recordCurve: true, trades: true });
+      options.progress?.finish(wi, best, test.metrics);
+      return { outcome, test };
     }),
   );
   const results: TrialResult[] | null = options.keepAll ? [] : null;
