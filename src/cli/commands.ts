@@ -4,7 +4,7 @@ import { ConfigError, LifecycleError, UserError, userFacing } from '../errors.js
 import { VERSION } from '../version.js';
 import { LIST_KINDS } from './list-kinds.js';
 import { runCommand, runOptions } from './run-command.js';
-import { queuesOptions, traceOptions, workerOptions } from './options.js';
+import { queuesOptions, showOptions, traceOptions, workerOptions } from './options.js';
 
 // Each command imports what it uses when it runs: `fanfold list` need not load the engine, and no
 // command but `report` loads the charting library.
@@ -68,6 +68,22 @@ export async function main(): Promise<void> {
           const written = await (await import('../report/index.js')).writeReport(argv.run_dir, argv.out);
           process.stdout.write(`report: ${written.file} (${(written.bytes / 1024).toFixed(0)} KiB)\n`);
         }),
+    )
+    .command('show <run_dir>', 'run one stored trial again and check it reproduces what the run stored (--trial N or --best)', showOptions, (argv) =>
+      guarded(async () => {
+        const { showCommand } = await import('./show-command.js');
+        process.exitCode = await showCommand({
+          runDir: argv.run_dir,
+          trial: argv.trial,
+          best: argv.best,
+          phase: argv.phase,
+          window: argv.window,
+          test: argv.test,
+          segment: argv.segment,
+          json: argv.json,
+          csv: argv.csv,
+        });
+      }),
     )
     .command(
       'worker',

@@ -20,6 +20,7 @@ import { runComposed, type BestRun } from './run-composed.js';
 import { executionOf, expectedTrials, localExecutor, redisRefusesTracing, redisUrlOf, THREADED_RESULTS_ABOVE } from './execution.js';
 import { stageRunner } from './stage.js';
 import type { EventStream } from '../reduce/events.js';
+import { recordingStages, type StageRecord } from './stage-records.js';
 import type { ExecutorName, StorageMode } from '../common/names.js';
 
 export interface RunOptions {
@@ -141,25 +142,29 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const phasesJson: PhaseJson[] = [];
   const ran: { name: string; config: Config; data: MarketData; dataSpec: Config['data']; bestRun: BestRun | null }[] = [];
   const log = options.log ?? (() => {});
-  const runStage = stageRunner({
-    workflow,
-    executor,
-    results,
-    resume: resumeDir !== null,
-    runId,
-    signalsDir: join(outRoot, 'signals'),
-    outputs,
-    dispatcher: Dispatcher.for(executor.concurrency),
-    log,
-    warn: options.warn ?? log,
-    signal: options.signal,
-    progress: options.progress ?? false,
-    events: options.events ?? null,
-    maxBatch: options.maxBatch,
-    force: options.force ?? false,
-  });
+  const stages: StageRecord[] = [];
+  const runStage = recordingStages(
+    stageRunner({
+      workflow,
+      executor,
+      results,
+      resume: resumeDir !== null,
+      runId,
+      signalsDir: join(outRoot, 'signals'),
+      outputs,
+      dispatcher: Dispatcher.for(executor.concurrency),
+      log,
+      warn: options.warn ?? log,
+      signal: options.signal,
+      progress: options.progress ?? false,
+      events: options.events ?? null,
+      maxBatch: options.maxBatch,
+      force: options.force ?? false,
+    }),
+    stages,
+  );
   const ending = (status: 'completed' | 'interrupted' | 'failed', result: ResultJson): Record<string, unknown> =>
-    runRecord(provenance, started, executor, ran, status, result);
+    runRecord(provenance, started, executor, ran, stages, status, result);
   let end: RunEnd = 'failed';
   let interrupted = false;
   try {
@@ -260,6 +265,7 @@ function runRecord(
   started: Date,
   executor: Executor,
   ran: readonly { name: string; data: MarketData; dataSpec: Config['data']; bestRun: BestRun | null }[],
+  stages: readonly StageRecord[],
   status: 'completed' | 'interrupted' | 'failed',
   result: ResultJson,
 ): Record<string, unknown> {
@@ -273,6 +279,8 @@ function runRecord(
     data: ran.map((r) => ({ phase: r.name, ...describeData(r.data), spec: r.dataSpec })),
     // What a report re-runs to draw the best set's equity curve (not part of the --json contract).
     best_runs: ran.flatMap((r) => (r.bestRun ? [{ phase: r.name, ...r.bestRun }] : [])),
+    // What `fanfold show` rebuilds any stored trial from (not part of the --json contract).
+    stages,
     result,
   };
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DataSpec } from '../data/load.js';
 import type { ParameterSet } from '../types.js';
+import type { PhaseTemplate } from '../search/template.js';
 import { UserError } from '../errors.js';
 import type { ResultJson } from '../contract.js';
 
@@ -31,6 +32,17 @@ export interface BestRunRecord {
   readonly data?: { readonly spec: DataSpec; readonly hash: string };
 }
 
+/** A stage that ran (a phase, or a composed phase's iteration or branch): what its trials are rebuilt from (coordinator/stage-records.ts). */
+export interface StageRecord {
+  readonly phase: string;
+  /** Where its trials are stored (`trials.phase` in results.db). */
+  readonly label: string;
+  readonly topology: string;
+  readonly sequence: string;
+  readonly template: PhaseTemplate;
+  readonly data: { readonly spec: DataSpec; readonly hash: string };
+}
+
 /** `run.json` of a results directory (written by the coordinator; DESIGN.md section 8). */
 export interface RunRecord {
   readonly run_id: string;
@@ -50,6 +62,8 @@ export interface RunRecord {
   readonly error?: string;
   readonly data?: readonly DataRecord[];
   readonly best_runs?: readonly BestRunRecord[];
+  /** Every stage that ran (runs made before `fanfold show` existed lack it). */
+  readonly stages?: readonly StageRecord[];
   readonly result?: ResultJson;
 }
 
@@ -59,24 +73,25 @@ export interface RunDirectoryContents {
   readonly database: string;
 }
 
-/** Reads a results directory for a report: run.json must parse and name its phases, results.db must exist. */
-export function readRunDirectory(path: string): RunDirectoryContents {
+/** Reads a results directory for a report (or `command`): run.json must parse and name its phases, results.db must exist. */
+export function readRunDirectory(path: string, command = 'report'): RunDirectoryContents {
   const dir = resolve(path);
-  if (!existsSync(dir)) throw new UserError(`report: ${dir} does not exist`);
-  if (!statSync(dir).isDirectory()) throw new UserError(`report: ${dir} is not a directory (expected a run directory <out>/<workflow>/<run_id>)`);
+  if (!existsSync(dir)) throw new UserError(`${command}: ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw new UserError(`${command}: ${dir} is not a directory (expected a run directory <out>/<workflow>/<run_id>)`);
   const file = join(dir, 'run.json');
-  if (!existsSync(file)) throw new UserError(`report: ${dir} is not a run directory (no run.json)`);
+  if (!existsSync(file)) throw new UserError(`${command}: ${dir} is not a run directory (no run.json)`);
   let record: RunRecord;
   try {
     record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
   } catch (error) {
-    throw new UserError(`report: ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new UserError(`${command}: ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   for (const key of ['run_id', 'workflow', 'phases', 'status'] as const) {
-    if (record === null || typeof record !== 'object' || record[key] === undefined) throw new UserError(`report: ${file} is incomplete: it has no '${key}'`);
+    if (record === null || typeof record !== 'object' || record[key] === undefined)
+      throw new UserError(`${command}: ${file} is incomplete: it has no '${key}'`);
   }
-  if (!Array.isArray(record.phases)) throw new UserError(`report: ${file}: 'phases' is not a list`);
+  if (!Array.isArray(record.phases)) throw new UserError(`${command}: ${file}: 'phases' is not a list`);
   const database = join(dir, 'results.db');
-  if (!existsSync(database)) throw new UserError(`report: ${dir} has no results.db (the run stopped before it stored anything)`);
+  if (!existsSync(database)) throw new UserError(`${command}: ${dir} has no results.db (the run stopped before it stored anything)`);
   return { dir, record, database };
 }
