@@ -131,7 +131,7 @@ describe('fanfold show on a sweep', () => {
     expect(r.stdout).toContain('  params   strategy.fast=10 · strategy.slow=100\n');
     expect(r.stdout).toContain('  window   1/1 · bars 0–5550 (1985-01-02 → 2006-12-29)\n');
     expect(r.stdout).toMatch(/ {2}match {4}the trial key, 12 stored metrics and \d+ stored trades equal the recomputed ones bit for bit\n$/);
-    expect(r.stdout).toMatch(/\n {4}# +symbol +side +qty +entry +price +exit +price +commission +pnl\n {4}1 +TTRC +long /);
+    expect(r.stdout).toMatch(/\n {4} ?# +symbol +side +qty +entry +price +exit +price +commission +pnl\n {4} ?1 +TTRC +long /);
   });
 
   it('--csv writes trades, equity and metrics whose numbers read back to the JSON values', () => {

@@ -10,6 +10,9 @@ const fixed = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixe
 const show = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
 const day = (iso: string | null): string => (iso === null ? '—' : timeText(iso));
 
+/** Columns of the trade table aligned right: the number, quantities, prices and money. */
+const NUMERIC = new Set([0, 3, 5, 7, 8, 9]);
+
 function tradeTable(trades: readonly Trade[]): string[] {
   const header = ['#', 'symbol', 'side', 'qty', 'entry', 'price', 'exit', 'price', 'commission', 'pnl'];
   const rows = trades
@@ -28,7 +31,7 @@ function tradeTable(trades: readonly Trade[]): string[] {
     ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: readonly string[]): string =>
-    `    ${cells.map((x, c) => (c >= 3 && c !== 4 && c !== 6 ? x.padStart(widths[c]) : x.padEnd(widths[c]))).join('  ')}`.trimEnd();
+    `    ${cells.map((x, c) => (NUMERIC.has(c) ? x.padStart(widths[c]) : x.padEnd(widths[c]))).join('  ')}`.trimEnd();
   const out = [line(header), ...rows.map(line)];
   if (trades.length > TEXT_TRADES) out.push(`    … ${trades.length - TEXT_TRADES} more (all of them with --json or --csv)`);
   return out;
