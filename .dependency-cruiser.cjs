@@ -4,6 +4,7 @@
 const LAYERS = [
   ['index', '^src/index[.]ts$'], // the package's public API
   ['cli', '^src/cli/'],
+  ['export', '^src/export/'], // fanfold export: tables of a run directory (reads it as the report does)
   ['report', '^src/report/'],
   ['coordinator', '^src/coordinator/'],
   ['sequencer', '^src/sequencer/'],

@@ -28,3 +28,12 @@ export function queuesOptions<T>(y: Argv<T>) {
     .option('clean', { type: 'string', describe: 'remove this run (its queue name as listed): jobs, market data, registration' })
     .option('stale', { type: 'boolean', default: false, describe: 'remove every registered run no coordinator is connected to' });
 }
+
+export function exportOptions<T>(y: Argv<T>) {
+  return y
+    .positional('run_dir', { type: 'string', demandOption: true, describe: 'a results directory <out>/<workflow>/<run_id>' })
+    .option('phase', { type: 'string', describe: 'export only this phase (default: every phase, one file per phase and table)' })
+    .option('format', { choices: ['csv', 'parquet'] as const, default: 'csv' as const, describe: 'file format' })
+    .option('out', { type: 'string', describe: 'output folder (default: <run_dir>/export)' })
+    .option('tables', { type: 'string', array: true, describe: 'tables to write, comma-separated: trials,trades,equity,windows (default: all)' });
+}
