@@ -4,7 +4,7 @@ import { ConfigError, LifecycleError, UserError, userFacing } from '../errors.js
 import { VERSION } from '../version.js';
 import { LIST_KINDS } from './list-kinds.js';
 import { runCommand, runOptions } from './run-command.js';
-import { queuesOptions, showOptions, traceOptions, workerOptions } from './options.js';
+import { exportOptions, queuesOptions, showOptions, traceOptions, workerOptions } from './options.js';
 
 // Each command imports what it uses when it runs: `fanfold list` need not load the engine, and no
 // command but `report` loads the charting library.
@@ -84,6 +84,17 @@ export async function main(): Promise<void> {
           csv: argv.csv,
         });
       }),
+    )
+    .command('export <run_dir>', 'write the trials, trades, equity curves and windows of a run directory as CSV or Parquet files', exportOptions, (argv) =>
+      guarded(async () =>
+        (await import('./export-command.js')).exportCommand({
+          runDir: argv.run_dir,
+          phase: argv.phase,
+          format: argv.format,
+          out: argv.out,
+          tables: argv.tables,
+        }),
+      ),
     )
     .command(
       'worker',

@@ -41,3 +41,12 @@ export function showOptions<T>(y: Argv<T>) {
     .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout instead of text' })
     .option('csv', { type: 'string', describe: 'also write trades.csv, equity.csv and metrics.csv into this folder' });
 }
+
+export function exportOptions<T>(y: Argv<T>) {
+  return y
+    .positional('run_dir', { type: 'string', demandOption: true, describe: 'a results directory <out>/<workflow>/<run_id>' })
+    .option('phase', { type: 'string', describe: 'export only this phase (default: every phase, one file per phase and table)' })
+    .option('format', { choices: ['csv', 'parquet'] as const, default: 'csv' as const, describe: 'file format' })
+    .option('out', { type: 'string', describe: 'output folder (default: <run_dir>/export)' })
+    .option('tables', { type: 'string', array: true, describe: 'tables to write, comma-separated: trials,trades,equity,windows (default: all)' });
+}

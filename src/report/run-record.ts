@@ -73,8 +73,11 @@ export interface RunDirectoryContents {
   readonly database: string;
 }
 
-/** Reads a results directory for a report (or `command`): run.json must parse and name its phases, results.db must exist. */
-export function readRunDirectory(path: string, command = 'report'): RunDirectoryContents {
+/**
+ * Reads a results directory for a report (or another command: `command` names it in errors): run.json
+ * must parse and name its phases, results.db must exist.
+ */
+export function readRunDirectory(path: string, command: 'report' | 'export' | 'show' = 'report'): RunDirectoryContents {
   const dir = resolve(path);
   if (!existsSync(dir)) throw new UserError(`${command}: ${dir} does not exist`);
   if (!statSync(dir).isDirectory()) throw new UserError(`${command}: ${dir} is not a directory (expected a run directory <out>/<workflow>/<run_id>)`);
