@@ -10,7 +10,6 @@ import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import { loadMarketData } from '../src/data/load.js';
 import { showTrial } from '../src/show/index.js';
 import { runBacktest } from '../src/topology/run-sets.js';
-import { csvField, csvText } from '../src/show/csv.js';
 import type { ParameterSet, Trade } from '../src/types.js';
 
 // `fanfold show` through the compiled CLI (built by `npm test`'s pretest), on runs it makes of real data.
@@ -141,7 +140,7 @@ describe('fanfold show on a sweep', () => {
     expect(r.status, r.stderr).toBe(0);
     const lines = (name: string): string[][] =>
       readFileSync(join(out, name), 'utf8')
-        .split('\r\n')
+        .split('\n')
         .slice(0, -1)
         .map((l) => l.split(','));
     const trades = lines('trades.csv');
@@ -288,18 +287,6 @@ results: {storage: disk, store_trades: true}
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`error: show: trial ${other} is not stored on the test part of window 1/9 of phase show_wf (walk_forward), bars 1000–1500 (`);
     expect(r.stderr).toContain(`: only trial ${chosen} is\n`);
-  });
-});
-
-describe('show CSV fields', () => {
-  it('quotes as RFC 4180 says, numbers in shortest round-trip form, null empty', () => {
-    expect(csvField('a,"b"')).toBe('"a,""b"""');
-    expect(csvField('two\nlines')).toBe('"two\nlines"');
-    expect(csvField('plain')).toBe('plain');
-    expect(csvField(0.1 + 0.2)).toBe('0.30000000000000004');
-    expect(csvField(1e-7)).toBe('1e-7');
-    expect(csvField(null)).toBe('');
-    expect(csvText(['a', 'b'], [[1, 'x,y']])).toBe('a,b\r\n1,"x,y"\r\n');
   });
 });
 
