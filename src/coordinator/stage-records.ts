@@ -1,3 +1,4 @@
+import type { DataSpec } from '../data/load.js';
 import type { PhaseTemplate } from '../search/template.js';
 import type { RunStage, Stage } from './run-composed.js';
 
@@ -15,7 +16,7 @@ export interface StageRecord {
   readonly sequence: string;
   readonly template: PhaseTemplate;
   /** The data spec with absolute paths, and the content hash of what was loaded from it. */
-  readonly data: { readonly spec: unknown; readonly hash: string };
+  readonly data: { readonly spec: DataSpec; readonly hash: string };
 }
 
 /** The stage runner, recording every stage it completes into `records` (a failing stage throws before it is recorded). */

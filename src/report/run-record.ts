@@ -2,7 +2,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DataSpec } from '../data/load.js';
 import type { ParameterSet } from '../types.js';
-import type { PhaseTemplate } from '../search/template.js';
 import { UserError } from '../errors.js';
 import type { ResultJson } from '../contract.js';
 
@@ -32,16 +31,9 @@ export interface BestRunRecord {
   readonly data?: { readonly spec: DataSpec; readonly hash: string };
 }
 
-/** A stage that ran (a phase, or a composed phase's iteration or branch): what its trials are rebuilt from (coordinator/stage-records.ts). */
-export interface StageRecord {
-  readonly phase: string;
-  /** Where its trials are stored (`trials.phase` in results.db). */
-  readonly label: string;
-  readonly topology: string;
-  readonly sequence: string;
-  readonly template: PhaseTemplate;
-  readonly data: { readonly spec: DataSpec; readonly hash: string };
-}
+/** A stage that ran (a phase, or a composed phase's iteration or branch): what its trials are rebuilt from. */
+export type { StageRecord } from '../coordinator/stage-records.js';
+import type { StageRecord } from '../coordinator/stage-records.js';
 
 /** `run.json` of a results directory (written by the coordinator; DESIGN.md section 8). */
 export interface RunRecord {
