@@ -4,6 +4,8 @@
 const LAYERS = [
   ['index', '^src/index[.]ts$'], // the package's public API
   ['cli', '^src/cli/'],
+  ['show', '^src/show/'], // one stored trial run again (fanfold show): reads what report/ reads of a run directory
+  ['export', '^src/export/'], // fanfold export: tables of a run directory (reads it as the report does)
   ['report', '^src/report/'],
   ['coordinator', '^src/coordinator/'],
   ['sequencer', '^src/sequencer/'],

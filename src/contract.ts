@@ -29,7 +29,7 @@ export interface PhaseJson {
   walk_forward?: unknown;
   /** Monte Carlo: percentile bands of the resampled best set. */
   monte_carlo?: unknown;
-  /** k_fold: per fold the train segments, chosen set, combined train and test metrics; the aggregate over folds. */
+  /** k_fold: per fold the train segments, chosen set, combined train and test metrics; the aggregate over folds; the stitched out-of-sample metrics and equity. */
   k_fold?: unknown;
   /** cpcv: per split the test groups, train segments, chosen set and test metrics; the paths and their metrics' distribution. */
   cpcv?: unknown;

@@ -39,6 +39,16 @@ export { loadPlugins } from './coordinator/plugins.js';
 export type { ResultJson, PhaseJson, RunJson, MetricsJson } from './contract.js';
 export { ConfigError, DataError, LifecycleError, UserError, type ConfigIssue } from './errors.js';
 export { writeReport, type WrittenReport, type ReportModel } from './report/index.js';
+export {
+  exportRun,
+  EXPORT_FORMATS,
+  TABLE_NAMES,
+  type ExportFormat,
+  type ExportLine,
+  type ExportOptions,
+  type ExportResult,
+  type TableName,
+} from './export/index.js';
 export { generateSignals, type SignalInfo } from './batch/generate-signals.js';
 export { SignalStore, decodeSignalSet, encodeSignalSet, type SignalSet } from './signals/file.js';
 export { signalKey, resolvedStrategy } from './signals/key.js';

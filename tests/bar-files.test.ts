@@ -101,7 +101,7 @@ describe('Parquet and Arrow IPC bar files load to the same series as the CSV', a
       const file = at(`sweep-${data.endsWith('.csv') ? 'csv' : 'parquet'}.yaml`);
       writeFileSync(
         file,
-        `name: same\ndata: {path: ${data}, symbol: TTRC}\nstrategy: {type: sma_crossover, fast: [5, 10, 20], slow: [40, 80]}\nresults: {store_trades: true}\nexecution: {executor: inline}\n`,
+        `name: same\ndata: {path: ${data}, symbol: TTRC}\nstrategy: {type: sma_crossover, fast: [5, 10, 20], slow: [40, 80]}\nresults: {storage: memory, store_trades: true}\nexecution: {executor: inline}\n`,
       );
       const { result } = await runWorkflow(loadWorkflow(file), { out: at('runs'), runId: `r-${data.endsWith('.csv') ? 'csv' : 'pq'}` });
       const record = JSON.parse(readFileSync(join(result.results_dir, 'run.json'), 'utf8')) as { data: { hash: string; bars: number }[] };

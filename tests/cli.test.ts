@@ -45,7 +45,8 @@ describe('fanfold run', () => {
     const { result } = await runWorkflow(loadWorkflow(file), { out, runId: fromCli.run_id });
     expect(fromCli).toEqual(JSON.parse(JSON.stringify(result)));
     const phase = fromCli.phases[0];
-    expect(phase).toMatchObject({ topology: 'backtest', sequence: 'single_pass', storage: 'memory', trials: 1, failed: 0 });
+    // No results key: hybrid, the default that bounds memory whatever the sweep's size (issue 17).
+    expect(phase).toMatchObject({ topology: 'backtest', sequence: 'single_pass', storage: 'hybrid', trials: 1, failed: 0 });
     expect(Object.keys(phase.runs[0].metrics).sort()).toEqual(
       [
         'calmar',

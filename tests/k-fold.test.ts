@@ -174,6 +174,29 @@ results: {store_trades: false}
     expect(kf.stability['strategy.fast'].values).toEqual(kf.folds.map((f) => f.best!.params['strategy.fast']));
   });
 
+  it("stitches the test folds in time order, each compounding on the previous one's end (recomputed through runBacktest's curves)", async () => {
+    const { result, phases } = await runWorkflow(loadWorkflow(config()), { out: tmp, executor: 'inline', storage: 'memory' });
+    const kf = result.phases[0].k_fold as KFoldSummary;
+    const data = phases[0].data;
+    const base = phases[0].config;
+    let level = base.capital;
+    const expected: number[] = [];
+    for (const fold of kf.folds) {
+      const p = fold.best!.params;
+      const set = parameterSetOf(withStrategy(base, { fast: p['strategy.fast'], slow: p['strategy.slow'] }));
+      const r = runBacktest(data, set, { window: { start: fold.test[0], end: fold.test[1] }, recordCurves: true });
+      const scale = level / base.capital;
+      for (const e of r.curve!.equity) expected.push(e * scale);
+      level = r.curve!.equity[r.curve!.equity.length - 1] * scale;
+    }
+    // The folds cover the 1,200 bars once.
+    expect(expected.length).toBe(1200);
+    expect(kf.oos_equity).toEqual(expected);
+    expect(kf.oos_metrics.final_equity).toBe(level);
+    expect(kf.oos_metrics.total_return).toBe(level / base.capital - 1);
+    expect(kf.oos_metrics.trades).toBe(kf.folds.reduce((a, f) => a + f.test_metrics!.trades!, 0));
+  });
+
   it('the pool gives exactly the inline result', async () => {
     const strip = (r: { run_id: string; results_dir: string }): unknown => ({ ...r, run_id: null, results_dir: null });
     const inline = await runWorkflow(loadWorkflow(config()), { out: tmp, executor: 'inline', storage: 'memory' });

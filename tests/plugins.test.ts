@@ -42,7 +42,8 @@ describe('plugins', () => {
 
   it('the example plugin runs through YAML exactly as through the API', async () => {
     const workflow = await openWorkflow(join(root, 'configs', 'plugin.yaml'));
-    const { result } = await runWorkflow(workflow, { out: tmp });
+    // Every run, in grid order (the default storage returns the top-k ranked).
+    const { result } = await runWorkflow(workflow, { out: tmp, storage: 'memory' });
     const phase = result.phases[0];
     expect(phase.trials).toBe(6);
     const data = generateSynthetic({ bars: 4000, symbols: ['AAA', 'BBB'], seed: 42 });
@@ -88,7 +89,7 @@ describe('plugins', () => {
     const dir = pluginFolder('throws', strategySource('throws_on_7', "if (p.n === 7) throw new Error('n = 7 is cursed');"));
     const config = join(tmp, 'throws.yaml');
     writeFileSync(config, `name: throws\nplugins: [${dir}]\ndata: {synthetic: {bars: 300, seed: 1}}\nstrategy: {type: throws_on_7, n: [5, 7, 9]}\n`);
-    const { result } = await runWorkflow(await openWorkflow(config), { out: tmp });
+    const { result } = await runWorkflow(await openWorkflow(config), { out: tmp, storage: 'memory' });
     const phase = result.phases[0];
     expect(phase.trials).toBe(3);
     expect(phase.failed).toBe(1);

@@ -233,6 +233,7 @@ describe('redis executor', () => {
       executor: 'redis',
       redis: redis.url,
       out: tmp,
+      storage: 'memory',
       runId,
       maxBatch: 8,
       inFlight: 2,
@@ -247,7 +248,7 @@ describe('redis executor', () => {
     expect((await allKeys(redis.client)).length).toBeGreaterThan(0);
     const done = rowCounts(dir).rows;
     expect(done).toBeLessThan(208);
-    const { result } = await runWorkflow(await openWorkflow(long), { executor: 'redis', redis: redis.url, resume: dir });
+    const { result } = await runWorkflow(await openWorkflow(long), { executor: 'redis', redis: redis.url, resume: dir, storage: 'memory' });
     const { run_id: _id, results_dir: _dir, ...json } = result;
     expect(json).toEqual(expected.json);
     expect(rowCounts(dir)).toEqual({ rows: 208, keys: 208 });
@@ -292,7 +293,13 @@ describe('redis executor', () => {
       late.log().includes(`worker: not taking run ${queue}: no coordinator is connected (it resumes when one is)`),
     );
     const lines: string[] = [];
-    const { result } = await runWorkflow(await openWorkflow(long), { executor: 'redis', redis: redis.url, resume: dir, log: (l) => lines.push(l) });
+    const { result } = await runWorkflow(await openWorkflow(long), {
+      executor: 'redis',
+      redis: redis.url,
+      resume: dir,
+      storage: 'memory',
+      log: (l) => lines.push(l),
+    });
     const { run_id: _id, results_dir: _dir, ...json } = result;
     expect(json).toEqual(expected.json);
     expect(rowCounts(dir)).toEqual({ rows: 208, keys: 208 });

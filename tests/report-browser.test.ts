@@ -5,7 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport, type WrittenReport } from '../src/report/index.js';
 import type { ResultJson } from '../src/contract.js';
-import { artifacts, launchChromium, openReport, queryDb, runFixture, type OpenedReport } from './report-helpers.js';
+import { artifacts, launchChromium, openReport, pathsInGrid, queryDb, rendered, runFixture, seriesCounts, type OpenedReport } from './report-helpers.js';
 
 /**
  * Reports opened in headless Chromium (Debian's chromium through playwright-core): the charts
@@ -37,67 +37,6 @@ async function prepare(fixture: string): Promise<Prepared> {
   const written = await writeReport(dir);
   const opened = await openReport(context, written.file);
   return { dir, result, written, opened };
-}
-
-/** The page's globals as the in-page callbacks use them (the tests are type-checked without DOM types). */
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-interface SvgNode {
-  getAttribute(name: string): string | null;
-  getBBox(): Box;
-}
-interface ChartNode {
-  querySelectorAll(selector: string): ArrayLike<SvgNode>;
-}
-interface PageGlobals {
-  document: { getElementById(id: string): ChartNode };
-  echarts: {
-    getInstanceByDom(el: ChartNode): {
-      getModel(): { getSeries(): { getData(): { count(): number } }[]; getComponent(type: string): { coordinateSystem: { getRect(): Box } } };
-    };
-  };
-}
-
-/** Items of each series of the ECharts instance in `#id` (what the chart holds and draws). */
-function seriesCounts(page: Page, id: string): Promise<number[]> {
-  return page.evaluate((id) => {
-    const g = globalThis as typeof globalThis & PageGlobals;
-    return g.echarts
-      .getInstanceByDom(g.document.getElementById(id))
-      .getModel()
-      .getSeries()
-      .map((s) => s.getData().count());
-  }, id);
-}
-
-/**
- * SVG paths in `#id` whose `attr` is `value` and that lie inside the chart's first grid (so legend
- * icons of the same colour are not counted): the drawn data elements (cells, bars, window bars).
- */
-function pathsInGrid(page: Page, id: string, attr: 'fill' | 'stroke', values: string[]): Promise<number> {
-  return page.evaluate(
-    ({ id, attr, values }) => {
-      const g = globalThis as typeof globalThis & PageGlobals;
-      const el = g.document.getElementById(id);
-      const r = g.echarts.getInstanceByDom(el).getModel().getComponent('grid').coordinateSystem.getRect();
-      return Array.from(el.querySelectorAll('svg path')).filter((p) => {
-        if (!values.includes(p.getAttribute(attr) ?? '')) return false;
-        const b = p.getBBox();
-        return b.width > 0 && b.height > 0 && b.x >= r.x - 2 && b.y >= r.y - 2 && b.x + b.width <= r.x + r.width + 2 && b.y + b.height <= r.y + r.height + 2;
-      }).length;
-    },
-    { id, attr, values },
-  );
-}
-
-function rendered(page: Page): Promise<Record<string, unknown>> {
-  return page.evaluate(
-    () => (globalThis as typeof globalThis & { fanfoldReport: { rendered: Record<string, Record<string, unknown>> } }).fanfoldReport.rendered['0'],
-  );
 }
 
 /** Every http(s) URL in the file is an XML namespace or a licence URL inside a comment: nothing is fetched from them. */
@@ -145,7 +84,8 @@ describe('report in Chromium', () => {
     // The best set's curve: one point per bar of the data (run.json says 1,500), equity and drawdown.
     const bars = (JSON.parse(readFileSync(join(p.dir, 'run.json'), 'utf8')) as { data: { bars: number }[] }).data[0].bars;
     expect(bars).toBe(1500);
-    expect(await seriesCounts(page, 'p0-equity')).toEqual([bars, bars]);
+    // Equity, drawdown and buy-and-hold of the same bars.
+    expect(await seriesCounts(page, 'p0-equity')).toEqual([bars, bars, bars]);
     expect(await page.getAttribute('#p0-equity', 'data-points')).toBe('1500');
 
     // Heatmap, others fixed at the best set: one cell per (fast, slow) trial at the best stop loss.
@@ -161,7 +101,8 @@ describe('report in Chromium', () => {
     expect(fixed).toBe(13);
     expect(await cells()).toBe(fixed);
     expect(await pathsInGrid(page, 'p0-heatmap', 'stroke', ['#111827'])).toBe(1);
-    expect(await seriesCounts(page, 'p0-heatmap')).toEqual([fixed]);
+    // min_trades makes a second series for the cells outside the result constraints: none here.
+    expect(await seriesCounts(page, 'p0-heatmap')).toEqual([fixed, 0]);
 
     // Aggregated over the stop loss: every (fast, slow) pair with a defined objective.
     await page.selectOption('#p0-hm-mode', 'mean');
@@ -219,7 +160,8 @@ describe('report in Chromium', () => {
     const { page } = p.opened;
     const cv = p.result.phases[0].cpcv as { paths: unknown[]; splits: unknown[]; path_equity: number[][] };
     expect(cv.paths.length).toBe(4);
-    expect(await seriesCounts(page, 'p0-cpcv')).toEqual(cv.path_equity.map((e) => e.length));
+    // One line per path, then buy-and-hold over the same bars.
+    expect(await seriesCounts(page, 'p0-cpcv')).toEqual([...cv.path_equity.map((e) => e.length), cv.path_equity[0].length]);
     expect(await page.locator('table.cpcv-paths tbody tr').count()).toBe(4);
     expect(await page.locator('table.robustness-per tbody tr').count()).toBe(10);
     await expectSvgCharts(page, ['p0-cpcv']);
@@ -243,10 +185,10 @@ describe('report in Chromium', () => {
     expect(await rendered(page)).toMatchObject({ isOos: { metric: 'total_return', windows: n } });
     expect(await page.locator('#p0-isoos svg text').allTextContents()).toContain('Total return');
     const oos = (phase.walk_forward as { oos_equity: number[] }).oos_equity;
-    expect(await seriesCounts(page, 'p0-oos')).toEqual([oos.length]);
+    expect(await seriesCounts(page, 'p0-oos')).toEqual([oos.length, oos.length]);
     expect(oos.length).toBe(phase.windows!.reduce((a, w) => a + w.test[1] - w.test[0], 0));
     const window = phase.windows!.at(-1)!.train;
-    expect(await seriesCounts(page, 'p0-equity')).toEqual([window[1] - window[0], window[1] - window[0]]);
+    expect(await seriesCounts(page, 'p0-equity')).toEqual([window[1] - window[0], window[1] - window[0], window[1] - window[0]]);
     expect(await page.locator('table.windows tbody tr').count()).toBe(n);
     expectSelfContained(p);
     await page.screenshot({ path: join(artifacts, 'report-walk-forward.png'), fullPage: true });

@@ -32,10 +32,10 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * Debian's chromium driven by playwright-core, headless, with a fresh profile and every background
- * service that could reach the network turned off. A missing chromium fails the test (it is
- * installed by .ci/run: apt-get install -y chromium).
+ * service that could reach the network turned off (`scrollbars`: drawn, as in a headed browser).
+ * A missing chromium fails the test (it is installed by .ci/run: apt-get install -y chromium).
  */
-export async function launchChromium(): Promise<BrowserContext> {
+export async function launchChromium(options: { readonly scrollbars?: boolean } = {}): Promise<BrowserContext> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with apt-get update && apt-get install -y chromium (as .ci/run does)`);
   return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'fanfold-chromium-')), {
     executablePath: CHROMIUM,
@@ -51,6 +51,8 @@ export async function launchChromium(): Promise<BrowserContext> {
       '--disable-sync',
     ],
     viewport: { width: 1360, height: 900 },
+    // Playwright hides scrollbars in headless Chromium; a test of how tables scroll wants them drawn.
+    ignoreDefaultArgs: options.scrollbars ? ['--hide-scrollbars'] : [],
   });
 }
 
@@ -74,4 +76,65 @@ export async function openReport(context: BrowserContext, file: string): Promise
   await page.goto(`file://${file}`);
   await page.waitForFunction(() => (globalThis as typeof globalThis & { fanfoldReport?: { ready?: boolean } }).fanfoldReport?.ready === true);
   return { page, problems, requests };
+}
+
+/** The page's globals as the in-page callbacks use them (the tests are type-checked without DOM types). */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+export interface SvgNode {
+  getAttribute(name: string): string | null;
+  getBBox(): Box;
+}
+export interface ChartNode {
+  querySelectorAll(selector: string): ArrayLike<SvgNode>;
+}
+export interface PageGlobals {
+  document: { getElementById(id: string): ChartNode };
+  echarts: {
+    getInstanceByDom(el: ChartNode): {
+      getModel(): { getSeries(): { getData(): { count(): number } }[]; getComponent(type: string): { coordinateSystem: { getRect(): Box } } };
+    };
+  };
+}
+
+/** Items of each series of the ECharts instance in `#id` (what the chart holds and draws). */
+export function seriesCounts(page: Page, id: string): Promise<number[]> {
+  return page.evaluate((id) => {
+    const g = globalThis as typeof globalThis & PageGlobals;
+    return g.echarts
+      .getInstanceByDom(g.document.getElementById(id))
+      .getModel()
+      .getSeries()
+      .map((s) => s.getData().count());
+  }, id);
+}
+
+/**
+ * SVG paths in `#id` whose `attr` is `value` and that lie inside the chart's first grid (so legend
+ * icons of the same colour are not counted): the drawn data elements (cells, bars, window bars).
+ */
+export function pathsInGrid(page: Page, id: string, attr: 'fill' | 'stroke', values: string[]): Promise<number> {
+  return page.evaluate(
+    ({ id, attr, values }) => {
+      const g = globalThis as typeof globalThis & PageGlobals;
+      const el = g.document.getElementById(id);
+      const r = g.echarts.getInstanceByDom(el).getModel().getComponent('grid').coordinateSystem.getRect();
+      return Array.from(el.querySelectorAll('svg path')).filter((p) => {
+        if (!values.includes(p.getAttribute(attr) ?? '')) return false;
+        const b = p.getBBox();
+        return b.width > 0 && b.height > 0 && b.x >= r.x - 2 && b.y >= r.y - 2 && b.x + b.width <= r.x + r.width + 2 && b.y + b.height <= r.y + r.height + 2;
+      }).length;
+    },
+    { id, attr, values },
+  );
+}
+
+export function rendered(page: Page): Promise<Record<string, unknown>> {
+  return page.evaluate(
+    () => (globalThis as typeof globalThis & { fanfoldReport: { rendered: Record<string, Record<string, unknown>> } }).fanfoldReport.rendered['0'],
+  );
 }

@@ -4,7 +4,7 @@ import { ConfigError, LifecycleError, UserError, userFacing } from '../errors.js
 import { VERSION } from '../version.js';
 import { LIST_KINDS } from './list-kinds.js';
 import { runCommand, runOptions } from './run-command.js';
-import { queuesOptions, traceOptions, workerOptions } from './options.js';
+import { exportOptions, queuesOptions, showOptions, traceOptions, workerOptions } from './options.js';
 
 // Each command imports what it uses when it runs: `fanfold list` need not load the engine, and no
 // command but `report` loads the charting library.
@@ -43,7 +43,7 @@ async function guarded(action: () => Promise<void> | void): Promise<void> {
 }
 
 export async function main(): Promise<void> {
-  await yargs(hideBin(process.argv))
+  await yargs(stdinDash(hideBin(process.argv)))
     .scriptName('fanfold')
     .version(VERSION)
     .strict()
@@ -66,6 +66,33 @@ export async function main(): Promise<void> {
           const written = await (await import('../report/index.js')).writeReport(argv.run_dir, argv.out);
           process.stdout.write(`report: ${written.file} (${(written.bytes / 1024).toFixed(0)} KiB)\n`);
         }),
+    )
+    .command('show <run_dir>', 'run one stored trial again and check it reproduces what the run stored (--trial N or --best)', showOptions, (argv) =>
+      guarded(async () => {
+        const { showCommand } = await import('./show-command.js');
+        process.exitCode = await showCommand({
+          runDir: argv.run_dir,
+          trial: argv.trial,
+          best: argv.best,
+          phase: argv.phase,
+          window: argv.window,
+          test: argv.test,
+          segment: argv.segment,
+          json: argv.json,
+          csv: argv.csv,
+        });
+      }),
+    )
+    .command('export <run_dir>', 'write the trials, trades, equity curves and windows of a run directory as CSV or Parquet files', exportOptions, (argv) =>
+      guarded(async () =>
+        (await import('./export-command.js')).exportCommand({
+          runDir: argv.run_dir,
+          phase: argv.phase,
+          format: argv.format,
+          out: argv.out,
+          tables: argv.tables,
+        }),
+      ),
     )
     .command(
       'worker',
@@ -135,4 +162,9 @@ export async function main(): Promise<void> {
     )
     .help()
     .parseAsync();
+}
+
+/** yargs reads a lone `-` as a stray positional, not as an option's value: `--events -` is given as `--events=-`. */
+function stdinDash(args: string[]): string[] {
+  return args.flatMap((a, i) => (a === '-' && args[i - 1] === '--events' ? [] : a === '--events' && args[i + 1] === '-' ? ['--events=-'] : [a]));
 }

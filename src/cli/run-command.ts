@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { EXECUTOR_NAMES, STORAGE_MODES, type ExecutorName, type StorageMode } from '../common/names.js';
 import { ConfigError, UserError, userFacing } from '../errors.js';
 import { markInterrupted } from '../results/run-dir.js';
+import type { EventStream } from '../reduce/events.js';
 
 /** `fanfold run`'s options (cli/commands.ts registers the command). */
 export function runOptions<T>(y: Argv<T>) {
@@ -21,6 +22,10 @@ export function runOptions<T>(y: Argv<T>) {
     .option('resume', { type: 'string', describe: 'resume the run in this results directory' })
     .option('json', { type: 'boolean', default: false, describe: 'print the result as one JSON document' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+    .option('events', {
+      type: 'string',
+      describe: "write live events as NDJSON to this file ('-': standard output; the summary then goes to stderr): see README, Live events",
+    })
     .option('report', { type: 'boolean', default: false, describe: 'write <run dir>/report.html at the end (also after a failure)' })
     .option('force', { type: 'boolean', default: false, describe: 'signal_generation: recompute signal sets already in the signal store' });
 }
@@ -37,6 +42,7 @@ export interface RunArgs {
   readonly resume?: string;
   readonly json: boolean;
   readonly quiet: boolean;
+  readonly events?: string;
   readonly report: boolean;
   readonly force: boolean;
 }
@@ -44,16 +50,45 @@ export interface RunArgs {
 /** `fanfold run CONFIG`: runs the workflow, prints its summary or JSON; Ctrl-C stops it resumably. */
 export async function runCommand(argv: RunArgs): Promise<void> {
   let runDir: string | null = null;
+  let events: EventStream | null = null;
+  const started = performance.now();
   try {
-    await runAndPrint(argv, (path) => (runDir = path));
+    if (argv.events === '-' && argv.json)
+      throw new UserError(
+        '--events - and --json both write to standard output: give --events a file, or leave out --json (the run_end event names the results directory)',
+      );
+    if (argv.events !== undefined) events = (await import('../reduce/events.js')).EventStream.open(argv.events);
+    await runAndPrint(argv, events, (path) => (runDir = path));
+    const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+    events?.emit('run_end', {
+      status: code === 130 ? 'interrupted' : code === 0 ? 'completed' : 'failed',
+      exit_code: code,
+      results_dir: runDir,
+      seconds: secondsSince(started),
+    });
   } catch (error) {
     // --json promises one JSON document on stdout whatever happens; the error also goes to stderr (exit code as usual).
-    if (argv.json) process.stdout.write(`${JSON.stringify(errorJson(error, runDir))}\n`);
+    const json = errorJson(error, runDir);
+    if (argv.json) process.stdout.write(`${JSON.stringify(json)}\n`);
+    events?.emit('run_end', {
+      status: 'failed',
+      exit_code: json.kind === 'runtime' ? 1 : 2,
+      results_dir: runDir,
+      seconds: secondsSince(started),
+      error: json.error,
+      kind: json.kind,
+    });
     throw error;
+  } finally {
+    events?.close();
   }
 }
 
-async function runAndPrint(argv: RunArgs, onRunDirectory: (path: string) => void): Promise<void> {
+function secondsSince(started: number): number {
+  return Math.round(performance.now() - started) / 1000;
+}
+
+async function runAndPrint(argv: RunArgs, events: EventStream | null, onRunDirectory: (path: string) => void): Promise<void> {
   const { openWorkflow } = await import('../coordinator/open.js');
   const workflow = await openWorkflow(argv.config, argv.set ?? []);
   const { runWorkflow } = await import('../coordinator/run-workflow.js');
@@ -81,7 +116,9 @@ async function runAndPrint(argv: RunArgs, onRunDirectory: (path: string) => void
       force: argv.force,
       signal: stop.signal,
       progress: !argv.quiet,
+      events: events ?? undefined,
       log: argv.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+      warn: (line) => process.stderr.write(`${line}\n`),
       onRunDirectory: (path) => {
         runDir = path;
         onRunDirectory(path);
@@ -92,8 +129,10 @@ async function runAndPrint(argv: RunArgs, onRunDirectory: (path: string) => void
       process.exitCode = 130;
       return;
     }
-    if (argv.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else process.stdout.write(`${(await import('./summary.js')).formatSummary(result, phases)}\n`);
+    // With the events on standard output, the summary goes to stderr: stdout stays one NDJSON stream.
+    const out = argv.events === '-' ? process.stderr : process.stdout;
+    if (argv.json) out.write(`${JSON.stringify(result)}\n`);
+    else out.write(`${(await import('./summary.js')).formatSummary(result, phases)}\n`);
     // A phase none of whose trials completed found nothing: that is a failed run, whatever else ran.
     const dead = result.phases.filter((p) => p.skipped === undefined && p.trials > 0 && p.failed === p.trials);
     if (dead.length > 0) {

@@ -221,6 +221,11 @@ function foldsBlock(phase: PhaseJson, lines: string[]): KFoldSummary | undefined
         );
       else lines.push('      no set met the result constraints');
     }
+    const m = kf.oos_metrics;
+    if (kf.oos_equity.length > 0)
+      lines.push(
+        `    out of sample (test folds stitched): return ${pct(m.total_return)}, CAGR ${pct(m.cagr)}, sharpe ${num(m.sharpe)}, max drawdown ${pct(m.max_drawdown)}, trades ${m.trades}`,
+      );
   }
   const agg = (kf ?? (phase.walk_forward as { aggregate?: Aggregate } | undefined))?.aggregate;
   if (agg) {

@@ -1,4 +1,6 @@
 import { compactRobustness, type RobustnessSummary } from '../robustness/summary.js';
+import { ProgressGroup } from '../reduce/progress-group.js';
+import type { ProgressListener } from '../reduce/phase-progress.js';
 import type { Robustness } from '../robustness/figures.js';
 import type { Config } from '../config/schema.js';
 import { outputValue } from '../config/templates.js';
@@ -47,7 +49,19 @@ export interface Stage {
   readonly interrupted: boolean;
 }
 
-export type RunStage = (decl: PhaseDeclaration, label: string, phase: ValidatedPhase, storage: Storage, live: boolean) => Promise<Stage>;
+/**
+ * Runs a stage; `live`: its own progress line (true), none (false), or a listener its progress goes
+ * to (a branch, followed with its siblings). `line` makes a progress line when the run shows one.
+ */
+export type RunStage = ((
+  decl: PhaseDeclaration,
+  label: string,
+  phase: ValidatedPhase,
+  storage: Storage,
+  live: boolean | ProgressListener,
+) => Promise<Stage>) & {
+  readonly line: (metric: string) => (ProgressListener & { end(): void }) | null;
+};
 
 export interface IterationJson {
   readonly iteration: number;
@@ -237,6 +251,15 @@ async function runBranches(
   };
   let interrupted = false;
   const stages = new Map<string, Stage>();
+  const line = branches.length > 0 ? runStage.line(objectiveOf(first.config).metric) : null;
+  const group =
+    line === null
+      ? null
+      : new ProgressGroup(
+          `${decl.name}#${i} branches`,
+          branches.map((b) => b.name),
+          line,
+        );
   const results = await Promise.all(
     branches.map(async (b): Promise<BranchResult> => {
       if (b.condition !== undefined) {
@@ -251,7 +274,7 @@ async function runBranches(
       }
       const branchConfig = applyChanges(config, b.changes);
       const branchPhase = validate(branchConfig, `iteration ${i}, branch '${b.name}'`);
-      const run = await runStage(decl, `${decl.name}#${i}/${b.name}`, branchPhase, storage, false);
+      const run = await runStage(decl, `${decl.name}#${i}/${b.name}`, branchPhase, storage, group?.member(b.name) ?? false);
       interrupted ||= run.interrupted;
       stages.set(b.name, run);
       return {
@@ -263,6 +286,8 @@ async function runBranches(
       };
     }),
   );
+  group?.end();
+  line?.end();
   return { results, stages, interrupted };
 }
 

@@ -19,6 +19,8 @@ import { VERSION } from '../version.js';
 import { runComposed, type BestRun } from './run-composed.js';
 import { executionOf, expectedTrials, localExecutor, redisRefusesTracing, redisUrlOf, THREADED_RESULTS_ABOVE } from './execution.js';
 import { stageRunner } from './stage.js';
+import type { EventStream } from '../reduce/events.js';
+import { recordingStages, type StageRecord } from './stage-records.js';
 import type { ExecutorName, StorageMode } from '../common/names.js';
 
 export interface RunOptions {
@@ -35,6 +37,10 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Messages for the user (space sizes, skipped phases); default: none. */
   readonly log?: (line: string) => void;
+  /** Warnings, shown even when `log` is not (default: `log`). */
+  readonly warn?: (line: string) => void;
+  /** The live event stream (`--events`): run_start and each phase's events; the caller writes run_end. */
+  readonly events?: EventStream;
   /** Show a live progress line on stderr (when it is a TTY). */
   readonly progress?: boolean;
   /** Told the run directory as soon as it exists (so a report can be written even after a failure). */
@@ -121,33 +127,49 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions = {}):
   const outRoot = resumeDir !== null ? dirname(dirname(resumeDir)) : resolve(options.out ?? 'runs');
   const provenance = provenanceOf(workflow, runId, executor, started, resumeDir !== null);
   const { dir, results } = await openRun(workflow, executor, options, outRoot, resumeDir, runId, provenance);
+  options.events?.emit('run_start', {
+    run_id: runId,
+    workflow: workflow.name,
+    config_file: provenance.config_file,
+    results_dir: dir.path,
+    resumed: resumeDir !== null,
+    executor: executor.name,
+    workers: executor.concurrency,
+    phases: workflow.phases.map((p) => p.name),
+  });
   const outputs = new Map<string, PhaseOutput>();
   const skipped = new Set<string>();
   const phasesJson: PhaseJson[] = [];
   const ran: { name: string; config: Config; data: MarketData; dataSpec: Config['data']; bestRun: BestRun | null }[] = [];
   const log = options.log ?? (() => {});
-  const runStage = stageRunner({
-    workflow,
-    executor,
-    results,
-    resume: resumeDir !== null,
-    runId,
-    signalsDir: join(outRoot, 'signals'),
-    outputs,
-    dispatcher: Dispatcher.for(executor.concurrency),
-    log,
-    signal: options.signal,
-    progress: options.progress ?? false,
-    maxBatch: options.maxBatch,
-    force: options.force ?? false,
-  });
+  const stages: StageRecord[] = [];
+  const runStage = recordingStages(
+    stageRunner({
+      workflow,
+      executor,
+      results,
+      resume: resumeDir !== null,
+      runId,
+      signalsDir: join(outRoot, 'signals'),
+      outputs,
+      dispatcher: Dispatcher.for(executor.concurrency),
+      log,
+      warn: options.warn ?? log,
+      signal: options.signal,
+      progress: options.progress ?? false,
+      events: options.events ?? null,
+      maxBatch: options.maxBatch,
+      force: options.force ?? false,
+    }),
+    stages,
+  );
   const ending = (status: 'completed' | 'interrupted' | 'failed', result: ResultJson): Record<string, unknown> =>
-    runRecord(provenance, started, executor, ran, status, result);
+    runRecord(provenance, started, executor, ran, stages, status, result);
   let end: RunEnd = 'failed';
   let interrupted = false;
   try {
     for (const decl of workflow.phases) {
-      const storage = options.storage ?? decl.validated?.config.results.storage ?? base?.results.storage ?? 'memory';
+      const storage = options.storage ?? decl.validated?.config.results.storage ?? base?.results.storage ?? 'hybrid';
       const reason = skipReason(decl, skipped, outputs);
       if (reason !== null) {
         skipped.add(decl.name);
@@ -243,6 +265,7 @@ function runRecord(
   started: Date,
   executor: Executor,
   ran: readonly { name: string; data: MarketData; dataSpec: Config['data']; bestRun: BestRun | null }[],
+  stages: readonly StageRecord[],
   status: 'completed' | 'interrupted' | 'failed',
   result: ResultJson,
 ): Record<string, unknown> {
@@ -256,6 +279,8 @@ function runRecord(
     data: ran.map((r) => ({ phase: r.name, ...describeData(r.data), spec: r.dataSpec })),
     // What a report re-runs to draw the best set's equity curve (not part of the --json contract).
     best_runs: ran.flatMap((r) => (r.bestRun ? [{ phase: r.name, ...r.bestRun }] : [])),
+    // What `fanfold show` rebuilds any stored trial from (not part of the --json contract).
+    stages,
     result,
   };
 }

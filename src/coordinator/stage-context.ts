@@ -3,6 +3,7 @@ import type { PhaseOutput } from '../config/templates.js';
 import type { Executor } from '../executor/executor.js';
 import type { Results } from '../results/thread.js';
 import type { Dispatcher } from '../sequencer/dispatch.js';
+import type { EventStream } from '../reduce/events.js';
 
 /** What every stage of a run shares. */
 export interface StageContext {
@@ -17,8 +18,12 @@ export interface StageContext {
   readonly outputs: ReadonlyMap<string, PhaseOutput>;
   readonly dispatcher: Dispatcher;
   readonly log: (line: string) => void;
+  /** What a user should see even with --quiet. */
+  readonly warn: (line: string) => void;
   readonly signal?: AbortSignal;
   readonly progress: boolean;
+  /** --events: the run's live event stream (NDJSON), or null. */
+  readonly events: EventStream | null;
   readonly maxBatch?: number;
   readonly force: boolean;
 }

@@ -7,6 +7,7 @@ import { loadMarketData } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import { ConfigError, UserError } from '../errors.js';
 import { progressLine } from '../reduce/progress.js';
+import { PhaseProgress, type ProgressListener } from '../reduce/phase-progress.js';
 import type { PhaseJson } from '../contract.js';
 import type { Results } from '../results/thread.js';
 import { canonicalJson, trialKey } from '../common/trial-key.js';
@@ -39,63 +40,111 @@ export function stageRunner(ctx: StageContext): RunStage {
     if (!dataCache.has(key)) dataCache.set(key, loadMarketData(spec, ctx.workflow.baseDir));
     return { spec, data: dataCache.get(key)! };
   };
-  return async (decl, label, phase, storage, live) => {
-    const config = phase.config;
-    const sampler = samplerOf(phase, phase.constraints);
-    const topology = topologyOf(ctx, decl, sampler.grid.size);
-    const accepted = sampler.countAccepted();
-    ctx.log(`phase ${label}: ${spaceLine(phase, sampler.grid.size, accepted)}`);
-    const { spec: dataSpec, data: loading } = dataOf(decl, config);
-    const data = await loading;
-    const trace = traceSettings(config, ctx.runId, label);
-    if (trace) checkTrace(ctx, decl, label, trace, topology);
-    // Signals are stored per window: those the phase's sequence searches (a replay with the same sequence finds them).
-    const windows = topology === 'signal_generation' || topology === 'signal_replay' ? searchedWindows(phase, data) : [];
-    if (topology === 'signal_generation') return runGenerationStage(ctx, decl, label, phase, storage, { data, dataSpec, windows, trace });
-    // signal_replay: what the `inputs.signals` phase stored, and why its failed keys failed.
-    const source = topology === 'signal_replay' ? prepareReplay(ctx, decl, label, phase, data, windows) : undefined;
-    const storeTrades = config.results.store_trades;
-    const bar =
-      live && ctx.progress && process.stderr.isTTY
-        ? progressLine(
-            label,
-            config.search !== undefined && config.search.method !== 'grid' ? Math.min(plannedPoints(phase), accepted ?? Infinity) : accepted,
-            objectiveOf(config).metric,
-          )
-        : null;
-    let restored = 0;
-    const run = await runSequence(phase, data, ctx.executor, {
-      onRestored: (n) => (restored += n),
-      results: ctx.results,
-      label,
-      resume: ctx.resume,
-      storeTrades,
-      tradesTopOnly: storage === 'hybrid',
-      topK: config.results.top_k,
-      keepAll: storage === 'memory',
-      signal: ctx.signal,
-      maxBatch: ctx.maxBatch,
-      trace,
-      replay: topology === 'signal_replay' && ctx.executor.name !== 'redis' ? { dir: ctx.signalsDir, failed: source?.failedSignals } : undefined,
-      dispatcher: ctx.dispatcher,
-      sizer: new BatchSizer(),
-      progress: bar ? (done, failed, best) => bar.update(done, failed, best) : undefined,
-    });
-    bar?.end();
-    if (restored > 0) ctx.log(`phase ${label}: ${restored} trials already stored, not recomputed`);
-    const topTrades = storage === 'hybrid' && storeTrades ? await keepTopTrades(ctx.results, phase, label, data, run) : new Map<number, Trade[]>();
-    const best = run.leaderboard.best?.item ?? null;
-    const withTrades = (item: TrialResult): TrialResult => (item.trades || !topTrades.has(item.trial) ? item : { ...item, trades: topTrades.get(item.trial) });
-    const kept = storage === 'memory' ? run.results : storage === 'hybrid' ? run.leaderboard.ranked.map((r) => withTrades(r.item)) : null;
-    return {
-      json: phaseJsonOf(label, topology, storage, run, best, kept),
-      config,
-      data,
-      dataSpec,
-      phase,
-      bestRun: best && !run.kFold && !run.cpcv ? bestRunOf(label, phase, best.trial, run, data, dataSpec) : null,
-      interrupted: run.interrupted,
-    } satisfies Stage;
+  const line = (metric: string) => (ctx.progress && process.stderr.isTTY ? progressLine(metric) : null);
+  return Object.assign(
+    async (decl: PhaseDeclaration, label: string, phase: ValidatedPhase, storage: Storage, live: boolean | ProgressListener): Promise<Stage> => {
+      const config = phase.config;
+      const sampler = samplerOf(phase, phase.constraints);
+      const topology = topologyOf(ctx, decl, sampler.grid.size);
+      const accepted = sampler.countAccepted();
+      ctx.log(`phase ${label}: ${spaceLine(phase, sampler.grid.size, accepted)}`);
+      const { spec: dataSpec, data: loading } = dataOf(decl, config);
+      const data = await loading;
+      const trace = traceSettings(config, ctx.runId, label);
+      if (trace) checkTrace(ctx, decl, label, trace, topology);
+      // Signals are stored per window: those the phase's sequence searches (a replay with the same sequence finds them).
+      const windows = topology === 'signal_generation' || topology === 'signal_replay' ? searchedWindows(phase, data) : [];
+      const started = performance.now();
+      ctx.events?.emit('phase_start', { phase: label, topology, points: sampler.grid.size, accepted });
+      const ended = (stage: Stage): Stage => {
+        const { trials, failed, best } = stage.json;
+        ctx.events?.emit('phase_end', {
+          phase: label,
+          trials,
+          failed,
+          best: best ?? null,
+          interrupted: stage.interrupted,
+          seconds: Math.round(performance.now() - started) / 1000,
+        });
+        return stage;
+      };
+      if (topology === 'signal_generation') return ended(await runGenerationStage(ctx, decl, label, phase, storage, { data, dataSpec, windows, trace }));
+      // signal_replay: what the `inputs.signals` phase stored, and why its failed keys failed.
+      const source = topology === 'signal_replay' ? prepareReplay(ctx, decl, label, phase, data, windows) : undefined;
+      const storeTrades = config.results.store_trades;
+      const points = config.search !== undefined && config.search.method !== 'grid' ? Math.min(plannedPoints(phase), accepted ?? Infinity) : accepted;
+      const followed = followProgress(ctx, label, points, objectiveOf(config).metric, live);
+      if (storage === 'memory' && storeTrades) {
+        const trials = points === null ? null : points * searchedWindows(phase, data).length;
+        if (trials === null || trials >= MEMORY_WARNING_TRIALS) ctx.warn(memoryWarning(label, trials));
+      }
+      let restored = 0;
+      const run = await runSequence(phase, data, ctx.executor, {
+        onRestored: (n) => (restored += n),
+        results: ctx.results,
+        label,
+        resume: ctx.resume,
+        storeTrades,
+        tradesTopOnly: storage === 'hybrid',
+        topK: config.results.top_k,
+        keepAll: storage === 'memory',
+        signal: ctx.signal,
+        maxBatch: ctx.maxBatch,
+        trace,
+        replay: topology === 'signal_replay' && ctx.executor.name !== 'redis' ? { dir: ctx.signalsDir, failed: source?.failedSignals } : undefined,
+        dispatcher: ctx.dispatcher,
+        sizer: new BatchSizer(),
+        progress: followed.progress,
+      });
+      followed.end();
+      if (restored > 0) ctx.log(`phase ${label}: ${restored} trials already stored, not recomputed`);
+      const topTrades = storage === 'hybrid' && storeTrades ? await keepTopTrades(ctx.results, phase, label, data, run) : new Map<number, Trade[]>();
+      const best = run.leaderboard.best?.item ?? null;
+      const withTrades = (item: TrialResult): TrialResult =>
+        item.trades || !topTrades.has(item.trial) ? item : { ...item, trades: topTrades.get(item.trial) };
+      const kept = storage === 'memory' ? run.results : storage === 'hybrid' ? run.leaderboard.ranked.map((r) => withTrades(r.item)) : null;
+      return ended({
+        json: phaseJsonOf(label, topology, storage, run, best, kept),
+        config,
+        data,
+        dataSpec,
+        phase,
+        bestRun: best && !run.kFold && !run.cpcv ? bestRunOf(label, phase, best.trial, run, data, dataSpec) : null,
+        interrupted: run.interrupted,
+      });
+    },
+    { line },
+  );
+}
+
+/** Memory storage with trades is told of from this many trials of a phase on. */
+export const MEMORY_WARNING_TRIALS = 10_000;
+
+/** Why a big memory-storage phase may not fit: every run and its trades stay in memory and go into run.json. */
+export function memoryWarning(label: string, trials: number | null): string {
+  return `warning: phase ${label}: results.storage memory keeps ${trials === null ? 'every' : `all ${trials}`} runs with their trades in memory and in run.json (20,100 runs of ORCL took 1.7 GB and a 376 MB run.json); storage hybrid (the default) keeps every summary in results.db and the top-k runs with their trades`;
+}
+
+/** A phase's progress and who follows it: the line on a terminal (not for branches, which run side by side), the event stream. */
+function followProgress(
+  ctx: StageContext,
+  label: string,
+  points: number | null,
+  metric: string,
+  live: boolean | ProgressListener,
+): { progress?: PhaseProgress; end(): void } {
+  const line = live === true && ctx.progress && process.stderr.isTTY ? progressLine(metric) : null;
+  const listeners: ProgressListener[] = [];
+  if (line !== null) listeners.push(line);
+  if (typeof live === 'object') listeners.push(live);
+  if (ctx.events !== null) listeners.push(ctx.events.listener(metric));
+  const progress = listeners.length > 0 ? new PhaseProgress(label, points, listeners) : undefined;
+  return {
+    progress,
+    end() {
+      progress?.end();
+      line?.end();
+    },
   };
 }
 

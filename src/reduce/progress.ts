@@ -1,34 +1,46 @@
-import type { TrialResult } from '../types.js';
+import type { ProgressListener, ProgressSnapshot } from './phase-progress.js';
 
 /**
- * The live progress line on stderr (a TTY only): trials done of the total, failed, sets per second,
- * ETA, and the best objective so far with its parameters. Redrawn at most ten times a second.
+ * The live progress line on stderr (a TTY only): trials done of the phase's total (every window,
+ * fold or split), which window, failed, restored by a resume, the rate of this session's work, ETA,
+ * and the best objective so far, saying of which window it is the best. Redrawn at most ten times a second.
  */
-export function progressLine(
-  phase: string,
-  total: number | null,
-  metric: string,
-  stream: NodeJS.WriteStream = process.stderr,
-): { update(done: number, failed: number, best: { readonly item: TrialResult } | null): void; end(): void } {
-  const started = performance.now();
-  let last = 0;
+export function progressLine(metric: string, stream: NodeJS.WriteStream = process.stderr): ProgressListener & { end(): void } {
+  let last = -Infinity;
   let drawn = false;
   return {
-    update(done, failed, best) {
+    progress(s, final) {
       const now = performance.now();
-      if (now - last < 100 && done !== total) return;
+      if (now - last < 100 && !final && s.done !== s.total) return;
       last = now;
-      const rate = done / Math.max((now - started) / 1000, 1e-3);
-      const eta = total !== null && rate > 0 ? Math.max(0, (total - done) / rate) : null;
-      const bestText = best
-        ? ` · best ${metric} ${(best.item.metrics[metric as keyof typeof best.item.metrics] as number).toFixed(3)} ${JSON.stringify(best.item.params)}`
-        : '';
-      const line = `${phase}: ${done}${total !== null ? `/${total}` : ''}${failed > 0 ? ` (${failed} failed)` : ''} · ${rate.toFixed(0)} sets/s${eta !== null ? ` · ETA ${eta.toFixed(0)} s` : ''}${bestText}`;
-      stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 120) - 1)}`);
+      stream.write(`\r\x1b[2K${progressText(s, metric).slice(0, (stream.columns ?? 120) - 1)}`);
       drawn = true;
     },
     end() {
       if (drawn) stream.write('\n');
     },
   };
+}
+
+/** The line's text (tests read it). */
+export function progressText(s: ProgressSnapshot, metric: string): string {
+  const parts = [`${s.phase}: ${s.done}${s.total !== null ? `/${s.total}` : ''}`];
+  if (s.unit !== null) parts.push(`${s.unit} ${Math.min(s.finished + 1, s.searches)}/${s.searches}`);
+  if (s.failed > 0) parts.push(`${s.failed} failed`);
+  if (s.restored > 0) parts.push(`${s.restored} restored`);
+  parts.push(`${s.rate.toFixed(0)} sets/s`);
+  if (s.eta !== null) parts.push(`ETA ${formatEta(s.eta)}`);
+  if (s.best !== null) {
+    const value = s.best.item.metrics[metric as keyof typeof s.best.item.metrics];
+    parts.push(
+      `${s.best.of === null ? 'best' : `best of ${s.best.of}`} ${metric} ${typeof value === 'number' ? value.toFixed(3) : String(value)} ${JSON.stringify(s.best.item.params)}`,
+    );
+  }
+  return parts.join(' · ');
+}
+
+function formatEta(seconds: number): string {
+  if (seconds < 90) return `${seconds.toFixed(0)} s`;
+  if (seconds < 5400) return `${(seconds / 60).toFixed(0)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
 }

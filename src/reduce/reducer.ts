@@ -3,6 +3,7 @@ import type { Results } from '../results/thread.js';
 import type { TrialRow } from '../results/store.js';
 import type { FailedTrial, TrialResult } from '../types.js';
 import { Leaderboard, type Objective } from '../metrics/leaderboard.js';
+import type { SearchCounts } from './phase-progress.js';
 
 /** What one batch of a search came to: the workers' replies (several when it was split) and the sets that failed alone. */
 export interface BatchOutcome {
@@ -29,6 +30,7 @@ export class SearchReducer {
   /** Failed sets of batches that finished before an earlier one, by dispatch number. */
   private readonly failed = new Map<number, readonly FailedTrial[]>();
   private next = 0;
+  private restored = 0;
   private readonly writes = new Set<Promise<void>>();
   private writeError: unknown = null;
 
@@ -38,7 +40,7 @@ export class SearchReducer {
     private readonly results: Results | null,
     /** Trials per point: a point is a trial on each window of its plan (k_fold: each train segment). */
     private readonly perPoint: number,
-    private readonly progress?: (done: number, failed: number, best: { readonly item: TrialResult } | null) => void,
+    private readonly progress?: (counts: SearchCounts, best: { readonly item: TrialResult } | null, failures: readonly FailedTrial[]) => void,
   ) {
     this.leaderboard = new Leaderboard<TrialResult>(objective, topK);
   }
@@ -46,7 +48,10 @@ export class SearchReducer {
   /** A resumed search: its stored points count as done and its stored best compete. */
   restore(count: number, top: readonly TopEntry[]): void {
     this.trials += count * this.perPoint;
+    this.restored += count * this.perPoint;
     for (const e of top) this.leaderboard.offer(e.trial, e.metrics, e);
+    if (count > 0) this.tell([]);
+    if (count > 0) this.tell([]);
   }
 
   /**
@@ -68,7 +73,11 @@ export class SearchReducer {
       this.failures.push(...this.failed.get(this.next)!);
       this.failed.delete(this.next++);
     }
-    this.progress?.(this.trials, this.failureCount(), this.leaderboard.best);
+    this.tell(outcome.failures);
+  }
+
+  private tell(failures: readonly FailedTrial[]): void {
+    this.progress?.({ done: this.trials, failed: this.failureCount(), restored: this.restored, perPoint: this.perPoint }, this.leaderboard.best, failures);
   }
 
   private failureCount(): number {

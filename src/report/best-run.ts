@@ -9,7 +9,7 @@ import type { BestRunRecord, DataRecord, RunRecord } from './run-record.js';
 /** The run's data, reloaded and checked against the content hash run.json recorded; or why it cannot be. */
 export type ReloadedData = { readonly data: MarketData } | { readonly reason: string };
 
-export async function reloadData(record: DataRecord | undefined): Promise<ReloadedData> {
+export async function reloadData(record: Pick<DataRecord, 'spec' | 'hash'> | undefined): Promise<ReloadedData> {
   if (record === undefined) return { reason: 'run.json records no data for this phase (the run stopped before the phase ran)' };
   if (record.spec === undefined) return { reason: 'run.json does not record the data spec (a run made before reports existed)' };
   let data: MarketData;

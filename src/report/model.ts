@@ -12,7 +12,9 @@ import type { SearchJson } from '../sequencer/search-json.js';
 import type { RobustnessSummary } from '../robustness/summary.js';
 import type { MonteCarloSummary } from '../sequencer/monte-carlo.js';
 import type { ParamStability } from '../sequencer/phase-run.js';
+import { configSchema } from '../config/schema.js';
 import { reloadData, rerunBest, type ReloadedData } from './best-run.js';
+import { barRange, buyAndHold } from './buy-hold.js';
 import { CURVE_MAX_POINTS, downsample, drawdownOf, type Points } from './downsample.js';
 import type { DataRecord, RunDirectoryContents } from './run-record.js';
 import {
@@ -69,6 +71,8 @@ export interface ReportModel {
 export interface BestCurveReport {
   readonly equity: Points;
   readonly drawdown: Points;
+  /** Buy-and-hold of the same data over the same bars (buy-hold.ts), down-sampled like the equity. */
+  readonly buyHold: Points;
   /** Bars in the recomputed curve (before down-sampling). */
   readonly bars: number;
   readonly trades: Trade[];
@@ -76,6 +80,22 @@ export interface BestCurveReport {
   /** Final equity the run stored for the best set, and the re-run's (equal unless something is wrong). */
   readonly storedFinalEquity: number | null;
   readonly metrics: MetricsJson;
+}
+
+/** run.json's k_fold; runs made before k_fold stitched its test folds have no oos_equity and oos_metrics. */
+type StoredKFold = Omit<KFoldSummary, 'oos_equity' | 'oos_metrics'> & Partial<Pick<KFoldSummary, 'oos_equity' | 'oos_metrics'>>;
+
+/**
+ * An out-of-sample equity stitched from test runs (walk-forward's test windows, k_fold's test
+ * folds), as plotted: down-sampled, on the test bars' dates when the data is at hand, with the
+ * metrics the run computed for it and buy-and-hold of the same bars (null without the data).
+ */
+export interface StitchedCurve {
+  readonly equity: Points;
+  readonly bars: number;
+  readonly timeAxis: boolean;
+  readonly metrics: MetricsJson;
+  readonly buyHold: Points | null;
 }
 
 export interface PhaseReport {
@@ -95,17 +115,12 @@ export interface PhaseReport {
   readonly heatmap: { readonly axes: readonly Axis[]; readonly tooMany: readonly string[]; readonly pairs: readonly HeatmapPair[] };
   readonly bestCurve: BestCurveReport | { readonly reason: string } | null;
   readonly windows: readonly WindowJson[] | null;
-  readonly walkForward: {
-    readonly equity: Points;
-    readonly bars: number;
-    readonly timeAxis: boolean;
-    readonly metrics: MetricsJson;
-    readonly efficiency: number | null;
-    readonly stability: Record<string, ParamStability>;
-  } | null;
+  readonly walkForward: (StitchedCurve & { readonly efficiency: number | null; readonly stability: Record<string, ParamStability> }) | null;
   readonly monteCarlo: MonteCarloSummary | null;
   /** k_fold: each fold's chosen set with its combined train and its test metrics, the aggregate over folds. */
-  readonly kFold: KFoldSummary | null;
+  readonly kFold: Omit<StoredKFold, 'oos_equity'> | null;
+  /** k_fold: its test folds stitched (runs made before k_fold stitched them have none). */
+  readonly kFoldOos: StitchedCurve | null;
   /** A composed phase: its iterations and branches. */
   readonly compose: ComposeJson | null;
   /** The search's overfitting statistics (single-search sequences). */
@@ -115,7 +130,7 @@ export interface PhaseReport {
   /** Windowed sequences: each window's, fold's or split's robustness figures, and their summary. */
   readonly robustnessPer: { readonly summary: RobustnessSummary; readonly rows: readonly { readonly label: string; readonly r: Robustness }[] } | null;
   /** cpcv: splits, paths (their equity down-sampled) and the distribution of the paths' metrics. */
-  readonly cpcv: (Omit<CpcvSummary, 'path_equity'> & { readonly equity: readonly Points[] }) | null;
+  readonly cpcv: (Omit<CpcvSummary, 'path_equity'> & { readonly equity: readonly Points[]; readonly buyHold: Points | null }) | null;
   /** signal_generation: the first SIGNAL_ROWS signal sets stored (or reused), and how many there are. */
   readonly signals: { readonly total: number; readonly created: number; readonly rows: readonly SignalJson[] } | null;
   readonly failures: { readonly total: number; readonly rows: readonly Failure[] };
@@ -140,18 +155,17 @@ function robustnessOfResult(result: PhaseJson | undefined): Pick<PhaseReport, 'r
   return { robustness: null, robustnessPer: { summary: r, rows } };
 }
 
-function cpcvOfResult(result: PhaseJson | undefined): PhaseReport['cpcv'] {
+function cpcvOfResult(result: PhaseJson | undefined, data: MarketData | null, capital: number): PhaseReport['cpcv'] {
   const cv = result?.cpcv as CpcvSummary | undefined;
   if (cv === undefined) return null;
   const { path_equity: equity, ...rest } = cv;
+  // Every path runs from the first bar to the last, plotted against the bar number.
+  const bars = equity[0]?.length ?? 0;
+  const index = Array.from({ length: bars }, (_, i) => i);
   return {
     ...rest,
-    equity: equity.map((e) =>
-      downsample(
-        Array.from(e, (_, i) => i),
-        e,
-      ),
-    ),
+    equity: equity.map((e) => downsample(index, e)),
+    buyHold: data !== null && bars === data.time.length ? downsample(index, buyAndHold(data, barRange(0, bars), capital)) : null,
   };
 }
 
@@ -238,7 +252,7 @@ async function phaseReport(
   // A composed phase stores its trials per iteration and branch (`name#i`, `name#i/branch`): show the winner's.
   const stored = bestRun?.label ?? name;
   // k_fold stores each train segment's trials on their own: show the last fold's longest segment.
-  const kFold = (result?.k_fold as KFoldSummary | undefined) ?? null;
+  const kFold = (result?.k_fold as StoredKFold | undefined) ?? null;
   // cpcv likewise: its last split's longest train segment.
   const lastSplit = (result?.cpcv as CpcvSummary | undefined)?.splits.at(-1);
   const segment = (kFold?.folds.at(-1)?.train_segments ?? lastSplit?.train_segments)?.reduce<[number, number] | undefined>(
@@ -246,7 +260,7 @@ async function phaseReport(
     undefined,
   );
   const window = lastTrain ?? segment ?? bestRun?.window ?? query.lastWindow(stored);
-  const needsData = best !== null || result?.walk_forward !== undefined;
+  const needsData = best !== null || result?.walk_forward !== undefined || result?.k_fold !== undefined || result?.cpcv !== undefined;
   const reloaded = needsData ? await dataOf(dataRecord) : null;
   const data = reloaded && 'data' in reloaded ? reloaded.data : null;
   // A composed branch may have run on other data than the phase: re-run the best set on its own.
@@ -273,7 +287,8 @@ async function phaseReport(
         )
       : { scope: null, params: [], leaderboard: [], histogram: null, heatmap: { axes: [], tooMany: [], pairs: [] } };
   const bestCurve = best === null ? null : await bestCurveOf(contents, result, best, bestRun, bestData, reloadedBest);
-  const walkForward = walkForwardOf(result, windows, data);
+  const capital = configSchema.shape.capital.parse(config.capital);
+  const walkForward = walkForwardOf(result, windows, data, capital);
 
   return {
     name,
@@ -293,11 +308,11 @@ async function phaseReport(
     windows,
     walkForward,
     monteCarlo: (result?.monte_carlo as MonteCarloSummary | undefined) ?? null,
-    kFold,
+    ...kFoldOf(kFold, data, capital),
     compose: (result?.compose as ComposeJson | undefined) ?? null,
     ...robustnessOfResult(result),
     search: (result?.search as SearchJson | undefined) ?? null,
-    cpcv: cpcvOfResult(result),
+    cpcv: cpcvOfResult(result, data, capital),
     signals: result?.signals
       ? { total: result.signals.length, created: result.signals.filter((s) => s.status === 'created').length, rows: result.signals.slice(0, SIGNAL_ROWS) }
       : null,
@@ -316,7 +331,7 @@ function trialsView(
   const scope = { ...s, label, counts: query.counts(s, objective.metric) };
   const params = query.paramNames(s);
   const leaderboard = query.leaderboard(s, objective);
-  query.openScope(s, objective.metric, params);
+  query.openScope(s, objective, params);
   const histogram = query.histogram();
   const heatmap = { axes: [] as Axis[], tooMany: [] as string[], pairs: [] as HeatmapPair[] };
   for (const p of params) {
@@ -365,6 +380,7 @@ async function bestCurveOf(
     return {
       equity: downsample(times, curve.equity),
       drawdown: downsample(times, drawdownOf(curve.equity)),
+      buyHold: downsample(times, buyAndHold(bestData, barRange(bestRun.window[0], bestRun.window[1]), bestRun.set.capital)),
       bars: curve.equity.length,
       trades: curve.trades.slice(0, TRADE_ROWS),
       tradesTotal: curve.trades.length,
@@ -377,21 +393,41 @@ async function bestCurveOf(
 }
 
 /** A walk-forward phase's stitched out-of-sample equity (on the test bars' times when the data is at hand). */
-function walkForwardOf(result: PhaseJson | undefined, windows: PhaseJson['windows'] | null, data: MarketData | null): PhaseReport['walkForward'] {
+function walkForwardOf(
+  result: PhaseJson | undefined,
+  windows: PhaseJson['windows'] | null,
+  data: MarketData | null,
+  capital: number,
+): PhaseReport['walkForward'] {
   const wf = result?.walk_forward as
     { oos_equity: number[]; oos_metrics: MetricsJson; efficiency: number | null; stability: Record<string, ParamStability> } | undefined;
   if (wf === undefined || windows === null || windows === undefined) return null;
-  // The stitched equity has one value per test bar, windows in order.
-  const testBars = windows.flatMap((w) => Array.from({ length: w.test[1] - w.test[0] }, (_, i) => w.test[0] + i));
-  const timeAxis = data !== null && testBars.length === wf.oos_equity.length;
-  const x = timeAxis ? testBars.map((i) => data.time[i]) : wf.oos_equity.map((_, i) => i);
+  const testBars = windows.flatMap((w) => range(w.test[0], w.test[1]));
+  return { ...stitchedOf(wf.oos_equity, testBars, wf.oos_metrics, data, capital), efficiency: wf.efficiency, stability: wf.stability };
+}
+
+/** A k_fold phase's folds, and their stitched out-of-sample equity as plotted (runs before it was stitched have none). */
+function kFoldOf(kFold: StoredKFold | null, data: MarketData | null, capital: number): Pick<PhaseReport, 'kFold' | 'kFoldOos'> {
+  if (kFold === null) return { kFold: null, kFoldOos: null };
+  const { oos_equity: equity, ...rest } = kFold;
+  const testBars = kFold.folds.flatMap((f) => range(f.test[0], f.test[1]));
+  const stitched =
+    equity === undefined || equity.length === 0 || kFold.oos_metrics === undefined ? null : stitchedOf(equity, testBars, kFold.oos_metrics, data, capital);
+  return { kFold: rest, kFoldOos: stitched };
+}
+
+const range = (start: number, end: number): number[] => Array.from({ length: end - start }, (_, i) => start + i);
+
+/** A stitched equity (one value per test bar, in the order of `testBars`) as plotted, with buy-and-hold over the same bars. */
+function stitchedOf(equity: readonly number[], testBars: readonly number[], metrics: MetricsJson, data: MarketData | null, capital: number): StitchedCurve {
+  const timeAxis = data !== null && testBars.length === equity.length;
+  const x = timeAxis ? testBars.map((i) => data.time[i]) : equity.map((_, i) => i);
   return {
-    equity: downsample(x, wf.oos_equity),
-    bars: wf.oos_equity.length,
+    equity: downsample(x, equity),
+    bars: equity.length,
     timeAxis,
-    metrics: wf.oos_metrics,
-    efficiency: wf.efficiency,
-    stability: wf.stability,
+    metrics,
+    buyHold: timeAxis ? downsample(x, buyAndHold(data, testBars, capital)) : null,
   };
 }
 

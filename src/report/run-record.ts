@@ -31,6 +31,10 @@ export interface BestRunRecord {
   readonly data?: { readonly spec: DataSpec; readonly hash: string };
 }
 
+/** A stage that ran (a phase, or a composed phase's iteration or branch): what its trials are rebuilt from. */
+export type { StageRecord } from '../coordinator/stage-records.js';
+import type { StageRecord } from '../coordinator/stage-records.js';
+
 /** `run.json` of a results directory (written by the coordinator; DESIGN.md section 8). */
 export interface RunRecord {
   readonly run_id: string;
@@ -50,6 +54,8 @@ export interface RunRecord {
   readonly error?: string;
   readonly data?: readonly DataRecord[];
   readonly best_runs?: readonly BestRunRecord[];
+  /** Every stage that ran (runs made before `fanfold show` existed lack it). */
+  readonly stages?: readonly StageRecord[];
   readonly result?: ResultJson;
 }
 
@@ -59,24 +65,28 @@ export interface RunDirectoryContents {
   readonly database: string;
 }
 
-/** Reads a results directory for a report: run.json must parse and name its phases, results.db must exist. */
-export function readRunDirectory(path: string): RunDirectoryContents {
+/**
+ * Reads a results directory for a report (or another command: `command` names it in errors): run.json
+ * must parse and name its phases, results.db must exist.
+ */
+export function readRunDirectory(path: string, command: 'report' | 'export' | 'show' = 'report'): RunDirectoryContents {
   const dir = resolve(path);
-  if (!existsSync(dir)) throw new UserError(`report: ${dir} does not exist`);
-  if (!statSync(dir).isDirectory()) throw new UserError(`report: ${dir} is not a directory (expected a run directory <out>/<workflow>/<run_id>)`);
+  if (!existsSync(dir)) throw new UserError(`${command}: ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw new UserError(`${command}: ${dir} is not a directory (expected a run directory <out>/<workflow>/<run_id>)`);
   const file = join(dir, 'run.json');
-  if (!existsSync(file)) throw new UserError(`report: ${dir} is not a run directory (no run.json)`);
+  if (!existsSync(file)) throw new UserError(`${command}: ${dir} is not a run directory (no run.json)`);
   let record: RunRecord;
   try {
     record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
   } catch (error) {
-    throw new UserError(`report: ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new UserError(`${command}: ${file} is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   for (const key of ['run_id', 'workflow', 'phases', 'status'] as const) {
-    if (record === null || typeof record !== 'object' || record[key] === undefined) throw new UserError(`report: ${file} is incomplete: it has no '${key}'`);
+    if (record === null || typeof record !== 'object' || record[key] === undefined)
+      throw new UserError(`${command}: ${file} is incomplete: it has no '${key}'`);
   }
-  if (!Array.isArray(record.phases)) throw new UserError(`report: ${file}: 'phases' is not a list`);
+  if (!Array.isArray(record.phases)) throw new UserError(`${command}: ${file}: 'phases' is not a list`);
   const database = join(dir, 'results.db');
-  if (!existsSync(database)) throw new UserError(`report: ${dir} has no results.db (the run stopped before it stored anything)`);
+  if (!existsSync(database)) throw new UserError(`${command}: ${dir} has no results.db (the run stopped before it stored anything)`);
   return { dir, record, database };
 }

@@ -1,31 +1,12 @@
 import { METRIC_NAMES, type MetricName } from '../types.js';
-import type { MetricsJson } from '../contract.js';
 import { escapeHtml as h, formatMetric, formatMoney, formatParam, formatSeconds, METRIC_LABELS } from './format.js';
+import { metricTiles, note, scaleControl, table, td } from './html.js';
 import type { PhaseReport, ReportModel } from './model.js';
+import { outOfSampleBlock } from './oos-section.js';
 import { timeText } from '../common/time-text.js';
 
 /** The HTML of each report section; charts are empty containers the page script fills from the embedded model. */
 
-const KEY_METRICS: readonly MetricName[] = [
-  'total_return',
-  'cagr',
-  'sharpe',
-  'sortino',
-  'max_drawdown',
-  'volatility',
-  'trades',
-  'win_rate',
-  'profit_factor',
-  'exposure',
-  'final_equity',
-];
-
-function table(head: readonly string[], rows: readonly string[][], attrs = '', rowClass: (i: number) => string = () => ''): string {
-  const tr = (r: readonly string[], i: number): string => `<tr${rowClass(i) ? ` class="${rowClass(i)}"` : ''}>${r.join('')}</tr>`;
-  return `<div class="table-wrap"><table ${attrs}><thead><tr>${head.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${rows.map(tr).join('')}</tbody></table></div>`;
-}
-
-const td = (text: string, cls = ''): string => `<td${cls ? ` class="${cls}"` : ''}>${text}</td>`;
 /** A cell the leaderboard script sorts by its raw value (`data-v`), shown formatted. */
 const sortCell = (raw: number | string | null, text: string, cls = 'num'): string =>
   `<td class="${cls}" data-v="${raw === null ? '' : h(String(raw))}">${text}</td>`;
@@ -34,14 +15,6 @@ const sortKey = (v: unknown): number | string | null =>
 
 function kv(rows: readonly [string, string][]): string {
   return `<dl class="kv">${rows.map(([k, v]) => `<dt>${h(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
-}
-
-function metricTiles(m: MetricsJson, objective: MetricName): string {
-  return `<div class="tiles">${KEY_METRICS.map((name) => `<div class="tile${name === objective ? ' objective' : ''}"><div class="tile-label">${METRIC_LABELS[name]}</div><div class="tile-value">${formatMetric(name, m[name])}</div></div>`).join('')}</div>`;
-}
-
-function note(text: string, kind = 'note'): string {
-  return `<p class="${kind}">${text}</p>`;
 }
 
 export function runSection(model: ReportModel): string {
@@ -97,11 +70,13 @@ export function phaseSection(p: PhaseReport, i: number, model: ReportModel): str
     obj.maxDrawdown !== undefined ? `max drawdown ${formatMetric('max_drawdown', obj.maxDrawdown)}` : '',
   ].filter(Boolean);
   const parts = [head, `<p class="chips">${chips.map((c) => `<span>${c}</span>`).join('')}</p>`];
+  // Windowed and cross-validated phases open with what they are for: the out-of-sample result.
+  const oos = outOfSampleBlock(p, id);
+  if (oos !== null) parts.push(oos);
   parts.push(bestBlock(p, id));
   if (p.windows !== null) parts.push(windowsBlock(p, id));
   if (p.monteCarlo !== null) parts.push(monteCarloBlock(p, id));
   if (p.kFold !== null) parts.push(kFoldBlock(p));
-  if (p.cpcv !== null) parts.push(cpcvBlock(p, id));
   if (p.search !== null) parts.push(searchBlock(p, id));
   if (p.robustness !== null) parts.push(robustnessBlock(p, id));
   if (p.robustnessPer !== null) parts.push(robustnessPerBlock(p));
@@ -132,9 +107,10 @@ function bestBlock(p: PhaseReport, id: string): string {
   const same = curve.storedFinalEquity !== null && curve.metrics.final_equity === curve.storedFinalEquity;
   out.push(
     note(
-      `Recomputed by re-running the best set${where} on the run's data (its content hash matches run.json). ${same ? `Final equity ${formatMetric('final_equity', curve.metrics.final_equity)}, identical to the stored result.` : `<b>The re-run's final equity ${formatMetric('final_equity', curve.metrics.final_equity)} differs from the stored ${curve.storedFinalEquity === null ? '—' : formatMoney(curve.storedFinalEquity)}.</b>`}${curve.bars > curve.equity.length ? ` ${curve.bars.toLocaleString('en-US')} bars, drawn as ${curve.equity.length.toLocaleString('en-US')} points (lowest and highest of each bucket).` : ''}`,
+      `Recomputed by re-running the best set${where} on the run's data (its content hash matches run.json), beside buy-and-hold of the same data over the same bars (grey; the capital split equally between the symbols, bought at the first bar's close and held). ${same ? `Final equity ${formatMetric('final_equity', curve.metrics.final_equity)}, identical to the stored result.` : `<b>The re-run's final equity ${formatMetric('final_equity', curve.metrics.final_equity)} differs from the stored ${curve.storedFinalEquity === null ? '—' : formatMoney(curve.storedFinalEquity)}.</b>`}${curve.bars > curve.equity.length ? ` ${curve.bars.toLocaleString('en-US')} bars, drawn as ${curve.equity.length.toLocaleString('en-US')} points (lowest and highest of each bucket).` : ''}`,
     ),
   );
+  out.push(scaleControl(`${id}-equity`));
   out.push(`<div class="chart tall" id="${id}-equity" data-chart="equity"></div>`);
   out.push(`<h3>Trades of the best set</h3>`);
   if (curve.tradesTotal === 0) out.push(note('No closed trades.'));
@@ -156,15 +132,27 @@ function bestBlock(p: PhaseReport, id: string): string {
           td(formatMoney(t.commission), 'num'),
           td(formatMoney(t.pnl), `num ${t.pnl > 0 ? 'good' : t.pnl < 0 ? 'bad' : ''}`),
         ]),
-        'class="trades scroll"',
+        { attrs: 'class="trades scroll"' },
       ),
     );
   }
   return out.join('');
 }
 
+/** The phase's result constraints in words, or null when it has none. */
+function constraintsText(p: PhaseReport): string | null {
+  const { minTrades, maxDrawdown } = p.objective;
+  const parts = [
+    minTrades !== undefined ? `at least ${minTrades} trades` : '',
+    maxDrawdown !== undefined ? `max drawdown at most ${formatMetric('max_drawdown', maxDrawdown)}` : '',
+  ].filter(Boolean);
+  return parts.length === 0 ? null : parts.join(', ');
+}
+
 function trialsBlock(p: PhaseReport, id: string, model: ReportModel): string {
   const s = p.scope!;
+  const constraints = constraintsText(p);
+  const outside = p.histogram?.outside?.reduce((a, b) => a + b, 0) ?? null;
   const out = [`<h3>Leaderboard</h3>`];
   const shown = p.leaderboard.length;
   out.push(
@@ -179,7 +167,13 @@ function trialsBlock(p: PhaseReport, id: string, model: ReportModel): string {
     ...p.params.map((n) => sortCell(sortKey(r.params[n]), h(formatParam(r.params[n])))),
     ...METRIC_NAMES.map((m) => sortCell(r.metrics[m], formatMetric(m, r.metrics[m]), `num${m === p.objective.metric ? ' objective' : ''}`)),
   ]);
-  out.push(table(head, rows, `class="leaderboard sortable scroll" id="${id}-leaderboard"`, (k) => (p.leaderboard[k].eligible ? '' : 'ineligible')));
+  out.push(
+    table(head, rows, {
+      attrs: `class="leaderboard sortable scroll" id="${id}-leaderboard"`,
+      rowClass: (k) => (p.leaderboard[k].eligible ? '' : 'ineligible'),
+      sticky: 2,
+    }),
+  );
 
   out.push(`<h3>Objective over two parameters</h3>`);
   if (p.heatmap.axes.length < 2) {
@@ -214,6 +208,12 @@ function trialsBlock(p: PhaseReport, id: string, model: ReportModel): string {
           `Not offered as an axis (more than ${model.limits.heatmapValues} distinct values that are not numbers): ${p.heatmap.tooMany.map((n) => `<code>${h(n)}</code>`).join(', ')}.`,
         ),
       );
+    if (constraints !== null)
+      out.push(
+        note(
+          `Hatched grey cells are outside the result constraints (${constraints}): every trial the cell shows (with the other parameters fixed at the best set, the one trial there) is outside them, so the run could not choose it. Values still aggregate every trial of a cell; the tooltip says how many of them are outside, and the colour scale spans the other cells.`,
+        ),
+      );
     out.push(`<div class="chart tall" id="${id}-heatmap" data-chart="heatmap"></div>`);
   }
   out.push(`<h3>Distribution of ${METRIC_LABELS[p.objective.metric]}</h3>`);
@@ -222,7 +222,7 @@ function trialsBlock(p: PhaseReport, id: string, model: ReportModel): string {
     const missing = s.counts.ok - s.counts.valued;
     out.push(
       note(
-        `${s.counts.valued.toLocaleString('en-US')} trials in ${p.histogram.counts.length} equal-width bins (counted by SQLite over every trial).${missing > 0 ? ` ${missing.toLocaleString('en-US')} trials have no ${METRIC_LABELS[p.objective.metric]} (undefined) and are not counted.` : ''}`,
+        `${s.counts.valued.toLocaleString('en-US')} trials in ${p.histogram.counts.length} equal-width bins (counted by SQLite over every trial).${missing > 0 ? ` ${missing.toLocaleString('en-US')} trials have no ${METRIC_LABELS[p.objective.metric]} (undefined) and are not counted.` : ''}${outside === null ? '' : ` Stacked: ${(s.counts.valued - outside).toLocaleString('en-US')} inside the result constraints (${constraints}), ${outside.toLocaleString('en-US')} outside them (hatched grey).`}`,
       ),
     );
     out.push(`<div class="chart" id="${id}-histogram" data-chart="histogram"></div>`);
@@ -266,19 +266,11 @@ function windowsBlock(p: PhaseReport, id: string): string {
         td(formatMetric('max_drawdown', x.test_metrics?.max_drawdown), 'num'),
         td(formatMetric('trades', x.test_metrics?.trades), 'num'),
       ]),
-      'class="windows scroll"',
+      { attrs: 'class="windows scroll"' },
     ),
   );
   const wf = p.walkForward;
   if (wf !== null) {
-    out.push(`<h3>Stitched out-of-sample equity</h3>`);
-    out.push(
-      note(
-        `Each test window compounds on the previous one's end; a window without a qualifying set stays in cash. Walk-forward efficiency (out-of-sample CAGR / mean in-sample CAGR): <b>${wf.efficiency === null ? '—' : `${(wf.efficiency * 100).toFixed(1)}%`}</b>.${wf.bars > wf.equity.length ? ` ${wf.bars.toLocaleString('en-US')} bars, drawn as ${wf.equity.length.toLocaleString('en-US')} points.` : ''}${wf.timeAxis ? '' : " (The run's data could not be reloaded, so the axis counts bars.)"}`,
-      ),
-    );
-    out.push(metricTiles(wf.metrics, m));
-    out.push(`<div class="chart" id="${id}-oos" data-chart="oos"></div>`);
     const stab = Object.entries(wf.stability);
     if (stab.length > 0) {
       out.push(`<h3>Parameter stability across windows</h3>`);
@@ -322,7 +314,7 @@ function monteCarloBlock(p: PhaseReport, id: string): string {
     rows.push(line('Final equity (trades)', 'final_equity', mc.trades.final_equity));
     rows.push(line('Max drawdown (trades)', 'max_drawdown', mc.trades.max_drawdown));
   }
-  out.push(table(['Quantity', ...pcts.map((k) => `${k.slice(1)}th pct`)], rows, 'class="montecarlo"'));
+  out.push(table(['Quantity', ...pcts.map((k) => `${k.slice(1)}th pct`)], rows, { attrs: 'class="montecarlo"' }));
   return out.join('');
 }
 
@@ -365,7 +357,7 @@ function kFoldBlock(p: PhaseReport): string {
         td(formatMetric('total_return', f.test_metrics?.total_return ?? null), 'num'),
         td(formatMetric('trades', f.test_metrics?.trades ?? null), 'num'),
       ]),
-      'class="folds"',
+      { attrs: 'class="folds"' },
     ),
   );
   return out.join('');
@@ -402,7 +394,7 @@ function searchBlock(p: PhaseReport, id: string): string {
           td(r.trials.toLocaleString('en-US'), 'num'),
           td(i === s.rungs!.length - 1 ? '—' : r.promoted.toLocaleString('en-US'), 'num'),
         ]),
-        'class="rungs"',
+        { attrs: 'class="rungs"' },
       ),
     );
   out.push(
@@ -424,7 +416,7 @@ function searchBlock(p: PhaseReport, id: string): string {
           td(r.share === null ? '—' : `${fixed(100 * r.share, 1)}%`, 'num'),
           td(`<span class="bar" style="display:inline-block;height:10px;background:#2563eb;width:${Math.round(200 * (r.share ?? 0))}px"></span>`),
         ]),
-        'class="importance"',
+        { attrs: 'class="importance"' },
       ),
     );
   }
@@ -485,7 +477,7 @@ function robustnessBlock(p: PhaseReport, id: string): string {
       table(
         ['', 'Set', `${METRIC_LABELS[metric]}`, 'Neighbourhood mean', 'Worst neighbour', 'Sets'],
         [row('Best set', pl.best), row('Plateau best', pl.plateau_best)],
-        'class="plateau"',
+        { attrs: 'class="plateau"' },
       ),
     );
   }
@@ -514,36 +506,7 @@ function robustnessPerBlock(p: PhaseReport): string {
         td(fixed(r.dsr), 'num'),
         td(fixed(r.spa?.p_value ?? null), 'num'),
       ]),
-      'class="robustness-per"',
-    ),
-  );
-  return out.join('');
-}
-
-/** cpcv: the complete backtest paths reassembled from the splits' test runs, and their metrics' distribution. */
-function cpcvBlock(p: PhaseReport, id: string): string {
-  const cv = p.cpcv!;
-  const metric = p.objective.metric;
-  const d = cv.distribution[metric];
-  const out = [`<h3>CPCV paths (${cv.paths.length})</h3>`];
-  out.push(
-    note(
-      `${cv.groups} groups, ${cv.test_groups} test groups: ${cv.splits.length} splits, each searched on its train segments (purge ${h(String(cv.purge))}, embargo ${h(String(cv.embargo))}) and run on its test groups; the runs are reassembled into ${cv.paths.length} complete paths. ${METRIC_LABELS[metric]} over the paths: mean ${formatMetric(metric, d.mean)}, sd ${formatMetric(metric, d.std)}, min ${formatMetric(metric, d.min)}, max ${formatMetric(metric, d.max)}.`,
-    ),
-  );
-  out.push(`<div class="chart" id="${id}-cpcv" data-chart="cpcv"></div>`);
-  out.push(
-    table(
-      ['Path', 'Splits (by group)', METRIC_LABELS[metric], 'Return', 'Max drawdown', 'Trades'],
-      cv.paths.map((x) => [
-        td(String(x.path), 'num'),
-        td(x.splits.join(', ')),
-        td(formatMetric(metric, x.metrics[metric]), 'num'),
-        td(formatMetric('total_return', x.metrics.total_return), 'num'),
-        td(formatMetric('max_drawdown', x.metrics.max_drawdown), 'num'),
-        td(formatMetric('trades', x.metrics.trades), 'num'),
-      ]),
-      'class="cpcv-paths"',
+      { attrs: 'class="robustness-per"' },
     ),
   );
   return out.join('');
@@ -582,7 +545,7 @@ function composeBlock(p: PhaseReport): string {
     note(
       `Stopped because ${stopped}. The phase's best set is the best of the last iteration and its branches; the leaderboard below shows the trials of the one it came from.`,
     ),
-    table(['Iteration', 'Branch', 'Trials', 'Best set', METRIC_LABELS[metric]], rows, 'class="compose"'),
+    table(['Iteration', 'Branch', 'Trials', 'Best set', METRIC_LABELS[metric]], rows, { attrs: 'class="compose"' }),
   ].join('');
 }
 
@@ -604,7 +567,7 @@ function signalsBlock(p: PhaseReport): string {
         td(h(s.status)),
         td(`<code class="hash">${h(s.key.slice(0, 16))}…</code>`),
       ]),
-      'class="signals"',
+      { attrs: 'class="signals"' },
     ),
   ].join('');
 }
@@ -623,7 +586,7 @@ function failuresBlock(p: PhaseReport, model: ReportModel): string {
         ...names.map((n) => td(h(formatParam(f.params[n])))),
         td(`<code class="error-text">${h(f.error)}</code>`, 'wrap'),
       ]),
-      'class="failures scroll"',
+      { attrs: 'class="failures scroll"' },
     ),
   );
   return out.join('');

@@ -46,7 +46,10 @@ export interface LeaderRow {
 export interface Histogram {
   readonly lo: number;
   readonly width: number;
+  /** Trials per bin, inside and outside the result constraints. */
   readonly counts: number[];
+  /** Of them, the trials outside the result constraints (min_trades, max_drawdown); null when the phase has none. */
+  readonly outside: number[] | null;
 }
 
 /**
@@ -63,8 +66,13 @@ export interface Axis {
   readonly distinct: number;
 }
 
-/** Cells of one pair of parameters (a before b in `axes` order): [x index, y index, best, mean, at best set, trials]. */
-export type HeatmapCell = [number, number, number | null, number | null, number | null, number];
+/**
+ * Cells of one pair of parameters (a before b in `axes` order): [x index, y index, best, mean, at
+ * best set, trials, trials with a defined objective, of them outside the result constraints, 1 when
+ * every trial the "at best set" value comes from is outside them (else 0; null without such trials)].
+ * Values aggregate every trial of the cell, inside the constraints or not.
+ */
+export type HeatmapCell = [number, number, number | null, number | null, number | null, number, number, number, 0 | 1 | null];
 
 export interface HeatmapPair {
   readonly x: string;
@@ -80,6 +88,13 @@ export interface Failure {
   readonly params: Record<string, unknown>;
   readonly error: string;
 }
+
+/**
+ * Whether a trial can compete (metrics/leaderboard.ts `eligible`), in SQL over a trials row: the
+ * objective defined and inside the result constraints. Named parameters @minTrades, @maxDrawdown.
+ */
+const eligibleSql = (metric: MetricName): string =>
+  `(${metric} IS NOT NULL AND (@minTrades IS NULL OR trades IS NULL OR trades >= @minTrades) AND (@maxDrawdown IS NULL OR max_drawdown IS NULL OR max_drawdown <= @maxDrawdown))`;
 
 const jsonPath = (name: string): string => `$."${name.replace(/"/g, '\\"')}"`;
 
@@ -137,7 +152,7 @@ export class TrialsQuery {
   /** The ranking the run's leaderboard uses: eligible first, then by the objective, ties to the lower trial number. */
   leaderboard(scope: Scope, objective: Objective, limit = LEADERBOARD_ROWS): LeaderRow[] {
     const m = objective.metric;
-    const eligible = `(${m} IS NOT NULL AND (@minTrades IS NULL OR trades IS NULL OR trades >= @minTrades) AND (@maxDrawdown IS NULL OR max_drawdown IS NULL OR max_drawdown <= @maxDrawdown))`;
+    const eligible = eligibleSql(m);
     const rows = this.db
       .prepare(
         `SELECT trial, params, ${METRIC_NAMES.join(', ')}, ${eligible} AS eligible FROM trials
@@ -162,21 +177,33 @@ export class TrialsQuery {
 
   /**
    * Copies the scope's completed trials into a temporary table with one plain column per swept
-   * parameter and the objective: json_extract runs once per trial, not once per query, and the
-   * histogram and heatmap queries scan narrow rows.
+   * parameter, the objective and whether the trial is inside the result constraints (`e`, 1 or 0):
+   * json_extract runs once per trial, not once per query, and the histogram and heatmap queries
+   * scan narrow rows.
    */
-  openScope(scope: Scope, metric: MetricName, names: readonly string[]): void {
+  openScope(scope: Scope, objective: Objective, names: readonly string[]): void {
     this.columns = new Map(names.map((n, i) => [n, `p${i}`]));
+    this.constrained = objective.minTrades !== undefined || objective.maxDrawdown !== undefined;
     this.db.exec('DROP TABLE IF EXISTS temp.scope');
+    const args: Record<string, unknown> = {
+      phase: scope.phase,
+      start: scope.window[0],
+      end: scope.window[1],
+      minTrades: objective.minTrades ?? null,
+      maxDrawdown: objective.maxDrawdown ?? null,
+    };
+    names.forEach((n, i) => (args[`path${i}`] = jsonPath(n)));
     this.db
       .prepare(
-        `CREATE TEMP TABLE scope AS SELECT trial, ${metric} AS m${names.map((_, i) => `, json_extract(params, ?) AS p${i}`).join('')}
-         FROM trials WHERE phase = ? AND window_start = ? AND window_end = ? AND status = 'ok'`,
+        `CREATE TEMP TABLE scope AS SELECT trial, ${objective.metric} AS m, ${eligibleSql(objective.metric)} AS e${names.map((_, i) => `, json_extract(params, @path${i}) AS p${i}`).join('')}
+         FROM trials WHERE phase = @phase AND window_start = @start AND window_end = @end AND status = 'ok'`,
       )
-      .run(...names.map(jsonPath), scope.phase, scope.window[0], scope.window[1]);
+      .run(args);
   }
 
   private columns = new Map<string, string>();
+  /** The opened scope's phase has result constraints: trials outside them are counted apart. */
+  private constrained = false;
 
   private column(name: string): string {
     const c = this.columns.get(name);
@@ -191,11 +218,15 @@ export class TrialsQuery {
     const bins = range.hi === range.lo ? 1 : Math.max(5, Math.min(HISTOGRAM_MAX_BINS, Math.ceil(Math.sqrt(range.n))));
     const width = range.hi === range.lo ? 1 : (range.hi - range.lo) / bins;
     const counts = new Array<number>(bins).fill(0);
+    const outside = this.constrained ? new Array<number>(bins).fill(0) : null;
     const rows = this.db
-      .prepare('SELECT min(CAST((m - ?) / ? AS INTEGER), ?) AS b, count(*) AS n FROM scope WHERE m IS NOT NULL GROUP BY b')
-      .all(range.lo, width, bins - 1) as { b: number; n: number }[];
-    for (const r of rows) counts[r.b] += r.n;
-    return { lo: range.lo, width, counts };
+      .prepare('SELECT min(CAST((m - ?) / ? AS INTEGER), ?) AS b, count(*) AS n, count(*) FILTER (WHERE e = 0) AS o FROM scope WHERE m IS NOT NULL GROUP BY b')
+      .all(range.lo, width, bins - 1) as { b: number; n: number; o: number }[];
+    for (const r of rows) {
+      counts[r.b] += r.n;
+      if (outside !== null) outside[r.b] += r.o;
+    }
+    return { lo: range.lo, width, counts, outside };
   }
 
   /**
@@ -250,7 +281,9 @@ export class TrialsQuery {
     // On a binned axis several trials share a cell even with the others at the best set: the best of them.
     const rows = this.db
       .prepare(
-        `SELECT ${kx.sql} AS x, ${ky.sql} AS y, ${agg}(m) AS best, avg(m) AS mean, ${agg}(CASE WHEN ${atBest} THEN m END) AS fixed, count(*) AS n FROM scope GROUP BY x, y`,
+        `SELECT x, y, ${agg}(m) AS best, avg(m) AS mean, ${agg}(CASE WHEN at THEN m END) AS fixed, count(*) AS n, count(m) AS valued,
+           count(m) FILTER (WHERE e = 0) AS outside, min(CASE WHEN at AND m IS NOT NULL THEN 1 - e END) AS fixedOutside
+         FROM (SELECT ${kx.sql} AS x, ${ky.sql} AS y, m, e, ${atBest} AS at FROM scope) GROUP BY x, y`,
       )
       .all(...kx.args, ...ky.args, ...bestArgs) as {
       x: number | string | null;
@@ -259,10 +292,17 @@ export class TrialsQuery {
       mean: number | null;
       fixed: number | null;
       n: number;
+      valued: number;
+      outside: number;
+      fixedOutside: 0 | 1 | null;
     }[];
     const xi = new Map(x.values.map((v, i) => [v, i]));
     const yi = new Map(y.values.map((v, i) => [v, i]));
-    return { x: x.name, y: y.name, cells: rows.map((r) => [xi.get(r.x)!, yi.get(r.y)!, r.best, r.mean, r.fixed, r.n]) };
+    return {
+      x: x.name,
+      y: y.name,
+      cells: rows.map((r) => [xi.get(r.x)!, yi.get(r.y)!, r.best, r.mean, r.fixed, r.n, r.valued, r.outside, r.fixedOutside]),
+    };
   }
 
   /** Failed trials of a phase; of a composed phase, those of all its iterations and branches (`phase#…`). */

@@ -167,6 +167,7 @@ class AdaptiveSearch {
   private readonly log: TrialLog = { trial: [], losses: [], status: [] };
   private readonly marks: Promise<void>[] = [];
   private evaluated = 0;
+  private restoredPoints = 0;
   private restoredRows = 0;
   private interrupted = false;
   private stopped: SearchJson['stopped'] = 'budget';
@@ -300,9 +301,11 @@ class AdaptiveSearch {
     };
   }
 
-  private progress(): void {
+  private progress(failures: readonly FailedTrial[]): void {
     const failed = this.rungs.reduce((a, r) => a + r.reducer.failures.length, 0);
-    this.options.progress?.(this.evaluated * this.list.length, failed, this.final.reducer.leaderboard.best);
+    const perPoint = this.list.length;
+    const counts = { done: this.evaluated * perPoint, failed, restored: this.restoredPoints * perPoint, perPoint };
+    this.options.progress?.update(this.options.window ?? 0, counts, this.final.reducer.leaderboard.best, failures);
   }
 
   private valuesOf(metrics: MetricsJson): Float64Array {
@@ -331,7 +334,10 @@ class AdaptiveSearch {
       out.set(k, this.valuesOf(metrics));
       this.restoredRows += rung.windows.length;
       if (r === this.last) rung.reducer.restore(1, [{ trial: k, params: trialPoint(phase, k).params, metrics } satisfies TopEntry]);
-      if (r === 0) this.evaluated++;
+      if (r === 0) {
+        this.evaluated++;
+        this.restoredPoints++;
+      }
     }
     const barsPerPoint = rung.windows.reduce((a, w) => a + w.end, 0);
     const run = isolating(
@@ -365,7 +371,7 @@ class AdaptiveSearch {
             if (!out.has(f.trial) && r === 0) this.evaluated++;
             out.set(f.trial, null);
           }
-          this.progress();
+          this.progress(outcome.failures);
         },
         (error: unknown) => {
           release();

@@ -32,11 +32,11 @@ export async function runCpcv(
   const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
   const layout = cpcvLayout(data.time.length, spec, periodsPerYear);
   const sizer = options.sizer ?? new BatchSizer();
-  const done = layout.splits.map(() => ({ trials: 0, failed: 0 }));
+  options.progress?.plan(layout.splits.length, 'split');
   const capital = phase.config.capital;
   const runs = await Promise.all(
     layout.splits.map(async (split, si) => {
-      const perSplit = searchOptionsOf(options, sizer, si, done);
+      const perSplit = searchOptionsOf(options, sizer, si);
       const outcome = await runSearch(phase, data, split.train, executor, perSplit, true);
       const best = outcome.leaderboard.best?.item ?? null;
       const tests: (TestReply | null)[] = [];
@@ -51,6 +51,7 @@ export async function runCpcv(
               }),
         );
       }
+      if (!outcome.interrupted) options.progress?.finish(si, best, null);
       return { outcome, best, tests };
     }),
   );

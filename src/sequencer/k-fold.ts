@@ -2,7 +2,8 @@ import type { ValidatedPhase } from '../config/validate.js';
 import { inferPeriodsPerYear } from '../data/load.js';
 import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
-import type { MetricsJson } from '../contract.js';
+import { metricsJson } from '../contract.js';
+import { MetricsAccumulator } from '../metrics/accumulator.js';
 import { aggregate } from './aggregate.js';
 import { kFolds, type KFoldSpec } from './folds.js';
 import { compactRobustness } from '../robustness/summary.js';
@@ -19,6 +20,7 @@ import {
   searchOptionsOf,
 } from './phase-run.js';
 import { BatchSizer, runSearch, type SearchOptions } from './run-search.js';
+import { stitchTestRun } from './stitch.js';
 
 export type { FoldResult, KFoldSummary };
 
@@ -39,16 +41,20 @@ export async function runKFold(
   const periodsPerYear = phase.config.periods_per_year ?? inferPeriodsPerYear(data.time);
   const folds = kFolds(data.time.length, spec, periodsPerYear);
   const sizer = options.sizer ?? new BatchSizer();
-  const done = folds.map(() => ({ trials: 0, failed: 0 }));
+  options.progress?.plan(folds.length, 'fold');
   const runs = await Promise.all(
     folds.map(async (fold, fi) => {
-      const perFold = searchOptionsOf(options, sizer, fi, done);
+      const perFold = searchOptionsOf(options, sizer, fi);
       const outcome = await runSearch(phase, data, fold.train, executor, perFold, true);
       const best = outcome.leaderboard.best?.item ?? null;
-      let testMetrics: MetricsJson | null = null;
-      if (best !== null && !outcome.interrupted)
-        testMetrics = (await testRun(outcome.plan, data, executor, perFold, best, fold.test, { recordCurve: false, trades: false })).metrics;
-      return { outcome, best, testMetrics };
+      // The curve and trades too: the folds' test runs are stitched into one out-of-sample account.
+      const test =
+        best !== null && !outcome.interrupted
+          ? await testRun(outcome.plan, data, executor, perFold, best, fold.test, { recordCurve: true, trades: true })
+          : null;
+      const testMetrics = test?.metrics ?? null;
+      if (!outcome.interrupted) options.progress?.finish(fi, best, testMetrics);
+      return { outcome, best, test, testMetrics };
     }),
   );
   const interrupted = runs.some((r) => r.outcome.interrupted);
@@ -67,6 +73,10 @@ export async function runKFold(
           ...(outcome.search ? { search: compactSearch(outcome.search) } : {}),
         };
       });
+  // Test folds are contiguous and in time order, so stitched they cover every bar once.
+  const oos = new MetricsAccumulator(phase.config.capital);
+  const oosEquity: number[] = [];
+  if (!interrupted) runs.reduce((level, r, fi) => stitchTestRun(oos, oosEquity, level, phase.config.capital, r.test, folds[fi].test), phase.config.capital);
   return {
     sequence: 'k_fold',
     ...combinedSearches(
@@ -78,6 +88,12 @@ export async function runKFold(
       'fold',
       foldResults.map((f) => f.robustness ?? null),
     ),
-    kFold: { folds: foldResults, aggregate: aggregate(foldResults.map((f) => f.test_metrics)), stability: stabilityOf(foldResults) },
+    kFold: {
+      folds: foldResults,
+      aggregate: aggregate(foldResults.map((f) => f.test_metrics)),
+      stability: stabilityOf(foldResults),
+      oos_metrics: metricsJson(oos.finish(periodsPerYear)),
+      oos_equity: oosEquity,
+    },
   };
 }

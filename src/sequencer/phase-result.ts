@@ -59,6 +59,10 @@ export interface KFoldSummary {
   readonly aggregate: Aggregate;
   /** How the chosen parameters moved across folds (as walk-forward's across windows). */
   readonly stability: Record<string, ParamStability>;
+  /** Metrics of the stitched out-of-sample equity: each test fold compounds on the previous one's end (a fold without a qualifying set stays in cash). */
+  readonly oos_metrics: MetricsJson;
+  /** Stitched out-of-sample equity at each bar's close, folds in order (empty when interrupted). */
+  readonly oos_equity: number[];
 }
 
 export interface WindowResult {

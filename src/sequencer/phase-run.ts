@@ -125,25 +125,7 @@ export function stabilityOf(windows: readonly { readonly best: { params: Record<
   return out;
 }
 
-/**
- * The options of search `index` of a sequence's several searches (windows, folds): its dispatch
- * priority, the phase's batch sizer, and progress reported as the sums over all of them.
- */
-export function searchOptionsOf(options: SearchOptions, sizer: BatchSizer, index: number, done: { trials: number; failed: number }[]): SearchOptions {
-  return {
-    ...options,
-    sizer,
-    priority: index,
-    window: index,
-    progress: options.progress
-      ? (d, f, best) => {
-          done[index] = { trials: d, failed: f };
-          options.progress!(
-            done.reduce((a, x) => a + x.trials, 0),
-            done.reduce((a, x) => a + x.failed, 0),
-            best,
-          );
-        }
-      : undefined,
-  };
+/** The options of search `index` of a sequence's several searches (windows, folds): its dispatch priority (its progress is told as that search), the phase's batch sizer. */
+export function searchOptionsOf(options: SearchOptions, sizer: BatchSizer, index: number): SearchOptions {
+  return { ...options, sizer, priority: index, window: index };
 }

@@ -43,7 +43,7 @@ export async function runSearch(
   // Inferred here once: a worker sees each task's data afresh and would infer it per task.
   const searchPlan = planOf(phase, data.hash, list, combine, options, phase.config.periods_per_year ?? inferPeriodsPerYear(data.time));
   const plan = encodePlan(searchPlan, executor.name === 'pool');
-  const reducer = new SearchReducer(objectiveOf(phase.config), options.topK, options.results, list.length, options.progress);
+  const reducer = new SearchReducer(objectiveOf(phase.config), options.topK, options.results, list.length, progressOf(options));
   const dispatcher = options.dispatcher ?? Dispatcher.for(executor.concurrency);
   const sizer = options.sizer ?? new BatchSizer();
   const barsPerPoint = list.reduce((a, w) => a + w.end, 0);
@@ -105,6 +105,14 @@ export async function runSearch(
       ? await searchRobustness(plan, searchPlan, data, settings, options.results, reducer.leaderboard, executor, dispatcher, options.priority ?? 0)
       : null;
   return { results, trials: reducer.trials, failures: reducer.failures, leaderboard: reducer.leaderboard, interrupted, plan, robustness };
+}
+
+/** A search's reducer tells the phase's progress as the search it is (its window index). */
+export function progressOf(options: SearchOptions): ConstructorParameters<typeof SearchReducer>[4] {
+  const progress = options.progress;
+  if (progress === undefined) return undefined;
+  const search = options.window ?? 0;
+  return (counts, best, failures) => progress.update(search, counts, best, failures);
 }
 
 /**

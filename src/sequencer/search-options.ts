@@ -7,6 +7,7 @@ import type { BatchSizer } from './batch-sizer.js';
 import type { Dispatcher } from './dispatch.js';
 import type { Robustness } from '../robustness/figures.js';
 import type { SearchJson } from './search-json.js';
+import type { PhaseProgress } from '../reduce/phase-progress.js';
 
 // What a search is given and gives back (types only), shared by the grid/random and the adaptive drivers.
 
@@ -46,8 +47,8 @@ export interface SearchOptions {
   readonly replay?: { readonly dir: string; readonly failed?: Readonly<Record<string, string>> };
   /** Largest batch (default MAX_BATCH, common/names.ts; tests force small batches). */
   readonly maxBatch?: number;
-  /** Called after each committed batch: trials done, failed, best so far. */
-  readonly progress?: (done: number, failed: number, best: { readonly item: TrialResult } | null) => void;
+  /** The phase's progress: told after each committed batch (as search `window`), and when a windowed search ends. */
+  readonly progress?: PhaseProgress;
   /** Shared by every search of a run, so several searches at once keep just enough tasks in flight. */
   readonly dispatcher?: Dispatcher;
   /** Shared by the searches of a phase: what a point costs, measured. */

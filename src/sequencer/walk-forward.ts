@@ -4,7 +4,7 @@ import type { MarketData } from '../data/series.js';
 import type { Executor } from '../executor/executor.js';
 import { MetricsAccumulator } from '../metrics/accumulator.js';
 import { metricsJson } from '../contract.js';
-import type { BarWindow, TrialResult } from '../types.js';
+import type { TrialResult } from '../types.js';
 import { aggregate } from './aggregate.js';
 import {
   isoDay,
@@ -21,6 +21,7 @@ import { BatchSizer, objectiveOf, runSearch, type SearchOptions, type SearchOutc
 import { Leaderboard } from '../metrics/leaderboard.js';
 import { walkForwardWindows, type WalkForwardSpec } from './windows.js';
 import type { TestReply } from '../batch/work.js';
+import { stitchTestRun } from './stitch.js';
 
 /**
  * Walk-forward optimisation: for each window, search the train part, pick the best set by the
@@ -40,17 +41,19 @@ export async function runWalkForward(
   const windows = walkForwardWindows(data.time.length, spec, periodsPerYear);
   const capital = phase.config.capital;
   const sizer = options.sizer ?? new BatchSizer();
-  const done = windows.map(() => ({ trials: 0, failed: 0 }));
+  options.progress?.plan(windows.length, 'window');
   const runs = await Promise.all(
     windows.map(async (w, wi): Promise<{ outcome: SearchOutcome; test: TestReply | null }> => {
-      const perWindow = searchOptionsOf(options, sizer, wi, done);
+      const perWindow = searchOptionsOf(options, sizer, wi);
       const outcome = await runSearch(phase, data, { start: w.train[0], end: w.train[1] }, executor, perWindow);
       const best = outcome.leaderboard.best?.item ?? null;
-      if (best === null || outcome.interrupted) return { outcome, test: null };
-      return {
-        outcome,
-        test: await testRun(outcome.plan, data, executor, perWindow, best, { start: w.test[0], end: w.test[1] }, { recordCurve: true, trades: true }),
-      };
+      if (best === null || outcome.interrupted) {
+        if (!outcome.interrupted) options.progress?.finish(wi, null, null);
+        return { outcome, test: null };
+      }
+      const test = await testRun(outcome.plan, data, executor, perWindow, best, { start: w.test[0], end: w.test[1] }, { recordCurve: true, trades: true });
+      options.progress?.finish(wi, best, test.metrics);
+      return { outcome, test };
     }),
   );
   const results: TrialResult[] | null = options.keepAll ? [] : null;
@@ -77,7 +80,7 @@ export async function runWalkForward(
     const best = outcome.leaderboard.best?.item ?? null;
     const test = { start: w.test[0], end: w.test[1] };
     if (best !== null && r !== null && best.metrics.cagr !== null) inSampleCagr.push(best.metrics.cagr);
-    level = stitchWindow(oos, oosEquity, level, capital, best !== null ? r : null, test);
+    level = stitchTestRun(oos, oosEquity, level, capital, best !== null ? r : null, test);
     windowResults.push(windowResult(data, { start: w.train[0], end: w.train[1] }, test, best, r?.metrics ?? null, outcome.robustness, outcome.search));
   }
   const oosMetrics = metricsJson(oos.finish(periodsPerYear));
@@ -104,31 +107,6 @@ export async function runWalkForward(
       unused: unusedBars(data, windows[windows.length - 1].test[1]),
     },
   };
-}
-
-/**
- * Appends one window's test run to the stitched out-of-sample account, compounded on `level` (the
- * previous window's end); without a run (no set qualified) the account stays in cash. Returns the
- * level the window ends at.
- */
-function stitchWindow(oos: MetricsAccumulator, oosEquity: number[], level: number, capital: number, r: TestReply | null, test: BarWindow): number {
-  if (r === null) {
-    for (let i = test.start; i < test.end; i++) {
-      oos.onBar(level, false);
-      oosEquity.push(level);
-    }
-    return level;
-  }
-  const curve = r.curve!;
-  const scale = level / capital;
-  // Trades close inside the window, so their pnl scales with the level the window starts from.
-  for (const t of r.trades ?? []) oos.onTrade(t.pnl * scale);
-  for (let i = 0; i < curve.equity.length; i++) {
-    const e = curve.equity[i] * scale;
-    oos.onBar(e, curve.exposed[i] === 1);
-    oosEquity.push(e);
-  }
-  return curve.equity[curve.equity.length - 1] * scale;
 }
 
 /** The bars after the last test window, which no window uses: a walk-forward result should say so. */

@@ -35,7 +35,12 @@
     bars: '#6366f1',
     mc: '#2563eb',
     mcTrades: '#059669',
+    buyHold: '#6b7280',
+    outside: '#d4d4d8',
   };
+  // Trials outside the result constraints: grey, hatched (ECharts decal), in heatmaps and histograms alike.
+  var OUTSIDE_DECAL = { symbol: 'rect', symbolSize: 1, dashArrayX: [1, 0], dashArrayY: [2, 3], rotation: Math.PI / 4, color: 'rgba(82,82,91,0.55)' };
+  var OUTSIDE_NAME = 'Outside the result constraints';
   var VIRIDIS = ['#440154', '#472d7b', '#3b528b', '#2c728e', '#21918c', '#28ae80', '#5ec962', '#addc30', '#fde725'];
   var DAY = 86400000;
   // Heatmap cell borders: near-white between cells, dark around the best set's cell. Distinct
@@ -94,6 +99,126 @@
     el.setAttribute('data-points', String(count));
   }
 
+  /** Buy-and-hold of the same bars (model: buy-hold.ts), a thin grey dashed line. */
+  function buyHoldSeries(points) {
+    return {
+      name: 'Buy and hold',
+      type: 'line',
+      data: points,
+      showSymbol: false,
+      lineStyle: { width: 1.1, color: COLORS.buyHold, type: 'dashed' },
+      itemStyle: { color: COLORS.buyHold },
+    };
+  }
+
+  /**
+   * An equity chart's value axis, linear or logarithmic. ECharts' log axis ticks only at powers of
+   * ten (one label for equity between 80k and 130k), so the log axis gets its own ticks: round
+   * numbers inside the data's range (80k, 90k, … when it spans less than 4×; 1, 2, 5 × 10^k beyond).
+   */
+  function equityAxis(name, log, values, extra) {
+    var label = {
+      formatter: function (v) {
+        return compact(v);
+      },
+    };
+    var axis = assign({ type: 'value', scale: true, axisLabel: label }, axisName(name), extra || {});
+    if (!log) return axis;
+    var lo = Infinity,
+      hi = -Infinity;
+    values.forEach(function (v) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    });
+    var t = logTicks(lo, hi);
+    return assign(axis, {
+      type: 'log',
+      logBase: 10,
+      scale: false,
+      min: t.min,
+      max: t.max,
+      axisLabel: assign({ customValues: t.ticks }, label),
+      axisTick: { customValues: t.ticks },
+    });
+  }
+  function logTicks(lo, hi) {
+    var round = function (v) {
+      return Number(v.toPrecision(12));
+    };
+    var ticks = [];
+    if (hi / lo < 4) {
+      var raw = (hi - lo) / 5 || lo / 10;
+      var p10 = Math.pow(10, Math.floor(Math.log10(raw)));
+      var f = raw / p10;
+      var step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p10;
+      var first = Math.floor(lo / step),
+        last = Math.ceil(hi / step);
+      // A flat curve (no trade): one step either side, so the axis has a height.
+      if (first === last) {
+        first--;
+        last++;
+      }
+      for (var k = first; k <= last; k++) if (k > 0) ticks.push(round(k * step));
+      return { ticks: ticks, min: first > 0 ? round(first * step) : lo, max: round(last * step) };
+    }
+    var steps = [];
+    for (var e = Math.floor(Math.log10(lo)) - 1; e <= Math.ceil(Math.log10(hi)); e++)
+      [1, 2, 5].forEach(function (m) {
+        steps.push(round(m * Math.pow(10, e)));
+      });
+    var min = steps.filter(function (v) {
+      return v <= lo;
+    });
+    var max = steps.filter(function (v) {
+      return v >= hi;
+    });
+    var from = min[min.length - 1],
+      to = max[0];
+    return {
+      ticks: steps.filter(function (v) {
+        return v >= from && v <= to;
+      }),
+      min: from,
+      max: to,
+    };
+  }
+
+  /**
+   * The "logarithmic scale" switch of an equity chart: its first y axis becomes a log axis (equal
+   * heights for equal ratios, so steady compounding reads as a straight line). Values ≤ 0 cannot
+   * be drawn on it: the switch is then disabled and says why. `axisOf(log)` builds the whole axis
+   * (changing an ECharts axis's type replaces it). The state is published as rendered.scales[chart].
+   */
+  function logSwitch(chartId, chart, rendered, values, axisOf) {
+    var box = document.getElementById(chartId + '-log');
+    if (!box) return;
+    var scales = (rendered.scales = rendered.scales || {});
+    scales[chartId] = 'linear';
+    var positive =
+      values.length > 0 &&
+      values.every(function (v) {
+        return v > 0;
+      });
+    if (!positive) {
+      box.disabled = true;
+      box.parentNode.title = 'a value at or below 0 cannot be drawn on a logarithmic scale';
+      return;
+    }
+    box.addEventListener('change', function () {
+      chart.setOption({ yAxis: [axisOf(box.checked)] });
+      scales[chartId] = box.checked ? 'log' : 'linear';
+    });
+  }
+  function yValues() {
+    var out = [];
+    for (var i = 0; i < arguments.length; i++)
+      if (arguments[i])
+        arguments[i].forEach(function (q) {
+          out.push(q[1]);
+        });
+    return out;
+  }
+
   function equityChart(p, id, rendered) {
     var el = document.getElementById(id + '-equity');
     if (!el || !p.bestCurve || p.bestCurve.reason) return;
@@ -103,6 +228,7 @@
     var dd = c.drawdown.map(function (d) {
       return [d[0], -d[1]];
     });
+    var values = yValues(c.equity, c.buyHold);
     chart.setOption(
       assign(base(), {
         grid: [
@@ -119,7 +245,11 @@
               items
                 .map(function (it) {
                   return (
-                    '<br>' + it.marker + it.seriesName + ': ' + (it.seriesIndex === 0 ? fmt('final_equity', it.value[1]) : fmt('max_drawdown', -it.value[1]))
+                    '<br>' +
+                    it.marker +
+                    it.seriesName +
+                    ': ' +
+                    (it.seriesName === 'Drawdown' ? fmt('max_drawdown', -it.value[1]) : fmt('final_equity', it.value[1]))
                   );
                 })
                 .join('')
@@ -127,25 +257,13 @@
           },
         },
         axisPointer: { link: [{ xAxisIndex: 'all' }] },
-        legend: { top: 0, data: ['Equity', 'Drawdown'] },
+        legend: { top: 0, data: ['Equity', 'Buy and hold', 'Drawdown'] },
         xAxis: [
           assign({ type: 'time', gridIndex: 0, axisLabel: { show: false } }),
           assign({ type: 'time', gridIndex: 1 }, axisName('Date'), { nameLocation: 'middle', nameGap: 28 }),
         ],
         yAxis: [
-          assign(
-            {
-              type: 'value',
-              gridIndex: 0,
-              scale: true,
-              axisLabel: {
-                formatter: function (v) {
-                  return compact(v);
-                },
-              },
-            },
-            axisName('Equity'),
-          ),
+          equityAxis('Equity', false, values, { gridIndex: 0 }),
           assign(
             {
               type: 'value',
@@ -182,11 +300,16 @@
             itemStyle: { color: COLORS.drawdown },
             areaStyle: { color: 'rgba(220,38,38,0.18)' },
           },
+          buyHoldSeries(c.buyHold),
         ],
       }),
     );
     publish(el, rendered, 'equityPoints', c.equity.length);
     rendered.drawdownPoints = dd.length;
+    rendered.buyHoldPoints = c.buyHold.length;
+    logSwitch(id + '-equity', chart, rendered, values, function (log) {
+      return equityAxis('Equity', log, values, { gridIndex: 0 });
+    });
   }
 
   function heatmapChart(p, id, rendered) {
@@ -202,6 +325,7 @@
     var chart = init(el);
     report.charts[id + '-heatmap'] = chart;
     var metric = p.objective.metric;
+    var constrained = p.objective.minTrades !== undefined || p.objective.maxDrawdown !== undefined;
     var last = { x: selX.value, y: selY.value };
 
     function draw() {
@@ -231,7 +355,8 @@
       var plateau = p.robustness && p.robustness.plateau && p.robustness.plateau.plateau_best ? p.robustness.plateau.plateau_best.params : null;
       var px = plateau ? column(axes[xName], plateau[xName]) : -1;
       var py = plateau ? column(axes[yName], plateau[yName]) : -1;
-      var data = [];
+      var data = [],
+        outside = [];
       var lo = Infinity,
         hi = -Infinity;
       pair.cells.forEach(function (c) {
@@ -239,22 +364,58 @@
         if (v === null) return;
         var x = transposed ? c[1] : c[0],
           y = transposed ? c[0] : c[1];
-        lo = Math.min(lo, v);
-        hi = Math.max(hi, v);
-        var item = { value: [x, y, v, c[5]] };
+        // Outside the result constraints: every trial the shown value comes from is (trials.ts HeatmapCell).
+        var out = constrained && (mode === 'fixed' ? c[8] === 1 : c[6] > 0 && c[7] === c[6]);
+        var item = { value: [x, y, v, c[5], c[7]] };
         if (x === bx && y === by) item.itemStyle = { borderColor: BEST_BORDER, borderWidth: 2.5 };
         else if (x === px && y === py) item.itemStyle = { borderColor: PLATEAU_BORDER, borderWidth: 2.5 };
+        if (out) {
+          outside.push(item);
+          return;
+        }
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
         data.push(item);
       });
       // The best set's cell last, so its border is drawn over its neighbours.
       data.sort(function (a, b) {
         return (a.itemStyle ? 1 : 0) - (b.itemStyle ? 1 : 0);
       });
+      if (lo === Infinity) {
+        lo = 0;
+        hi = 1;
+      }
       if (lo === hi) {
         lo -= 1e-9;
         hi += 1e-9;
       }
-      var few = data.length <= 150;
+      var few = data.length + outside.length <= 150;
+      var cellLabel = {
+        show: few,
+        fontSize: 10.5,
+        formatter: function (it) {
+          return fmt(metric, it.value[2]);
+        },
+      };
+      var series = [
+        {
+          type: 'heatmap',
+          name: 'Inside the result constraints',
+          data: data,
+          itemStyle: { borderColor: CELL_BORDER, borderWidth: 1 },
+          label: cellLabel,
+          emphasis: { itemStyle: { borderColor: '#6b7280', borderWidth: 1 } },
+        },
+      ];
+      if (constrained)
+        series.push({
+          type: 'heatmap',
+          name: OUTSIDE_NAME,
+          data: outside,
+          itemStyle: { color: COLORS.outside, decal: OUTSIDE_DECAL, borderColor: CELL_BORDER, borderWidth: 1 },
+          label: assign({}, cellLabel, { color: '#52525b' }),
+          emphasis: { itemStyle: { borderColor: '#6b7280', borderWidth: 1 } },
+        });
       chart.setOption(
         assign(base(), {
           grid: { left: 90, right: 110, top: 30, bottom: 64 },
@@ -274,13 +435,16 @@
                 ': <b>' +
                 fmt(metric, v[2]) +
                 '</b>' +
-                (mode === 'fixed' ? '' : '<br>' + (mode === 'mean' ? 'mean' : 'best') + ' of ' + v[3] + ' trial' + (v[3] === 1 ? '' : 's'))
+                (mode === 'fixed' ? '' : '<br>' + (mode === 'mean' ? 'mean' : 'best') + ' of ' + v[3] + ' trial' + (v[3] === 1 ? '' : 's')) +
+                (constrained && v[4] > 0 ? '<br>' + v[4] + ' outside the result constraints' : '')
               );
             },
           },
           xAxis: assign({ type: 'category', data: axes[xName].labels }, axisName(xName), { nameLocation: 'middle', nameGap: 32 }),
           yAxis: assign({ type: 'category', data: axes[yName].labels }, axisName(yName), { nameLocation: 'middle', nameGap: 64 }),
+          legend: constrained ? { top: 0, right: 110, data: [OUTSIDE_NAME] } : undefined,
           visualMap: {
+            seriesIndex: 0,
             dimension: 2,
             min: lo,
             max: hi,
@@ -295,26 +459,12 @@
               return fmt(metric, v);
             },
           },
-          series: [
-            {
-              type: 'heatmap',
-              data: data,
-              itemStyle: { borderColor: CELL_BORDER, borderWidth: 1 },
-              label: {
-                show: few,
-                fontSize: 10.5,
-                formatter: function (it) {
-                  return fmt(metric, it.value[2]);
-                },
-              },
-              emphasis: { itemStyle: { borderColor: '#6b7280', borderWidth: 1 } },
-            },
-          ],
+          series: series,
         }),
         true,
       );
-      publish(el, rendered, 'heatmapCells', data.length);
-      rendered.heatmap = { x: xName, y: yName, mode: mode };
+      publish(el, rendered, 'heatmapCells', data.length + outside.length);
+      rendered.heatmap = { x: xName, y: yName, mode: mode, outside: outside.length };
     }
     selX.addEventListener('change', draw);
     selY.addEventListener('change', draw);
@@ -350,6 +500,29 @@
     if (p.best && p.best.metrics[metric] !== null) bestBin = Math.min(hg.counts.length - 1, Math.floor((p.best.metrics[metric] - hg.lo) / hg.width));
     // A best set ranked on combined segments (k_fold, cpcv) may lie outside the histogram's trials.
     if (bestBin !== null && !(bestBin >= 0)) bestBin = null;
+    // With result constraints, each bin is stacked: trials inside them, then those outside (hatched grey).
+    var outside = hg.outside;
+    var inside = outside
+      ? hg.counts.map(function (c, k) {
+          return c - outside[k];
+        })
+      : hg.counts;
+    var markLine =
+      bestBin === null
+        ? undefined
+        : { symbol: 'none', lineStyle: { color: '#111827', type: 'dashed' }, label: { formatter: 'best set' }, data: [{ xAxis: labels[bestBin] }] };
+    var series = [
+      {
+        name: 'Inside the result constraints',
+        type: 'bar',
+        stack: 'trials',
+        data: inside,
+        barCategoryGap: '8%',
+        itemStyle: { color: COLORS.bars },
+        markLine: markLine,
+      },
+    ];
+    if (outside) series.push({ name: OUTSIDE_NAME, type: 'bar', stack: 'trials', data: outside, itemStyle: { color: COLORS.outside, decal: OUTSIDE_DECAL } });
     chart.setOption(
       assign(base(), {
         grid: { left: 64, right: 28, top: 30, bottom: 56 },
@@ -357,40 +530,34 @@
           trigger: 'axis',
           formatter: function (items) {
             var k = items[0].dataIndex;
+            var n = hg.counts[k];
             return (
               fmt(metric, hg.lo + k * hg.width) +
               ' to ' +
               fmt(metric, hg.lo + (k + 1) * hg.width) +
               '<br><b>' +
-              items[0].value +
+              n +
               '</b> trial' +
-              (items[0].value === 1 ? '' : 's')
+              (n === 1 ? '' : 's') +
+              (outside ? ', ' + outside[k] + ' outside the result constraints' : '')
             );
           },
         },
+        legend: outside ? { top: 0, data: ['Inside the result constraints', OUTSIDE_NAME] } : undefined,
         xAxis: assign({ type: 'category', data: labels, axisLabel: { hideOverlap: true } }, axisName(LABELS[metric] + ' (bin centre)'), {
           nameLocation: 'middle',
           nameGap: 30,
         }),
         yAxis: assign({ type: 'value', minInterval: 1 }, axisName('Trials')),
-        series: [
-          {
-            type: 'bar',
-            data: hg.counts,
-            barCategoryGap: '8%',
-            itemStyle: { color: COLORS.bars },
-            markLine:
-              bestBin === null
-                ? undefined
-                : { symbol: 'none', lineStyle: { color: '#111827', type: 'dashed' }, label: { formatter: 'best set' }, data: [{ xAxis: labels[bestBin] }] },
-          },
-        ],
+        series: series,
       }),
     );
     publish(el, rendered, 'histogramBins', hg.counts.length);
-    rendered.histogramTotal = hg.counts.reduce(function (a, b) {
+    var sum = function (a, b) {
       return a + b;
-    }, 0);
+    };
+    rendered.histogramTotal = hg.counts.reduce(sum, 0);
+    rendered.histogramOutside = outside ? outside.reduce(sum, 0) : 0;
   }
 
   function timelineChart(p, id, rendered) {
@@ -544,55 +711,63 @@
     draw();
   }
 
-  function oosChart(p, id, rendered) {
-    var el = document.getElementById(id + '-oos');
-    if (!el || !p.walkForward) return;
-    var wf = p.walkForward;
+  /** A stitched out-of-sample equity (walk-forward's test windows, k_fold's test folds) with buy-and-hold of the same bars. */
+  function stitchedChart(el, chartId, curve, rendered, key) {
     var chart = init(el);
-    report.charts[id + '-oos'] = chart;
+    report.charts[chartId] = chart;
+    var series = [
+      {
+        name: 'Out-of-sample equity',
+        type: 'line',
+        data: curve.equity,
+        showSymbol: false,
+        lineStyle: { width: 1.4, color: COLORS.test },
+        itemStyle: { color: COLORS.test },
+        areaStyle: { color: 'rgba(245,158,11,0.08)' },
+      },
+    ];
+    if (curve.buyHold) series.push(buyHoldSeries(curve.buyHold));
+    var values = yValues(curve.equity, curve.buyHold);
     chart.setOption(
       assign(base(), {
         grid: { left: 80, right: 28, top: 30, bottom: 52 },
+        legend: { top: 0 },
         tooltip: {
           trigger: 'axis',
           formatter: function (items) {
             return (
-              (wf.timeAxis ? day(items[0].value[0]) : 'bar ' + items[0].value[0]) +
-              '<br>' +
-              items[0].marker +
-              'Equity: ' +
-              fmt('final_equity', items[0].value[1])
+              (curve.timeAxis ? day(items[0].value[0]) : 'bar ' + items[0].value[0]) +
+              items
+                .map(function (it) {
+                  return '<br>' + it.marker + it.seriesName + ': ' + fmt('final_equity', it.value[1]);
+                })
+                .join('')
             );
           },
         },
-        xAxis: assign({ type: wf.timeAxis ? 'time' : 'value' }, axisName(wf.timeAxis ? 'Date' : 'Out-of-sample bar'), { nameLocation: 'middle', nameGap: 28 }),
-        yAxis: assign(
-          {
-            type: 'value',
-            scale: true,
-            axisLabel: {
-              formatter: function (v) {
-                return compact(v);
-              },
-            },
-          },
-          axisName('Out-of-sample equity'),
-        ),
+        xAxis: assign({ type: curve.timeAxis ? 'time' : 'value' }, axisName(curve.timeAxis ? 'Date' : 'Out-of-sample bar'), {
+          nameLocation: 'middle',
+          nameGap: 28,
+        }),
+        yAxis: equityAxis('Out-of-sample equity', false, values),
         dataZoom: [{ type: 'inside' }],
-        series: [
-          {
-            name: 'Out-of-sample equity',
-            type: 'line',
-            data: wf.equity,
-            showSymbol: false,
-            lineStyle: { width: 1.4, color: COLORS.test },
-            itemStyle: { color: COLORS.test },
-            areaStyle: { color: 'rgba(245,158,11,0.08)' },
-          },
-        ],
+        series: series,
       }),
     );
-    publish(el, rendered, 'oosPoints', wf.equity.length);
+    publish(el, rendered, key, curve.equity.length);
+    logSwitch(chartId, chart, rendered, values, function (log) {
+      return equityAxis('Out-of-sample equity', log, values);
+    });
+  }
+
+  function oosChart(p, id, rendered) {
+    var el = document.getElementById(id + '-oos');
+    if (el && p.walkForward) stitchedChart(el, id + '-oos', p.walkForward, rendered, 'oosPoints');
+  }
+
+  function kFoldOosChart(p, id, rendered) {
+    var el = document.getElementById(id + '-kfold-oos');
+    if (el && p.kFoldOos) stitchedChart(el, id + '-kfold-oos', p.kFoldOos, rendered, 'kFoldOosPoints');
   }
 
   function monteCarloChart(p, id, rendered) {
@@ -877,6 +1052,7 @@
     if (!el || !p.cpcv) return;
     var chart = init(el);
     report.charts[id + '-cpcv'] = chart;
+    var values = yValues.apply(null, p.cpcv.equity.concat([p.cpcv.buyHold]));
     chart.setOption(
       assign(base(), {
         legend: { bottom: 0 },
@@ -887,24 +1063,18 @@
           },
         },
         xAxis: assign({ type: 'value', max: 'dataMax' }, axisName('Bar'), { nameLocation: 'middle', nameGap: 28 }),
-        yAxis: assign(
-          {
-            type: 'value',
-            scale: true,
-            axisLabel: {
-              formatter: function (v) {
-                return compact(v);
-              },
-            },
-          },
-          axisName('Path equity'),
-        ),
-        series: p.cpcv.equity.map(function (e, k) {
-          return { name: 'path ' + (k + 1), type: 'line', showSymbol: false, data: e, lineStyle: { width: 1.2 } };
-        }),
+        yAxis: equityAxis('Path equity', false, values),
+        series: p.cpcv.equity
+          .map(function (e, k) {
+            return { name: 'path ' + (k + 1), type: 'line', showSymbol: false, data: e, lineStyle: { width: 1.2 } };
+          })
+          .concat(p.cpcv.buyHold ? [buyHoldSeries(p.cpcv.buyHold)] : []),
       }),
     );
     publish(el, rendered, 'cpcvPaths', p.cpcv.equity.length);
+    logSwitch(id + '-cpcv', chart, rendered, values, function (log) {
+      return equityAxis('Path equity', log, values);
+    });
   }
 
   /** Sorting: click a header to sort by that column (numbers by value, blanks last); again to reverse. */
@@ -939,6 +1109,40 @@
     });
   }
 
+  /**
+   * A table wider than its box: the box scrolls sideways (report.css) and gets `overflowing` (the
+   * fade at its right edge says there is more); its leading columns (the box's `data-sticky`) stay in view.
+   */
+  function wideTable(wrap) {
+    var table = wrap.querySelector('table');
+    var n = Number(wrap.getAttribute('data-sticky') || 0);
+    var overflowing = wrap.scrollWidth > wrap.clientWidth + 1;
+    wrap.classList.toggle('overflowing', overflowing);
+    var heads = table.tHead.rows[0].cells;
+    var lefts = [],
+      left = 0;
+    for (var j = 0; j < n && j < heads.length; j++) {
+      lefts.push(left);
+      left += heads[j].getBoundingClientRect().width;
+    }
+    Array.prototype.forEach.call(table.rows, function (row) {
+      for (var j = 0; j < lefts.length && j < row.cells.length; j++) {
+        var cell = row.cells[j];
+        cell.classList.toggle('sticky-col', overflowing);
+        cell.classList.toggle('sticky-last', overflowing && j === lefts.length - 1);
+        cell.style.left = overflowing ? lefts[j] + 'px' : '';
+      }
+    });
+    return overflowing;
+  }
+  function wideTables() {
+    var wide = 0;
+    Array.prototype.forEach.call(document.querySelectorAll('.table-wrap'), function (wrap) {
+      if (wideTable(wrap)) wide++;
+    });
+    report.wideTables = wide;
+  }
+
   model.phases.forEach(function (p, i) {
     var id = 'p' + i;
     var rendered = (report.rendered[i] = {});
@@ -955,6 +1159,7 @@
     timed('timeline', timelineChart);
     timed('isOos', isOosChart);
     timed('oos', oosChart);
+    timed('kFoldOos', kFoldOosChart);
     timed('monteCarlo', monteCarloChart);
     timed('lambda', lambdaChart);
     timed('cscv', cscvChart);
@@ -963,5 +1168,7 @@
     timed('pareto', paretoChart);
   });
   Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), sortable);
+  wideTables();
+  window.addEventListener('resize', wideTables);
   report.ready = true;
 })();
