@@ -222,13 +222,13 @@ describe('fanfold validate, schema, list, features', () => {
   });
 
   it('a plugin that does not parse or throws while loading is an error naming its file, line and column (exit 2)', () => {
-    const plugin = (name: string, source: string): { config: string; file: string } => {
+    const plugin = (name: string, source: string, module = 'p.mjs'): { config: string; file: string } => {
       const dir = join(out, `plugin-${name}`);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'p.mjs'), source);
+      writeFileSync(join(dir, module), source);
       return {
         config: writeConfig(`plugin-${name}.yaml`, `name: x\nplugins: [${dir}]\ndata: {synthetic: {bars: 100, seed: 1}}\nstrategy: {type: sma_crossover}\n`),
-        file: join(dir, 'p.mjs'),
+        file: join(dir, module),
       };
     };
     const syntax = plugin('syntax', 'export const y = {\n  a: 1,,\n};\n');
@@ -239,6 +239,15 @@ describe('fanfold validate, schema, list, features', () => {
     const t = cli(['validate', throws.config]);
     expect(t.status).toBe(2);
     expect(t.stderr).toBe(`error: plugin ${throws.file}:2:7: cannot load: Error: boom\n`);
+    // TypeScript, loaded as it is: a parse error and a throw at load name the .ts file's own line and column.
+    const tsSyntax = plugin('ts-syntax', 'const a: number = 1;\nconst b = (x: number => x;\nexport const s = { a, b };\n', 'p.ts');
+    const ts = cli(['validate', tsSyntax.config]);
+    expect(ts.status).toBe(2);
+    expect(ts.stderr).toBe(`error: plugin ${tsSyntax.file}:2:21: cannot load: SyntaxError: Unexpected token, expected ","\n`);
+    const tsThrows = plugin('ts-throws', 'const a: number = 1;\n\nthrow new Error(`boom ${a}`);\n', 'p.ts');
+    const tt = cli(['validate', tsThrows.config]);
+    expect(tt.status).toBe(2);
+    expect(tt.stderr).toBe(`error: plugin ${tsThrows.file}:3:7: cannot load: Error: boom 1\n`);
   });
 
   it('features writes CSV with ISO dates, canonical keys and empty cells before a feature is ready', async () => {

@@ -25,6 +25,7 @@ describe('configs/', () => {
       'sweep.yaml',
       'sweep_confirm.yaml',
       'train_test.yaml',
+      'ts_plugin.yaml',
       'walk_forward.yaml',
     ]);
   });

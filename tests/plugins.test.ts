@@ -28,16 +28,35 @@ const strategySource = (name: string, extra = ''): string => `export const s = {
 };`;
 
 describe('plugins', () => {
-  it('an uncompiled .ts plugin is an error naming it (not skipped without a word); with its compiled .mjs beside it, that loads', async () => {
+  it('a .ts plugin loads as it is, types stripped, and computes what the same strategy in JavaScript computes', async () => {
     const ts = join(tmp, 'typescript');
     mkdirSync(ts, { recursive: true });
-    writeFileSync(join(ts, 'mine.ts'), 'export const x: number = 1;\n');
-    await expect(loadPlugins([ts])).rejects.toThrow(
-      `plugin ${join(ts, 'mine.ts')}: a TypeScript module; plugins are loaded as JavaScript (.js, .mjs): compile it`,
-    );
-    // Compiled beside it: the .mjs is what loads.
+    // The JavaScript source with type annotations, an interface and a type-only import added.
+    const typed = strategySource('ts_typed')
+      .replace(
+        'export const s = {',
+        "import type { StrategyDefinition } from 'fanfold';\ninterface P { readonly n: number }\nexport const s: StrategyDefinition<P> = {",
+      )
+      .replace('prepare: (raw) =>', 'prepare: (raw: Record<string, unknown>): P =>')
+      .replace('raw.n ?? 5', '(raw.n as number | undefined) ?? 5')
+      .replace('features: (p) =>', 'features: (p: P): string[] =>')
+      .replace('signal(f, cols, bar, p)', 'signal(f: Float64Array, cols: Int32Array, bar: { close: number }, p: P): number');
+    writeFileSync(join(ts, 'typed.ts'), typed);
+    writeFileSync(join(ts, 'plain.mjs'), strategySource('js_plain'));
+    expect((await loadPlugins([ts])).strategies.sort()).toEqual(['js_plain', 'ts_typed']);
+    const data = generateSynthetic({ bars: 600, symbols: ['AAA'], seed: 7 });
+    const [a, b] = runBatch(data, [makeSet('ts_typed', { n: 12 }), makeSet('js_plain', { n: 12 })]);
+    expect(a.metrics.trades).toBeGreaterThan(0);
+    expect(a.metrics).toEqual(b.metrics);
+  });
+
+  it('a .ts plugin with its compiled .mjs beside it: the .mjs is the module, the .ts its source (not loaded twice)', async () => {
+    const ts = join(tmp, 'typescript-compiled');
+    mkdirSync(ts, { recursive: true });
+    writeFileSync(join(ts, 'mine.ts'), "throw new Error('the source must not be loaded');\n");
     writeFileSync(join(ts, 'mine.mjs'), strategySource('ts_compiled'));
-    expect((await loadPlugins([ts])).strategies).toContain('ts_compiled');
+    writeFileSync(join(ts, 'types.d.ts'), 'export declare const x: number;\n');
+    expect((await loadPlugins([ts])).strategies).toEqual(['ts_compiled']);
   });
 
   it('the example plugin runs through YAML exactly as through the API', async () => {

@@ -66,7 +66,7 @@ function checkDefinition(value: Record<string, unknown>): string | null {
 }
 
 /**
- * Loads user plugins: every `.js`/`.mjs` ES module directly inside the given folders (and nowhere
+ * Loads user plugins: every `.js`/`.mjs` ES module and `.ts`/`.mts` TypeScript module directly inside the given folders (and nowhere
  * else). Each export with `kind: 'strategy'` or `'classifier'` is checked and registered; a name
  * already taken by a built-in or another plugin is refused with the file that tried to take it.
  */
@@ -76,24 +76,17 @@ export async function loadPlugins(folders: readonly string[], workflows: Workflo
     let files: string[];
     try {
       if (!statSync(folder).isDirectory()) throw new Error('not a folder');
-      files = readdirSync(folder)
-        .filter((f) => /\.(m?js)$/.test(f))
-        .sort();
+      files = pluginModules(readdirSync(folder));
     } catch (e) {
       throw new UserError(`plugins: cannot read folder ${folder}: ${(e as Error).message}`);
     }
-    const uncompiled = typeScriptWithoutModule(folder);
-    if (uncompiled !== null)
-      throw new UserError(
-        `plugin ${join(folder, uncompiled)}: a TypeScript module; plugins are loaded as JavaScript (.js, .mjs): compile it (e.g. tsc) to ${uncompiled.replace(/\.[cm]?ts$/, '.mjs')} beside it`,
-      );
     for (const f of files) {
       const file = join(folder, f);
       let module: Record<string, unknown>;
       try {
-        module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+        module = await importModule(file);
       } catch (e) {
-        throw new UserError(`plugin ${whereInPlugin(file, e)}: cannot load: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+        throw new UserError(`plugin ${whereInPlugin(file, e)}: cannot load: ${loadReason(file, e)}`);
       }
       let found = 0;
       for (const [exportName, value] of Object.entries(module)) {
@@ -161,10 +154,12 @@ export function loadPluginsOnce(folders: readonly string[]): Promise<LoadedPlugi
  * on this error path).
  */
 function whereInPlugin(file: string, error: unknown): string {
-  const url = pathToFileURL(file).href;
-  const stack = error instanceof Error ? (error.stack ?? '') : '';
-  const frame = new RegExp(`${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`).exec(stack);
+  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const stack = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : '';
+  // A JavaScript module's frames name its file:// URL; jiti's (TypeScript) name the path, in the stack or a parse error's message.
+  const frame = new RegExp(`(?:${escape(pathToFileURL(file).href)}|${escape(file)}):(\\d+):(\\d+)`).exec(stack);
   if (frame !== null) return `${file}:${frame[1]}:${frame[2]}`;
+  if (TYPESCRIPT.test(file)) return file;
   if (!(error instanceof SyntaxError)) return file;
   const check = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' });
   const lines = check.stderr.split('\n');
@@ -175,13 +170,52 @@ function whereInPlugin(file: string, error: unknown): string {
   return caret >= 0 ? `${file}:${line}:${caret + 1}` : `${file}:${line}`;
 }
 
-/** A `.ts`/`.mts` file of the folder with no compiled `.js`/`.mjs` of the same name beside it (it would be skipped without a word), or null. */
-function typeScriptWithoutModule(folder: string): string | null {
-  const names = new Set(readdirSync(folder));
-  for (const f of [...names].sort()) {
-    if (!/\.m?ts$/.test(f) || f.endsWith('.d.ts') || f.endsWith('.d.mts')) continue;
-    const base = f.replace(/\.m?ts$/, '');
-    if (!names.has(`${base}.js`) && !names.has(`${base}.mjs`)) return f;
-  }
-  return null;
+/**
+ * Why a module did not load, on one line. jiti reports a TypeScript parse error as an Error whose
+ * message is `ParseError: …` then the position (given before this, by whereInPlugin): said as the
+ * SyntaxError it is, without the position line.
+ */
+function loadReason(file: string, error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const message = error.message
+    .split('\n')
+    .filter((l) => !l.trim().startsWith(file))
+    .join(' ')
+    .trim();
+  const parse = /^ParseError: (.*)$/s.exec(message);
+  return parse !== null ? `SyntaxError: ${parse[1]}` : `${error.name}: ${message}`;
+}
+
+const TYPESCRIPT = /\.m?ts$/;
+const DECLARATIONS = /\.d\.m?ts$/;
+
+/**
+ * The modules of a plugin folder, in name order: `.js`/`.mjs`, and `.ts`/`.mts` unless compiled
+ * JavaScript of the same name stands beside it (then that is the module and the TypeScript its
+ * source, not loaded twice); declaration files are no modules.
+ */
+export function pluginModules(names: readonly string[]): string[] {
+  const present = new Set(names);
+  return names
+    .filter((f) => {
+      if (/\.m?js$/.test(f)) return true;
+      if (!TYPESCRIPT.test(f) || DECLARATIONS.test(f)) return false;
+      const base = f.replace(TYPESCRIPT, '');
+      return !present.has(`${base}.js`) && !present.has(`${base}.mjs`);
+    })
+    .sort();
+}
+
+type Jiti = { import(id: string): Promise<unknown> };
+let jiti: Promise<Jiti> | null = null;
+
+/**
+ * A plugin module, imported. TypeScript goes through jiti, which strips the types (it does not
+ * check them: `tsc --noEmit` does) and keeps line and column in errors; jiti is loaded only when a
+ * folder has TypeScript. Its file cache is off: nothing is written beside the user's files.
+ */
+async function importModule(file: string): Promise<Record<string, unknown>> {
+  if (!TYPESCRIPT.test(file)) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  jiti ??= import('jiti').then(({ createJiti }) => createJiti(import.meta.url, { fsCache: false, moduleCache: true, interopDefault: false }));
+  return (await (await jiti).import(file)) as Record<string, unknown>;
 }
