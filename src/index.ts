@@ -20,6 +20,7 @@ export {
 } from './data/index.js';
 export type { BarFileFormat, DataProblem, DataSpec, MarketData, RawSeries, SymbolBars, SyntheticOptions } from './data/index.js';
 export { computeFeatureColumns, expandOutputs, FEATURE_KINDS, FeatureHub, parseFeatureKey, type Feature, type FeatureKind } from './features/index.js';
+export type { FeatureArgSpec, FeatureBar, FeatureDefinition } from './features/index.js';
 export { getClassifier, getStrategy, listClassifiers, listStrategies, registerClassifier, registerStrategy } from './strategies/index.js';
 export type { BarView, ClassifierDefinition, ParamSpec, ParamValue, RawParams, StrategyDefinition } from './strategies/index.js';
 export type { BarWindow, BrokerSpec, Commission, ParameterSet, RiskSpec, Sizing, Slippage, StrategySpec } from './types.js';

@@ -90,7 +90,7 @@ describe('plugins', () => {
       /collide\/plugin\.mjs: export 's': the name 'sma_crossover' is already registered/,
     );
     await expect(loadPlugins([pluginFolder('empty', 'export const x = 1;')])).rejects.toThrow(
-      /empty\/plugin\.mjs: exports no strategy, classifier or workflow/,
+      /empty\/plugin\.mjs: exports no feature, strategy, classifier or workflow/,
     );
     await expect(loadPlugins([join(tmp, 'nowhere')])).rejects.toThrow(/plugins: cannot read folder .*nowhere/);
     await expect(loadPlugins([pluginFolder('badfeature', strategySource('bad_feature').replace('sma(', 'smaa('))])).rejects.toThrow(

@@ -138,8 +138,13 @@ export async function main(): Promise<void> {
         y
           .positional('data', { type: 'string', demandOption: true })
           .option('feature', { type: 'string', array: true, demandOption: true, describe: "e.g. 'sma(10)', 'macd(12,26,9)'" })
-          .option('out', { type: 'string', describe: 'output CSV file (default: stdout)' }),
-      (argv) => guarded(async () => (await import('./features-command.js')).featuresCommand(argv.data, argv.feature, argv.out)),
+          .option('out', { type: 'string', describe: 'output CSV file (default: stdout)' })
+          .option('plugins', { type: 'string', array: true, describe: "plugin folders whose features (kind: 'feature') may be named" }),
+      (argv) =>
+        guarded(async () => {
+          if (argv.plugins !== undefined) await (await import('../coordinator/plugins.js')).loadPlugins(argv.plugins);
+          await (await import('./features-command.js')).featuresCommand(argv.data, argv.feature, argv.out);
+        }),
     )
     .command('trace <dir>', 'print an event trace (<trace_dir>/<trace_id>) as a table or JSON lines', traceOptions, (argv) =>
       guarded(async () => {

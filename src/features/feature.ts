@@ -21,6 +21,8 @@ export interface FeatureKind {
   readonly realArgs?: readonly string[];
   /** Smallest allowed value of the first argument (default 1), e.g. 2 for a sample sd. */
   readonly minN?: number;
+  /** Per-argument bounds beyond "positive" (plugin features). */
+  readonly bounds?: readonly { readonly min?: number; readonly max?: number }[];
   /** Default arguments when the key is written bare (e.g. `macd` means `macd(12,26,9)`). */
   readonly defaults?: readonly number[];
   /** Output suffixes for multi-output features (`macd`, `signal`, `hist`); absent for one output. */

@@ -8,8 +8,8 @@ function kind(spec: FeatureKind): FeatureKind {
   return spec;
 }
 
-/** Every built-in feature kind, by name. */
-export const FEATURE_KINDS: ReadonlyMap<string, FeatureKind> = new Map(
+/** Every feature kind, by name: the built-ins, then those plugins register (registerFeatureKind). */
+const kinds = new Map<string, FeatureKind>(
   [
     kind({
       name: 'sma',
@@ -101,6 +101,13 @@ export const FEATURE_KINDS: ReadonlyMap<string, FeatureKind> = new Map(
   ].map((k) => [k.name, k]),
 );
 
+export const FEATURE_KINDS: ReadonlyMap<string, FeatureKind> = kinds;
+
+/** A plugin's feature kind; a taken name is refused by the caller (plugins/load.ts). */
+export function registerFeatureKind(kind: FeatureKind): void {
+  kinds.set(kind.name, kind);
+}
+
 export interface ParsedFeatureKey {
   readonly kind: FeatureKind;
   readonly args: readonly number[];
@@ -143,6 +150,10 @@ function parseKey(text: string): ParsedFeatureKey {
     if (!Number.isFinite(a) || a <= 0 || (!real && !Number.isInteger(a))) {
       throw new UserError(`feature '${text}': ${argName} must be a positive ${real ? 'number' : 'integer'}, got '${raw[i]}'`);
     }
+  });
+  kind.bounds?.forEach((b, i) => {
+    if ((b.min !== undefined && args[i] < b.min) || (b.max !== undefined && args[i] > b.max))
+      throw new UserError(`feature '${text}': ${kind.args[i]} must be within [${b.min ?? '…'}, ${b.max ?? '…'}], got ${args[i]}`);
   });
   if (kind.minN !== undefined && args[0] < kind.minN) throw new UserError(`feature '${text}': ${kind.args[0]} must be at least ${kind.minN}`);
   if (output !== undefined && !kind.outputs?.includes(output)) {

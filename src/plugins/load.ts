@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../errors.js';
 import { parseFeatureKey } from '../features/registry.js';
 import { findDefinition, registerClassifier, registerStrategy } from '../strategies/registry.js';
 import type { ClassifierDefinition, ParamSpec, StrategyDefinition } from '../strategies/strategy.js';
+import { isFeatureExport, registerFeatures } from './features.js';
 
 /**
  * Where composable-workflow exports are registered: the coordinator's registry. Workers pass none
@@ -17,6 +18,7 @@ export interface WorkflowRegistry {
 }
 
 export interface LoadedPlugins {
+  readonly features: string[];
   readonly strategies: string[];
   readonly classifiers: string[];
   readonly workflows: string[];
@@ -71,7 +73,8 @@ function checkDefinition(value: Record<string, unknown>): string | null {
  * already taken by a built-in or another plugin is refused with the file that tried to take it.
  */
 export async function loadPlugins(folders: readonly string[], workflows: WorkflowRegistry | null = null): Promise<LoadedPlugins> {
-  const loaded: LoadedPlugins = { strategies: [], classifiers: [], workflows: [] };
+  const loaded: LoadedPlugins = { features: [], strategies: [], classifiers: [], workflows: [] };
+  const modules: { file: string; module: Record<string, unknown> }[] = [];
   for (const folder of folders) {
     let files: string[];
     try {
@@ -88,49 +91,57 @@ export async function loadPlugins(folders: readonly string[], workflows: Workflo
       } catch (e) {
         throw new UserError(`plugin ${whereInPlugin(file, e)}: cannot load: ${loadReason(file, e)}`);
       }
-      let found = 0;
-      for (const [exportName, value] of Object.entries(module)) {
-        if (value === null || typeof value !== 'object') continue;
-        const def = value as Record<string, unknown>;
-        if (def.kind === 'workflow') {
-          found++;
-          const problem = checkWorkflow(def);
-          if (problem) throw new UserError(`plugin ${file}: export '${exportName}': ${problem}`);
-          if (workflows === null) continue;
-          const existing = workflows.find(def.name as string);
-          if (existing === value) continue;
-          if (existing)
-            throw new UserError(
-              `plugin ${file}: export '${exportName}': the name '${def.name as string}' is already registered (composable workflow); rename it`,
-            );
-          workflows.register(value);
-          loaded.workflows.push(def.name as string);
-          continue;
-        }
-        if (def.kind !== 'strategy' && def.kind !== 'classifier') continue;
-        found++;
-        const problem = checkDefinition(def);
-        if (problem) throw new UserError(`plugin ${file}: export '${exportName}': ${problem}`);
-        const name = def.name as string;
-        const existing = findDefinition(name);
-        if (existing === value) continue; // the same module loaded again
-        if (existing)
-          throw new UserError(
-            `plugin ${file}: export '${exportName}': the name '${name}' is already registered (${existing.kind === 'strategy' ? 'strategy' : 'classifier'}); rename it`,
-          );
-        if (def.kind === 'strategy') {
-          registerStrategy(value as StrategyDefinition);
-          loaded.strategies.push(name);
-        } else {
-          registerClassifier(value as ClassifierDefinition);
-          loaded.classifiers.push(name);
-        }
-      }
-      if (found === 0)
-        throw new UserError(`plugin ${file}: exports no strategy, classifier or workflow (an object with kind: 'strategy', 'classifier' or 'workflow')`);
+      modules.push({ file, module });
     }
   }
+  // Features first, whichever file they are in: a strategy's defaults are checked against the features they name.
+  for (const { file, module } of modules) registerFeatures(file, module, loaded);
+  for (const { file, module } of modules) registerExports(file, module, loaded, workflows);
   return loaded;
+}
+
+/** A module's strategies, classifiers and workflows, checked and registered (its features are already). */
+function registerExports(file: string, module: Record<string, unknown>, loaded: LoadedPlugins, workflows: WorkflowRegistry | null): void {
+  let found = Object.values(module).some(isFeatureExport) ? 1 : 0;
+  for (const [exportName, value] of Object.entries(module)) {
+    if (value === null || typeof value !== 'object') continue;
+    const def = value as Record<string, unknown>;
+    if (def.kind === 'workflow') {
+      found++;
+      const problem = checkWorkflow(def);
+      if (problem) throw new UserError(`plugin ${file}: export '${exportName}': ${problem}`);
+      if (workflows === null) continue;
+      const existing = workflows.find(def.name as string);
+      if (existing === value) continue;
+      if (existing)
+        throw new UserError(`plugin ${file}: export '${exportName}': the name '${def.name as string}' is already registered (composable workflow); rename it`);
+      workflows.register(value);
+      loaded.workflows.push(def.name as string);
+      continue;
+    }
+    if (def.kind !== 'strategy' && def.kind !== 'classifier') continue;
+    found++;
+    const problem = checkDefinition(def);
+    if (problem) throw new UserError(`plugin ${file}: export '${exportName}': ${problem}`);
+    const name = def.name as string;
+    const existing = findDefinition(name);
+    if (existing === value) continue; // the same module loaded again
+    if (existing)
+      throw new UserError(
+        `plugin ${file}: export '${exportName}': the name '${name}' is already registered (${existing.kind === 'strategy' ? 'strategy' : 'classifier'}); rename it`,
+      );
+    if (def.kind === 'strategy') {
+      registerStrategy(value as StrategyDefinition);
+      loaded.strategies.push(name);
+    } else {
+      registerClassifier(value as ClassifierDefinition);
+      loaded.classifiers.push(name);
+    }
+  }
+  if (found === 0)
+    throw new UserError(
+      `plugin ${file}: exports no feature, strategy, classifier or workflow (an object with kind: 'feature', 'strategy', 'classifier' or 'workflow')`,
+    );
 }
 
 const loadedOnce = new Map<string, Promise<LoadedPlugins>>();
@@ -217,5 +228,5 @@ let jiti: Promise<Jiti> | null = null;
 async function importModule(file: string): Promise<Record<string, unknown>> {
   if (!TYPESCRIPT.test(file)) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   jiti ??= import('jiti').then(({ createJiti }) => createJiti(import.meta.url, { fsCache: false, moduleCache: true, interopDefault: false }));
-  return (await (await jiti).import(file)) as Record<string, unknown>;
+  return (await (await jiti).import(resolve(file))) as Record<string, unknown>;
 }
