@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,8 +29,8 @@ import { BadRows } from '../src/data/problems.js';
 import { BAR_FIELDS, type MarketData } from '../src/data/series.js';
 import { DataError } from '../src/errors.js';
 import { barsTable, writeArrowFile, writeParquetHyparquet, writeParquetWasm, type TimeAs } from './support/bar-files.js';
+import { cli as cliIn } from './support/cli.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
 const TTRC = join(import.meta.dirname, '..', '..', 'shared', 'data', 'ttrc.csv');
 const dir = mkdtempSync(join(tmpdir(), 'fanfold-bar-files-'));
 const at = (name: string): string => join(dir, name);
@@ -271,9 +270,7 @@ describe('bad rows: the same checks and messages in every format', () => {
   });
 });
 
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
-}
+const cli = (args: string[]): ReturnType<typeof cliIn> => cliIn(args, dir);
 
 describe('fanfold validate: data files', () => {
   it('fails with exit 2 at the key naming a data file that does not exist, a phase override too', () => {

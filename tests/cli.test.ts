@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli, CLI } from './support/cli.js';
 import { loadWorkflow } from '../src/config/workflow.js';
 import { configJsonSchema } from '../src/config/schema.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
@@ -11,15 +12,8 @@ import { alignSeries } from '../src/data/align.js';
 import { computeFeatureColumns } from '../src/features/compute.js';
 import { cliName } from '../src/cli/run-command.js';
 
-// The CLI runs from the compiled output; `npm test` builds it first (pretest).
-const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
 const TTRC = join(import.meta.dirname, '..', '..', 'shared', 'data', 'ttrc.csv');
 const out = mkdtempSync(join(tmpdir(), 'fanfold-cli-'));
-
-function cli(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 function writeConfig(name: string, text: string): string {
   const file = join(out, name);

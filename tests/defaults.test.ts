@@ -1,17 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli } from './support/cli.js';
 import { MEMORY_WARNING_TRIALS } from '../src/coordinator/stage.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
 const out = mkdtempSync(join(tmpdir(), 'fanfold-defaults-'));
-
-function cli(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 // 100 × 100 = 10,000 points on 80 bars: a space just large enough to be warned of, quick to run.
 const big = (results: string): string => {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { computeFeatureColumns } from '../src/features/compute.js';
 import { parseFeatureKey } from '../src/features/registry.js';
 import { runBacktest, runBatch } from '../src/topology/run-sets.js';
 import { bars, closes, makeSet } from './helpers.js';
+import { cli } from './support/cli.js';
 
 const root = join(import.meta.dirname, '..');
 const examples = join(root, 'configs', 'plugins-ts');
@@ -140,15 +140,14 @@ describe('own indicators as plugins (kind: feature)', () => {
     await loadPlugins([examples]);
     const data = join(root, '..', 'shared', 'data', 'ttrc.csv');
     const file = join(tmp, 'kama.csv');
-    const cli = join(root, 'dist', 'src', 'cli', 'main.js');
-    const r = spawnSync(process.execPath, [cli, 'features', data, '--plugins', examples, '--feature', 'kama(10,2,30).er', '--out', file], { encoding: 'utf8' });
+    const r = cli(['features', data, '--plugins', examples, '--feature', 'kama(10,2,30).er', '--out', file]);
     expect(r.status, r.stderr).toBe(0);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('date,"kama(10,2,30).er"');
     const ttrc = alignSeries([await loadCsvFile(data, 'TTRC')], 'ttrc').symbols[0];
     const er = computeFeatureColumns(ttrc, ['kama(10,2,30).er']).get('kama(10,2,30).er')!;
     expect(lines.slice(1).map((l) => (l.split(',')[1] === '' ? Number.NaN : Number(l.split(',')[1])))).toEqual(Array.from(er));
-    const without = spawnSync(process.execPath, [cli, 'features', data, '--feature', 'kama(10,2,30)'], { encoding: 'utf8' });
+    const without = cli(['features', data, '--feature', 'kama(10,2,30)']);
     expect(without.status).toBe(2);
     expect(without.stderr).toContain("unknown feature 'kama'");
   });

@@ -1,20 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli } from './support/cli.js';
 import { PhaseProgress, type ProgressListener, type ProgressSnapshot } from '../src/reduce/phase-progress.js';
 import { progressText } from '../src/reduce/progress.js';
 import { ProgressGroup } from '../src/reduce/progress-group.js';
 import type { TrialResult } from '../src/types.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
 const out = mkdtempSync(join(tmpdir(), 'fanfold-progress-'));
-
-function cli(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 type Event = Record<string, unknown> & { event: string };
 const eventsIn = (file: string): Event[] =>

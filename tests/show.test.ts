@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cli as cliIn } from './support/cli.js';
 import { loadWorkflow } from '../src/config/workflow.js';
 import { runWorkflow } from '../src/coordinator/run-workflow.js';
 import { loadMarketData } from '../src/data/load.js';
@@ -12,15 +12,10 @@ import { showTrial } from '../src/show/index.js';
 import { runBacktest } from '../src/topology/run-sets.js';
 import type { ParameterSet, Trade } from '../src/types.js';
 
-// `fanfold show` through the compiled CLI (built by `npm test`'s pretest), on runs it makes of real data.
-const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
 const TTRC = join(import.meta.dirname, '..', '..', 'shared', 'data', 'ttrc.csv');
 const root = mkdtempSync(join(tmpdir(), 'fanfold-show-'));
-
-function cli(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: root });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+// `fanfold show` through the compiled CLI (built by `npm test`'s pretest), on runs it makes of real data.
+const cli = (args: string[]): ReturnType<typeof cliIn> => cliIn(args, root);
 
 interface RunJsonOut {
   results_dir: string;

@@ -64,7 +64,7 @@ export class ProgressGroup {
       unit: 'branch',
       searches: this.members.length,
       finished,
-      best: best === null || from === null ? null : { ...best, of: `branch ${from}${best.of === null ? '' : ` ${best.of}`}` },
+      best: best === null ? null : { ...best, of: `branch ${from}${best.of === null ? '' : ` ${best.of}`}` },
     };
   }
 }

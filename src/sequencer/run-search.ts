@@ -108,7 +108,7 @@ export async function runSearch(
 }
 
 /** A search's reducer tells the phase's progress as the search it is (its window index). */
-export function progressOf(options: SearchOptions): ConstructorParameters<typeof SearchReducer>[4] {
+function progressOf(options: SearchOptions): ConstructorParameters<typeof SearchReducer>[4] {
   const progress = options.progress;
   if (progress === undefined) return undefined;
   const search = options.window ?? 0;
